@@ -1,0 +1,248 @@
+"""What every adapter shares: the normaliser from a flat record to events, dates, links."""
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ..errors import EventError, SourceError
+from ..model import Event, Location, stable_uid
+from ..text import slugify, split_list
+
+MONTHS = {
+    "janvier": 1, "fevrier": 2, "février": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
+    "aout": 8, "août": 8, "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12, "décembre": 12,
+}
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$")
+_FRENCH = re.compile(r"^(?:[a-zéû]+\s+)?(\d{1,2})(?:er)?\s+([a-zéû]+)\s+(\d{4})$")
+_TIME = re.compile(r"^(\d{1,2})\s*(?:[h:]\s*(\d{2})?)?(?::(\d{2}))?$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+SAFE_SCHEMES = ("http://", "https://")
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """An event of a source that could not be used, with where it was and why."""
+
+    where: str
+    reason: str
+
+    def __str__(self):
+        return f"{self.where} : {self.reason}"
+
+
+@dataclass
+class Parsed:
+    events: list[Event] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    warnings: list[Rejected] = field(default_factory=list)
+
+
+def clean_text(value) -> str:
+    """Text from a source: no control characters, normalised line ends, trimmed."""
+    if value is None:
+        return ""
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text).strip()
+
+
+def safe_url(value) -> str:
+    """Keep only web links: a `javascript:` or other scheme from a source is never published."""
+    url = clean_text(value)
+    if not url or any(c.isspace() for c in url):
+        return ""
+    if url.lower().startswith(SAFE_SCHEMES):
+        return url
+    if url.lower().startswith("mailto:") and "@" in url:
+        return url
+    return ""
+
+
+def parse_date(value: str) -> dt.date:
+    """A date as French users write it: 18/11/2022, 18-11-22, 2022-11-18, 18 novembre 2022."""
+    text = clean_text(value).lower()
+    if m := _ISO_DATE.match(text):
+        year, month, day = map(int, m.groups())
+    elif m := _DAY_FIRST.match(text):
+        day, month, year = map(int, m.groups())
+        if year < 100:
+            year += 2000
+    elif (m := _FRENCH.match(text)) and m.group(2) in MONTHS:
+        day, month, year = int(m.group(1)), MONTHS[m.group(2)], int(m.group(3))
+    else:
+        raise EventError(f"date illisible « {value} » (attendu : JJ/MM/AAAA ou AAAA-MM-JJ)")
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise EventError(f"date impossible « {value} »") from None
+
+
+def parse_time(value: str) -> dt.time:
+    """An hour as French users write it: 14:00, 14h, 14h30, 9 h 30."""
+    text = clean_text(value).lower().replace(" ", "")
+    m = _TIME.match(text)
+    if not m:
+        raise EventError(f"heure illisible « {value} » (attendu : 14:00 ou 14h30)")
+    hour, minute, second = int(m.group(1)), int(m.group(2) or 0), int(m.group(3) or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise EventError(f"heure impossible « {value} »")
+    return dt.time(hour, minute, second)
+
+
+def parse_moment(value: str, timezone: str) -> dt.datetime | dt.date:
+    """An ISO 8601 date or date-time; a date-time without offset is read in `timezone`."""
+    text = clean_text(value)
+    if "T" not in text and " " not in text.strip():
+        return parse_date(text)
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise EventError(f"date et heure illisibles « {value} » (attendu : AAAA-MM-JJTHH:MM)") from None
+    return localize(moment, timezone)
+
+
+def localize(moment: dt.datetime, timezone: str) -> dt.datetime:
+    """Attach `timezone` to a floating time, or convert an aware one into it."""
+    zone = ZoneInfo(timezone)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=zone)
+    return moment.astimezone(zone)
+
+
+def zone_of(value, default: str) -> str:
+    """The IANA name of an aware datetime's zone, or `default`."""
+    key = getattr(getattr(value, "tzinfo", None), "key", None)
+    return key or default
+
+
+def split_dates(value: str) -> list[str]:
+    return [part for part in re.split(r"\s*(?:\||,|;|\bet\b)\s*", clean_text(value)) if part]
+
+
+def require_format(ok: bool, source, expected: str, data: bytes):
+    """Refuse a body that is not the source's format (an HTML error page, say)."""
+    if not ok:
+        head = clean_text(data[:60].decode("utf-8", "replace")).replace("\n", " ")
+        raise SourceError(source.id, f"le contenu reçu n'est pas {expected} (début : « {head} »). "
+                                     f"Vérifiez l'adresse ou le type de la source.")
+
+
+def build_events(record: dict, occurrences, source, taxonomy, where: str, warnings: list) -> list[Event]:
+    """Normalise one record of a source (all adapters agree on its keys) into events.
+
+    `occurrences` is a list of (start, end) pairs; one event is made per pair.
+    Keys of `record`: id, title, description, location (dict), online_url, attendance,
+    organiser, category, themes (labels), event_type, url, registration_url, status, modified,
+    labels (free labels to classify), timezone.
+    """
+    labels = list(record.get("labels") or [])
+    found = taxonomy.classify(labels)
+
+    def pick(vocabulary, label, what):
+        try:
+            return _pick(vocabulary, label, what)
+        except EventError as exc:
+            warnings.append(Rejected(where, f"{exc} : valeur ignorée"))
+            return ""
+
+    category = _pick(taxonomy.categories, record.get("category"), "catégorie") or \
+        (found["category"][0] if found["category"] else source.category)
+    if not category:
+        raise EventError("catégorie manquante : ajoutez-la à l'événement ou une « category » à la source")
+    themes = []
+    for label in [*split_list(record.get("themes") or ""), *found["themes"], *source.themes]:
+        slug = pick(taxonomy.themes, label, "thème")
+        if slug and slug not in themes:
+            themes.append(slug)
+    event_type = pick(taxonomy.event_types, record.get("event_type"), "type") or \
+        (found["event_type"][0] if found["event_type"] else source.event_type)
+    attendance = pick(taxonomy.formats, record.get("attendance"), "format") or \
+        (found["format"][0] if found["format"] else source.attendance)
+    status = pick(taxonomy.statuses, record.get("status"), "statut") or "confirme"
+    location = record.get("location") or {}
+    region = location.get("region") or ""
+    region_slug = pick(taxonomy.regions, region, "région") or getattr(source, "region", "")
+    online_url = safe_url(record.get("online_url"))
+    if not attendance and online_url and not any(location.get(k) for k in ("name", "address", "city")):
+        attendance = "en-ligne"
+    title = clean_text(record.get("title"))
+    timezone = record.get("timezone") or source.timezone
+    base_id = clean_text(record.get("id"))
+    events = []
+    for index, (start, end) in enumerate(occurrences, start=1):
+        if base_id:
+            uid = base_id if "@" in base_id else f"{slugify(base_id)}@{source.id}.calfeed"
+            if len(occurrences) > 1:
+                uid = f"{uid.split('@')[0]}-{index}@{uid.split('@', 1)[1]}"
+        else:
+            uid = stable_uid(source.id, slugify(title), start.isoformat(), domain=f"{source.id}.calfeed")
+        events.append(Event(
+            uid=uid, title=title, start=start, end=end, source=source.id,
+            timezone=zone_of(start, timezone) if isinstance(start, dt.datetime) else timezone,
+            description=clean_text(record.get("description")),
+            location=Location(
+                name=clean_text(location.get("name")), address=clean_text(location.get("address")),
+                city=clean_text(location.get("city")), postal_code=clean_text(location.get("postal_code")),
+                region=region_slug or "", latitude=_coordinate(location.get("latitude"), 90),
+                longitude=_coordinate(location.get("longitude"), 180),
+            ),
+            online_url=online_url, attendance=attendance,
+            organiser=clean_text(record.get("organiser")) or source.organiser,
+            category=category, themes=tuple(themes), event_type=event_type,
+            url=safe_url(record.get("url")), registration_url=safe_url(record.get("registration_url")),
+            status=status, modified=record.get("modified"),
+        ))
+    return events
+
+
+def _pick(vocabulary, label, what: str) -> str:
+    label = clean_text(label)
+    if not label:
+        return ""
+    slug = vocabulary.lookup(label)
+    if slug is None:
+        raise EventError(f"{what} inconnu(e) « {label} » (valeurs possibles : {', '.join(vocabulary.slugs)})")
+    return slug
+
+
+def _coordinate(value, bound: float) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = float(str(value).replace(",", "."))
+    except ValueError:
+        raise EventError(f"coordonnée illisible « {value} »") from None
+    if not -bound <= number <= bound:
+        raise EventError(f"coordonnée hors limites « {value} »")
+    return number
+
+
+def all_day_or_timed(day: dt.date, last_day: dt.date | None, start_time, end_time, timezone: str):
+    """The (start, end) pair of one occurrence given a day and optional hours."""
+    last_day = last_day or day
+    if last_day < day:
+        raise EventError(f"la date de fin ({last_day:%d/%m/%Y}) précède la date de début ({day:%d/%m/%Y})")
+    if start_time is None:
+        if end_time is not None:
+            raise EventError("heure de fin sans heure de début")
+        return day, last_day + dt.timedelta(days=1)
+    zone = ZoneInfo(timezone)
+    start = dt.datetime.combine(day, start_time, zone)
+    end = dt.datetime.combine(last_day, end_time, zone) if end_time is not None else start
+    return start, end
+
+
+def check_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise EventError(f"fuseau horaire inconnu « {name} » (exemple : Europe/Paris, Indian/Reunion)") from None
+    return name
+
+
+def as_moment(value, timezone: str) -> dt.datetime:
+    """A date read as midnight in `timezone`; a datetime unchanged."""
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.combine(value, dt.time(), ZoneInfo(timezone))

@@ -1,0 +1,355 @@
+"""Load and validate `sources.yaml` into frozen dataclasses."""
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from .errors import ConfigError
+from .taxonomy import Taxonomy, Term, Vocabulary
+from .text import slugify
+
+SOURCE_TYPES = ("ics", "csv", "json")
+JSON_PRESETS = ("calfeed", "openagenda")
+SELECTION_KEYS = ("categorie", "theme", "region", "format", "type", "organisateur", "source")
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    type: str
+    url: str = ""
+    path: Path | None = None
+    category: str = ""
+    themes: tuple[str, ...] = ()
+    timezone: str = "Europe/Paris"
+    organiser: str = ""
+    event_type: str = ""
+    attendance: str = ""
+    region: str = ""
+    preset: str = "calfeed"
+    allow_empty: bool = False
+    max_bytes: int = 10 * 1024 * 1024
+    timeout: float = 20.0
+    line: int = 0
+
+    @property
+    def location(self) -> str:
+        """Where the source is read from, safe to show (no credentials)."""
+        if self.path is not None:
+            return str(self.path)
+        return re.sub(r"//[^/@]*@", "//", self.url)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A named feed defined in `sources.yaml` by a filter."""
+
+    slug: str
+    name: str
+    description: str
+    filters: dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    edition_name: str
+    edition_start: dt.date | None
+    edition_end: dt.date | None
+    edition_url: str
+    timezone: str
+    refresh: dt.timedelta
+    reference_time: dt.datetime | None
+    grace: dt.timedelta
+    base_url: str
+    store_path: Path
+    fetch_interval: dt.timedelta
+    concurrency: int
+    retries: int
+    sources: tuple[Source, ...]
+    taxonomy: Taxonomy
+    selections: tuple[Selection, ...] = field(default=())
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    def source(self, source_id: str) -> Source:
+        for source in self.sources:
+            if source.id == source_id:
+                return source
+        raise KeyError(source_id)
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A YAML loader whose mappings remember the line they start on."""
+
+
+class _Mapping(dict):
+    line = 0
+
+
+def _construct_mapping(loader, node):
+    mapping = _Mapping(loader.construct_mapping(node, deep=True))
+    mapping.line = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+class _Reader:
+    """Reads values out of the parsed YAML and reports mistakes with file and line."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def fail(self, mapping, message: str):
+        line = getattr(mapping, "line", 0)
+        where = f"{self.path}, ligne {line}" if line else str(self.path)
+        raise ConfigError(f"{where} : {message}")
+
+    def mapping(self, parent, key, default=None):
+        value = parent.get(key, default if default is not None else _Mapping())
+        if not isinstance(value, dict):
+            self.fail(parent, f"« {key} » doit être une liste de clés (clé: valeur).")
+        return value
+
+    def text(self, parent, key, default="") -> str:
+        value = parent.get(key, default)
+        if value is None:
+            return default
+        if isinstance(value, (dict, list)):
+            self.fail(parent, f"« {key} » doit être un texte.")
+        return str(value)
+
+    def labels(self, parent, key) -> list[str]:
+        value = parent.get(key) or []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
+            self.fail(parent, f"« {key} » doit être une liste de textes, par exemple [a, b].")
+        return [str(v) for v in value]
+
+    def number(self, parent, key, default, minimum=0):
+        value = parent.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
+            self.fail(parent, f"« {key} » doit être un nombre supérieur ou égal à {minimum} (lu : {value!r}).")
+        return value
+
+    def flag(self, parent, key, default=False) -> bool:
+        value = parent.get(key, default)
+        if not isinstance(value, bool):
+            self.fail(parent, f"« {key} » doit valoir true ou false (lu : {value!r}).")
+        return value
+
+    def timezone(self, parent, key, default) -> str:
+        name = self.text(parent, key, default)
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.fail(parent, f"fuseau horaire inconnu « {name} » pour « {key} ». "
+                              "Utilisez un nom IANA, par exemple Europe/Paris ou Indian/Reunion.")
+        return name
+
+    def date(self, parent, key) -> dt.date | None:
+        value = parent.get(key)
+        if value is None or value == "":
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(parent, f"« {key} » doit être une date AAAA-MM-JJ (lu : {value!r}).")
+
+    def moment(self, parent, key, timezone: str) -> dt.datetime | None:
+        value = parent.get(key)
+        if value is None or value == "":
+            return None
+        if isinstance(value, dt.datetime):
+            moment = value
+        elif isinstance(value, dt.date):
+            moment = dt.datetime.combine(value, dt.time())
+        else:
+            try:
+                moment = dt.datetime.fromisoformat(str(value))
+            except ValueError:
+                self.fail(parent, f"« {key} » doit être une date AAAA-MM-JJ ou une date et heure ISO (lu : {value!r}).")
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=ZoneInfo(timezone))
+        return moment
+
+    def vocabulary(self, root, key, kind) -> Vocabulary:
+        entries = self.mapping(root, key)
+        terms = []
+        for slug, entry in entries.items():
+            if slugify(str(slug)) != str(slug):
+                self.fail(entries, f"l'identifiant « {slug} » de « {key} » doit être en minuscules sans accents "
+                                   f"ni espaces, par exemple « {slugify(str(slug))} ».")
+            if isinstance(entry, str):
+                entry = _Mapping({"name": entry})
+            if not isinstance(entry, dict):
+                self.fail(entries, f"« {key}.{slug} » doit avoir un nom (name:).")
+            terms.append(Term(str(slug), self.text(entry, "name", str(slug)), self.text(entry, "description"),
+                              tuple(self.labels(entry, "aliases"))))
+        return Vocabulary(kind, tuple(terms))
+
+
+def load_config(path: str | Path) -> Config:
+    """Read `sources.yaml`; raise ConfigError naming the file and line of any mistake."""
+    path = Path(path).resolve()
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{path} : fichier introuvable. Indiquez le bon chemin avec --config.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} : lecture impossible ({exc}). Enregistrez le fichier en UTF-8.") from None
+    try:
+        root = yaml.load(text, Loader=_LineLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", ligne {mark.line + 1}, colonne {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{path}{where} : YAML invalide ({problem}). "
+                          "Vérifiez l'indentation et les deux-points.") from None
+    return parse_config(root, path)
+
+
+def parse_config(root, path: Path) -> Config:
+    r = _Reader(path)
+    if not isinstance(root, dict):
+        r.fail(root, "le fichier doit contenir des clés « sources: », « categories: », « themes: ».")
+    edition = r.mapping(root, "edition")
+    publish = r.mapping(root, "publish")
+    store = r.mapping(root, "store")
+    fetch = r.mapping(root, "fetch")
+    timezone = r.timezone(publish, "timezone", "Europe/Paris")
+    taxonomy = Taxonomy(
+        categories=r.vocabulary(root, "categories", "categorie"),
+        themes=r.vocabulary(root, "themes", "theme"),
+        event_types=r.vocabulary(root, "event_types", "type"),
+    )
+    if not taxonomy.categories.terms:
+        r.fail(root, "aucune catégorie définie : ajoutez une section « categories: ».")
+    store_path = Path(r.text(store, "path", ".calfeed/calfeed.sqlite"))
+    config = Config(
+        path=path,
+        edition_name=r.text(edition, "name", "Programme"),
+        edition_start=r.date(edition, "start"),
+        edition_end=r.date(edition, "end"),
+        edition_url=r.text(edition, "url"),
+        timezone=timezone,
+        refresh=dt.timedelta(minutes=r.number(publish, "refresh_minutes", 60, minimum=1)),
+        reference_time=r.moment(publish, "reference_time", timezone),
+        grace=dt.timedelta(days=r.number(publish, "grace_days", 30)),
+        base_url=r.text(publish, "base_url").rstrip("/"),
+        store_path=store_path if store_path.is_absolute() else path.parent / store_path,
+        fetch_interval=dt.timedelta(minutes=r.number(fetch, "interval_minutes", 60, minimum=1)),
+        concurrency=int(r.number(fetch, "concurrency", 8, minimum=1)),
+        retries=int(r.number(fetch, "retries", 2)),
+        sources=(),
+        taxonomy=taxonomy,
+    )
+    sources = _parse_sources(r, root, config, fetch)
+    selections = _parse_selections(r, root, config, sources)
+    return _replace(config, sources=sources, selections=selections)
+
+
+def _replace(config: Config, **changes) -> Config:
+    import dataclasses
+    return dataclasses.replace(config, **changes)
+
+
+def _parse_sources(r: _Reader, root, config: Config, fetch) -> tuple[Source, ...]:
+    entries = root.get("sources")
+    if not isinstance(entries, list) or not entries:
+        r.fail(root, "aucune source : ajoutez une liste « sources: » (voir le README).")
+    default_max = int(r.number(fetch, "max_bytes", 10 * 1024 * 1024, minimum=1))
+    default_timeout = float(r.number(fetch, "timeout", 20, minimum=1))
+    sources, seen = [], set()
+    for entry in entries:
+        if not isinstance(entry, dict):
+            r.fail(root, "chaque source doit être une liste de clés (id:, type:, path: ou url:).")
+        source_id = r.text(entry, "id")
+        if not source_id or slugify(source_id) != source_id:
+            r.fail(entry, f"chaque source a besoin d'un « id » en minuscules sans espaces (lu : {source_id!r}).")
+        if source_id in seen:
+            r.fail(entry, f"l'id de source « {source_id} » est déjà utilisé : chaque source a un id unique.")
+        seen.add(source_id)
+        kind = r.text(entry, "type")
+        if kind not in SOURCE_TYPES:
+            r.fail(entry, f"source « {source_id} » : type inconnu « {kind} ». Types possibles : "
+                          f"{', '.join(SOURCE_TYPES)}.")
+        url, raw_path = r.text(entry, "url"), r.text(entry, "path")
+        if bool(url) == bool(raw_path):
+            r.fail(entry, f"source « {source_id} » : indiquez soit « url: » (http ou https), soit « path: » "
+                          "(fichier relatif à sources.yaml), et un seul des deux.")
+        path = None
+        if url and not re.match(r"^https?://[^/\s]+", url):
+            r.fail(entry, f"source « {source_id} » : l'adresse « {url} » doit commencer par http:// ou https://.")
+        if raw_path:
+            path = (config.folder / raw_path).resolve()
+            if not path.is_relative_to(config.folder):
+                r.fail(entry, f"source « {source_id} » : le chemin « {raw_path} » sort du dossier de "
+                              f"sources.yaml ({config.folder}). Placez le fichier dans ce dossier.")
+        category = r.text(entry, "category")
+        if category and category not in config.taxonomy.categories:
+            r.fail(entry, f"source « {source_id} » : catégorie inconnue « {category} ». Catégories possibles : "
+                          f"{', '.join(config.taxonomy.categories.slugs)}.")
+        themes = r.labels(entry, "themes")
+        for theme in themes:
+            if theme not in config.taxonomy.themes:
+                r.fail(entry, f"source « {source_id} » : thème inconnu « {theme} ». Thèmes possibles : "
+                              f"{', '.join(config.taxonomy.themes.slugs)}.")
+        attendance = r.text(entry, "format")
+        if attendance and attendance not in config.taxonomy.formats:
+            r.fail(entry, f"source « {source_id} » : format inconnu « {attendance} ». Formats possibles : "
+                          f"{', '.join(config.taxonomy.formats.slugs)}.")
+        region = r.text(entry, "region")
+        if region and region not in config.taxonomy.regions:
+            r.fail(entry, f"source « {source_id} » : région inconnue « {region} ». Régions possibles : "
+                          f"{', '.join(config.taxonomy.regions.slugs)}.")
+        preset = r.text(entry, "preset", "calfeed")
+        if preset not in JSON_PRESETS:
+            r.fail(entry, f"source « {source_id} » : preset inconnu « {preset} ». Presets possibles : "
+                          f"{', '.join(JSON_PRESETS)}.")
+        sources.append(Source(
+            id=source_id, type=kind, url=url, path=path, category=category, themes=tuple(themes),
+            timezone=r.timezone(entry, "timezone", config.timezone),
+            organiser=r.text(entry, "organiser"), event_type=r.text(entry, "event_type"),
+            attendance=attendance, region=region, preset=preset, allow_empty=r.flag(entry, "allow_empty"),
+            max_bytes=int(r.number(entry, "max_bytes", default_max, minimum=1)),
+            timeout=float(r.number(entry, "timeout", default_timeout, minimum=1)),
+            line=getattr(entry, "line", 0),
+        ))
+    return tuple(sources)
+
+
+def _parse_selections(r: _Reader, root, config: Config, sources) -> tuple[Selection, ...]:
+    entries = r.mapping(root, "selections")
+    selections = []
+    reserved = {"tous", "selection", "categorie", "theme", "region", "format"}
+    for slug, entry in entries.items():
+        slug = str(slug)
+        if slugify(slug) != slug or slug in reserved:
+            r.fail(entries, f"sélection « {slug} » : nom invalide ou réservé ; utilisez des minuscules et des tirets.")
+        if not isinstance(entry, dict):
+            r.fail(entries, f"sélection « {slug} » : indiquez « name: » et « filter: ».")
+        filters_in = r.mapping(entry, "filter")
+        if not filters_in:
+            r.fail(entry, f"sélection « {slug} » : « filter: » est vide ; elle publierait tout le programme.")
+        filters = {}
+        for key, value in filters_in.items():
+            if key not in SELECTION_KEYS:
+                r.fail(filters_in, f"sélection « {slug} » : critère inconnu « {key} ». Critères possibles : "
+                                   f"{', '.join(SELECTION_KEYS)}.")
+            filters[key] = tuple(r.labels(filters_in, key))
+        selections.append(Selection(slug, r.text(entry, "name", slug), r.text(entry, "description"), filters))
+    return tuple(selections)

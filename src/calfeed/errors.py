@@ -1,0 +1,27 @@
+"""The project's error hierarchy: every message says where and how to fix."""
+
+
+class CalfeedError(Exception):
+    """Base class of the errors calfeed reports to its users."""
+
+
+class ConfigError(CalfeedError, ValueError):
+    """`sources.yaml` is missing, unreadable or invalid."""
+
+
+class SourceError(CalfeedError):
+    """A source could not be fetched or read."""
+
+    def __init__(self, source_id: str, message: str, *, http_status: int | None = None):
+        super().__init__(f"source « {source_id} » : {message}")
+        self.source_id = source_id
+        self.reason = message
+        self.http_status = http_status
+
+
+class SelectionError(CalfeedError, ValueError):
+    """A feed selection names an unknown value."""
+
+
+class EventError(CalfeedError, ValueError):
+    """One event of a source is unusable; the rest of the source is kept."""

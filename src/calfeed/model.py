@@ -1,0 +1,146 @@
+"""The one event model every source is normalised into, and its invariants."""
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from .errors import EventError
+from .text import fold
+
+ATTENDANCES = ("presentiel", "en-ligne", "hybride")
+STATUS_SLUGS = ("confirme", "annule", "reporte", "en-ligne", "complet")
+
+
+@dataclass(frozen=True)
+class Location:
+    name: str = ""
+    address: str = ""
+    city: str = ""
+    postal_code: str = ""
+    region: str = ""  # a region slug, see taxonomy.REGIONS
+    latitude: float | None = None
+    longitude: float | None = None
+
+    def is_empty(self) -> bool:
+        return not any(dataclasses.astuple(self))
+
+
+@dataclass(frozen=True)
+class Event:
+    """One occurrence of one event of the programme.
+
+    `start`/`end` are timezone-aware datetimes, or dates for an all-day event
+    (then `end` is exclusive, as in iCalendar). `timezone` is the IANA zone the
+    event is published in.
+    """
+
+    uid: str
+    title: str
+    start: dt.datetime | dt.date
+    end: dt.datetime | dt.date
+    source: str
+    timezone: str = "Europe/Paris"
+    description: str = ""
+    location: Location = field(default_factory=Location)
+    online_url: str = ""
+    attendance: str = ""  # one of ATTENDANCES, or "" when the source does not say
+    organiser: str = ""
+    category: str = ""
+    themes: tuple[str, ...] = ()
+    event_type: str = ""
+    url: str = ""
+    registration_url: str = ""
+    status: str = "confirme"
+    modified: dt.datetime | None = None  # as the source states it, if it does
+
+    def __post_init__(self):
+        if not self.title.strip():
+            raise EventError("titre manquant")
+        if not self.uid:
+            raise EventError("identifiant manquant")
+        if isinstance(self.start, dt.datetime) != isinstance(self.end, dt.datetime):
+            raise EventError("début et fin doivent être tous deux des dates, ou tous deux des dates et heures")
+        if isinstance(self.start, dt.datetime) and (self.start.tzinfo is None or self.end.tzinfo is None):
+            raise EventError("heure sans fuseau horaire")
+        if self.end < self.start or (self.all_day and self.end == self.start):
+            raise EventError(f"la fin ({self.end}) précède le début ({self.start})")
+        if self.attendance and self.attendance not in ATTENDANCES:
+            raise EventError(f"format inconnu « {self.attendance} »")
+        if self.status not in STATUS_SLUGS:
+            raise EventError(f"statut inconnu « {self.status} »")
+        ZoneInfo(self.timezone)  # raises for an unknown zone
+
+    @property
+    def all_day(self) -> bool:
+        return not isinstance(self.start, dt.datetime)
+
+    @property
+    def start_utc(self) -> dt.datetime:
+        """The start instant, for sorting; an all-day event starts at midnight in its zone."""
+        if self.all_day:
+            return dt.datetime.combine(self.start, dt.time(), ZoneInfo(self.timezone)).astimezone(dt.UTC)
+        return self.start.astimezone(dt.UTC)
+
+    def sort_key(self) -> tuple:
+        return (self.start_utc, fold(self.title), self.uid)
+
+    def dedupe_key(self) -> tuple:
+        """Two sources publishing the same event agree on its title and start."""
+        return (" ".join(fold(self.title).split()), self.start_utc)
+
+    def to_dict(self) -> dict:
+        return event_to_dict(self)
+
+    def content_hash(self) -> str:
+        """A digest of everything a subscriber sees; it changes when the event changes."""
+        data = event_to_dict(self)
+        data.pop("modified")
+        data.pop("source")
+        blob = json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
+        return hashlib.sha256(blob).hexdigest()[:32]
+
+
+def _encode_time(value):
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return {"datetime": value.isoformat(), "tz": getattr(value.tzinfo, "key", None)}
+    return {"date": value.isoformat()}
+
+
+def _decode_time(value):
+    if value is None:
+        return None
+    if "date" in value:
+        return dt.date.fromisoformat(value["date"])
+    moment = dt.datetime.fromisoformat(value["datetime"])
+    if value.get("tz"):
+        moment = moment.astimezone(ZoneInfo(value["tz"]))
+    return moment
+
+
+def event_to_dict(event: Event) -> dict:
+    """A JSON-ready dict that `event_from_dict` turns back into the same event."""
+    data = dataclasses.asdict(event)
+    data["themes"] = list(event.themes)
+    for key in ("start", "end", "modified"):
+        data[key] = _encode_time(getattr(event, key))
+    return data
+
+
+def event_from_dict(data: dict) -> Event:
+    data = dict(data)
+    for key in ("start", "end", "modified"):
+        data[key] = _decode_time(data.get(key))
+    data["location"] = Location(**data.get("location") or {})
+    data["themes"] = tuple(data.get("themes") or ())
+    return Event(**data)
+
+
+def stable_uid(*parts: str, domain: str = "calfeed") -> str:
+    """A UID derived from stable identifying parts, identical on every run."""
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
+    return f"{digest}@{domain}"
