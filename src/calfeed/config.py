@@ -41,7 +41,8 @@ class Source:
         """Where the source is read from, safe to show (no credentials)."""
         if self.path is not None:
             return str(self.path)
-        return re.sub(r"//[^/@]*@", "//", self.url)
+        # Credentials may hide in the user part or the query string: show neither.
+        return re.sub(r"//[^/@]*@", "//", self.url).split("?")[0].split("#")[0]
 
 
 @dataclass(frozen=True)

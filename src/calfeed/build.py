@@ -1,0 +1,86 @@
+"""The static build: the only code that writes under the output folder, atomically, never outside it."""
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import CalfeedError
+from .feeds import feed_catalogue, render_feed
+
+MARKER = ".calfeed-build"
+MANAGED_SUFFIXES = (".ics", ".html", ".json", ".css", ".js")
+
+
+@dataclass
+class BuildReport:
+    folder: Path
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+def _target(folder: Path, relative: str) -> Path:
+    path = (folder / relative).resolve()
+    if not path.is_relative_to(folder):
+        raise CalfeedError(f"chemin refusé : {relative} sortirait du dossier {folder}.")
+    return path
+
+
+def _write(folder: Path, relative: str, data: bytes, report: BuildReport):
+    """Write through a temporary file and a rename: a reader sees the old file or the new, whole."""
+    path = _target(folder, relative)
+    if path.exists() and path.read_bytes() == data:
+        report.unchanged.append(relative)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    report.written.append(relative)
+
+
+def prepare_folder(folder: Path) -> Path:
+    """The output folder, resolved; refuse a non-empty folder that calfeed did not create."""
+    folder = Path(folder).resolve()
+    if folder.exists() and not folder.is_dir():
+        raise CalfeedError(f"{folder} existe et n'est pas un dossier : choisissez un autre --output.")
+    if folder.exists() and any(folder.iterdir()) and not (folder / MARKER).exists():
+        raise CalfeedError(f"le dossier {folder} n'est pas vide et n'a pas été créé par « calfeed build » : "
+                           "choisissez un dossier vide ou nouveau avec --output, pour ne rien y écraser.")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / MARKER).write_text("Dossier écrit par « calfeed build » : son contenu est regénéré à chaque build.\n",
+                                 encoding="utf-8")
+    return folder
+
+
+def write_site(config, programme, folder: Path, pages: dict[str, bytes]) -> BuildReport:
+    """Write every feed (subscription and import variants) and the given pages, then remove the
+    files of feeds that no longer exist — only after the new ones are in place.
+    """
+    folder = prepare_folder(folder)
+    report = BuildReport(folder)
+    expected = set()
+    for feed in feed_catalogue(config):
+        for prefix, subscription in (("", True), ("import/", False)):
+            relative = prefix + feed.path
+            _write(folder, relative, render_feed(config, programme.items, feed, subscription=subscription), report)
+            expected.add(relative)
+    for relative, data in sorted(pages.items()):
+        _write(folder, relative, data, report)
+        expected.add(relative)
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder).as_posix()
+        if path.is_file() and path.suffix in MANAGED_SUFFIXES and relative not in expected:
+            path.unlink()
+            report.removed.append(relative)
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    return report

@@ -1,0 +1,146 @@
+"""The feed catalogue and event selection: which events each feed holds, and its bytes."""
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import urlencode
+
+from .errors import SelectionError
+from .render import FeedHeader, alarm_component, assemble, render_header, zones_needed
+from .text import fold
+
+# Query parameters of /feeds/selection.ics, and the event attribute each one filters on.
+SELECTION_PARAMS = ("categorie", "theme", "region", "format", "type")
+# A hybrid event can be attended both ways, so it belongs to both formats.
+FORMAT_MATCHES = {"presentiel": {"presentiel", "hybride"}, "en-ligne": {"en-ligne", "hybride"},
+                  "hybride": {"hybride"}}
+
+
+@dataclass(frozen=True)
+class Feed:
+    path: str  # relative to /feeds/: "categorie/labs.ics", or "selection.ics?…" for an ad-hoc feed
+    group: str  # tous, categorie, theme, selection, region, format, personnalise
+    slug: str
+    name: str
+    description: str
+    filters: dict = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def static(self) -> bool:
+        return "?" not in self.path
+
+
+def _vocabulary(config, key):
+    taxonomy = config.taxonomy
+    return {"categorie": taxonomy.categories, "theme": taxonomy.themes, "region": taxonomy.regions,
+            "format": taxonomy.formats, "type": taxonomy.event_types}[key]
+
+
+def feed_catalogue(config) -> list[Feed]:
+    """Every predefined feed, in the order the page lists them."""
+    edition, taxonomy = config.edition_name, config.taxonomy
+    feeds = [Feed("tous.ics", "tous", "tous", f"{edition} — tout le programme",
+                  f"Tous les événements du {edition}.")]
+    for term in taxonomy.categories.terms:
+        feeds.append(Feed(f"categorie/{term.slug}.ics", "categorie", term.slug, f"{edition} — {term.name}",
+                          f"Les événements du {edition} organisés par : {term.name}"
+                          + (f" ({term.description})." if term.description else "."),
+                          {"categorie": (term.slug,)}))
+    for term in taxonomy.themes.terms:
+        feeds.append(Feed(f"theme/{term.slug}.ics", "theme", term.slug, f"{edition} — {term.name}",
+                          f"Les événements du {edition} sur le thème : {term.name}.", {"theme": (term.slug,)}))
+    for selection in config.selections:
+        feeds.append(Feed(f"{selection.slug}.ics", "selection", selection.slug, f"{edition} — {selection.name}",
+                          selection.description or f"{selection.name} ({edition}).", dict(selection.filters)))
+    for term in taxonomy.regions.terms:
+        feeds.append(Feed(f"region/{term.slug}.ics", "region", term.slug, f"{edition} — {term.name}",
+                          f"Les événements du {edition} en région {term.name}.", {"region": (term.slug,)}))
+    for term in taxonomy.formats.terms:
+        feeds.append(Feed(f"format/{term.slug}.ics", "format", term.slug, f"{edition} — {term.name}",
+                          f"Les événements du {edition} au format : {term.name.lower()}.", {"format": (term.slug,)}))
+    return feeds
+
+
+def find_feed(config, path: str) -> Feed | None:
+    for feed in feed_catalogue(config):
+        if feed.path == path:
+            return feed
+    return None
+
+
+def parse_selection(config, params) -> Feed:
+    """An ad-hoc feed from query parameters (a mapping of name → list of values).
+
+    Values are matched like source labels (accents and case ignored); an unknown parameter or
+    value raises SelectionError naming the valid ones.
+    """
+    filters: dict[str, tuple[str, ...]] = {}
+    for key, values in params.items():
+        if key not in SELECTION_PARAMS:
+            raise SelectionError(f"paramètre inconnu « {key} ». Paramètres possibles : "
+                                 f"{', '.join(SELECTION_PARAMS)} (et usage, rappel).")
+        vocabulary = _vocabulary(config, key)
+        slugs = []
+        for raw in values:
+            for value in (v for v in raw.split(",") if v.strip()):
+                slug = vocabulary.lookup(value)
+                if slug is None:
+                    raise SelectionError(f"valeur inconnue « {value} » pour « {key} ». Valeurs possibles : "
+                                         f"{', '.join(vocabulary.slugs)}.")
+                if slug not in slugs:
+                    slugs.append(slug)
+        if slugs:
+            filters[key] = tuple(sorted(slugs))
+    parts = [" ou ".join(_vocabulary(config, key).name(s) for s in filters[key])
+             for key in SELECTION_PARAMS if key in filters]
+    label = " · ".join(parts) or "tout le programme"
+    query = urlencode([(key, slug) for key in SELECTION_PARAMS for slug in filters.get(key, ())])
+    return Feed(f"selection.ics?{query}" if query else "selection.ics", "personnalise", "selection",
+                f"{config.edition_name} — sélection : {label}",
+                f"Sélection personnalisée du {config.edition_name} : {label}.", filters)
+
+
+def matches(event, filters) -> bool:
+    """Values of one criterion are alternatives (OR); criteria combine (AND)."""
+    for key, wanted in filters.items():
+        if key == "categorie" and event.category not in wanted:
+            return False
+        if key == "theme" and not set(event.themes) & set(wanted):
+            return False
+        if key == "region" and event.location.region not in wanted:
+            return False
+        if key == "format" and not any(event.attendance in FORMAT_MATCHES.get(w, {w}) for w in wanted):
+            return False
+        if key == "type" and event.event_type not in wanted:
+            return False
+        if key == "organisateur" and fold(event.organiser) not in {fold(w) for w in wanted}:
+            return False
+        if key == "source" and event.source not in wanted:
+            return False
+    return True
+
+
+def select_items(items, filters) -> list:
+    return [item for item in items if matches(item.event, filters)] if filters else list(items)
+
+
+@lru_cache(maxsize=512)
+def _header_bytes(header: FeedHeader, zones: tuple) -> bytes:
+    return render_header(header, dict(zones))
+
+
+@lru_cache(maxsize=16)
+def _alarm_bytes(minutes: int) -> bytes:
+    return alarm_component(minutes).to_ical()
+
+
+def feed_header(config, feed: Feed, subscription: bool = True) -> FeedHeader:
+    url = f"{config.base_url}/feeds/{feed.path}" if config.base_url else ""
+    return FeedHeader(feed.name, feed.description, config.timezone, config.refresh, url, subscription)
+
+
+def render_feed(config, items, feed: Feed, *, subscription: bool = True, alarm: int = 0) -> bytes:
+    """The feed's bytes: a header, then the pre-rendered VEVENTs of the events it selects."""
+    selected = select_items(items, feed.filters)
+    zones = tuple(sorted(zones_needed(item.event for item in selected).items()))
+    head = _header_bytes(feed_header(config, feed, subscription), zones)
+    return assemble(head, (item.vevent for item in selected), _alarm_bytes(alarm) if alarm else b"")

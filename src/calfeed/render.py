@@ -1,0 +1,202 @@
+"""The only code that writes iCalendar: one event component, one calendar around many."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from icalendar import Alarm, Calendar, Event as VEvent, vDuration, vText
+
+from .model import Event
+from .vtimezone import vtimezone
+
+PRODID = "-//calfeed//Mois de l'innovation publique//FR"
+END_CALENDAR = b"END:VCALENDAR\r\n"
+END_EVENT = b"END:VEVENT\r\n"
+
+TITLE_PREFIX = {"annule": "ANNULÉ – ", "reporte": "REPORTÉ – ", "en-ligne": "EN LIGNE – ", "complet": "COMPLET – "}
+STATUS_LINE = {
+    "annule": "Cet événement est annulé.",
+    "reporte": "Cet événement est reporté : la nouvelle date sera publiée ici.",
+    "en-ligne": "Cet événement a lieu désormais en ligne.",
+    "complet": "Cet événement est complet.",
+}
+VANISHED_LINE = "Cet événement a été retiré du programme par son organisateur : considérez-le comme annulé."
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What a subscriber's client needs to recognise an update: a version and its time."""
+
+    sequence: int
+    modified: dt.datetime  # aware; rendered as DTSTAMP and LAST-MODIFIED
+    vanished: bool = False
+
+
+@dataclass(frozen=True)
+class FeedHeader:
+    """The calendar-level properties of one feed."""
+
+    name: str
+    description: str
+    timezone: str = "Europe/Paris"
+    refresh: dt.timedelta = dt.timedelta(hours=1)
+    url: str = ""
+    subscription: bool = True  # False: the import variant, without calendar name nor refresh hint
+
+
+def effective_status(event: Event, publication: Publication) -> str:
+    return "annule" if publication.vanished else event.status
+
+
+def event_component(event: Event, publication: Publication, taxonomy) -> VEvent:
+    """The VEVENT of one event, as every feed publishes it."""
+    status = effective_status(event, publication)
+    component = VEvent()
+    component.add("UID", event.uid)
+    component.add("DTSTAMP", publication.modified.astimezone(dt.UTC))
+    component.add("LAST-MODIFIED", publication.modified.astimezone(dt.UTC))
+    component.add("SEQUENCE", publication.sequence)
+    component.add("SUMMARY", TITLE_PREFIX.get(status, "") + event.title)
+    component.add("DTSTART", event.start)
+    component.add("DTEND", event.end)
+    component.add("DESCRIPTION", describe(event, status, publication.vanished, taxonomy))
+    location = place(event, taxonomy)
+    if location:
+        component.add("LOCATION", location)
+    if event.location.latitude is not None and event.location.longitude is not None:
+        component.add("GEO", (event.location.latitude, event.location.longitude))
+    link = event.url or event.registration_url or event.online_url
+    if link:
+        component.add("URL", link, parameters={"VALUE": "URI"})
+    labels = [taxonomy.categories.name(event.category), *(taxonomy.themes.name(t) for t in event.themes)]
+    component.add("CATEGORIES", labels)
+    if event.online_url and status != "annule":
+        component.add("CONFERENCE", event.online_url,
+                      parameters={"VALUE": "URI", "FEATURE": "VIDEO", "LABEL": "Rejoindre en ligne"})
+    component.add("STATUS", {"annule": "CANCELLED", "reporte": "TENTATIVE"}.get(status, "CONFIRMED"))
+    component.add("CLASS", "PUBLIC")
+    component.add("TRANSP", "TRANSPARENT")
+    component.add("X-MICROSOFT-CDO-BUSYSTATUS", "FREE")
+    return component
+
+
+def describe(event: Event, status: str, vanished: bool, taxonomy) -> str:
+    """The DESCRIPTION: the source's text, then what Outlook would otherwise hide (links)."""
+    lines = []
+    if vanished:
+        lines.append(VANISHED_LINE)
+    elif status in STATUS_LINE:
+        lines.append(STATUS_LINE[status])
+    if event.description:
+        lines.append(event.description)
+    facts = []
+    if event.organiser:
+        facts.append(f"Organisateur : {event.organiser}")
+    kind = " · ".join(part for part in (
+        taxonomy.event_types.name(event.event_type) if event.event_type else "",
+        taxonomy.formats.name(event.attendance) if event.attendance else "",
+    ) if part)
+    if kind:
+        facts.append(kind)
+    if event.themes:
+        facts.append("Thèmes : " + ", ".join(taxonomy.themes.name(t) for t in event.themes))
+    if event.online_url and status != "annule":
+        facts.append(f"Rejoindre en ligne : {event.online_url}")
+    if event.registration_url:
+        facts.append(f"Inscription : {event.registration_url}")
+    if event.url:
+        facts.append(f"Plus d'informations : {event.url}")
+    if facts:
+        lines.append("\n".join(facts))
+    return "\n\n".join(lines)
+
+
+def place(event: Event, taxonomy) -> str:
+    """The LOCATION line: the place and its address, or the online link for an online event."""
+    loc = event.location
+    town = " ".join(part for part in (loc.postal_code, loc.city) if part)
+    parts = [part for part in (loc.name, loc.address, town) if part]
+    region = taxonomy.regions.name(loc.region) if loc.region else ""
+    if region and not any(region in part for part in parts):
+        parts.append(region)
+    if not parts and event.attendance == "en-ligne":
+        return event.online_url or "En ligne"
+    text = ", ".join(parts)
+    if event.attendance == "hybride" and text:
+        text += " (et en ligne)"
+    return text
+
+
+def alarm_component(minutes: int) -> Alarm:
+    alarm = Alarm()
+    alarm.add("ACTION", "DISPLAY")
+    alarm.add("DESCRIPTION", "Rappel")
+    alarm.add("TRIGGER", dt.timedelta(minutes=-minutes))
+    return alarm
+
+
+def render_event(event: Event, publication: Publication, taxonomy) -> bytes:
+    """The VEVENT bytes of one event: what the store keeps, what feeds are assembled from."""
+    return event_component(event, publication, taxonomy).to_ical()
+
+
+def with_alarm(vevent: bytes, alarm: bytes) -> bytes:
+    """Insert a rendered VALARM into a rendered VEVENT (where icalendar puts subcomponents)."""
+    return vevent[: -len(END_EVENT)] + alarm + END_EVENT
+
+
+def _calendar(header: FeedHeader, timezones: dict[str, int]) -> Calendar:
+    calendar = Calendar()
+    calendar.add("PRODID", PRODID)
+    calendar.add("VERSION", "2.0")
+    calendar.add("CALSCALE", "GREGORIAN")
+    calendar.add("METHOD", "PUBLISH")
+    if header.subscription:
+        # vText: icalendar leaves plain strings of X- properties unescaped.
+        calendar.add("X-WR-CALNAME", vText(header.name))
+        calendar.add("NAME", vText(header.name))
+        calendar.add("X-WR-CALDESC", vText(header.description))
+        calendar.add("DESCRIPTION", vText(header.description))
+        calendar.add("REFRESH-INTERVAL", header.refresh, parameters={"VALUE": "DURATION"})
+        calendar.add("X-PUBLISHED-TTL", vDuration(header.refresh))
+        if header.url:
+            calendar.add("SOURCE", header.url, parameters={"VALUE": "URI"})
+    calendar.add("X-WR-TIMEZONE", header.timezone)
+    for tzid, first_year in sorted(timezones.items()):
+        calendar.add_component(vtimezone(tzid, first_year))
+    return calendar
+
+
+def zones_needed(events) -> dict[str, int]:
+    """Each TZID the events use, with the first year it must cover."""
+    zones: dict[str, int] = {}
+    for event in events:
+        if not event.all_day:
+            year = min(event.start.year, event.end.year)
+            zones[event.timezone] = min(zones.get(event.timezone, year), year)
+    return zones
+
+
+def render_header(header: FeedHeader, timezones: dict[str, int]) -> bytes:
+    """The calendar's opening (properties and VTIMEZONEs), without its closing line."""
+    return _calendar(header, timezones).to_ical()[: -len(END_CALENDAR)]
+
+
+def assemble(head: bytes, vevents, alarm: bytes = b"") -> bytes:
+    """A whole feed from a rendered header and rendered events, already selected and sorted."""
+    if alarm:
+        vevents = (with_alarm(v, alarm) for v in vevents)
+    return b"".join((head, *vevents, END_CALENDAR))
+
+
+def render_calendar(header: FeedHeader, items, taxonomy, alarm_minutes: int = 0) -> bytes:
+    """The plain renderer: one icalendar object for the whole feed (reference for `assemble`).
+
+    `items` is a sorted list of (Event, Publication).
+    """
+    calendar = _calendar(header, zones_needed(event for event, _ in items))
+    for event, publication in items:
+        component = event_component(event, publication, taxonomy)
+        if alarm_minutes:
+            component.add_component(alarm_component(alarm_minutes))
+        calendar.add_component(component)
+    return calendar.to_ical()

@@ -1,0 +1,259 @@
+"""The only module that touches SQLite: source snapshots, fetch history, published events."""
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import CalfeedError
+
+# Each entry upgrades the schema by one version; never edit one that has shipped, add a new one.
+MIGRATIONS = (
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE sources (
+        id TEXT PRIMARY KEY,
+        events_json TEXT NOT NULL DEFAULT '[]',
+        event_count INTEGER NOT NULL DEFAULT 0,
+        rejected_json TEXT NOT NULL DEFAULT '[]',
+        warnings_json TEXT NOT NULL DEFAULT '[]',
+        etag TEXT,
+        last_modified TEXT,
+        body_hash TEXT,
+        last_attempt TEXT,
+        last_success TEXT,
+        last_error TEXT,
+        failures INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE fetches (
+        id INTEGER PRIMARY KEY,
+        source_id TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        http_status INTEGER,
+        bytes INTEGER,
+        events_read INTEGER,
+        events_rejected INTEGER,
+        error TEXT
+    );
+    CREATE INDEX fetches_by_source ON fetches (source_id, id);
+    CREATE TABLE published (
+        uid TEXT PRIMARY KEY,
+        source_id TEXT NOT NULL,
+        event_json TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        sequence INTEGER NOT NULL,
+        first_seen TEXT NOT NULL,
+        modified TEXT NOT NULL,
+        vanished_at TEXT,
+        sort_key TEXT NOT NULL,
+        render_key TEXT NOT NULL,
+        vevent BLOB NOT NULL
+    );
+    CREATE INDEX published_order ON published (sort_key);
+    INSERT INTO meta VALUES ('generation', '0');
+    """,
+)
+HISTORY_KEPT = 200  # fetch records kept per source
+
+
+@dataclass(frozen=True)
+class SourceState:
+    id: str
+    event_count: int = 0
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    last_attempt: str | None = None
+    last_success: str | None = None
+    last_error: str | None = None
+    failures: int = 0
+    rejected: tuple = ()
+    warnings: tuple = ()
+
+
+@dataclass(frozen=True)
+class PublishedRow:
+    uid: str
+    source_id: str
+    event_json: str
+    content_hash: str
+    sequence: int
+    first_seen: str
+    modified: str
+    vanished_at: str | None
+    sort_key: str
+    render_key: str
+    vevent: bytes
+
+
+def _now_text(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    """A SQLite database shared by the CLI, the web workers and the refresher."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._local = threading.local()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.transaction() as db:
+                self._migrate(db)
+        except (OSError, sqlite3.Error) as exc:
+            raise CalfeedError(f"base de données {self.path} inutilisable ({exc}). "
+                               "Vérifiez le chemin « store: path: » de sources.yaml et ses droits d'écriture.") from None
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA busy_timeout=30000")
+            self._local.connection = connection
+        return connection
+
+    def close(self):
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._local.connection = None
+
+    @contextmanager
+    def transaction(self):
+        """One write transaction, taken at once so concurrent writers queue instead of failing."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def _migrate(self, db):
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise CalfeedError(f"la base {self.path} vient d'une version plus récente de calfeed "
+                               f"(schéma {version}) : mettez calfeed à jour.")
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            for statement in script.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version = {number}")
+
+    @property
+    def schema_version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    # -- sources ---------------------------------------------------------------
+
+    def source_state(self, source_id: str) -> SourceState:
+        row = self.db.execute(
+            "SELECT id, event_count, etag, last_modified, body_hash, last_attempt, last_success, last_error,"
+            " failures, rejected_json, warnings_json FROM sources WHERE id = ?", (source_id,)).fetchone()
+        if row is None:
+            return SourceState(source_id)
+        return SourceState(*row[:9], rejected=tuple(json.loads(row[9])), warnings=tuple(json.loads(row[10])))
+
+    def snapshot(self, source_id: str) -> list[dict]:
+        row = self.db.execute("SELECT events_json FROM sources WHERE id = ?", (source_id,)).fetchone()
+        return json.loads(row[0]) if row else []
+
+    def record_fetch(self, db, source_id: str, started: dt.datetime, duration_ms: int, *, http_status=None,
+                     size=None, events_read=None, events_rejected=None, error=None):
+        db.execute("INSERT INTO fetches (source_id, started_at, duration_ms, http_status, bytes, events_read,"
+                   " events_rejected, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   (source_id, _now_text(started), duration_ms, http_status, size, events_read, events_rejected,
+                    error))
+        db.execute("DELETE FROM fetches WHERE source_id = ? AND id <= (SELECT id FROM fetches WHERE source_id = ?"
+                   " ORDER BY id DESC LIMIT 1 OFFSET ?)", (source_id, source_id, HISTORY_KEPT))
+        db.execute("INSERT INTO sources (id, last_attempt) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET"
+                   " last_attempt = excluded.last_attempt", (source_id, _now_text(started)))
+
+    def save_snapshot(self, db, source_id: str, when: dt.datetime, events: list[dict], rejected: list[str],
+                      warnings: list[str], etag=None, last_modified=None, body_hash=None):
+        db.execute(
+            "UPDATE sources SET events_json = ?, event_count = ?, rejected_json = ?, warnings_json = ?, etag = ?,"
+            " last_modified = ?, body_hash = ?, last_success = ?, last_error = NULL, failures = 0 WHERE id = ?",
+            (json.dumps(events, ensure_ascii=False, sort_keys=True), len(events),
+             json.dumps(rejected, ensure_ascii=False), json.dumps(warnings, ensure_ascii=False), etag,
+             last_modified, body_hash, _now_text(when), source_id))
+
+    def mark_unchanged(self, db, source_id: str, when: dt.datetime):
+        db.execute("UPDATE sources SET last_success = ?, last_error = NULL, failures = 0 WHERE id = ?",
+                   (_now_text(when), source_id))
+
+    def mark_failed(self, db, source_id: str, error: str):
+        db.execute("UPDATE sources SET last_error = ?, failures = failures + 1 WHERE id = ?", (error, source_id))
+
+    def fetch_history(self, source_id: str, limit: int = 20) -> list[dict]:
+        rows = self.db.execute(
+            "SELECT started_at, duration_ms, http_status, bytes, events_read, events_rejected, error FROM fetches"
+            " WHERE source_id = ? ORDER BY id DESC LIMIT ?", (source_id, limit)).fetchall()
+        keys = ("started_at", "duration_ms", "http_status", "bytes", "events_read", "events_rejected", "error")
+        return [dict(zip(keys, row)) for row in rows]
+
+    def known_sources(self) -> list[str]:
+        return [row[0] for row in self.db.execute("SELECT id FROM sources ORDER BY id")]
+
+    def forget_source(self, db, source_id: str):
+        db.execute("DELETE FROM sources WHERE id = ?", (source_id,))
+
+    # -- published events ------------------------------------------------------
+
+    def published(self) -> list[PublishedRow]:
+        rows = self.db.execute(
+            "SELECT uid, source_id, event_json, content_hash, sequence, first_seen, modified, vanished_at,"
+            " sort_key, render_key, vevent FROM published ORDER BY sort_key").fetchall()
+        return [PublishedRow(*row) for row in rows]
+
+    def write_published(self, db, row: PublishedRow):
+        db.execute("INSERT OR REPLACE INTO published VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   (row.uid, row.source_id, row.event_json, row.content_hash, row.sequence, row.first_seen,
+                    row.modified, row.vanished_at, row.sort_key, row.render_key, row.vevent))
+
+    def delete_published(self, db, uid: str):
+        db.execute("DELETE FROM published WHERE uid = ?", (uid,))
+
+    def generation(self) -> int:
+        """A number that changes whenever the published events change."""
+        return int(self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+
+    def bump_generation(self, db, now: dt.datetime):
+        db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('published_at', ?)", (_now_text(now),))
+
+    def published_at(self) -> dt.datetime | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'published_at'").fetchone()
+        return dt.datetime.fromisoformat(row[0]) if row else None
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, db, key: str, value: str):
+        db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # -- refresh lease: one refresher at a time across processes ---------------
+
+    def acquire_lease(self, owner: str, now: dt.datetime, seconds: float) -> bool:
+        with self.transaction() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'lease'").fetchone()
+            if row:
+                holder, _, until = row[0].partition("|")
+                if holder != owner and dt.datetime.fromisoformat(until) > now:
+                    return False
+            until = (now + dt.timedelta(seconds=seconds)).astimezone(dt.UTC).isoformat()
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('lease', ?)", (f"{owner}|{until}",))
+            return True
+
+    def release_lease(self, owner: str):
+        with self.transaction() as db:
+            db.execute("DELETE FROM meta WHERE key = 'lease' AND value LIKE ?", (f"{owner}|%",))

@@ -1,0 +1,124 @@
+"""VTIMEZONE components generated from the tz database, as RRULE observances every client reads.
+
+icalendar's own generator writes one RDATE list per observance; Thunderbird's parser reads only
+the first RDATE value, and so shows summer events an hour off. Here each yearly rule becomes one
+observance with an RRULE, one-off transitions become observances of their own, and the result is
+sorted so the bytes never depend on the process.
+"""
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from icalendar import Timezone, TimezoneDaylight, TimezoneStandard, vRecur
+
+LAST_YEAR = 2037  # past this, zoneinfo repeats the zone's current rule
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+@dataclass(frozen=True)
+class Transition:
+    at: dt.datetime  # UTC instant
+    offset_from: dt.timedelta
+    offset_to: dt.timedelta
+    daylight: bool
+    name: str
+
+    @property
+    def local(self) -> dt.datetime:
+        """The onset as the wall clock read it before the change (RFC 5545's observance DTSTART)."""
+        return (self.at + self.offset_from).replace(tzinfo=None)
+
+    def rule(self) -> tuple:
+        local = self.local
+        days = calendar.monthrange(local.year, local.month)[1]
+        nth = -1 if local.day + 7 > days else (local.day - 1) // 7 + 1
+        return (self.daylight, self.offset_from, self.offset_to, self.name,
+                local.month, local.weekday(), nth, local.time())
+
+
+def _state(zone: ZoneInfo, instant: dt.datetime):
+    local = instant.astimezone(zone)
+    return local.utcoffset(), bool(local.dst()), local.tzname()
+
+
+def transitions(tzid: str, first_year: int) -> list[Transition]:
+    """Every change of offset or of daylight saving in `tzid` from `first_year` to LAST_YEAR."""
+    zone = ZoneInfo(tzid)
+    moment = dt.datetime(first_year, 1, 1, tzinfo=dt.UTC)
+    end = dt.datetime(LAST_YEAR + 1, 1, 1, tzinfo=dt.UTC)
+    step = dt.timedelta(days=1)
+    found = []
+    previous = _state(zone, moment)
+    while moment < end:
+        following = moment + step
+        state = _state(zone, following)
+        if state != previous:
+            low, high = moment, following  # the change happens in (low, high]
+            while high - low > dt.timedelta(minutes=1):
+                middle = low + (high - low) / 2
+                middle = middle.replace(second=0, microsecond=0)
+                if middle <= low:
+                    break
+                if _state(zone, middle) == previous:
+                    low = middle
+                else:
+                    high = middle
+            found.append(Transition(high, previous[0], state[0], state[1], state[2]))
+            previous = state
+        moment = following
+    return found
+
+
+def _format_offset(offset: dt.timedelta) -> str:
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
+
+
+def _observance(first: Transition, rrule: dict | None):
+    component = TimezoneDaylight() if first.daylight else TimezoneStandard()
+    component.add("DTSTART", first.local)
+    component.add("TZOFFSETFROM", first.offset_from)
+    component.add("TZOFFSETTO", first.offset_to)
+    component.add("TZNAME", first.name)
+    if rrule:
+        component.add("RRULE", vRecur(rrule))
+    return component
+
+
+@lru_cache(maxsize=256)
+def vtimezone(tzid: str, first_year: int) -> Timezone:
+    """The VTIMEZONE of `tzid`, right for every date from `first_year` on."""
+    zone = Timezone()
+    zone.add("TZID", tzid)
+    found = transitions(tzid, first_year - 1)
+    if not found:
+        offset, daylight, name = _state(ZoneInfo(tzid), dt.datetime(first_year, 1, 1, tzinfo=dt.UTC))
+        fixed = Transition(dt.datetime(1970, 1, 1, tzinfo=dt.UTC) - offset, offset, offset, daylight, name)
+        zone.add_component(_observance(fixed, None))
+        return zone
+    runs: dict[tuple, list[list[Transition]]] = {}
+    for transition in found:
+        key = transition.rule()
+        series = runs.setdefault(key, [])
+        if series and series[-1][-1].local.year == transition.local.year - 1:
+            series[-1].append(transition)
+        else:
+            series.append([transition])
+    observances = []
+    for key, series in runs.items():
+        month, weekday, nth = key[4], key[5], key[6]
+        for run in series:
+            if len(run) == 1:
+                observances.append((run[0].local, _observance(run[0], None)))
+                continue
+            rule = {"FREQ": "YEARLY", "BYMONTH": month, "BYDAY": f"{nth}{WEEKDAYS[weekday]}"}
+            if run[-1].local.year < LAST_YEAR:
+                rule["UNTIL"] = run[-1].at.replace(tzinfo=None).strftime("%Y%m%dT%H%M%SZ")
+            observances.append((run[0].local, _observance(run[0], rule)))
+    for _, observance in sorted(observances, key=lambda item: (item[0], item[1].name)):
+        zone.add_component(observance)
+    return zone

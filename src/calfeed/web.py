@@ -1,0 +1,217 @@
+"""The live site: an app factory, one blueprint; feeds come from the store, never from sources."""
+
+import datetime as dt
+import gzip
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from .config import load_config
+from .errors import SelectionError
+from .feeds import feed_catalogue, find_feed, parse_selection, render_feed, select_items
+from .links import subscribe_links
+from .pages import page_context, status_context
+from .pipeline import ensure_published, start_refresher
+from .programme import load_programme
+from .store import Store
+
+bp = Blueprint("calfeed", __name__)
+MAX_ALARM_MINUTES = 7 * 24 * 60
+ADHOC_CACHE = 256  # ad-hoc selections kept ready per programme version
+
+
+@dataclass
+class Rendered:
+    """One feed at one programme version, ready to serve, compressed at most once."""
+
+    body: bytes
+    etag: str
+    count: int
+    last_modified: dt.datetime
+    _gzip: bytes | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def gzipped(self) -> bytes:
+        with self._lock:
+            if self._gzip is None:
+                self._gzip = gzip.compress(self.body, compresslevel=6, mtime=0)
+            return self._gzip
+
+
+class Site:
+    """The configuration, the store and the feeds of the current programme version."""
+
+    def __init__(self, config, store: Store):
+        self.config, self.store = config, store
+        self._lock = threading.Lock()
+        self._programme = None
+        self._feeds: OrderedDict = OrderedDict()
+
+    def programme(self):
+        generation = self.store.generation()
+        programme = self._programme
+        if programme is None or programme.generation != generation:
+            with self._lock:
+                if self._programme is None or self._programme.generation != generation:
+                    self._programme = load_programme(self.store)
+                    self._feeds = OrderedDict()
+                programme = self._programme
+        return programme
+
+    def feed(self, feed, *, subscription=True, alarm=0) -> Rendered:
+        programme = self.programme()
+        key = (programme.generation, feed.path, subscription, alarm)
+        rendered = self._feeds.get(key)
+        if rendered is None:
+            body = render_feed(self.config, programme.items, feed, subscription=subscription, alarm=alarm)
+            count = body.count(b"BEGIN:VEVENT\r\n")
+            rendered = Rendered(body, hashlib.sha256(body).hexdigest()[:32], count, programme.published_at)
+            with self._lock:
+                if programme is self._programme:
+                    self._feeds[key] = rendered
+                    while len(self._feeds) > ADHOC_CACHE + len(feed_catalogue(self.config)) * 4:
+                        self._feeds.popitem(last=False)
+        return rendered
+
+
+def create_app(test_config=None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_mapping(
+        CALFEED_CONFIG=os.environ.get("CALFEED_CONFIG", "sources.yaml"),
+        CALFEED_REFRESH=os.environ.get("CALFEED_REFRESH", "0") == "1",
+        JSON_AS_ASCII=False,
+    )
+    if test_config:
+        app.config.update(test_config)
+    config = load_config(app.config["CALFEED_CONFIG"])
+    store = Store(config.store_path)
+    ensure_published(config, store)
+    app.extensions["calfeed"] = Site(config, store)
+    app.json.ensure_ascii = False
+    app.register_blueprint(bp)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    if app.config["CALFEED_REFRESH"]:
+        start_refresher(config, store)
+    return app
+
+
+def site() -> Site:
+    return current_app.extensions["calfeed"]
+
+
+def base_url() -> str:
+    return site().config.base_url or request.url_root.rstrip("/")
+
+
+@bp.app_context_processor
+def _globals():
+    return {"config": site().config}
+
+
+@bp.after_request
+def _headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
+
+
+@bp.get("/")
+def index():
+    s = site()
+    return render_template("index.html", **page_context(s.config, s.programme(), base_url(), s.feed))
+
+
+@bp.get("/feeds/<path:path>")
+def feed(path):
+    s = site()
+    subscription = True
+    if path.startswith("import/"):
+        subscription, path = False, path.removeprefix("import/")
+    usage = request.args.get("usage", "abonnement")
+    if usage not in ("abonnement", "import"):
+        abort(400, description="« usage » vaut « abonnement » (par défaut) ou « import ».")
+    subscription = subscription and usage == "abonnement"
+    alarm_text = request.args.get("rappel", "0")
+    if not alarm_text.isdigit() or int(alarm_text) > MAX_ALARM_MINUTES:
+        abort(400, description=f"« rappel » est un nombre de minutes entre 0 et {MAX_ALARM_MINUTES}.")
+    params = {key: request.args.getlist(key) for key in request.args if key not in ("usage", "rappel")}
+    if path == "selection.ics":
+        try:
+            chosen = parse_selection(s.config, params)
+        except SelectionError as exc:
+            abort(400, description=str(exc))
+    else:
+        chosen = find_feed(s.config, path)
+        if chosen is None:
+            abort(404, description=f"Aucun agenda à l'adresse /feeds/{path}. La liste des agendas est sur la page d'accueil.")
+        if params:
+            abort(400, description="Les filtres (categorie, theme…) ne s'appliquent qu'à /feeds/selection.ics.")
+    rendered = s.feed(chosen, subscription=subscription, alarm=int(alarm_text))
+    filename = chosen.path.split("?")[0].replace("/", "-")
+    return _calendar_response(rendered, filename, s.config.refresh.total_seconds())
+
+
+def _calendar_response(rendered: Rendered, filename: str, max_age: float):
+    response = current_app.response_class(mimetype="text/calendar")
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Vary"] = "Accept-Encoding"
+    response.cache_control.public = True
+    response.cache_control.max_age = int(max_age)
+    response.set_etag(rendered.etag)
+    response.last_modified = rendered.last_modified
+    if request.if_none_match:  # answered from the ETag alone, without touching the body
+        if request.if_none_match.contains(rendered.etag):
+            response.status_code = 304
+            return response
+    elif request.if_modified_since and rendered.last_modified <= request.if_modified_since:
+        response.status_code = 304
+        return response
+    if request.accept_encodings["gzip"] > 0:
+        response.set_data(rendered.gzipped())
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response.set_data(rendered.body)
+    return response
+
+
+@bp.get("/etat")
+def status_page():
+    s = site()
+    return render_template("etat.html", **status_context(s.config, s.store, s.programme()))
+
+
+@bp.get("/etat.json")
+def status_json():
+    s = site()
+    response = jsonify(status_context(s.config, s.store, s.programme()))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _http_error(error: HTTPException):
+    titles = {400: "Requête invalide", 404: "Page introuvable", 405: "Méthode non autorisée"}
+    title = titles.get(error.code, "Erreur")
+    custom = error.description and error.description != type(error).description
+    message = error.description if custom else {
+        404: "Cette page n'existe pas. La liste des agendas est sur la page d'accueil.",
+        405: "Cette adresse ne s'utilise qu'en lecture (GET).",
+    }.get(error.code, title)
+    if request.path.startswith("/feeds/") or request.path.endswith(".json"):
+        response = current_app.response_class(f"{title} : {message}\n", status=error.code,
+                                               mimetype="text/plain")
+        response.headers["Content-Type"] = "text/plain; charset=utf-8"
+        return response
+    return render_template("erreur.html", title=title, message=message), error.code
+
+
+def _unexpected_error(error: Exception):
+    current_app.logger.exception("unexpected error")
+    return render_template("erreur.html", title="Erreur interne",
+                           message="Une erreur inattendue s'est produite ; l'équipe peut la voir dans les journaux."), 500
