@@ -98,13 +98,14 @@ class Taxonomy:
 
     def classify(self, labels: list[str]) -> dict[str, list[str]]:
         """Sort free labels (ICS CATEGORIES, OpenAgenda keywords) into known vocabularies."""
-        found: dict[str, list[str]] = {"category": [], "themes": [], "event_type": [], "format": []}
+        found: dict[str, list[str]] = {"category": [], "themes": [], "event_type": [], "format": [], "region": []}
         for label in labels:
             for key, vocabulary in (
                 ("category", self.categories),
                 ("themes", self.themes),
                 ("event_type", self.event_types),
                 ("format", self.formats),
+                ("region", self.regions),
             ):
                 slug = vocabulary.lookup(label)
                 if slug and slug not in found[key]:

@@ -162,7 +162,8 @@ def build_events(record: dict, occurrences, source, taxonomy, where: str, warnin
     status = pick(taxonomy.statuses, record.get("status"), "statut") or "confirme"
     location = record.get("location") or {}
     region = location.get("region") or ""
-    region_slug = pick(taxonomy.regions, region, "région") or getattr(source, "region", "")
+    region_slug = pick(taxonomy.regions, region, "région") or \
+        (found["region"][0] if found["region"] else source.region)
     online_url = safe_url(record.get("online_url"))
     if not attendance and online_url and not any(location.get(k) for k in ("name", "address", "city")):
         attendance = "en-ligne"

@@ -77,7 +77,10 @@ def _moment(prop, floating_zone: str):
     known = _iana(tzid) if tzid else None
     if value.tzinfo is None:
         return value.replace(tzinfo=ZoneInfo(known or floating_zone))
-    if getattr(value.tzinfo, "key", None):
+    key = getattr(value.tzinfo, "key", None)
+    if key in ("UTC", "Etc/UTC", "GMT", "Etc/GMT"):  # an instant: show it in the calendar's zone
+        return value.astimezone(ZoneInfo(floating_zone))
+    if key:
         return value
     if known:  # e.g. a Windows zone name with its own VTIMEZONE: the wall clock is what the author meant
         return value.replace(tzinfo=ZoneInfo(known))
