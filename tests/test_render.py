@@ -4,7 +4,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import vobject
-from icalendar import Calendar, vText
+from icalendar import Calendar
 
 from calfeed.feeds import Feed, render_feed
 from calfeed.model import Event, Location
@@ -67,7 +67,8 @@ def test_text_is_escaped_folded_and_crlf(project):
     assert str(event["DESCRIPTION"]).startswith("ligne 1\nligne 2; a, b \\ c")
     calendar = Calendar.from_ical(body)
     # icalendar leaves X- properties escaped when reading; unescape them as clients do
-    assert vText.from_ical(str(calendar["X-WR-CALNAME"])) == "Essai, avec; des « signes »"
+    name = str(calendar["X-WR-CALNAME"]).replace("\\,", ",").replace("\\;", ";")
+    assert name == "Essai, avec; des « signes »"
     assert b"X-WR-CALNAME:Essai\\, avec\\; des" in body
 
 
