@@ -1,0 +1,91 @@
+"""The command line: clear French messages naming the file, line or source; never a traceback."""
+
+import pytest
+
+from calfeed.cli import cli
+
+
+def run(runner, *args):
+    result = runner.invoke(cli, list(args), catch_exceptions=False)
+    assert "Traceback" not in result.output
+    return result
+
+
+def test_check_on_the_bundled_programme(runner, bundled):
+    result = run(runner, "check", "--config", str(bundled))
+    assert result.exit_code == 0, result.output
+    assert "configuration valide, 2 source(s), 19 événement(s) publiés" in result.output
+    assert "ditp-tables-rondes  OK" in result.output
+
+
+def test_fetch_reports_each_source(runner, bundled):
+    result = run(runner, "fetch", "--config", str(bundled))
+    assert result.exit_code == 0
+    assert "OK  ditp-tables-rondes : 4 événement(s)" in result.output
+    assert "OK  programme-2022 : 15 événement(s)" in result.output
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("sources: [\n  - id: a\n    type: ics\n  bad", "YAML invalide"),
+    ("sources:\n  - id: a\n    type: rss\n    path: a.ics\ncategories: {labs: Labs}\n", "ligne 2 : source « a » : type inconnu « rss »"),
+    ("sources:\n  - id: a\n    type: ics\ncategories: {labs: Labs}\n", "ligne 2 : source « a » : indiquez soit « url: »"),
+    ("sources:\n  - id: a\n    type: ics\n    path: ../../etc/passwd\ncategories: {labs: Labs}\n", "sort du dossier"),
+    ("sources:\n  - id: a\n    type: ics\n    url: ftp://x/a.ics\ncategories: {labs: Labs}\n", "doit commencer par http"),
+    ("sources:\n  - id: a\n    type: ics\n    path: a.ics\n    category: ministeres\ncategories: {labs: Labs}\n",
+     "catégorie inconnue « ministeres ». Catégories possibles : labs"),
+    ("sources:\n  - id: a\n    type: ics\n    path: a.ics\n    timezone: Paris\ncategories: {labs: Labs}\n",
+     "fuseau horaire inconnu « Paris »"),
+    ("sources:\n  - id: a\n    type: ics\n    path: a.ics\n  - id: a\n    type: ics\n    path: b.ics\ncategories: {labs: Labs}\n",
+     "ligne 5 : l'id de source « a » est déjà utilisé"),
+    ("categories: {labs: Labs}\n", "aucune source"),
+    ("sources:\n  - id: a\n    type: ics\n    path: a.ics\ncategories: {labs: Labs}\nselections:\n  s:\n    name: S\n    filter: {couleur: [bleu]}\n",
+     "critère inconnu « couleur »"),
+])
+def test_config_mistakes_name_file_and_line(runner, tmp_path, text, expected):
+    path = tmp_path / "sources.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = run(runner, "check", "--config", str(path))
+    assert result.exit_code == 1
+    assert str(path) in result.output and expected in result.output
+
+
+def test_missing_config_file(runner, tmp_path):
+    result = run(runner, "build", "--config", str(tmp_path / "absent.yaml"))
+    assert result.exit_code == 1 and "fichier introuvable" in result.output and "--config" in result.output
+
+
+def test_check_fails_on_a_failing_source(runner, project, tmp_path):
+    (tmp_path / "agenda.csv").write_text("id;titre;date_debut;categorie\na;A;15/11/2022;labs\nb;B;32/11/2022;labs\n")
+    path = project([{"id": "bon", "type": "csv", "path": "agenda.csv"},
+                    {"id": "absent", "type": "ics", "path": "absent.ics", "category": "labs"}])
+    result = run(runner, "check", "--config", str(path))
+    assert result.exit_code == 1
+    assert "absent" in result.output and "ÉCHEC" in result.output and "fichier introuvable" in result.output
+    assert "bon — rejeté — ligne 3 : date impossible « 32/11/2022 »" in result.output
+    result = run(runner, "fetch", "--config", str(path))
+    assert result.exit_code == 1 and "les derniers événements valides restent publiés" in result.output
+
+
+def test_build_never_writes_into_a_foreign_folder(runner, bundled, tmp_path):
+    foreign = tmp_path / "documents"
+    foreign.mkdir()
+    (foreign / "rapport.html").write_text("important")
+    result = run(runner, "build", "--config", str(bundled), "--output", str(foreign))
+    assert result.exit_code == 1 and "n'a pas été créé par « calfeed build »" in result.output
+    assert (foreign / "rapport.html").read_text() == "important"
+
+
+def test_build_removes_feeds_that_no_longer_exist(runner, bundled, tmp_path):
+    output = tmp_path / "site"
+    assert run(runner, "build", "--config", str(bundled), "--output", str(output)).exit_code == 0
+    stale = output / "categorie" / "ancienne.ics"
+    stale.write_text("BEGIN:VCALENDAR")
+    temporary = list(output.rglob("*.tmp"))
+    result = run(runner, "build", "--config", str(bundled), "--output", str(output), "--no-fetch")
+    assert result.exit_code == 0 and "1 supprimé(s)" in result.output
+    assert not stale.exists() and temporary == [] and (output / "categorie" / "labs.ics").exists()
+
+
+def test_unknown_source_for_fetch(runner, bundled):
+    result = run(runner, "fetch", "--config", str(bundled), "--source", "nulle-part")
+    assert result.exit_code == 1 and "source inconnue : nulle-part" in result.output

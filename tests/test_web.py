@@ -1,0 +1,121 @@
+"""The live site: feeds as clients expect them over HTTP, the page, clear errors."""
+
+import gzip
+
+import pytest
+
+from helpers import parse_feed
+
+
+def test_feed_headers(client):
+    response = client.get("/feeds/categorie/labs.ics")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response.headers["Content-Disposition"] == 'inline; filename="categorie-labs.ics"'
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["Cache-Control"] == "public, max-age=3600"
+    assert response.headers["ETag"] and response.headers["Last-Modified"]
+    assert len(parse_feed(response.data)) == 3
+
+
+def test_conditional_get_and_head(client):
+    first = client.get("/feeds/tous.ics")
+    etag = first.headers["ETag"]
+    again = client.get("/feeds/tous.ics", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    since = client.get("/feeds/tous.ics", headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert since.status_code == 304 and since.data == b""
+    head = client.head("/feeds/tous.ics")
+    assert head.status_code == 200 and head.data == b""
+    assert int(head.headers["Content-Length"]) == len(first.data)
+
+
+def test_changed_feed_gets_a_new_etag(client, app, bundled):
+    from calfeed.pipeline import refresh_sources
+    site = app.extensions["calfeed"]
+    before = client.get("/feeds/tous.ics")
+    csv = bundled.parent / "data" / "2022" / "evenements.csv"
+    csv.write_text(csv.read_text(encoding="utf-8").replace("Anniversaire du Ti Lab", "Anniversaire du Ti Lab (5 ans)"),
+                   encoding="utf-8")
+    refresh_sources(site.config, site.store)
+    after = client.get("/feeds/tous.ics", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]
+    assert "Anniversaire du Ti Lab (5 ans)" in after.data.decode()
+
+
+def test_gzip_only_when_asked(client):
+    plain = client.get("/feeds/tous.ics")
+    assert "Content-Encoding" not in plain.headers
+    assert plain.headers["Vary"] == "Accept-Encoding"
+    packed = client.get("/feeds/tous.ics", headers={"Accept-Encoding": "gzip, deflate"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.data) == plain.data
+    refused = client.get("/feeds/tous.ics", headers={"Accept-Encoding": "gzip;q=0"})
+    assert "Content-Encoding" not in refused.headers
+
+
+def test_selection_combines_parameters(client):
+    response = client.get("/feeds/selection.ics?categorie=labs&categorie=etat&theme=Innovation%20manag%C3%A9riale")
+    events = parse_feed(response.data)
+    assert response.status_code == 200 and len(events) == 3  # the three State events on that theme
+    assert all("Innovation managériale" in [str(c) for c in e["CATEGORIES"].cats] for e in events.values())
+    online = parse_feed(client.get("/feeds/selection.ics?format=en-ligne").data)
+    assert len(online) == 4 + 4  # 4 online events (FALC twice) + the 4 hybrid round tables
+    region = parse_feed(client.get("/feeds/selection.ics?region=grand-est").data)
+    assert len(region) == 2
+
+
+@pytest.mark.parametrize("query, word", [
+    ("theme=bogus", "experience-usagers"),
+    ("categorie=ministeres", "labs"),
+    ("couleur=bleu", "categorie"),
+])
+def test_selection_unknown_value_is_a_400_naming_valid_values(client, query, word):
+    response = client.get(f"/feeds/selection.ics?{query}")
+    assert response.status_code == 400
+    assert word in response.data.decode() and "Requête invalide" in response.data.decode()
+
+
+def test_import_variant_and_reminder(client):
+    imported = client.get("/feeds/categorie/labs.ics?usage=import").data
+    assert b"X-WR-CALNAME" not in imported and b"REFRESH-INTERVAL" not in imported
+    assert imported == client.get("/feeds/import/categorie/labs.ics").data
+    reminded = parse_feed(client.get("/feeds/categorie/labs.ics?rappel=30").data)
+    assert all(len(e.walk("VALARM")) == 1 for e in reminded.values())
+    assert client.get("/feeds/tous.ics?rappel=demain").status_code == 400
+    assert client.get("/feeds/tous.ics?usage=autre").status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/feeds/inconnu.ics", "/feeds/../sources.yaml", "/feeds/%2e%2e/%2e%2e/etc/passwd",
+                                  "/feeds/categorie/../../../etc/passwd", "/feeds/categorie/labs.ics/..%2f..%2fx"])
+def test_unknown_feed_is_a_404_in_french(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert "root:" not in response.data.decode() and "Traceback" not in response.data.decode()
+
+
+def test_page_lists_every_feed_with_links(client):
+    page = client.get("/").data.decode()
+    assert '<html lang="fr">' in page
+    for path in ("tous.ics", "categorie/labs.ics", "theme/transition-ecologique.ics", "tables-rondes-ditp.ics"):
+        assert f"http://localhost/feeds/{path}" in page
+        assert f"webcal://localhost/feeds/{path}" in page
+    assert "https://outlook.office.com/calendar/0/addfromweb?url=http%3A%2F%2Flocalhost%2Ffeeds%2Ftous.ics" in page
+    assert "https://calendar.google.com/calendar/r?cid=http%3A%2F%2Flocalhost%2Ffeeds%2Ftous.ics" in page
+    assert "19 événements" in page
+
+
+def test_page_escapes_event_text(project, tmp_path):
+    (tmp_path / "agenda.csv").write_text("id;titre;date_debut;categorie\nx;<script>alert('x')</script>;15/11/2022;labs\n")
+    from calfeed.web import create_app
+    app = create_app({"TESTING": True, "CALFEED_CONFIG": str(project([{"id": "s", "type": "csv", "path": "agenda.csv"}]))})
+    page = app.test_client().get("/").data.decode()
+    assert "<script>alert" not in page and "&lt;script&gt;alert" in page
+
+
+def test_status_page_and_json(client):
+    data = client.get("/etat.json").get_json()
+    assert data["events"] == 19 and data["failing"] == []
+    assert {s["id"]: s["events_published"] for s in data["sources"]} == {"ditp-tables-rondes": 4, "programme-2022": 15}
+    page = client.get("/etat").data.decode()
+    assert "ditp-tables-rondes" in page and "Toutes les sources répondent" in page
