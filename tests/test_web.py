@@ -52,6 +52,9 @@ def test_gzip_only_when_asked(client):
     assert gzip.decompress(packed.data) == plain.data
     refused = client.get("/feeds/tous.ics", headers={"Accept-Encoding": "gzip;q=0"})
     assert "Content-Encoding" not in refused.headers
+    outlook = client.get("/feeds/tous.ics", headers={
+        "Accept-Encoding": "gzip", "User-Agent": "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17928)"})
+    assert "Content-Encoding" not in outlook.headers and outlook.data == plain.data
 
 
 def test_selection_combines_parameters(client):

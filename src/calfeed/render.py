@@ -58,7 +58,9 @@ def event_component(event: Event, publication: Publication, taxonomy) -> VEvent:
     component.add("SUMMARY", TITLE_PREFIX.get(status, "") + event.title)
     component.add("DTSTART", event.start)
     component.add("DTEND", event.end)
-    component.add("DESCRIPTION", describe(event, status, publication.vanished, taxonomy))
+    description = describe(event, status, publication.vanished, taxonomy)
+    if description:  # libical drops an empty DESCRIPTION with an error
+        component.add("DESCRIPTION", description)
     location = place(event, taxonomy)
     if location:
         component.add("LOCATION", location)

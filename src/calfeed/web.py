@@ -22,6 +22,10 @@ from .store import Store
 
 bp = Blueprint("calfeed", __name__)
 MAX_ALARM_MINUTES = 7 * 24 * 60
+# Microsoft's calendar fetchers (Outlook desktop, Outlook.com / 365, Exchange) are reported to fail on
+# compressed calendar feeds (markuspoerschke/iCal#541: "disabling gzip compression fixed it"): they
+# always get the plain body, whatever Accept-Encoding they send.
+NO_GZIP_AGENTS = ("microsoft", "outlook", "exchange")
 ADHOC_CACHE = 256  # ad-hoc selections kept ready per programme version
 
 
@@ -173,7 +177,8 @@ def _calendar_response(rendered: Rendered, filename: str, max_age: float):
     elif request.if_modified_since and rendered.last_modified <= request.if_modified_since:
         response.status_code = 304
         return response
-    if request.accept_encodings["gzip"] > 0:
+    agent = (request.user_agent.string or "").lower()
+    if request.accept_encodings["gzip"] > 0 and not any(name in agent for name in NO_GZIP_AGENTS):
         response.set_data(rendered.gzipped())
         response.headers["Content-Encoding"] = "gzip"
     else:

@@ -1,0 +1,100 @@
+"""Every published feed, both variants, read by three independent parsers besides icalendar:
+the strict `ical` library, vobject, and ical.js (Thunderbird's parser, on the machine's Node.js).
+Each must read it without error, with the same events at the same instants as calfeed's model.
+"""
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import vobject
+from click.testing import CliRunner
+from ical.calendar_stream import IcsCalendarStream
+
+from calfeed.cli import cli
+from calfeed.feeds import feed_catalogue, select_items
+from calfeed.programme import load_programme
+from helpers import open_project
+
+JS = Path(__file__).parent / "js"
+SAMPLES = [
+    {"id": "outre-mer", "type": "ics", "path": "overseas_timezones.ics", "category": "etat"},
+    {"id": "flottant", "type": "ics", "path": "floating_wr_timezone.ics", "category": "collectivites"},
+    {"id": "recurrence", "type": "ics", "path": "recurring_weekly.ics", "category": "labs"},
+    {"id": "divers", "type": "ics", "path": "misc_cases.ics", "category": "etat"},
+    {"id": "collectivites", "type": "csv", "path": "collectivites_semicolons.csv"},
+    {"id": "associations", "type": "csv", "path": "associations_commas.csv"},
+    {"id": "texte-long", "type": "csv", "path": "long_french_text.csv"},
+    {"id": "generique", "type": "json", "path": "generic_events.json", "category": "labs"},
+    {"id": "openagenda", "type": "json", "path": "openagenda_export.json", "preset": "openagenda",
+     "category": "collectivites"},
+]
+
+
+def expected_instant(value):
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat()
+
+
+def model_instants(config, store, feed):
+    items = select_items(load_programme(store).items, feed.filters)
+    return sorted((i.event.uid, expected_instant(i.event.start), expected_instant(i.event.end)) for i in items)
+
+
+def icaljs(paths):
+    node = shutil.which("node")
+    if node is None or not (JS / "node_modules" / "ical.js").is_dir():
+        pytest.fail("ical.js n'est pas installé : lancez « make test » (il exécute npm ci dans tests/js).")
+    result = subprocess.run([node, str(JS / "parse_icaljs.mjs"), *map(str, paths)], capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def js_instant(value):
+    if "date" in value:
+        return value["date"]
+    return value["utc"]
+
+
+def check_folder(config_path, folder):
+    config, store = open_project(config_path)
+    files = []
+    for feed in feed_catalogue(config):
+        for prefix in ("", "import/"):
+            files.append((feed, folder / prefix / feed.path))
+    js = icaljs([path for _, path in files])
+    checked = 0
+    for feed, path in files:
+        expected = model_instants(config, store, feed)
+        text = path.read_text(encoding="utf-8")
+        strict = IcsCalendarStream.calendar_from_ics(text)
+        got = sorted((e.uid, expected_instant(e.dtstart), expected_instant(e.dtend)) for e in strict.events)
+        assert got == expected, f"ical: {path}"
+        if expected:
+            parsed = vobject.readOne(text)
+            got = sorted((str(e.uid.value), expected_instant(e.dtstart.value), expected_instant(e.dtend.value))
+                         for e in parsed.vevent_list)
+            assert got == expected, f"vobject: {path}"
+        got = sorted((e["uid"], js_instant(e["start"]), js_instant(e["end"])) for e in js[str(path)]["events"])
+        assert got == expected, f"ical.js: {path}"
+        checked += len(expected)
+    return checked
+
+
+def test_bundled_feeds_read_alike_in_every_parser(bundled, tmp_path):
+    output = tmp_path / "site"
+    assert CliRunner().invoke(cli, ["build", "--config", str(bundled), "--output", str(output)]).exit_code == 0
+    assert check_folder(bundled, output) > 19
+
+
+def test_sample_feeds_read_alike_in_every_parser(project, tmp_path):
+    path = project(SAMPLES, files=[s["path"] for s in SAMPLES])
+    output = tmp_path / "site"
+    result = CliRunner().invoke(cli, ["build", "--config", str(path), "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    assert check_folder(path, output) > 30
