@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from ical.calendar_stream import IcsCalendarStream
 
 from calfeed.cli import cli
-from calfeed.feeds import feed_catalogue, select_items
+from calfeed.feeds import feed_catalogue
 from calfeed.programme import load_programme
 from helpers import open_project
 
@@ -41,7 +41,7 @@ def expected_instant(value):
 
 
 def model_instants(config, store, feed):
-    items = select_items(load_programme(store).items, feed.filters)
+    items = load_programme(store).select(feed.filters)
     return sorted((i.event.uid, expected_instant(i.event.start), expected_instant(i.event.end)) for i in items)
 
 
@@ -98,3 +98,28 @@ def test_sample_feeds_read_alike_in_every_parser(project, tmp_path):
     result = CliRunner().invoke(cli, ["build", "--config", str(path), "--output", str(output)])
     assert result.exit_code == 0, result.output
     assert check_folder(path, output) > 30
+
+
+def test_indexed_selection_equals_the_reference_filter(project):
+    """Programme.select (an index) keeps exactly the events feeds.matches keeps, for every combination."""
+    import itertools
+
+    from calfeed.feeds import select_items
+    from calfeed.pipeline import refresh_sources
+    path = project(SAMPLES, files=[s["path"] for s in SAMPLES])
+    config, store = open_project(path)
+    refresh_sources(config, store)
+    programme = load_programme(store)
+    criteria = [("categorie", ("labs",)), ("categorie", ("etat", "collectivites")), ("theme", ("donnees-numerique",)),
+                ("format", ("en-ligne",)), ("format", ("presentiel",)), ("region", ("la-reunion", "bretagne")),
+                ("type", ("atelier",)), ("organisateur", ("DGAFP",)), ("source", ("openagenda",))]
+    tried = 0
+    for size in (1, 2, 3):
+        for combination in itertools.combinations(criteria, size):
+            names = [name for name, _ in combination]
+            if len(set(names)) < len(names):
+                continue
+            filters = dict(combination)
+            assert list(programme.select(filters)) == select_items(programme.items, filters), filters
+            tried += 1
+    assert tried > 50

@@ -8,7 +8,7 @@ from icalendar import Calendar
 
 from calfeed.feeds import Feed, render_feed
 from calfeed.model import Event, Location
-from calfeed.programme import Item
+from calfeed.programme import Item, Programme
 from calfeed.render import FeedHeader, Publication, render_calendar, render_event
 from calfeed.vtimezone import vtimezone
 from helpers import open_project, parse_feed
@@ -31,7 +31,8 @@ def make_event(**changes):
 def feed_of(config, events, publication=STAMP, **options):
     items = [Item(e, publication, render_event(e, publication, config.taxonomy)) for e in events]
     feed = Feed("essai.ics", "tous", "essai", "Essai, avec; des « signes »", "Description\nsur deux lignes")
-    return render_feed(config, items, feed, **options), items
+    programme = Programme(0, tuple(items), STAMP.modified)
+    return render_feed(config, programme, feed, **options), items
 
 
 def test_vtimezone_uses_rrule_observances_sorted():

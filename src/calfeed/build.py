@@ -70,7 +70,7 @@ def write_site(config, programme, folder: Path, pages: dict[str, bytes]) -> Buil
     for feed in feed_catalogue(config):
         for prefix, subscription in (("", True), ("import/", False)):
             relative = prefix + feed.path
-            _write(folder, relative, render_feed(config, programme.items, feed, subscription=subscription), report)
+            _write(folder, relative, render_feed(config, programme, feed, subscription=subscription), report)
             expected.add(relative)
     for relative, data in sorted(pages.items()):
         _write(folder, relative, data, report)

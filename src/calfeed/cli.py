@@ -149,3 +149,7 @@ def check(config_path, no_fetch):
 
 def main():
     cli(prog_name="calfeed")
+
+
+if __name__ == "__main__":
+    main()

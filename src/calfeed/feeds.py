@@ -120,7 +120,28 @@ def matches(event, filters) -> bool:
 
 
 def select_items(items, filters) -> list:
+    """The reference selection, one event at a time (the programme's index gives the same, faster)."""
     return [item for item in items if matches(item.event, filters)] if filters else list(items)
+
+
+def index_value(name: str, value: str) -> str:
+    return fold(value) if name == "organisateur" else value
+
+
+def index_keys(event):
+    """Every (criterion, value) under which `matches` would select `event`."""
+    yield "categorie", event.category
+    for theme in event.themes:
+        yield "theme", theme
+    if event.location.region:
+        yield "region", event.location.region
+    for name, accepted in FORMAT_MATCHES.items():
+        if event.attendance in accepted:
+            yield "format", name
+    if event.event_type:
+        yield "type", event.event_type
+    yield "organisateur", fold(event.organiser)
+    yield "source", event.source
 
 
 @lru_cache(maxsize=512)
@@ -138,9 +159,9 @@ def feed_header(config, feed: Feed, subscription: bool = True) -> FeedHeader:
     return FeedHeader(feed.name, feed.description, config.timezone, config.refresh, url, subscription)
 
 
-def render_feed(config, items, feed: Feed, *, subscription: bool = True, alarm: int = 0) -> bytes:
+def render_feed(config, programme, feed: Feed, *, subscription: bool = True, alarm: int = 0) -> bytes:
     """The feed's bytes: a header, then the pre-rendered VEVENTs of the events it selects."""
-    selected = select_items(items, feed.filters)
+    selected = programme.select(feed.filters)
     zones = tuple(sorted(zones_needed(item.event for item in selected).items()))
     head = _header_bytes(feed_header(config, feed, subscription), zones)
     return assemble(head, (item.vevent for item in selected), _alarm_bytes(alarm) if alarm else b"")

@@ -94,9 +94,12 @@ class Event:
     def to_dict(self) -> dict:
         return event_to_dict(self)
 
-    def content_hash(self) -> str:
-        """A digest of everything a subscriber sees; it changes when the event changes."""
-        data = event_to_dict(self)
+    def content_hash(self, data: dict | None = None) -> str:
+        """A digest of everything a subscriber sees; it changes when the event changes.
+
+        `data` is this event's `to_dict()`, when the caller already has it.
+        """
+        data = dict(data or event_to_dict(self))
         data.pop("modified")
         data.pop("source")
         blob = json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
@@ -122,12 +125,20 @@ def _decode_time(value):
     return moment
 
 
+_LOCATION_FIELDS = tuple(f.name for f in dataclasses.fields(Location))
+_PLAIN_FIELDS = tuple(f.name for f in dataclasses.fields(Event)
+                      if f.name not in ("start", "end", "modified", "location", "themes"))
+
+
 def event_to_dict(event: Event) -> dict:
     """A JSON-ready dict that `event_from_dict` turns back into the same event."""
-    data = dataclasses.asdict(event)
+    # Built by hand: dataclasses.asdict deep-copies every value and dominates large builds.
+    data = {name: getattr(event, name) for name in _PLAIN_FIELDS}
+    data["start"] = _encode_time(event.start)
+    data["end"] = _encode_time(event.end)
+    data["modified"] = _encode_time(event.modified)
     data["themes"] = list(event.themes)
-    for key in ("start", "end", "modified"):
-        data[key] = _encode_time(getattr(event, key))
+    data["location"] = {name: getattr(event.location, name) for name in _LOCATION_FIELDS}
     return data
 
 

@@ -3,7 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from .feeds import feed_catalogue, select_items
+from .feeds import feed_catalogue
 from .links import subscribe_links
 from .pipeline import utc_now
 
@@ -57,7 +57,7 @@ def feed_cards(config, programme, base: str, count_of, now: dt.datetime | None =
     for group, title in GROUPS:
         cards = []
         for feed in (f for f in feed_catalogue(config) if f.group == group):
-            items = select_items(programme.items, feed.filters)
+            items = programme.select(feed.filters)
             later = [i for i in items if i.event.start_utc >= now] or items
             # Without a public address (a static build with no publish.base_url), links are relative.
             url = f"{base}/feeds/{feed.path}" if base else feed.path
@@ -71,11 +71,11 @@ def feed_cards(config, programme, base: str, count_of, now: dt.datetime | None =
     return groups
 
 
-def page_context(config, programme, base: str, render) -> dict:
+def page_context(config, programme, base: str, count_of) -> dict:
     return {
         "config": config,
         "edition_dates": _edition_dates(config),
-        "groups": feed_cards(config, programme, base, lambda feed: render(feed).count),
+        "groups": feed_cards(config, programme, base, count_of),
         "total": len(programme.items),
         "when": when,
         "base": base,

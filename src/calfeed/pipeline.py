@@ -1,5 +1,6 @@
 """Refresh sources into the store, then publish: the one pipeline behind `fetch`, `build` and `serve`."""
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -154,8 +155,8 @@ def _sort_key(event) -> str:
     return f"{start.isoformat()}\x1f{title}\x1f{uid}"
 
 
-def current_events(config, store: Store) -> list:
-    """The programme as the sources say it now: every snapshot, each event once."""
+def current_events(config, store: Store) -> list[tuple]:
+    """The programme as the sources say it now: every snapshot, each event once, with its dict."""
     seen_uids, seen_keys, events = set(), set(), []
     for source in config.sources:
         for data in store.snapshot(source.id):
@@ -165,8 +166,31 @@ def current_events(config, store: Store) -> list:
                 continue  # the same event from an earlier source in sources.yaml wins
             seen_uids.add(event.uid)
             seen_keys.add(key)
-            events.append(event)
+            events.append((event, data))
     return events
+
+
+PARALLEL_RENDER_MIN = 2000  # below this, starting worker processes costs more than it saves
+
+
+def _render_batch(batch, taxonomy):
+    return [render_event(event, publication, taxonomy) for event, publication in batch]
+
+
+def render_events(pairs, taxonomy) -> list[bytes]:
+    """Render many (event, publication) pairs; large batches use every core."""
+    workers = os.cpu_count() or 1
+    # Worker processes are forked, which is only safe from a single-threaded process (the CLI);
+    # a server refreshing in a background thread renders in its own process.
+    if len(pairs) < PARALLEL_RENDER_MIN or workers < 2 or threading.active_count() > 1:
+        return _render_batch(pairs, taxonomy)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    size = -(-len(pairs) // (workers * 4))
+    batches = [pairs[i:i + size] for i in range(0, len(pairs), size)]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        results = pool.map(_render_batch, batches, [taxonomy] * len(batches))
+        return [vevent for batch in results for vevent in batch]
 
 
 def publish_events(config, store: Store, *, now: dt.datetime | None = None) -> PublishReport:
@@ -179,11 +203,12 @@ def publish_events(config, store: Store, *, now: dt.datetime | None = None) -> P
     taxonomy = config.taxonomy
     render_key = _render_key(taxonomy)
     report = PublishReport()
+    pending = []  # (row without its VEVENT, event, publication): rendered together below
     with store.transaction() as db:
         published = {row.uid: row for row in store.published()}
         current = current_events(config, store)
-        for event in current:
-            digest = event.content_hash()
+        for event, data in current:
+            digest = event.content_hash(data)
             row = published.pop(event.uid, None)
             if row is None:
                 modified = event.modified or config.reference_time or now
@@ -202,14 +227,13 @@ def publish_events(config, store: Store, *, now: dt.datetime | None = None) -> P
                 report.rerendered += 1
             else:
                 continue
-            store.write_published(db, PublishedRow(
+            pending.append((PublishedRow(
                 uid=event.uid, source_id=event.source,
-                event_json=json.dumps(event_to_dict(event), ensure_ascii=False, sort_keys=True),
+                event_json=json.dumps(data, ensure_ascii=False, sort_keys=True),
                 content_hash=digest, sequence=publication.sequence, first_seen=first_seen.isoformat(),
                 modified=publication.modified.isoformat(), vanished_at=None, sort_key=_sort_key(event),
-                render_key=render_key, vevent=render_event(event, publication, taxonomy)))
+                render_key=render_key, vevent=b""), event, publication))
         for row in published.values():  # in the store, no longer in any source
-            event = event_from_dict(json.loads(row.event_json))
             if row.vanished_at is None:
                 publication = Publication(row.sequence + 1,
                                           max(now, dt.datetime.fromisoformat(row.modified) + dt.timedelta(seconds=1)),
@@ -226,11 +250,13 @@ def publish_events(config, store: Store, *, now: dt.datetime | None = None) -> P
                 report.rerendered += 1
             else:
                 continue
-            store.write_published(db, PublishedRow(
-                uid=row.uid, source_id=row.source_id, event_json=row.event_json, content_hash=row.content_hash,
-                sequence=publication.sequence, first_seen=row.first_seen,
-                modified=publication.modified.isoformat(), vanished_at=vanished_at, sort_key=row.sort_key,
-                render_key=render_key, vevent=render_event(event, publication, taxonomy)))
+            pending.append((dataclasses.replace(row, sequence=publication.sequence,
+                                                modified=publication.modified.isoformat(), vanished_at=vanished_at,
+                                                render_key=render_key),
+                            event_from_dict(json.loads(row.event_json)), publication))
+        vevents = render_events([(event, publication) for _, event, publication in pending], taxonomy)
+        for (row, _, _), vevent in zip(pending, vevents):
+            store.write_published(db, dataclasses.replace(row, vevent=vevent))
         report.total = len(current)
         store.set_meta(db, "render_key", render_key)
         if report.any:

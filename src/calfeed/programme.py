@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 from dataclasses import dataclass
+from functools import cached_property
 
 from .model import Event, event_from_dict
 from .render import Publication
@@ -28,6 +29,39 @@ class Programme:
     @property
     def last_modified(self) -> dt.datetime | None:
         return max((item.publication.modified for item in self.items), default=None)
+
+    @cached_property
+    def _index(self) -> dict[tuple[str, str], list[int]]:
+        """(criterion, value) → positions of the matching items, in programme order."""
+        from .feeds import index_keys
+        index: dict[tuple[str, str], list[int]] = {}
+        for position, item in enumerate(self.items):
+            for key in index_keys(item.event):
+                index.setdefault(key, []).append(position)
+        return index
+
+    @cached_property
+    def _selections(self) -> dict:
+        return {}
+
+    def select(self, filters) -> tuple[Item, ...]:
+        """The items a filter keeps (see feeds.matches), computed once per programme version."""
+        from .feeds import index_value
+        key = tuple(sorted((name, tuple(sorted(values))) for name, values in filters.items()))
+        found = self._selections.get(key)
+        if found is None:
+            if not filters:
+                found = self.items
+            else:
+                chosen = None
+                for name, values in filters.items():
+                    positions = set()
+                    for value in values:
+                        positions.update(self._index.get((name, index_value(name, value)), ()))
+                    chosen = positions if chosen is None else chosen & positions
+                found = tuple(self.items[position] for position in sorted(chosen))
+            self._selections[key] = found
+        return found
 
 
 def load_programme(store) -> Programme:

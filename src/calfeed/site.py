@@ -4,7 +4,6 @@ from importlib import resources
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from .feeds import render_feed
 from .pages import page_context
 
 
@@ -15,11 +14,7 @@ def _environment() -> Environment:
 
 def static_pages(config, programme) -> dict[str, bytes]:
     """index.html and its stylesheet, for the folder that also holds the feeds."""
-    def count(feed):
-        body = render_feed(config, programme.items, feed)
-        return type("Count", (), {"count": body.count(b"BEGIN:VEVENT\r\n")})()
-
-    context = page_context(config, programme, config.base_url, count)
+    context = page_context(config, programme, config.base_url, lambda feed: len(programme.select(feed.filters)))
     context.update(static_prefix="static/", home_url="index.html", static=True)
     page = _environment().get_template("index.html").render(**context)
     stylesheet = resources.files("calfeed").joinpath("static/calfeed.css").read_bytes()

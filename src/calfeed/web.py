@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from .config import load_config
 from .errors import SelectionError
-from .feeds import feed_catalogue, find_feed, parse_selection, render_feed, select_items
+from .feeds import feed_catalogue, find_feed, parse_selection, render_feed
 from .links import subscribe_links
 from .pages import page_context, status_context
 from .pipeline import ensure_published, start_refresher
@@ -72,7 +72,7 @@ class Site:
         key = (programme.generation, feed.path, subscription, alarm)
         rendered = self._feeds.get(key)
         if rendered is None:
-            body = render_feed(self.config, programme.items, feed, subscription=subscription, alarm=alarm)
+            body = render_feed(self.config, programme, feed, subscription=subscription, alarm=alarm)
             count = body.count(b"BEGIN:VEVENT\r\n")
             rendered = Rendered(body, hashlib.sha256(body).hexdigest()[:32], count, programme.published_at)
             with self._lock:
@@ -127,7 +127,9 @@ def _headers(response):
 @bp.get("/")
 def index():
     s = site()
-    return render_template("index.html", **page_context(s.config, s.programme(), base_url(), s.feed))
+    programme = s.programme()
+    return render_template("index.html", **page_context(s.config, programme, base_url(),
+                                                        lambda feed: len(programme.select(feed.filters))))
 
 
 @bp.get("/feeds/<path:path>")
