@@ -76,7 +76,7 @@ def bundled(tmp_path):
 @pytest.fixture
 def app(bundled):
     from calfeed.web import create_app
-    app = create_app({"TESTING": True, "CALFEED_CONFIG": str(bundled)})
+    app = create_app({"TESTING": True, "CALFEED_CONFIG": str(bundled), "CALFEED_CHECK_SECONDS": 0})
     yield app
     app.extensions["calfeed"].store.close()
 

@@ -22,7 +22,7 @@ def write_version(folder, version):
 def test_responses_during_refreshes_are_whole_and_consistent(project, tmp_path):
     write_version(tmp_path, 0)
     path = project([{"id": "s", "type": "csv", "path": "agenda.csv"}])
-    app = create_app({"TESTING": True, "CALFEED_CONFIG": str(path)})
+    app = create_app({"TESTING": True, "CALFEED_CONFIG": str(path), "CALFEED_CHECK_SECONDS": 0})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}/feeds/tous.ics"
     serving = threading.Thread(target=server.serve_forever, daemon=True)

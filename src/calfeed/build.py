@@ -1,12 +1,13 @@
 """The static build: the only code that writes under the output folder, atomically, never outside it."""
 
+import filecmp
 import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CalfeedError
-from .feeds import feed_catalogue, render_feed
+from .feeds import feed_catalogue, feed_chunks
 
 MARKER = ".calfeed-build"
 MANAGED_SUFFIXES = (".ics", ".html", ".json", ".css", ".js")
@@ -27,17 +28,22 @@ def _target(folder: Path, relative: str) -> Path:
     return path
 
 
-def _write(folder: Path, relative: str, data: bytes, report: BuildReport):
-    """Write through a temporary file and a rename: a reader sees the old file or the new, whole."""
+def _write(folder: Path, relative: str, chunks, report: BuildReport):
+    """Write through a temporary file and a rename: a reader sees the old file or the new, whole.
+
+    `chunks` is bytes or an iterable of bytes (a large feed is never held whole in memory).
+    An unchanged file is left as it is, modification time included.
+    """
     path = _target(folder, relative)
-    if path.exists() and path.read_bytes() == data:
-        report.unchanged.append(relative)
-        return
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            stream.writelines([chunks] if isinstance(chunks, bytes) else chunks)
+        if path.exists() and filecmp.cmp(temporary, path, shallow=False):
+            Path(temporary).unlink()
+            report.unchanged.append(relative)
+            return
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
@@ -70,7 +76,7 @@ def write_site(config, programme, folder: Path, pages: dict[str, bytes]) -> Buil
     for feed in feed_catalogue(config):
         for prefix, subscription in (("", True), ("import/", False)):
             relative = prefix + feed.path
-            _write(folder, relative, render_feed(config, programme, feed, subscription=subscription), report)
+            _write(folder, relative, feed_chunks(config, programme, feed, subscription=subscription), report)
             expected.add(relative)
     for relative, data in sorted(pages.items()):
         _write(folder, relative, data, report)

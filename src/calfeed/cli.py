@@ -96,7 +96,8 @@ def build(config_path, output, no_fetch):
 @click.option("--port", default=5000, show_default=True, type=int, help="Port d'écoute.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Processus gunicorn.")
 @click.option("--no-refresh", is_flag=True, help="Ne pas actualiser les sources en tâche de fond.")
-def serve(config_path, host, port, workers, no_refresh):
+@click.option("--quiet", is_flag=True, help="Ne pas journaliser chaque requête.")
+def serve(config_path, host, port, workers, no_refresh, quiet):
     """Sert les agendas et la page en direct (gunicorn), en actualisant les sources périodiquement."""
     from .pipeline import ensure_published
     from .server import run_server
@@ -108,7 +109,7 @@ def serve(config_path, host, port, workers, no_refresh):
     click.echo(f"calfeed sert {config.edition_name} sur http://{host}:{port}/ "
                f"({workers} processus ; actualisation {'désactivée' if no_refresh else 'toutes les %d min' % (config.fetch_interval.total_seconds() // 60)}). "
                "Ctrl+C pour arrêter.")
-    run_server(config.path, host=host, port=port, workers=workers, refresh=not no_refresh)
+    run_server(config.path, host=host, port=port, workers=workers, refresh=not no_refresh, access_log=not quiet)
 
 
 @cli.command()

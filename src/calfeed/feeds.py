@@ -5,7 +5,7 @@ from functools import lru_cache
 from urllib.parse import urlencode
 
 from .errors import SelectionError
-from .render import FeedHeader, alarm_component, assemble, render_header, zones_needed
+from .render import FeedHeader, alarm_component, assemble_chunks, render_header, zones_needed
 from .text import fold
 
 # Query parameters of /feeds/selection.ics, and the event attribute each one filters on.
@@ -159,9 +159,14 @@ def feed_header(config, feed: Feed, subscription: bool = True) -> FeedHeader:
     return FeedHeader(feed.name, feed.description, config.timezone, config.refresh, url, subscription)
 
 
-def render_feed(config, programme, feed: Feed, *, subscription: bool = True, alarm: int = 0) -> bytes:
-    """The feed's bytes: a header, then the pre-rendered VEVENTs of the events it selects."""
+def feed_chunks(config, programme, feed: Feed, *, subscription: bool = True, alarm: int = 0):
+    """The feed's bytes, piece by piece: a header, then the pre-rendered VEVENTs it selects."""
     selected = programme.select(feed.filters)
     zones = tuple(sorted(zones_needed(item.event for item in selected).items()))
     head = _header_bytes(feed_header(config, feed, subscription), zones)
-    return assemble(head, (item.vevent for item in selected), _alarm_bytes(alarm) if alarm else b"")
+    return assemble_chunks(head, (item.vevent for item in selected), _alarm_bytes(alarm) if alarm else b"")
+
+
+def render_feed(config, programme, feed: Feed, *, subscription: bool = True, alarm: int = 0) -> bytes:
+    """The feed's bytes, whole."""
+    return b"".join(feed_chunks(config, programme, feed, subscription=subscription, alarm=alarm))

@@ -183,11 +183,20 @@ def render_header(header: FeedHeader, timezones: dict[str, int]) -> bytes:
     return _calendar(header, timezones).to_ical()[: -len(END_CALENDAR)]
 
 
-def assemble(head: bytes, vevents, alarm: bytes = b"") -> bytes:
-    """A whole feed from a rendered header and rendered events, already selected and sorted."""
+def assemble_chunks(head: bytes, vevents, alarm: bytes = b""):
+    """A feed, piece by piece, from a rendered header and rendered events (selected and sorted)."""
+    yield head
     if alarm:
-        vevents = (with_alarm(v, alarm) for v in vevents)
-    return b"".join((head, *vevents, END_CALENDAR))
+        for vevent in vevents:
+            yield with_alarm(vevent, alarm)
+    else:
+        yield from vevents
+    yield END_CALENDAR
+
+
+def assemble(head: bytes, vevents, alarm: bytes = b"") -> bytes:
+    """A whole feed from a rendered header and rendered events."""
+    return b"".join(assemble_chunks(head, vevents, alarm))
 
 
 def render_calendar(header: FeedHeader, items, taxonomy, alarm_minutes: int = 0) -> bytes:

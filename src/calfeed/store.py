@@ -214,6 +214,20 @@ class Store:
             " sort_key, render_key, vevent FROM published ORDER BY sort_key").fetchall()
         return [PublishedRow(*row) for row in rows]
 
+    def published_versions(self) -> dict[str, PublishedRow]:
+        """Every published event's version, without its text nor its bytes (for comparing)."""
+        rows = self.db.execute(
+            "SELECT uid, source_id, '', content_hash, sequence, first_seen, modified, vanished_at,"
+            " sort_key, render_key, x'' FROM published").fetchall()
+        return {row[0]: PublishedRow(*row) for row in rows}
+
+    def published_event_json(self, uid: str) -> str:
+        return self.db.execute("SELECT event_json FROM published WHERE uid = ?", (uid,)).fetchone()[0]
+
+    def pending_renders(self) -> int:
+        """An upper bound of the events a publication may have to render: all snapshot events."""
+        return self.db.execute("SELECT COALESCE(SUM(event_count), 0) FROM sources").fetchone()[0]
+
     def write_published(self, db, row: PublishedRow):
         db.execute("INSERT OR REPLACE INTO published VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    (row.uid, row.source_id, row.event_json, row.content_hash, row.sequence, row.first_seen,

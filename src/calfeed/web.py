@@ -5,15 +5,17 @@ import gzip
 import hashlib
 import os
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import http_date
 
 from .config import load_config
 from .errors import SelectionError
-from .feeds import feed_catalogue, find_feed, parse_selection, render_feed
+from .feeds import feed_catalogue, parse_selection, render_feed
 from .links import subscribe_links
 from .pages import page_context, status_context
 from .pipeline import ensure_published, start_refresher
@@ -37,6 +39,7 @@ class Rendered:
     etag: str
     count: int
     last_modified: dt.datetime
+    headers: dict  # every response header but the body's own, computed once
     _gzip: bytes | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -50,15 +53,23 @@ class Rendered:
 class Site:
     """The configuration, the store and the feeds of the current programme version."""
 
-    def __init__(self, config, store: Store):
+    def __init__(self, config, store: Store, check_seconds: float = 1.0):
         self.config, self.store = config, store
+        self.catalogue = {feed.path: feed for feed in feed_catalogue(config)}
+        self.check_seconds = check_seconds
+        self._checked = 0.0
         self._lock = threading.Lock()
         self._programme = None
         self._feeds: OrderedDict = OrderedDict()
+        self.resolved: dict = {}  # (path, query string) → (feed, subscription, alarm)
 
     def programme(self):
-        generation = self.store.generation()
         programme = self._programme
+        now = time.monotonic()
+        if programme is not None and now - self._checked < self.check_seconds:
+            return programme  # asked the store less than check_seconds ago
+        generation = self.store.generation()
+        self._checked = now
         if programme is None or programme.generation != generation:
             with self._lock:
                 if self._programme is None or self._programme.generation != generation:
@@ -74,11 +85,22 @@ class Site:
         if rendered is None:
             body = render_feed(self.config, programme, feed, subscription=subscription, alarm=alarm)
             count = body.count(b"BEGIN:VEVENT\r\n")
-            rendered = Rendered(body, hashlib.sha256(body).hexdigest()[:32], count, programme.published_at)
+            etag = hashlib.sha256(body).hexdigest()[:32]
+            headers = {
+                "Content-Type": "text/calendar; charset=utf-8",
+                "Content-Disposition": f'inline; filename="{feed.path.split("?")[0].replace("/", "-")}"',
+                "Access-Control-Allow-Origin": "*",
+                "Vary": "Accept-Encoding",
+                "Cache-Control": f"public, max-age={int(self.config.refresh.total_seconds())}",
+                "ETag": f'"{etag}"',
+                "Last-Modified": http_date(programme.published_at),
+                "X-Content-Type-Options": "nosniff",
+            }
+            rendered = Rendered(body, etag, count, programme.published_at, headers)
             with self._lock:
                 if programme is self._programme:
                     self._feeds[key] = rendered
-                    while len(self._feeds) > ADHOC_CACHE + len(feed_catalogue(self.config)) * 4:
+                    while len(self._feeds) > ADHOC_CACHE + len(self.catalogue) * 4:
                         self._feeds.popitem(last=False)
         return rendered
 
@@ -88,6 +110,8 @@ def create_app(test_config=None) -> Flask:
     app.config.from_mapping(
         CALFEED_CONFIG=os.environ.get("CALFEED_CONFIG", "sources.yaml"),
         CALFEED_REFRESH=os.environ.get("CALFEED_REFRESH", "0") == "1",
+        # How often a worker asks the store whether the programme changed (seconds).
+        CALFEED_CHECK_SECONDS=1.0,
         JSON_AS_ASCII=False,
     )
     if test_config:
@@ -95,7 +119,7 @@ def create_app(test_config=None) -> Flask:
     config = load_config(app.config["CALFEED_CONFIG"])
     store = Store(config.store_path)
     ensure_published(config, store)
-    app.extensions["calfeed"] = Site(config, store)
+    app.extensions["calfeed"] = Site(config, store, app.config["CALFEED_CHECK_SECONDS"])
     app.json.ensure_ascii = False
     app.register_blueprint(bp)
     app.register_error_handler(HTTPException, _http_error)
@@ -135,7 +159,20 @@ def index():
 @bp.get("/feeds/<path:path>")
 def feed(path):
     s = site()
-    subscription = True
+    key = (path, request.query_string)
+    resolved = s.resolved.get(key)
+    if resolved is None:
+        resolved = _resolve(s, path)
+        if len(s.resolved) > ADHOC_CACHE * 4:
+            s.resolved.clear()
+        s.resolved[key] = resolved  # a valid address is parsed once, then looked up
+    chosen, subscription, alarm = resolved
+    return _calendar_response(s.feed(chosen, subscription=subscription, alarm=alarm))
+
+
+def _resolve(s: "Site", path: str):
+    """The feed, variant and reminder an address asks for; abort with a French message if invalid."""
+    subscription, alarm = True, 0
     if path.startswith("import/"):
         subscription, path = False, path.removeprefix("import/")
     usage = request.args.get("usage", "abonnement")
@@ -145,6 +182,7 @@ def feed(path):
     alarm_text = request.args.get("rappel", "0")
     if not alarm_text.isdigit() or int(alarm_text) > MAX_ALARM_MINUTES:
         abort(400, description=f"« rappel » est un nombre de minutes entre 0 et {MAX_ALARM_MINUTES}.")
+    alarm = int(alarm_text)
     params = {key: request.args.getlist(key) for key in request.args if key not in ("usage", "rappel")}
     if path == "selection.ics":
         try:
@@ -152,40 +190,24 @@ def feed(path):
         except SelectionError as exc:
             abort(400, description=str(exc))
     else:
-        chosen = find_feed(s.config, path)
+        chosen = s.catalogue.get(path)
         if chosen is None:
             abort(404, description=f"Aucun agenda à l'adresse /feeds/{path}. La liste des agendas est sur la page d'accueil.")
         if params:
             abort(400, description="Les filtres (categorie, theme…) ne s'appliquent qu'à /feeds/selection.ics.")
-    rendered = s.feed(chosen, subscription=subscription, alarm=int(alarm_text))
-    filename = chosen.path.split("?")[0].replace("/", "-")
-    return _calendar_response(rendered, filename, s.config.refresh.total_seconds())
+    return chosen, subscription, alarm
 
 
-def _calendar_response(rendered: Rendered, filename: str, max_age: float):
-    response = current_app.response_class(mimetype="text/calendar")
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Vary"] = "Accept-Encoding"
-    response.cache_control.public = True
-    response.cache_control.max_age = int(max_age)
-    response.set_etag(rendered.etag)
-    response.last_modified = rendered.last_modified
+def _calendar_response(rendered: Rendered):
     if request.if_none_match:  # answered from the ETag alone, without touching the body
         if request.if_none_match.contains(rendered.etag):
-            response.status_code = 304
-            return response
+            return current_app.response_class(status=304, headers=rendered.headers)
     elif request.if_modified_since and rendered.last_modified <= request.if_modified_since:
-        response.status_code = 304
-        return response
+        return current_app.response_class(status=304, headers=rendered.headers)
     agent = (request.user_agent.string or "").lower()
     if request.accept_encodings["gzip"] > 0 and not any(name in agent for name in NO_GZIP_AGENTS):
-        response.set_data(rendered.gzipped())
-        response.headers["Content-Encoding"] = "gzip"
-    else:
-        response.set_data(rendered.body)
-    return response
+        return current_app.response_class(rendered.gzipped(), headers={**rendered.headers, "Content-Encoding": "gzip"})
+    return current_app.response_class(rendered.body, headers=rendered.headers)
 
 
 @bp.get("/etat")
