@@ -154,11 +154,22 @@ def test_taxonomy_change_rerenders_without_a_new_sequence(project, tmp_path):
     assert store.generation() == generation + 1
 
 
-def test_store_schema_is_versioned(project, tmp_path):
-    write_csv(tmp_path, ["a;Atelier A;15/11/2022;10:00;12:00;labs;"])
-    config, store = open_project(project([{"id": "s", "type": "csv", "path": "agenda.csv"}]))
-    assert store.schema_version == 1
+def test_store_schema_is_versioned_and_migrated(tmp_path):
+    """A version-1 database (snapshots as one JSON list per source) is upgraded in place."""
+    import json
+    import sqlite3
+
+    from calfeed.store import MIGRATIONS, Store
+    path = tmp_path / "ancienne.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0])
+    db.execute("PRAGMA user_version = 1")
+    db.execute("INSERT INTO sources (id, events_json, event_count) VALUES ('s', ?, 2)",
+               (json.dumps([{"uid": "a"}, {"uid": "b"}]),))
+    db.commit()
+    db.close()
+    store = Store(path)
+    assert store.schema_version == len(MIGRATIONS) == 2
+    assert [json.loads(text)["uid"] for text in store.snapshot("s")] == ["a", "b"]
     store.close()
-    shutil.copy(config.store_path, tmp_path / "copie.sqlite")
-    from calfeed.store import Store
-    assert Store(tmp_path / "copie.sqlite").schema_version == 1  # reopening migrates nothing twice
+    assert Store(path).schema_version == 2  # reopening migrates nothing twice

@@ -158,3 +158,43 @@ def test_alarm_variant_adds_a_valarm(project):
     body, _ = feed_of(config, [make_event()], alarm=30)
     alarms = parse_feed(body)["essai@calfeed"].walk("VALARM")
     assert len(alarms) == 1 and alarms[0]["TRIGGER"].dt == -dt.timedelta(minutes=30)
+
+
+def test_fast_renderer_writes_what_icalendar_writes(project):
+    """render_event writes VEVENTs directly; they must be icalendar's bytes, to the octet."""
+    import random
+    import sys
+    from pathlib import Path
+
+    from calfeed.adapters import parse_source
+    from calfeed.render import event_component
+    from test_clients import SAMPLES
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from synthetic import write_programme
+
+    path = project(SAMPLES, files=[s["path"] for s in SAMPLES])
+    config, _ = open_project(path)
+    events = []
+    for source in config.sources:
+        events += parse_source(source.path.read_bytes(), source, config.taxonomy).events
+    synthetic = load_synthetic(write_programme(path.parent / "synthetique", 300), write_programme)
+    events += synthetic
+    rng = random.Random(7)
+    pieces = ["é", "🎉", "\\", "\\N", "^", ";", ",", ":", "\n", "«", "»", "a", " ", "ç" * 3, "x" * 70, "\\n"]
+    for n in range(300):
+        title = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 60))).strip() or "t"
+        events.append(make_event(uid=f"u{n},x;y@z", title=title, description=title * rng.randrange(0, 4),
+                                 location=Location(name=title[:40], city="Brest"),
+                                 online_url=rng.choice(["", "https://v.example/a?x=1,2;3"])))
+    assert len(events) > 600
+    for number, event in enumerate(events):
+        for publication in (STAMP, Publication(number, STAMP.modified, vanished=number % 5 == 0)):
+            assert render_event(event, publication, config.taxonomy) == \
+                event_component(event, publication, config.taxonomy).to_ical(), event.uid
+
+
+def load_synthetic(sources_path, _):
+    from calfeed.adapters import parse_source
+    config, _store = open_project(sources_path)
+    source = config.sources[0]
+    return parse_source(source.path.read_bytes(), source, config.taxonomy).events

@@ -14,7 +14,7 @@ ATTENDANCES = ("presentiel", "en-ligne", "hybride")
 STATUS_SLUGS = ("confirme", "annule", "reporte", "en-ligne", "complet")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Location:
     name: str = ""
     address: str = ""
@@ -28,7 +28,7 @@ class Location:
         return not any(dataclasses.astuple(self))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Event:
     """One occurrence of one event of the programme.
 
@@ -94,16 +94,14 @@ class Event:
     def to_dict(self) -> dict:
         return event_to_dict(self)
 
-    def content_hash(self, data: dict | None = None) -> str:
-        """A digest of everything a subscriber sees; it changes when the event changes.
+    def to_json(self) -> str:
+        """The event as canonical JSON text: what the store keeps and what `content_hash` digests."""
+        return json.dumps(event_to_dict(self), ensure_ascii=False, sort_keys=True)
 
-        `data` is this event's `to_dict()`, when the caller already has it.
-        """
-        data = dict(data or event_to_dict(self))
-        data.pop("modified")
-        data.pop("source")
-        blob = json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
-        return hashlib.sha256(blob).hexdigest()[:32]
+
+def content_hash(event_json: str) -> str:
+    """A digest of an event's canonical JSON: it changes when anything about the event changes."""
+    return hashlib.sha256(event_json.encode()).hexdigest()[:32]
 
 
 def _encode_time(value):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from .adapters import parse_source
 from .errors import CalfeedError, SourceError
 from .fetch import fetch_source, new_session
-from .model import event_from_dict, event_to_dict
+from .model import content_hash, event_from_dict
 from .render import Publication, render_event
 from .store import PublishedRow, Store
 
@@ -141,8 +141,9 @@ def _apply(store, db, source, state, report, result, now):
                    (report.error, source.id))
         store.mark_failed(db, source.id, report.error)
         return
-    store.save_snapshot(db, source.id, now, [event_to_dict(e) for e in parsed.events], report.rejected,
+    store.save_snapshot(db, source.id, now, (event.to_json() for event in parsed.events), report.rejected,
                         report.warnings, etag=fetched.etag, last_modified=fetched.last_modified, body_hash=digest)
+    parsed.events.clear()  # stored: free them before the next source
     report.ok, report.changed = True, True
 
 
@@ -157,64 +158,17 @@ def _sort_key(event) -> str:
 
 
 def current_events(config, store: Store):
-    """The programme as the sources say it now, one source at a time: each event once, with its dict."""
+    """The programme as the sources say it now, one event at a time: each event once, with its JSON."""
     seen_uids, seen_keys = set(), set()
     for source in config.sources:
-        for data in store.snapshot(source.id):
-            event = event_from_dict(data)
+        for event_json in store.snapshot(source.id):
+            event = event_from_dict(json.loads(event_json))
             key = event.dedupe_key()
             if event.uid in seen_uids or key in seen_keys:
                 continue  # the same event from an earlier source in sources.yaml wins
             seen_uids.add(event.uid)
             seen_keys.add(key)
-            yield event, data
-
-
-PARALLEL_RENDER_MIN = 2000  # below this, starting worker processes costs more than it saves
-CHUNK = 2000  # events rendered and written together: bounds memory at any programme size
-
-
-def _render_batch(batch, taxonomy):
-    return [render_event(event, publication, taxonomy) for event, publication in batch]
-
-
-class Renderer:
-    """Renders VEVENTs, in worker processes when many are expected and this process may fork.
-
-    Workers are forked before the programme is loaded, so they stay small; forking is only
-    safe from a single-threaded process (the CLI), so a server's background refresh renders
-    in its own process.
-    """
-
-    def __init__(self, taxonomy, expected: int):
-        self.taxonomy = taxonomy
-        self.pool = None
-        self.workers = os.cpu_count() or 1
-        if expected >= PARALLEL_RENDER_MIN and self.workers > 1 and threading.active_count() == 1:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
-
-    def render(self, pairs) -> list[bytes]:
-        if self.pool is None or len(pairs) < 2 * self.workers:
-            return _render_batch(pairs, self.taxonomy)
-        size = -(-len(pairs) // self.workers)
-        batches = [pairs[i:i + size] for i in range(0, len(pairs), size)]
-        results = self.pool.map(_render_batch, batches, [self.taxonomy] * len(batches))
-        return [vevent for batch in results for vevent in batch]
-
-    def close(self):
-        if self.pool is not None:
-            self.pool.shutdown()
-
-
-def render_events(pairs, taxonomy) -> list[bytes]:
-    """Render many (event, publication) pairs; large batches use every core."""
-    renderer = Renderer(taxonomy, len(pairs))
-    try:
-        return renderer.render(pairs)
-    finally:
-        renderer.close()
+            yield event, event_json
 
 
 def publish_events(config, store: Store, *, now: dt.datetime | None = None) -> PublishReport:
@@ -227,75 +181,62 @@ def publish_events(config, store: Store, *, now: dt.datetime | None = None) -> P
     taxonomy = config.taxonomy
     render_key = _render_key(taxonomy)
     report = PublishReport()
-    renderer = Renderer(taxonomy, store.pending_renders() - len(store.published_versions()))
-    pending = []  # (row without its VEVENT, event, publication), rendered and written by chunks
 
-    def flush(db):
-        vevents = renderer.render([(event, publication) for _, event, publication in pending])
-        for (row, _, _), vevent in zip(pending, vevents):
-            store.write_published(db, dataclasses.replace(row, vevent=vevent))
-        pending.clear()
+    def write(db, row, event, publication):
+        store.write_published(db, dataclasses.replace(row, vevent=render_event(event, publication, taxonomy)))
 
-    try:
-        with store.transaction() as db:
-            published = store.published_versions()
-            for event, data in current_events(config, store):
-                report.total += 1
-                digest = event.content_hash(data)
-                row = published.pop(event.uid, None)
-                if row is None:
-                    modified = event.modified or config.reference_time or now
-                    publication = Publication(0, modified.astimezone(dt.UTC).replace(microsecond=0))
-                    first_seen = now
-                    report.added += 1
-                elif row.content_hash != digest or row.vanished_at:
-                    previous = dt.datetime.fromisoformat(row.modified)
-                    publication = Publication(row.sequence + 1, max(now, previous + dt.timedelta(seconds=1)))
-                    first_seen = dt.datetime.fromisoformat(row.first_seen)
-                    report.changed += 1
-                elif row.render_key != render_key:
-                    publication = Publication(row.sequence, dt.datetime.fromisoformat(row.modified))
-                    first_seen = dt.datetime.fromisoformat(row.first_seen)
-                    report.rerendered += 1
-                else:
-                    continue
-                pending.append((PublishedRow(
-                    uid=event.uid, source_id=event.source,
-                    event_json=json.dumps(data, ensure_ascii=False, sort_keys=True),
-                    content_hash=digest, sequence=publication.sequence, first_seen=first_seen.isoformat(),
-                    modified=publication.modified.isoformat(), vanished_at=None, sort_key=_sort_key(event),
-                    render_key=render_key, vevent=b""), event, publication))
-                if len(pending) >= CHUNK:
-                    flush(db)
-            for row in published.values():  # in the store, no longer in any source
-                if row.vanished_at is None:
-                    modified = max(now, dt.datetime.fromisoformat(row.modified) + dt.timedelta(seconds=1))
-                    publication = Publication(row.sequence + 1, modified, vanished=True)
-                    vanished_at = now.isoformat()
-                    report.vanished += 1
-                elif now - dt.datetime.fromisoformat(row.vanished_at) > config.grace:
-                    store.delete_published(db, row.uid)
-                    report.removed += 1
-                    continue
-                elif row.render_key != render_key:
-                    publication = Publication(row.sequence, dt.datetime.fromisoformat(row.modified), vanished=True)
-                    vanished_at = row.vanished_at
-                    report.rerendered += 1
-                else:
-                    continue
-                event_json = store.published_event_json(row.uid)
-                pending.append((dataclasses.replace(row, event_json=event_json, sequence=publication.sequence,
-                                                    modified=publication.modified.isoformat(),
-                                                    vanished_at=vanished_at, render_key=render_key),
-                                event_from_dict(json.loads(event_json)), publication))
-                if len(pending) >= CHUNK:
-                    flush(db)
-            flush(db)
-            store.set_meta(db, "render_key", render_key)
-            if report.any:
-                store.bump_generation(db, now)
-    finally:
-        renderer.close()
+    with store.transaction() as db:
+        published = store.published_versions()
+        for event, event_json in current_events(config, store):
+            report.total += 1
+            digest = content_hash(event_json)
+            row = published.pop(event.uid, None)
+            if row is None:
+                modified = event.modified or config.reference_time or now
+                publication = Publication(0, modified.astimezone(dt.UTC).replace(microsecond=0))
+                first_seen = now
+                report.added += 1
+            elif row.content_hash != digest or row.vanished_at:
+                previous = dt.datetime.fromisoformat(row.modified)
+                publication = Publication(row.sequence + 1, max(now, previous + dt.timedelta(seconds=1)))
+                first_seen = dt.datetime.fromisoformat(row.first_seen)
+                report.changed += 1
+            elif row.render_key != render_key:
+                publication = Publication(row.sequence, dt.datetime.fromisoformat(row.modified))
+                first_seen = dt.datetime.fromisoformat(row.first_seen)
+                report.rerendered += 1
+            else:
+                continue
+            write(db, PublishedRow(
+                uid=event.uid, source_id=event.source,
+                event_json=event_json,
+                content_hash=digest, sequence=publication.sequence, first_seen=first_seen.isoformat(),
+                modified=publication.modified.isoformat(), vanished_at=None, sort_key=_sort_key(event),
+                render_key=render_key, vevent=b""), event, publication)
+        for row in published.values():  # in the store, no longer in any source
+            if row.vanished_at is None:
+                modified = max(now, dt.datetime.fromisoformat(row.modified) + dt.timedelta(seconds=1))
+                publication = Publication(row.sequence + 1, modified, vanished=True)
+                vanished_at = now.isoformat()
+                report.vanished += 1
+            elif now - dt.datetime.fromisoformat(row.vanished_at) > config.grace:
+                store.delete_published(db, row.uid)
+                report.removed += 1
+                continue
+            elif row.render_key != render_key:
+                publication = Publication(row.sequence, dt.datetime.fromisoformat(row.modified), vanished=True)
+                vanished_at = row.vanished_at
+                report.rerendered += 1
+            else:
+                continue
+            event_json = store.published_event_json(row.uid)
+            write(db, dataclasses.replace(row, event_json=event_json, sequence=publication.sequence,
+                                          modified=publication.modified.isoformat(), vanished_at=vanished_at,
+                                          render_key=render_key),
+                  event_from_dict(json.loads(event_json)), publication)
+        store.set_meta(db, "render_key", render_key)
+        if report.any:
+            store.bump_generation(db, now)
     return report
 
 

@@ -9,7 +9,7 @@ from .model import Event, event_from_dict
 from .render import Publication
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Item:
     event: Event
     publication: Publication

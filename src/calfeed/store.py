@@ -56,6 +56,18 @@ MIGRATIONS = (
     CREATE INDEX published_order ON published (sort_key);
     INSERT INTO meta VALUES ('generation', '0');
     """,
+    # 2: one row per snapshot event, so that large sources are written and read as streams.
+    """
+    CREATE TABLE snapshot_events (
+        source_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        event_json TEXT NOT NULL,
+        PRIMARY KEY (source_id, position)
+    );
+    INSERT INTO snapshot_events (source_id, position, event_json)
+        SELECT sources.id, CAST(entry.key AS INTEGER), entry.value FROM sources, json_each(sources.events_json) AS entry;
+    UPDATE sources SET events_json = '[]';
+    """,
 )
 HISTORY_KEPT = 200  # fetch records kept per source
 
@@ -162,9 +174,12 @@ class Store:
             return SourceState(source_id)
         return SourceState(*row[:9], rejected=tuple(json.loads(row[9])), warnings=tuple(json.loads(row[10])))
 
-    def snapshot(self, source_id: str) -> list[dict]:
-        row = self.db.execute("SELECT events_json FROM sources WHERE id = ?", (source_id,)).fetchone()
-        return json.loads(row[0]) if row else []
+    def snapshot(self, source_id: str):
+        """The JSON text of each event of the source's last good snapshot, in order, as a stream."""
+        cursor = self.db.execute("SELECT event_json FROM snapshot_events WHERE source_id = ? ORDER BY position",
+                                 (source_id,))
+        for (event_json,) in cursor:
+            yield event_json
 
     def record_fetch(self, db, source_id: str, started: dt.datetime, duration_ms: int, *, http_status=None,
                      size=None, events_read=None, events_rejected=None, error=None):
@@ -177,14 +192,19 @@ class Store:
         db.execute("INSERT INTO sources (id, last_attempt) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET"
                    " last_attempt = excluded.last_attempt", (source_id, _now_text(started)))
 
-    def save_snapshot(self, db, source_id: str, when: dt.datetime, events: list[dict], rejected: list[str],
-                      warnings: list[str], etag=None, last_modified=None, body_hash=None):
+    def save_snapshot(self, db, source_id: str, when: dt.datetime, events, rejected: list[str],
+                      warnings: list[str], etag=None, last_modified=None, body_hash=None) -> int:
+        """Replace the source's snapshot by `events` (JSON texts, streamed); return how many."""
+        db.execute("DELETE FROM snapshot_events WHERE source_id = ?", (source_id,))
+        db.executemany("INSERT INTO snapshot_events VALUES (?, ?, ?)",
+                       ((source_id, position, text) for position, text in enumerate(events)))
+        count = db.execute("SELECT COUNT(*) FROM snapshot_events WHERE source_id = ?", (source_id,)).fetchone()[0]
         db.execute(
-            "UPDATE sources SET events_json = ?, event_count = ?, rejected_json = ?, warnings_json = ?, etag = ?,"
+            "UPDATE sources SET event_count = ?, rejected_json = ?, warnings_json = ?, etag = ?,"
             " last_modified = ?, body_hash = ?, last_success = ?, last_error = NULL, failures = 0 WHERE id = ?",
-            (json.dumps(events, ensure_ascii=False, sort_keys=True), len(events),
-             json.dumps(rejected, ensure_ascii=False), json.dumps(warnings, ensure_ascii=False), etag,
+            (count, json.dumps(rejected, ensure_ascii=False), json.dumps(warnings, ensure_ascii=False), etag,
              last_modified, body_hash, _now_text(when), source_id))
+        return count
 
     def mark_unchanged(self, db, source_id: str, when: dt.datetime):
         db.execute("UPDATE sources SET last_success = ?, last_error = NULL, failures = 0 WHERE id = ?",
@@ -204,6 +224,7 @@ class Store:
         return [row[0] for row in self.db.execute("SELECT id FROM sources ORDER BY id")]
 
     def forget_source(self, db, source_id: str):
+        db.execute("DELETE FROM snapshot_events WHERE source_id = ?", (source_id,))
         db.execute("DELETE FROM sources WHERE id = ?", (source_id,))
 
     # -- published events ------------------------------------------------------
@@ -223,10 +244,6 @@ class Store:
 
     def published_event_json(self, uid: str) -> str:
         return self.db.execute("SELECT event_json FROM published WHERE uid = ?", (uid,)).fetchone()[0]
-
-    def pending_renders(self) -> int:
-        """An upper bound of the events a publication may have to render: all snapshot events."""
-        return self.db.execute("SELECT COALESCE(SUM(event_count), 0) FROM sources").fetchone()[0]
 
     def write_published(self, db, row: PublishedRow):
         db.execute("INSERT OR REPLACE INTO published VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -59,6 +59,7 @@ class Vocabulary:
     kind: str
     terms: tuple[Term, ...]
     _index: dict[str, str] = field(init=False, repr=False, compare=False, hash=False)
+    _names: dict[str, str] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self):
         index: dict[str, str] = {}
@@ -66,16 +67,14 @@ class Vocabulary:
             for label in (term.slug, term.name, *term.aliases):
                 index.setdefault(slugify(label), term.slug)
         object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "_names", {term.slug: term.name for term in self.terms})
 
     def lookup(self, label: str) -> str | None:
         """The slug that `label` means, or None if it is not part of the vocabulary."""
         return self._index.get(slugify(label))
 
     def name(self, slug: str) -> str:
-        for term in self.terms:
-            if term.slug == slug:
-                return term.name
-        return slug
+        return self._names.get(slug, slug)
 
     @property
     def slugs(self) -> list[str]:
