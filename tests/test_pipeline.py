@@ -173,3 +173,15 @@ def test_store_schema_is_versioned_and_migrated(tmp_path):
     assert [json.loads(text)["uid"] for text in store.snapshot("s")] == ["a", "b"]
     store.close()
     assert Store(path).schema_version == 2  # reopening migrates nothing twice
+
+
+def test_a_new_way_of_hashing_does_not_bump_every_event(project, tmp_path):
+    write_csv(tmp_path, ["a;Atelier A;15/11/2022;10:00;12:00;labs;"])
+    config, store = open_project(project([{"id": "s", "type": "csv", "path": "agenda.csv"}]))
+    refresh_sources(config, store, now=T0)
+    with store.transaction() as db:  # as left by a calfeed that digested events differently
+        db.execute("UPDATE published SET content_hash = 'ancienne-empreinte'")
+    refresh_sources(config, store, now=T0 + dt.timedelta(hours=1))
+    item = items_by_uid(store)["a@s.calfeed"]
+    assert item.publication.sequence == 0 and item.publication.modified == config.reference_time
+    assert store.published_versions()["a@s.calfeed"].content_hash != "ancienne-empreinte"

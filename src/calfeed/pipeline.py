@@ -196,6 +196,11 @@ def publish_events(config, store: Store, *, now: dt.datetime | None = None) -> P
                 publication = Publication(0, modified.astimezone(dt.UTC).replace(microsecond=0))
                 first_seen = now
                 report.added += 1
+            elif row.content_hash != digest and not row.vanished_at and \
+                    store.published_event_json(event.uid) == event_json:
+                # Same event, digest computed another way (an older calfeed): adopt it, no new version.
+                store.set_content_hash(db, event.uid, digest)
+                continue
             elif row.content_hash != digest or row.vanished_at:
                 previous = dt.datetime.fromisoformat(row.modified)
                 publication = Publication(row.sequence + 1, max(now, previous + dt.timedelta(seconds=1)))

@@ -250,6 +250,9 @@ class Store:
                    (row.uid, row.source_id, row.event_json, row.content_hash, row.sequence, row.first_seen,
                     row.modified, row.vanished_at, row.sort_key, row.render_key, row.vevent))
 
+    def set_content_hash(self, db, uid: str, digest: str):
+        db.execute("UPDATE published SET content_hash = ? WHERE uid = ?", (digest, uid))
+
     def delete_published(self, db, uid: str):
         db.execute("DELETE FROM published WHERE uid = ?", (uid,))
 
