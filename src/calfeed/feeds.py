@@ -1,5 +1,6 @@
 """The feed catalogue and event selection: which events each feed holds, and its bytes."""
 
+import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlencode
@@ -116,7 +117,22 @@ def matches(event, filters) -> bool:
             return False
         if key == "source" and event.source not in wanted:
             return False
+        if key == "evenement" and event_key(event.uid) not in wanted:
+            return False
     return True
+
+
+def event_key(uid: str) -> str:
+    """A short, stable, URL-safe key of an event (its page, its place in a personal programme)."""
+    return hashlib.sha256(uid.encode()).hexdigest()[:12]
+
+
+def personal_feed(config, keys) -> Feed:
+    """« Mon programme »: the events an agent ticked, by their keys; the address holds the choice."""
+    keys = tuple(sorted({k for k in keys if len(k) == 12 and all(c in "0123456789abcdef" for c in k)}))
+    return Feed("mon-programme.ics?" + urlencode({"e": ",".join(keys)}), "personnel", "mon-programme",
+                f"{config.edition_name} — mon programme",
+                f"Les événements du {config.edition_name} que j'ai choisis.", {"evenement": keys})
 
 
 def select_items(items, filters) -> list:
@@ -142,6 +158,7 @@ def index_keys(event):
         yield "type", event.event_type
     yield "organisateur", fold(event.organiser)
     yield "source", event.source
+    yield "evenement", event_key(event.uid)
 
 
 @lru_cache(maxsize=512)

@@ -1,15 +1,17 @@
-"""What the HTML pages show, computed apart from Flask so the static build shows the same."""
+"""What the HTML pages and the JSON exports show, computed apart from Flask: the live site and
+the static build render the same templates from the same contexts."""
 
 import datetime as dt
 from dataclasses import dataclass
 
-from .feeds import feed_catalogue
+from .feeds import FORMAT_MATCHES, SELECTION_PARAMS, event_key, feed_catalogue, parse_selection, personal_feed
 from .links import subscribe_links
 from .pipeline import utc_now
+from .render import STATUS_LINE
 
 GROUPS = (
     ("tous", "Tout le programme"),
-    ("selection", "Tables rondes de la DITP et sélections"),
+    ("selection", "Les tables rondes de la DITP"),
     ("categorie", "Par organisateur"),
     ("theme", "Par thème"),
     ("region", "Par région"),
@@ -18,6 +20,23 @@ GROUPS = (
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre")
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+STATUS_LABELS = {"annule": "Annulé", "reporte": "Reporté", "en-ligne": "Passé en ligne", "complet": "Complet"}
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a page is, for its links: `root` leads (relatively) to the feeds folder; `base` is the
+    live service's absolute address, or "" in a static build that does not know it."""
+
+    root: str
+    base: str
+    static: bool = False
+
+    def href(self, path: str) -> str:
+        return self.root + path
+
+    def absolute(self, path: str) -> str:
+        return f"{self.base}/feeds/{path}" if self.base else ""
 
 
 def french_date(day: dt.date) -> str:
@@ -34,58 +53,207 @@ def when(event) -> str:
     start, end = event.start, event.end
     text = f"{french_date(start.date())}, {start:%H} h {start:%M}"
     if end > start:
-        text += f" – {end:%H} h {end:%M}" if end.date() == start.date() else f" – {french_date(end.date())}, {end:%H} h {end:%M}"
+        text += f" – {end:%H} h {end:%M}" if end.date() == start.date() else \
+            f" – {french_date(end.date())}, {end:%H} h {end:%M}"
     if event.timezone != "Europe/Paris":
         text += f" (heure locale, {event.timezone})"
     return text
 
 
-@dataclass(frozen=True)
-class FeedCard:
-    feed: object
-    count: int
-    upcoming: list
-    links: dict
-    download: str
-    import_url: str
-
-
-def feed_cards(config, programme, base: str, count_of, now: dt.datetime | None = None) -> list[tuple[str, str, list]]:
-    """The feeds grouped as the page lists them, each with its count, next events and links."""
-    now = now or utc_now()
-    groups = []
-    for group, title in GROUPS:
-        cards = []
-        for feed in (f for f in feed_catalogue(config) if f.group == group):
-            items = programme.select(feed.filters)
-            later = [i for i in items if i.event.start_utc >= now] or items
-            # Without a public address (a static build with no publish.base_url), links are relative.
-            url = f"{base}/feeds/{feed.path}" if base else feed.path
-            links = subscribe_links(url, feed.name) if base else {}
-            cards.append(FeedCard(feed, count_of(feed), later[:3], links, url,
-                                  f"{base}/feeds/import/{feed.path}" if base else f"import/{feed.path}"))
-        if group == "region":
-            cards = [c for c in cards if c.count]  # every region has a feed; the page lists those with events
-        if cards:
-            groups.append((group, title, cards))
-    return groups
-
-
-def page_context(config, programme, base: str, count_of) -> dict:
+def subscription(feed, where: Where) -> dict:
+    """Everything a page offers to add one feed: subscribe links, download, import copy, JSON, embed."""
+    path = feed.path
+    plain = path.split("?")[0]
+    query = "?" + path.split("?", 1)[1] if "?" in path else ""
+    absolute = where.absolute(path)
     return {
-        "config": config,
-        "edition_dates": _edition_dates(config),
-        "groups": feed_cards(config, programme, base, count_of),
-        "total": len(programme.items),
-        "when": when,
-        "base": base,
+        "name": feed.name,
+        "path": path,
+        "links": subscribe_links(absolute, feed.name) if absolute else {},
+        "download": where.href(path) if feed.static or not where.static else absolute,
+        "import_url": (where.href("import/" + path) if feed.static else
+                       (absolute + ("&" if query else "?") + "usage=import") if absolute else ""),
+        "json": where.href(plain.removesuffix(".ics") + ".json") if feed.static else
+                (where.absolute(plain.removesuffix(".ics") + ".json" + query) if absolute else ""),
+        "embed": where.href("integrer/" + plain.removesuffix(".ics") + ".html") if feed.static else "",
+        "embed_absolute": (where.absolute("integrer/" + plain.removesuffix(".ics") + ".html")
+                           if feed.static and where.base else ""),
     }
+
+
+def event_view(item, taxonomy, where: Where) -> dict:
+    """One event as pages and JSON exports show it."""
+    event = item.event
+    key = event_key(event.uid)
+    location = event.location
+    return {
+        "key": key,
+        "uid": event.uid,
+        "title": event.title,
+        "when": when(event),
+        "start": event.start.isoformat(),
+        "end": event.end.isoformat(),
+        "all_day": event.all_day,
+        "timezone": event.timezone,
+        "status": item.status,
+        "status_label": STATUS_LABELS.get(item.status, ""),
+        "status_text": STATUS_LINE.get(item.status, ""),
+        "description": event.description,
+        "organiser": event.organiser,
+        "category": event.category,
+        "category_name": taxonomy.categories.name(event.category),
+        "themes": list(event.themes),
+        "theme_names": [taxonomy.themes.name(t) for t in event.themes],
+        "event_type": event.event_type,
+        "event_type_name": taxonomy.event_types.name(event.event_type) if event.event_type else "",
+        "attendance": event.attendance,
+        "attendance_name": taxonomy.formats.name(event.attendance) if event.attendance else "",
+        "formats": [name for name, accepted in FORMAT_MATCHES.items() if event.attendance in accepted],
+        "place": {
+            "name": location.name, "address": location.address, "city": location.city,
+            "postal_code": location.postal_code, "region": location.region,
+            "region_name": taxonomy.regions.name(location.region) if location.region else "",
+            "latitude": location.latitude, "longitude": location.longitude,
+        },
+        "online_url": event.online_url,
+        "url": event.url,
+        "registration_url": event.registration_url,
+        "page": where.href(f"evenements/{key}.html"),
+        "ics": where.href(f"evenements/{key}.ics"),
+        "sequence": item.publication.sequence,
+        "modified": item.publication.modified.isoformat(),
+    }
+
+
+def upcoming(items, now: dt.datetime, count: int = 3) -> list:
+    """The next events; once the edition is over, its first ones."""
+    later = [item for item in items if item.event.start_utc >= now]
+    return (later or list(items))[:count]
 
 
 def _edition_dates(config) -> str:
     if config.edition_start and config.edition_end:
         return f"du {french_date(config.edition_start)} au {french_date(config.edition_end)}"
     return ""
+
+
+def _choices(config, programme=None) -> list[dict]:
+    """The builder's and the event list's criteria, with their values and counts."""
+    taxonomy = config.taxonomy
+    vocabularies = {"categorie": ("Organisateur", taxonomy.categories), "theme": ("Thème", taxonomy.themes),
+                    "region": ("Région", taxonomy.regions), "format": ("Format", taxonomy.formats)}
+    choices = []
+    for key in ("categorie", "theme", "region", "format"):
+        legend, vocabulary = vocabularies[key]
+        options = []
+        for term in vocabulary.terms:
+            count = len(programme.select({key: (term.slug,)})) if programme is not None else None
+            if key == "region" and not count:
+                continue  # eighteen regions: only those with events are worth a box
+            options.append({"value": term.slug, "label": term.name, "count": count})
+        choices.append({"key": key, "legend": legend, "options": options})
+    return choices
+
+
+def common(config, where: Where, title: str) -> dict:
+    return {"config": config, "where": where, "title": title, "edition_dates": _edition_dates(config)}
+
+
+def home_context(config, programme, where: Where, now: dt.datetime | None = None) -> dict:
+    now = now or utc_now()
+    groups = []
+    for group, title in GROUPS:
+        cards = []
+        for feed in (f for f in feed_catalogue(config) if f.group == group):
+            items = programme.select(feed.filters)
+            if group == "region" and not items:
+                continue  # every region has a feed; the page lists those with events
+            cards.append({"feed": feed, "count": len(items), "title": feed.name.split(" — ", 1)[-1],
+                          "upcoming": [event_view(i, config.taxonomy, where) for i in upcoming(items, now)],
+                          **subscription(feed, where)})
+        if cards:
+            groups.append({"id": group, "title": title, "cards": cards})
+    return {**common(config, where, config.edition_name), "groups": groups, "total": len(programme.items)}
+
+
+def builder_context(config, programme, where: Where, params: dict) -> dict:
+    """The feed builder: the boxes ticked, how many events match, the resulting feed."""
+    chosen = {key: values for key, values in params.items() if key in SELECTION_PARAMS}
+    feed = parse_selection(config, chosen)
+    items = programme.select(feed.filters)
+    return {**common(config, where, "Composer mon agenda"), "choices": _choices(config, programme),
+            "selected": {key: set(values) for key, values in feed.filters.items()}, "asked": bool(chosen),
+            "count": len(items), "feed": feed, **subscription(feed, where),
+            "sample": [event_view(i, config.taxonomy, where) for i in items[:5]]}
+
+
+def events_context(config, programme, where: Where, params: dict) -> dict:
+    """The event list, filtered by the same criteria as the builder, and by words."""
+    chosen = {key: values for key, values in params.items() if key in SELECTION_PARAMS}
+    feed = parse_selection(config, chosen)
+    words = " ".join(params.get("q", [])).strip()
+    items = programme.select(feed.filters)
+    views = [event_view(i, config.taxonomy, where) for i in items]
+    if words:
+        from .text import fold
+        needles = fold(words).split()
+        views = [v for v in views if all(n in fold(" ".join((v["title"], v["description"], v["organiser"],
+                                                              v["place"]["city"]))) for n in needles)]
+    return {**common(config, where, "Tous les événements"), "choices": _choices(config, programme),
+            "selected": {key: set(values) for key, values in feed.filters.items()}, "words": words,
+            "events": views, "total": len(programme.items)}
+
+
+def event_context(config, programme, where: Where, key: str) -> dict | None:
+    item = programme.by_key.get(key)
+    if item is None:
+        return None
+    view = event_view(item, config.taxonomy, where)
+    return {**common(config, where, view["title"]), "event": view,
+            "personal": where.href(f"mon-programme.html?e={key}")}
+
+
+def personal_context(config, programme, where: Where, keys: list[str]) -> dict:
+    feed = personal_feed(config, keys)
+    items = programme.select(feed.filters)
+    return {**common(config, where, "Mon programme"), "feed": feed, "keys": feed.filters["evenement"],
+            "events": [event_view(i, config.taxonomy, where) for i in items], **subscription(feed, where),
+            "unknown": len(feed.filters["evenement"]) - len(items)}
+
+
+def embed_context(config, programme, where: Where, feed, now: dt.datetime | None = None) -> dict:
+    now = now or utc_now()
+    items = programme.select(feed.filters)
+    return {**common(config, where, feed.name), "feed": feed, "count": len(items),
+            "events": [event_view(i, config.taxonomy, where) for i in upcoming(items, now, 20)],
+            **subscription(feed, where)}
+
+
+def feed_json(config, programme, where: Where, feed) -> dict:
+    """A feed as JSON for labs' sites (fields documented in the README)."""
+    items = programme.select(feed.filters)
+    return {
+        "nom": feed.name,
+        "description": feed.description,
+        "ics": where.absolute(feed.path) or where.href(feed.path),
+        "nombre": len(items),
+        "evenements": [_json_event(event_view(i, config.taxonomy, where)) for i in items],
+    }
+
+
+def _json_event(view: dict) -> dict:
+    return {
+        "uid": view["uid"], "titre": view["title"], "debut": view["start"], "fin": view["end"],
+        "journee_entiere": view["all_day"], "fuseau": view["timezone"], "quand": view["when"],
+        "statut": view["status"], "description": view["description"], "organisateur": view["organiser"],
+        "categorie": view["category"], "themes": view["themes"], "type": view["event_type"],
+        "format": view["attendance"],
+        "lieu": {"nom": view["place"]["name"], "adresse": view["place"]["address"], "ville": view["place"]["city"],
+                 "code_postal": view["place"]["postal_code"], "region": view["place"]["region"],
+                 "latitude": view["place"]["latitude"], "longitude": view["place"]["longitude"]},
+        "lien_en_ligne": view["online_url"], "lien": view["url"], "inscription": view["registration_url"],
+        "page": view["page"], "ics": view["ics"], "sequence": view["sequence"], "modifie_le": view["modified"],
+    }
 
 
 def status_context(config, store, programme) -> dict:
@@ -96,7 +264,6 @@ def status_context(config, store, programme) -> dict:
     sources = []
     for source in config.sources:
         state = store.source_state(source.id)
-        history = store.fetch_history(source.id, limit=5)
         sources.append({
             "id": source.id,
             "type": source.type,
@@ -110,7 +277,7 @@ def status_context(config, store, programme) -> dict:
             "events_published": published.get(source.id, 0),
             "rejected": list(state.rejected),
             "warnings": list(state.warnings),
-            "history": history,
+            "history": store.fetch_history(source.id, limit=5),
         })
     return {
         "edition": config.edition_name,

@@ -44,6 +44,12 @@ class Programme:
     def _selections(self) -> dict:
         return {}
 
+    @cached_property
+    def by_key(self) -> dict[str, Item]:
+        """Each item under its short key (feeds.event_key), for event pages."""
+        from .feeds import event_key
+        return {event_key(item.event.uid): item for item in self.items}
+
     def select(self, filters) -> tuple[Item, ...]:
         """The items a filter keeps (see feeds.matches), computed once per programme version."""
         from .feeds import index_value

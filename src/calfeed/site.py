@@ -1,10 +1,13 @@
-"""The pages of the static build, rendered from the same templates as the live site."""
+"""The pages of the static build, rendered from the same templates and contexts as the live site."""
 
+import json
 from importlib import resources
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from .pages import page_context
+from .feeds import Feed, feed_catalogue, render_feed
+from .pages import (Where, builder_context, embed_context, event_context, events_context, feed_json, home_context,
+                    personal_context)
 
 
 def _environment() -> Environment:
@@ -13,9 +16,33 @@ def _environment() -> Environment:
 
 
 def static_pages(config, programme) -> dict[str, bytes]:
-    """index.html and its stylesheet, for the folder that also holds the feeds."""
-    context = page_context(config, programme, config.base_url, lambda feed: len(programme.select(feed.filters)))
-    context.update(static_prefix="static/", home_url="index.html", static=True)
-    page = _environment().get_template("index.html").render(**context)
-    stylesheet = resources.files("calfeed").joinpath("static/calfeed.css").read_bytes()
-    return {"index.html": page.encode("utf-8"), "static/calfeed.css": stylesheet}
+    """Every page, JSON export and single-event file of the site, by path in the feeds folder."""
+    env = _environment()
+    base = config.base_url
+
+    def page(template, context):
+        return env.get_template(template).render(**context).encode("utf-8")
+
+    top = Where("", base, static=True)
+    files = {
+        "index.html": page("index.html", home_context(config, programme, top)),
+        "constructeur.html": page("constructeur.html", builder_context(config, programme, top, {})),
+        "evenements.html": page("evenements.html", events_context(config, programme, top, {})),
+        "mon-programme.html": page("mon-programme.html", personal_context(config, programme, top, [])),
+    }
+    for key, item in programme.by_key.items():
+        files[f"evenements/{key}.html"] = page("evenement.html",
+                                                 event_context(config, programme, Where("../", base, True), key))
+        single = Feed(f"evenements/{key}.ics", "evenement", key, item.event.title, item.event.title,
+                      {"evenement": (key,)})
+        files[f"evenements/{key}.ics"] = render_feed(config, programme, single, subscription=False)
+    for feed in feed_catalogue(config):
+        stem = feed.path.removesuffix(".ics")
+        depth = stem.count("/") + 1
+        files[f"integrer/{stem}.html"] = page("integrer.html",
+                                              embed_context(config, programme, Where("../" * depth, base, True), feed))
+        files[f"{stem}.json"] = json.dumps(feed_json(config, programme, top, feed), ensure_ascii=False,
+                                           indent=1).encode("utf-8")
+    for name in ("calfeed.css", "calfeed.js"):
+        files[f"static/{name}"] = resources.files("calfeed").joinpath(f"static/{name}").read_bytes()
+    return files

@@ -15,9 +15,9 @@ from werkzeug.http import http_date
 
 from .config import load_config
 from .errors import SelectionError
-from .feeds import feed_catalogue, parse_selection, render_feed
-from .links import subscribe_links
-from .pages import page_context, status_context
+from .feeds import Feed, feed_catalogue, parse_selection, personal_feed, render_feed
+from .pages import (Where, builder_context, embed_context, event_context, events_context, feed_json,
+                    home_context, personal_context, status_context)
 from .pipeline import ensure_published, start_refresher
 from .programme import load_programme
 from .store import Store
@@ -106,7 +106,7 @@ class Site:
 
 
 def create_app(test_config=None) -> Flask:
-    app = Flask(__name__)
+    app = Flask(__name__, static_url_path="/feeds/static")
     app.config.from_mapping(
         CALFEED_CONFIG=os.environ.get("CALFEED_CONFIG", "sources.yaml"),
         CALFEED_REFRESH=os.environ.get("CALFEED_REFRESH", "0") == "1",
@@ -139,21 +139,96 @@ def base_url() -> str:
 
 @bp.app_context_processor
 def _globals():
-    return {"config": site().config}
+    return {"config": site().config, "where": Where("/feeds/", base_url())}
+
+
+def where(depth: int = 0) -> Where:
+    """Links from a page `depth` folders below /feeds/ (the static build's layout)."""
+    return Where("../" * depth, base_url())
+
+
+def _page(template: str, context: dict, status: int = 200):
+    return render_template(template, **context), status
+
+
+@bp.get("/")
+def home():
+    s = site()
+    return _page("index.html", home_context(s.config, s.programme(), Where("feeds/", base_url())))
+
+
+@bp.get("/feeds/")
+@bp.get("/feeds/index.html")
+def home_in_feeds():
+    s = site()
+    return _page("index.html", home_context(s.config, s.programme(), where()))
+
+
+def _criteria() -> dict:
+    return {key: request.args.getlist(key) for key in request.args}
+
+
+@bp.get("/feeds/constructeur.html")
+def builder():
+    s = site()
+    try:
+        return _page("constructeur.html", builder_context(s.config, s.programme(), where(), _criteria()))
+    except SelectionError as exc:
+        abort(400, description=str(exc))
+
+
+@bp.get("/feeds/evenements.html")
+def events():
+    s = site()
+    try:
+        return _page("evenements.html", events_context(s.config, s.programme(), where(), _criteria()))
+    except SelectionError as exc:
+        abort(400, description=str(exc))
+
+
+@bp.get("/feeds/evenements/<key>.html")
+def event_page(key):
+    s = site()
+    context = event_context(s.config, s.programme(), where(1), key)
+    if context is None:
+        abort(404, description="Cet événement n'est pas (ou plus) au programme.")
+    return _page("evenement.html", context)
+
+
+@bp.get("/feeds/mon-programme.html")
+def personal_page():
+    s = site()
+    keys = [k for value in request.args.getlist("e") for k in value.split(",") if k]
+    return _page("mon-programme.html", personal_context(s.config, s.programme(), where(), keys))
+
+
+@bp.get("/feeds/integrer/<path:path>.html")
+def embed(path):
+    s = site()
+    chosen = s.catalogue.get(path + ".ics")
+    if chosen is None:
+        abort(404, description=f"Aucun agenda « {path} » à intégrer.")
+    depth = path.count("/") + 1
+    response = current_app.make_response(
+        render_template("integrer.html", **embed_context(s.config, s.programme(), where(depth), chosen)))
+    response.headers["Content-Security-Policy"] = "frame-ancestors *"
+    return response
+
+
+@bp.get("/feeds/<path:path>.json")
+def feed_as_json(path):
+    s = site()
+    chosen, _, _ = _resolve(s, path + ".ics")
+    response = jsonify(feed_json(s.config, s.programme(), Where("/feeds/", base_url()), chosen))
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = f"public, max-age={int(s.config.refresh.total_seconds())}"
+    return response
 
 
 @bp.after_request
 def _headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     return response
-
-
-@bp.get("/")
-def index():
-    s = site()
-    programme = s.programme()
-    return render_template("index.html", **page_context(s.config, programme, base_url(),
-                                                        lambda feed: len(programme.select(feed.filters))))
 
 
 @bp.get("/feeds/<path:path>")
@@ -189,6 +264,18 @@ def _resolve(s: "Site", path: str):
             chosen = parse_selection(s.config, params)
         except SelectionError as exc:
             abort(400, description=str(exc))
+    elif path == "mon-programme.ics":
+        keys = [k for value in params.pop("e", []) for k in value.split(",") if k]
+        if params:
+            abort(400, description="Un programme personnel ne prend que le paramètre « e ».")
+        chosen = personal_feed(s.config, keys)
+    elif path.startswith("evenements/"):
+        key = path.removeprefix("evenements/").removesuffix(".ics")
+        item = s.programme().by_key.get(key)
+        if item is None or params:
+            abort(404, description="Cet événement n'est pas (ou plus) au programme.")
+        chosen = Feed(path, "evenement", key, item.event.title, item.event.title, {"evenement": (key,)})
+        subscription = False  # one event to add to one's own calendar: no calendar of its own
     else:
         chosen = s.catalogue.get(path)
         if chosen is None:
@@ -213,7 +300,8 @@ def _calendar_response(rendered: Rendered):
 @bp.get("/etat")
 def status_page():
     s = site()
-    return render_template("etat.html", **status_context(s.config, s.store, s.programme()))
+    context = status_context(s.config, s.store, s.programme())
+    return render_template("etat.html", title="État des sources", where=Where("feeds/", base_url()), **context)
 
 
 @bp.get("/etat.json")
