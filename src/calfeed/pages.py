@@ -168,7 +168,8 @@ def home_context(config, programme, where: Where, now: dt.datetime | None = None
             items = programme.select(feed.filters)
             if group == "region" and not items:
                 continue  # every region has a feed; the page lists those with events
-            cards.append({"feed": feed, "count": len(items), "title": feed.name.split(" — ", 1)[-1],
+            title = feed.name.split(" — ", 1)[-1]
+            cards.append({"feed": feed, "count": len(items), "title": title[:1].upper() + title[1:],
                           "upcoming": [event_view(i, config.taxonomy, where) for i in upcoming(items, now)],
                           **subscription(feed, where)})
         if cards:
