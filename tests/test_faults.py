@@ -242,3 +242,31 @@ def test_status_page_shows_the_failing_source(project, httpserver):
     page = client.get("/etat").data.decode()
     assert "EN ÉCHEC" in page and "500" in page
     assert "secret" not in page and "secret" not in client.get("/etat.json").data.decode()
+
+
+def test_redirects_are_followed_within_limits(project, httpserver):
+    httpserver.expect_request("/ancien.ics").respond_with_data("", status=301,
+                                                               headers={"Location": httpserver.url_for("/agenda.ics")})
+    httpserver.expect_request("/agenda.ics").respond_with_data(GOOD, content_type="text/calendar")
+    httpserver.expect_request("/boucle.ics").respond_with_data("", status=302,
+                                                               headers={"Location": httpserver.url_for("/boucle.ics")})
+    config, store = open_project(project([
+        {"id": "deplace", "type": "ics", "url": httpserver.url_for("/ancien.ics"), "category": "labs"},
+        {"id": "boucle", "type": "ics", "url": httpserver.url_for("/boucle.ics"), "category": "labs"}],
+        fetch={"retries": 0}))
+    reports = {r.source_id: r for r in refresh_sources(config, store, now=T0)}
+    assert reports["deplace"].ok and reports["deplace"].events == 2
+    assert not reports["boucle"].ok and "trop de redirections" in reports["boucle"].error
+
+
+def test_background_refresh_runs_once_per_interval_across_processes(project, tmp_path):
+    from calfeed.pipeline import refresh_if_due
+    (tmp_path / "local.ics").write_text(ics("Local"))
+    config, store = open_project(project([{"id": "local", "type": "ics", "path": "local.ics", "category": "labs"}],
+                                         fetch={"interval_minutes": 10}))
+    assert refresh_if_due(config, store, "worker-1", now=T0)
+    assert not refresh_if_due(config, store, "worker-2", now=T0 + dt.timedelta(minutes=5))  # done recently
+    assert store.acquire_lease("worker-1", T0 + dt.timedelta(minutes=11), 600)  # worker 1 is refreshing now
+    assert not refresh_if_due(config, store, "worker-2", now=T0 + dt.timedelta(minutes=11))
+    store.release_lease("worker-1")
+    assert refresh_if_due(config, store, "worker-2", now=T0 + dt.timedelta(minutes=11))

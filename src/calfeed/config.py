@@ -253,7 +253,7 @@ def parse_config(root, path: Path) -> Config:
         base_url=r.text(publish, "base_url").rstrip("/"),
         store_path=store_path if store_path.is_absolute() else path.parent / store_path,
         fetch_interval=dt.timedelta(minutes=r.number(fetch, "interval_minutes", 60, minimum=1)),
-        concurrency=int(r.number(fetch, "concurrency", 8, minimum=1)),
+        concurrency=int(r.number(fetch, "concurrency", 20, minimum=1)),
         retries=int(r.number(fetch, "retries", 2)),
         sources=(),
         taxonomy=taxonomy,
