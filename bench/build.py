@@ -32,12 +32,12 @@ def baseline_and_naive(config_path: Path, naive: bool):
     programme = load_programme(Store(config.store_path))
     items = [(item.event, item.publication) for item in programme.items]
     started = time.perf_counter()
-    render_calendar(feed_header(config, feed_catalogue(config)[0]), items, config.taxonomy)
+    render_calendar(feed_header(config, feed_catalogue(config, programme)[0]), items, config.taxonomy)
     baseline = time.perf_counter() - started
     naive_time = None
     if naive:
         started = time.perf_counter()
-        for feed in feed_catalogue(config):
+        for feed in feed_catalogue(config, programme):
             selected = [(item.event, item.publication) for item in programme.select(feed.filters)]
             for subscription in (True, False):
                 render_calendar(feed_header(config, feed, subscription), selected, config.taxonomy)

@@ -64,7 +64,7 @@ def js_instant(value):
 def check_folder(config_path, folder):
     config, store = open_project(config_path)
     files = []
-    for feed in feed_catalogue(config):
+    for feed in feed_catalogue(config, load_programme(store)):
         for prefix in ("", "import/"):
             files.append((feed, folder / prefix / feed.path))
     js = icaljs([path for _, path in files])

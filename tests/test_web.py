@@ -122,3 +122,11 @@ def test_status_page_and_json(client):
     assert {s["id"]: s["events_published"] for s in data["sources"]} == {"ditp-tables-rondes": 4, "programme-2022": 15}
     page = client.get("/etat").data.decode()
     assert "ditp-tables-rondes" in page and "Toutes les sources répondent" in page
+
+
+def test_regions_without_events_have_no_feed_and_empty_selections_stay_valid(client):
+    assert client.get("/feeds/region/bretagne.ics").status_code == 200
+    assert client.get("/feeds/region/corse.ics").status_code == 404  # no event there: no calendar to break
+    empty = client.get("/feeds/selection.ics?region=corse")
+    assert empty.status_code == 200 and parse_feed(empty.data) == {}
+    assert b"BEGIN:VTIMEZONE" in empty.data  # RFC 5545: a calendar holds at least one component

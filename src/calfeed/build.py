@@ -73,7 +73,7 @@ def write_site(config, programme, folder: Path, pages: dict[str, bytes]) -> Buil
     folder = prepare_folder(folder)
     report = BuildReport(folder)
     expected = set()
-    for feed in feed_catalogue(config):
+    for feed in feed_catalogue(config, programme):
         for prefix, subscription in (("", True), ("import/", False)):
             relative = prefix + feed.path
             _write(folder, relative, feed_chunks(config, programme, feed, subscription=subscription), report)

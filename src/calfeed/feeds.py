@@ -36,8 +36,12 @@ def _vocabulary(config, key):
             "format": taxonomy.formats, "type": taxonomy.event_types}[key]
 
 
-def feed_catalogue(config) -> list[Feed]:
-    """Every predefined feed, in the order the page lists them."""
+def feed_catalogue(config, programme=None) -> list[Feed]:
+    """Every predefined feed, in the order the page lists them.
+
+    A region feed exists while its region has events (given the programme): an empty calendar is
+    refused or shown as broken by several clients.
+    """
     edition, taxonomy = config.edition_name, config.taxonomy
     feeds = [Feed("tous.ics", "tous", "tous", f"{edition} — tout le programme",
                   f"Tous les événements du {edition}.")]
@@ -53,19 +57,14 @@ def feed_catalogue(config) -> list[Feed]:
         feeds.append(Feed(f"{selection.slug}.ics", "selection", selection.slug, f"{edition} — {selection.name}",
                           selection.description or f"{selection.name} ({edition}).", dict(selection.filters)))
     for term in taxonomy.regions.terms:
+        if programme is not None and not programme.select({"region": (term.slug,)}):
+            continue
         feeds.append(Feed(f"region/{term.slug}.ics", "region", term.slug, f"{edition} — {term.name}",
                           f"Les événements du {edition} en région {term.name}.", {"region": (term.slug,)}))
     for term in taxonomy.formats.terms:
         feeds.append(Feed(f"format/{term.slug}.ics", "format", term.slug, f"{edition} — {term.name}",
                           f"Les événements du {edition} au format : {term.name.lower()}.", {"format": (term.slug,)}))
     return feeds
-
-
-def find_feed(config, path: str) -> Feed | None:
-    for feed in feed_catalogue(config):
-        if feed.path == path:
-            return feed
-    return None
 
 
 def parse_selection(config, params) -> Feed:
@@ -180,6 +179,9 @@ def feed_chunks(config, programme, feed: Feed, *, subscription: bool = True, ala
     """The feed's bytes, piece by piece: a header, then the pre-rendered VEVENTs it selects."""
     selected = programme.select(feed.filters)
     zones = tuple(sorted(zones_needed(item.event for item in selected).items()))
+    if not selected:
+        # RFC 5545 wants at least one component in a calendar: an empty feed carries its zone.
+        zones = ((config.timezone, config.edition_start.year if config.edition_start else 2000),)
     head = _header_bytes(feed_header(config, feed, subscription), zones)
     return assemble_chunks(head, (item.vevent for item in selected), _alarm_bytes(alarm) if alarm else b"")
 

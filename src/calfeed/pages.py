@@ -164,10 +164,8 @@ def home_context(config, programme, where: Where, now: dt.datetime | None = None
     groups = []
     for group, title in GROUPS:
         cards = []
-        for feed in (f for f in feed_catalogue(config) if f.group == group):
+        for feed in (f for f in feed_catalogue(config, programme) if f.group == group):
             items = programme.select(feed.filters)
-            if group == "region" and not items:
-                continue  # every region has a feed; the page lists those with events
             title = feed.name.split(" — ", 1)[-1]
             cards.append({"feed": feed, "count": len(items), "title": title[:1].upper() + title[1:],
                           "upcoming": [event_view(i, config.taxonomy, where) for i in upcoming(items, now)],

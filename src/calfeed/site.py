@@ -36,7 +36,7 @@ def static_pages(config, programme) -> dict[str, bytes]:
         single = Feed(f"evenements/{key}.ics", "evenement", key, item.event.title, item.event.title,
                       {"evenement": (key,)})
         files[f"evenements/{key}.ics"] = render_feed(config, programme, single, subscription=False)
-    for feed in feed_catalogue(config):
+    for feed in feed_catalogue(config, programme):
         stem = feed.path.removesuffix(".ics")
         depth = stem.count("/") + 1
         files[f"integrer/{stem}.html"] = page("integrer.html",

@@ -55,7 +55,7 @@ class Site:
 
     def __init__(self, config, store: Store, check_seconds: float = 1.0):
         self.config, self.store = config, store
-        self.catalogue = {feed.path: feed for feed in feed_catalogue(config)}
+        self._catalogue: dict = {}  # path → feed, for the current programme
         self.check_seconds = check_seconds
         self._checked = 0.0
         self._lock = threading.Lock()
@@ -73,10 +73,18 @@ class Site:
         if programme is None or programme.generation != generation:
             with self._lock:
                 if self._programme is None or self._programme.generation != generation:
-                    self._programme = load_programme(self.store)
+                    programme = load_programme(self.store)
+                    self._catalogue = {feed.path: feed for feed in feed_catalogue(self.config, programme)}
+                    self.resolved = {}
                     self._feeds = OrderedDict()
+                    self._programme = programme
                 programme = self._programme
         return programme
+
+    @property
+    def catalogue(self) -> dict:
+        self.programme()
+        return self._catalogue
 
     def feed(self, feed, *, subscription=True, alarm=0) -> Rendered:
         programme = self.programme()
@@ -100,7 +108,7 @@ class Site:
             with self._lock:
                 if programme is self._programme:
                     self._feeds[key] = rendered
-                    while len(self._feeds) > ADHOC_CACHE + len(self.catalogue) * 4:
+                    while len(self._feeds) > ADHOC_CACHE + len(self._catalogue) * 4:
                         self._feeds.popitem(last=False)
         return rendered
 
@@ -234,6 +242,7 @@ def _headers(response):
 @bp.get("/feeds/<path:path>")
 def feed(path):
     s = site()
+    s.programme()  # the current programme, and with it the catalogue and the resolved addresses
     key = (path, request.query_string)
     resolved = s.resolved.get(key)
     if resolved is None:
