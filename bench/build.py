@@ -65,7 +65,7 @@ def main():
             print(f"  {size} événements : fait", file=sys.stderr)
     print("| événements | fichiers .ics | sérialisation unique (réf.) | calfeed build | build / réf. | rendu naïf par flux | naïf / réf. | µs par événement (build) | mémoire max (build) |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for size, count, files, baseline, build_time, naive, peak in rows:
+    for _, count, files, baseline, build_time, naive, peak in rows:
         naive_text = f"{naive:.2f} s | {fmt_ratio(naive / baseline)}" if naive else "— | —"
         print(f"| {count} | {files} | {baseline:.2f} s | {build_time:.2f} s | {fmt_ratio(build_time / baseline)} | "
               f"{naive_text} | {build_time / count * 1e6:.0f} | {peak / 2**20:.0f} Mo |")

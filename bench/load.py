@@ -8,7 +8,6 @@ Prints requests served, errors (must be zero), refreshes done, answers parsed an
 """
 
 import argparse
-import os
 import re
 import socket
 import subprocess

@@ -131,7 +131,7 @@ def main():
             for case, path in (("tous.ics", "/feeds/tous.ics"), ("sélection", f"/feeds/selection.ics?{SELECTION}"),
                                ("304", "/feeds/tous.ics")):
                 runs = {name: [] for name in urls}
-                for name, url in urls.items():  # warm-up, not counted
+                for url in urls.values():  # warm-up, not counted
                     wrk(url + "/feeds/tous.ics", 2, args.connections)
                 for round_number in range(args.rounds):
                     # Alternate the order each round so that drifts of the machine hit every server alike.

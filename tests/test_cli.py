@@ -38,6 +38,8 @@ def test_fetch_reports_each_source(runner, bundled):
     ("sources:\n  - id: a\n    type: ics\n    path: a.ics\n  - id: a\n    type: ics\n    path: b.ics\ncategories: {labs: Labs}\n",
      "ligne 5 : l'id de source « a » est déjà utilisé"),
     ("categories: {labs: Labs}\n", "aucune source"),
+    ("sources:\n  - id: a\n    type: ics\n    path: a.ics\ncategories: {labs: Labs}\nselections:\n  s:\n    name: S\n    filter: {categorie: [labos]}\n",
+     "valeur inconnue « labos » pour « categorie »"),
     ("sources:\n  - id: a\n    type: ics\n    path: a.ics\ncategories: {labs: Labs}\nselections:\n  s:\n    name: S\n    filter: {couleur: [bleu]}\n",
      "critère inconnu « couleur »"),
 ])

@@ -1,7 +1,6 @@
 """The store and the publishing rules: versions, vanished events, safety of snapshots."""
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 from calfeed.pipeline import publish_events, refresh_sources

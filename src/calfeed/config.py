@@ -1,5 +1,6 @@
 """Load and validate `sources.yaml` into frozen dataclasses."""
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -260,12 +261,7 @@ def parse_config(root, path: Path) -> Config:
     )
     sources = _parse_sources(r, root, config, fetch)
     selections = _parse_selections(r, root, config, sources)
-    return _replace(config, sources=sources, selections=selections)
-
-
-def _replace(config: Config, **changes) -> Config:
-    import dataclasses
-    return dataclasses.replace(config, **changes)
+    return dataclasses.replace(config, sources=sources, selections=selections)
 
 
 def _parse_sources(r: _Reader, root, config: Config, fetch) -> tuple[Source, ...]:
@@ -347,10 +343,23 @@ def _parse_selections(r: _Reader, root, config: Config, sources) -> tuple[Select
         if not filters_in:
             r.fail(entry, f"sélection « {slug} » : « filter: » est vide ; elle publierait tout le programme.")
         filters = {}
-        for key, value in filters_in.items():
+        vocabularies = {"categorie": config.taxonomy.categories, "theme": config.taxonomy.themes,
+                        "region": config.taxonomy.regions, "format": config.taxonomy.formats,
+                        "type": config.taxonomy.event_types}
+        for key in filters_in:
             if key not in SELECTION_KEYS:
                 r.fail(filters_in, f"sélection « {slug} » : critère inconnu « {key} ». Critères possibles : "
                                    f"{', '.join(SELECTION_KEYS)}.")
-            filters[key] = tuple(r.labels(filters_in, key))
+            values = r.labels(filters_in, key)
+            if key in vocabularies:
+                for value in values:
+                    if value not in vocabularies[key]:
+                        r.fail(filters_in, f"sélection « {slug} » : valeur inconnue « {value} » pour « {key} ». "
+                                           f"Valeurs possibles : {', '.join(vocabularies[key].slugs)}.")
+            if key == "source":
+                unknown = set(values) - {s.id for s in sources}
+                if unknown:
+                    r.fail(filters_in, f"sélection « {slug} » : source inconnue « {', '.join(sorted(unknown))} ».")
+            filters[key] = tuple(values)
         selections.append(Selection(slug, r.text(entry, "name", slug), r.text(entry, "description"), filters))
     return tuple(selections)
