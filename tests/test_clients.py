@@ -123,3 +123,36 @@ def test_indexed_selection_equals_the_reference_filter(project):
             assert list(programme.select(filters)) == select_items(programme.items, filters), filters
             tried += 1
     assert tried > 50
+
+
+def test_dynamic_feeds_read_alike_in_every_parser(project, tmp_path):
+    """Ad-hoc selections, personal programmes, reminders and single events, served live."""
+    import re
+
+    from calfeed.web import create_app
+    path = project(SAMPLES, files=[s["path"] for s in SAMPLES])
+    client = create_app({"TESTING": True, "CALFEED_CONFIG": str(path)}).test_client()
+    keys = re.findall(r'name="e" value="([0-9a-f]{12})"', client.get("/feeds/evenements.html").data.decode())
+    addresses = ["/feeds/selection.ics?categorie=labs&categorie=collectivites&format=en-ligne",
+                 "/feeds/selection.ics?region=la-reunion&usage=import", "/feeds/tous.ics?rappel=30",
+                 "/feeds/mon-programme.ics?e=" + ",".join(keys[:6]), f"/feeds/evenements/{keys[0]}.ics",
+                 "/feeds/selection.ics?region=corse"]
+    files = []
+    for number, address in enumerate(addresses):
+        response = client.get(address)
+        assert response.status_code == 200, address
+        files.append(tmp_path / f"dynamique-{number}.ics")
+        files[-1].write_bytes(response.data)
+    js = icaljs(files)
+    counts = []
+    for file in files:
+        text = file.read_text(encoding="utf-8")
+        strict = sorted((e.uid, expected_instant(e.dtstart)) for e in IcsCalendarStream.calendar_from_ics(text).events)
+        got_js = sorted((e["uid"], js_instant(e["start"])) for e in js[str(file)]["events"])
+        assert got_js == strict, file
+        if strict:
+            got_vobject = sorted((str(e.uid.value), expected_instant(e.dtstart.value))
+                                 for e in vobject.readOne(text).vevent_list)
+            assert got_vobject == strict, file
+        counts.append(len(strict))
+    assert counts[3] == 6 and counts[4] == 1 and counts[5] == 0 and min(counts[:3]) > 0
