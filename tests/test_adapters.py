@@ -111,14 +111,6 @@ def test_ics_broken_events_are_rejected_and_the_rest_kept(read):
     assert "VEVENT UID date-illisible@lab.example" in reasons
 
 
-def test_ics_refuses_an_html_page(project, tmp_path):
-    (tmp_path / "page.ics").write_text("<!DOCTYPE html><html><body>502 Bad Gateway</body></html>")
-    config, _ = open_project(project([{"id": "page", "type": "ics", "path": "page.ics", "category": "labs"}]))
-    source = config.sources[0]
-    with pytest.raises(SourceError, match="n'est pas un calendrier iCalendar"):
-        parse_source(source.path.read_bytes(), source, config.taxonomy)
-
-
 # -- CSV -----------------------------------------------------------------------
 
 def test_csv_semicolons_bom_french_headers_and_dates(read):
@@ -166,14 +158,6 @@ def test_csv_long_french_text_survives(read):
     assert event.start == dt.datetime(2022, 11, 18, 9, 0, tzinfo=PARIS)
 
 
-def test_csv_without_required_columns_names_them(project, tmp_path):
-    (tmp_path / "mauvais.csv").write_text("nom;jour\nA;1\n")
-    config, _ = open_project(project([{"id": "m", "type": "csv", "path": "mauvais.csv", "category": "labs"}]))
-    source = config.sources[0]
-    with pytest.raises(SourceError, match="date_debut"):
-        parse_source(source.path.read_bytes(), source, config.taxonomy)
-
-
 # -- JSON ----------------------------------------------------------------------
 
 def test_json_generic_schema(read):
@@ -211,9 +195,16 @@ def test_json_openagenda_preset(read):
     assert cancelled.status == "annule" and cancelled.event_type == "visite"
 
 
-def test_json_refuses_html(project, tmp_path):
-    (tmp_path / "page.json").write_text("<html>Erreur</html>")
-    config, _ = open_project(project([{"id": "p", "type": "json", "path": "page.json", "category": "labs"}]))
+@pytest.mark.parametrize("kind, name, body, message", [
+    ("ics", "page.ics", "<!DOCTYPE html><html><body>502 Bad Gateway</body></html>", "n'est pas un calendrier iCalendar"),
+    ("csv", "page.csv", "<!DOCTYPE html><html><body>Erreur</body></html>", "n'est pas un fichier CSV"),
+    ("csv", "mauvais.csv", "nom;jour\nA;1\n", "date_debut"),
+    ("json", "page.json", "<html>Erreur</html>", "JSON valide"),
+    ("json", "objet.json", '{"total": 3}', "liste d'événements"),
+])
+def test_a_body_that_is_not_the_source_format_is_refused(project, tmp_path, kind, name, body, message):
+    (tmp_path / name).write_text(body)
+    config, _ = open_project(project([{"id": "s", "type": kind, "path": name, "category": "labs"}]))
     source = config.sources[0]
-    with pytest.raises(SourceError, match="JSON valide"):
+    with pytest.raises(SourceError, match=message):
         parse_source(source.path.read_bytes(), source, config.taxonomy)
