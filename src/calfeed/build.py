@@ -66,9 +66,10 @@ def prepare_folder(folder: Path) -> Path:
     return folder
 
 
-def write_site(config, programme, folder: Path, pages: dict[str, bytes]) -> BuildReport:
-    """Write every feed (subscription and import variants) and the given pages, then remove the
-    files of feeds that no longer exist — only after the new ones are in place.
+def write_site(config, programme, folder: Path, pages) -> BuildReport:
+    """Write every feed (subscription and import variants) and the given pages (pairs of path and
+    bytes, produced one at a time), then remove the files of feeds and pages that no longer exist —
+    only after the new ones are in place.
     """
     folder = prepare_folder(folder)
     report = BuildReport(folder)
@@ -78,7 +79,7 @@ def write_site(config, programme, folder: Path, pages: dict[str, bytes]) -> Buil
             relative = prefix + feed.path
             _write(folder, relative, feed_chunks(config, programme, feed, subscription=subscription), report)
             expected.add(relative)
-    for relative, data in sorted(pages.items()):
+    for relative, data in pages:
         _write(folder, relative, data, report)
         expected.add(relative)
     for path in sorted(folder.rglob("*")):

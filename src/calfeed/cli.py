@@ -69,7 +69,9 @@ def fetch(config_path, only):
 @click.option("--output", "-o", default="feeds", show_default=True, type=click.Path(file_okay=False, path_type=Path),
               help="Dossier où écrire les agendas et la page.")
 @click.option("--no-fetch", is_flag=True, help="Ne pas actualiser les sources avant d'écrire.")
-def build(config_path, output, no_fetch):
+@click.option("--no-event-pages", is_flag=True,
+              help="Ne pas écrire une page et un .ics par événement (très grands programmes).")
+def build(config_path, output, no_fetch, no_event_pages):
     """Écrit les agendas statiques (.ics) et la page d'accueil dans un dossier."""
     from .build import write_site
     from .pipeline import ensure_published, refresh_sources
@@ -83,7 +85,8 @@ def build(config_path, output, no_fetch):
             reports = refresh_sources(config, store)
             _print_reports(reports)
         programme = load_programme(store)
-        report = write_site(config, programme, output, static_pages(config, programme))
+        report = write_site(config, programme, output,
+                            static_pages(config, programme, event_pages=not no_event_pages))
     except CalfeedError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{len(programme.items)} événement(s) publiés dans {report.folder} : {len(report.written)} fichier(s) "

@@ -6,7 +6,7 @@ from functools import lru_cache
 from urllib.parse import urlencode
 
 from .errors import SelectionError
-from .render import FeedHeader, alarm_component, assemble_chunks, render_header, zones_needed
+from .render import FeedHeader, alarm_component, assemble, assemble_chunks, render_header, zones_needed
 from .text import fold
 
 # Query parameters of /feeds/selection.ics, and the event attribute each one filters on.
@@ -184,6 +184,14 @@ def feed_chunks(config, programme, feed: Feed, *, subscription: bool = True, ala
         zones = ((config.timezone, config.edition_start.year if config.edition_start else 2000),)
     head = _header_bytes(feed_header(config, feed, subscription), zones)
     return assemble_chunks(head, (item.vevent for item in selected), _alarm_bytes(alarm) if alarm else b"")
+
+
+def single_event(config, item) -> bytes:
+    """One event alone, to add to one's own calendar (import variant: no calendar of its own)."""
+    feed = Feed(f"evenements/{event_key(item.event.uid)}.ics", "evenement", event_key(item.event.uid),
+                item.event.title, item.event.title)
+    zones = tuple(sorted(zones_needed([item.event]).items()))
+    return assemble(_header_bytes(feed_header(config, feed, subscription=False), zones), [item.vevent])
 
 
 def render_feed(config, programme, feed: Feed, *, subscription: bool = True, alarm: int = 0) -> bytes:

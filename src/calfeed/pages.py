@@ -20,6 +20,7 @@ GROUPS = (
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre")
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+LIST_LIMIT = 500  # events listed on one page; beyond, the page asks to narrow the search
 STATUS_LABELS = {"annule": "Annulé", "reporte": "Reporté", "en-ligne": "Passé en ligne", "complet": "Complet"}
 
 
@@ -200,7 +201,7 @@ def events_context(config, programme, where: Where, params: dict) -> dict:
                                                               v["place"]["city"]))) for n in needles)]
     return {**common(config, where, "Tous les événements"), "choices": _choices(config, programme),
             "selected": {key: set(values) for key, values in feed.filters.items()}, "words": words,
-            "events": views, "total": len(programme.items)}
+            "events": views[:LIST_LIMIT], "matching": len(views), "total": len(programme.items)}
 
 
 def event_context(config, programme, where: Where, key: str) -> dict | None:

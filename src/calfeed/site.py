@@ -5,7 +5,7 @@ from importlib import resources
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from .feeds import Feed, feed_catalogue, render_feed
+from .feeds import feed_catalogue, single_event
 from .pages import (Where, builder_context, embed_context, event_context, events_context, feed_json, home_context,
                     personal_context)
 
@@ -15,8 +15,9 @@ def _environment() -> Environment:
                        keep_trailing_newline=True)
 
 
-def static_pages(config, programme) -> dict[str, bytes]:
-    """Every page, JSON export and single-event file of the site, by path in the feeds folder."""
+def static_pages(config, programme, *, event_pages: bool = True):
+    """Every page, JSON export and single-event file of the site, as (path in the feeds folder,
+    bytes) pairs produced one at a time (a large programme is never held whole as pages)."""
     env = _environment()
     base = config.base_url
 
@@ -24,25 +25,21 @@ def static_pages(config, programme) -> dict[str, bytes]:
         return env.get_template(template).render(**context).encode("utf-8")
 
     top = Where("", base, static=True)
-    files = {
-        "index.html": page("index.html", home_context(config, programme, top)),
-        "constructeur.html": page("constructeur.html", builder_context(config, programme, top, {})),
-        "evenements.html": page("evenements.html", events_context(config, programme, top, {})),
-        "mon-programme.html": page("mon-programme.html", personal_context(config, programme, top, [])),
-    }
-    for key, item in programme.by_key.items():
-        files[f"evenements/{key}.html"] = page("evenement.html",
-                                                 event_context(config, programme, Where("../", base, True), key))
-        single = Feed(f"evenements/{key}.ics", "evenement", key, item.event.title, item.event.title,
-                      {"evenement": (key,)})
-        files[f"evenements/{key}.ics"] = render_feed(config, programme, single, subscription=False)
+    yield "index.html", page("index.html", home_context(config, programme, top))
+    yield "constructeur.html", page("constructeur.html", builder_context(config, programme, top, {}))
+    yield "evenements.html", page("evenements.html", events_context(config, programme, top, {}))
+    yield "mon-programme.html", page("mon-programme.html", personal_context(config, programme, top, []))
     for feed in feed_catalogue(config, programme):
         stem = feed.path.removesuffix(".ics")
         depth = stem.count("/") + 1
-        files[f"integrer/{stem}.html"] = page("integrer.html",
-                                              embed_context(config, programme, Where("../" * depth, base, True), feed))
-        files[f"{stem}.json"] = json.dumps(feed_json(config, programme, top, feed), ensure_ascii=False,
-                                           indent=1).encode("utf-8")
+        yield f"integrer/{stem}.html", page("integrer.html",
+                                            embed_context(config, programme, Where("../" * depth, base, True), feed))
+        yield f"{stem}.json", json.dumps(feed_json(config, programme, top, feed), ensure_ascii=False,
+                                         indent=1).encode("utf-8")
     for name in ("calfeed.css", "calfeed.js"):
-        files[f"static/{name}"] = resources.files("calfeed").joinpath(f"static/{name}").read_bytes()
-    return files
+        yield f"static/{name}", resources.files("calfeed").joinpath(f"static/{name}").read_bytes()
+    if event_pages:
+        below = Where("../", base, True)
+        for key, item in programme.by_key.items():
+            yield f"evenements/{key}.html", page("evenement.html", event_context(config, programme, below, key))
+            yield f"evenements/{key}.ics", single_event(config, item)
