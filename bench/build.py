@@ -5,8 +5,9 @@
 For each size, in one run, side by side:
 - baseline: serialise every event of the programme once with the plain renderer (one icalendar
   object holding every event, `render.render_calendar`), in this process;
-- `calfeed build` of all feeds (both variants) from a fresh store, in a child process (wall time
-  and peak resident memory);
+- `calfeed build --no-event-pages` of all feeds (both variants) and the site's pages from a fresh
+  store, in a child process (wall time and peak resident memory);
+- the full `calfeed build`, which also writes one page and one .ics per event, from a fresh store;
 - naive: every feed rendered with the plain renderer, as a server rendering each feed would.
 """
 
@@ -56,19 +57,25 @@ def main():
         for size in sizes:
             folder = Path(tmp) / str(size)
             config = write_programme(folder, size)
-            build_time, peak, result = run_measured([*CALFEED, "build", "--config", str(config), "--output",
-                                                     str(folder / "site")], env=env_with_src())
+            full_time, full_peak, _ = run_measured([*CALFEED, "build", "--config", str(config), "--output",
+                                                    str(folder / "complet")], env=env_with_src())
+            shutil.rmtree(folder / "store")
+            build_time, peak, _ = run_measured([*CALFEED, "build", "--no-event-pages", "--config", str(config),
+                                                "--output", str(folder / "site")], env=env_with_src())
             baseline, naive, count = baseline_and_naive(config, size <= args.naive_up_to)
             files = sum(1 for p in (folder / "site").rglob("*.ics"))
-            rows.append((size, count, files, baseline, build_time, naive, peak))
+            rows.append((size, count, files, baseline, build_time, naive, peak, full_time, full_peak))
             shutil.rmtree(folder)
             print(f"  {size} événements : fait", file=sys.stderr)
-    print("| événements | fichiers .ics | sérialisation unique (réf.) | calfeed build | build / réf. | rendu naïf par flux | naïf / réf. | µs par événement (build) | mémoire max (build) |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for _, count, files, baseline, build_time, naive, peak in rows:
+    print("| événements | agendas .ics | sérialisation unique (réf.) | build des agendas | build / réf. | "
+          "rendu naïf par flux | naïf / réf. | µs par événement (build) | mémoire max (build) | "
+          "build complet (+ page et .ics par événement) | mémoire max (complet) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for _, count, files, baseline, build_time, naive, peak, full_time, full_peak in rows:
         naive_text = f"{naive:.2f} s | {fmt_ratio(naive / baseline)}" if naive else "— | —"
         print(f"| {count} | {files} | {baseline:.2f} s | {build_time:.2f} s | {fmt_ratio(build_time / baseline)} | "
-              f"{naive_text} | {build_time / count * 1e6:.0f} | {peak / 2**20:.0f} Mo |")
+              f"{naive_text} | {build_time / count * 1e6:.0f} | {peak / 2**20:.0f} Mo | {full_time:.2f} s | "
+              f"{full_peak / 2**20:.0f} Mo |")
 
 
 if __name__ == "__main__":

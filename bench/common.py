@@ -1,9 +1,9 @@
 """Helpers shared by the benchmark scripts: run calfeed in a child process and measure it."""
 
 import os
-import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -11,17 +11,19 @@ ROOT = Path(__file__).resolve().parent.parent
 CALFEED = [sys.executable, "-m", "calfeed.cli"]
 
 
-def run_measured(args, **kwargs) -> tuple[float, int, subprocess.CompletedProcess]:
-    """Run a command; return its wall time, its peak resident memory (bytes) and its result."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.perf_counter()
-    result = subprocess.run(args, capture_output=True, text=True, check=False, **kwargs)
-    elapsed = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if result.returncode != 0:
-        raise SystemExit(f"échec de {' '.join(map(str, args))} :\n{result.stdout}\n{result.stderr}")
-    # ru_maxrss of children is the largest child so far (kB on Linux): measure the biggest run last
-    return elapsed, max(peak, before) * 1024, result
+def run_measured(args, **kwargs) -> tuple[float, int, str]:
+    """Run a command; return its wall time, its own peak resident memory (bytes) and its output."""
+    with tempfile.TemporaryFile() as output:
+        started = time.perf_counter()
+        process = subprocess.Popen(args, stdout=output, stderr=subprocess.STDOUT, **kwargs)
+        _, status, usage = os.wait4(process.pid, 0)  # the rusage of this child alone
+        elapsed = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        output.seek(0)
+        text = output.read().decode(errors="replace")
+    if process.returncode != 0:
+        raise SystemExit(f"échec de {' '.join(map(str, args))} :\n{text}")
+    return elapsed, usage.ru_maxrss * 1024, text  # ru_maxrss is in kB on Linux
 
 
 def fmt_ratio(value: float) -> str:

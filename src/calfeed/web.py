@@ -40,6 +40,8 @@ class Rendered:
     count: int
     last_modified: dt.datetime
     headers: dict  # every response header but the body's own, computed once
+    not_modified_headers: dict = field(default_factory=dict)
+    gzip_headers: dict = field(default_factory=dict)
     _gzip: bytes | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -86,8 +88,8 @@ class Site:
         self.programme()
         return self._catalogue
 
-    def feed(self, feed, *, subscription=True, alarm=0) -> Rendered:
-        programme = self.programme()
+    def feed(self, feed, *, subscription=True, alarm=0, programme=None) -> Rendered:
+        programme = programme or self.programme()
         key = (programme.generation, feed.path, subscription, alarm)
         rendered = self._feeds.get(key)
         if rendered is None:
@@ -104,7 +106,10 @@ class Site:
                 "Last-Modified": http_date(programme.published_at),
                 "X-Content-Type-Options": "nosniff",
             }
-            rendered = Rendered(body, etag, count, programme.published_at, headers)
+            not_modified = {name: headers[name] for name in
+                            ("ETag", "Cache-Control", "Vary", "Access-Control-Allow-Origin", "Last-Modified")}
+            rendered = Rendered(body, etag, count, programme.published_at, headers, not_modified,
+                                {**headers, "Content-Encoding": "gzip"})
             with self._lock:
                 if programme is self._programme:
                     self._feeds[key] = rendered
@@ -242,7 +247,7 @@ def _headers(response):
 @bp.get("/feeds/<path:path>")
 def feed(path):
     s = site()
-    s.programme()  # the current programme, and with it the catalogue and the resolved addresses
+    programme = s.programme()  # the current programme, and with it the catalogue and resolved addresses
     key = (path, request.query_string)
     resolved = s.resolved.get(key)
     if resolved is None:
@@ -251,7 +256,7 @@ def feed(path):
             s.resolved.clear()
         s.resolved[key] = resolved  # a valid address is parsed once, then looked up
     chosen, subscription, alarm = resolved
-    return _calendar_response(s.feed(chosen, subscription=subscription, alarm=alarm))
+    return _calendar_response(s.feed(chosen, subscription=subscription, alarm=alarm, programme=programme))
 
 
 def _resolve(s: "Site", path: str):
@@ -295,14 +300,19 @@ def _resolve(s: "Site", path: str):
 
 
 def _calendar_response(rendered: Rendered):
-    if request.if_none_match:  # answered from the ETag alone, without touching the body
+    # The hot path of the whole service: headers are prepared once per feed version, and request
+    # headers are only parsed when present.
+    headers = request.headers
+    if "If-None-Match" in headers:  # answered from the ETag alone, without touching the body
         if request.if_none_match.contains(rendered.etag):
-            return current_app.response_class(status=304, headers=rendered.headers)
-    elif request.if_modified_since and rendered.last_modified <= request.if_modified_since:
-        return current_app.response_class(status=304, headers=rendered.headers)
-    agent = (request.user_agent.string or "").lower()
-    if request.accept_encodings["gzip"] > 0 and not any(name in agent for name in NO_GZIP_AGENTS):
-        return current_app.response_class(rendered.gzipped(), headers={**rendered.headers, "Content-Encoding": "gzip"})
+            return current_app.response_class(status=304, headers=rendered.not_modified_headers)
+    elif "If-Modified-Since" in headers and request.if_modified_since and \
+            rendered.last_modified <= request.if_modified_since:
+        return current_app.response_class(status=304, headers=rendered.not_modified_headers)
+    if "gzip" in headers.get("Accept-Encoding", "") and request.accept_encodings["gzip"] > 0:
+        agent = headers.get("User-Agent", "").lower()
+        if not any(name in agent for name in NO_GZIP_AGENTS):
+            return current_app.response_class(rendered.gzipped(), headers=rendered.gzip_headers)
     return current_app.response_class(rendered.body, headers=rendered.headers)
 
 
