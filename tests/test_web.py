@@ -130,3 +130,9 @@ def test_regions_without_events_have_no_feed_and_empty_selections_stay_valid(cli
     empty = client.get("/feeds/selection.ics?region=corse")
     assert empty.status_code == 200 and parse_feed(empty.data) == {}
     assert b"BEGIN:VTIMEZONE" in empty.data  # RFC 5545: a calendar holds at least one component
+
+
+@pytest.mark.parametrize("path", ["/", "/feeds/tous.ics", "/feeds/categorie/labs.json", "/feeds/evenements.html",
+                                  "/etat", "/etat.json", "/feeds/inconnu.ics", "/nulle-part"])
+def test_every_answer_forbids_content_sniffing(client, path):
+    assert client.get(path).headers["X-Content-Type-Options"] == "nosniff"

@@ -26,10 +26,14 @@ class Fetched:
         return len(self.body) if self.body is not None else 0
 
 
-def new_session() -> requests.Session:
+def new_session(concurrency: int = 20) -> requests.Session:
+    """One session for a refresh: its pool keeps a connection per parallel request."""
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
     session.max_redirects = MAX_REDIRECTS
+    adapter = requests.adapters.HTTPAdapter(pool_connections=concurrency, pool_maxsize=concurrency)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
     return session
 
 

@@ -97,7 +97,7 @@ def refresh_sources(config, store: Store, *, now: dt.datetime | None = None, onl
         raise CalfeedError(f"source inconnue : {', '.join(sorted(unknown))}. Sources de {config.path.name} : "
                            f"{', '.join(s.id for s in config.sources)}.")
     states = {s.id: store.source_state(s.id) for s in sources}
-    session = session or new_session()
+    session = session or new_session(config.concurrency)
     with ThreadPoolExecutor(max_workers=min(config.concurrency, max(len(sources), 1))) as pool:
         futures = [pool.submit(_read, s, config.taxonomy, states[s.id], session, config.retries) for s in sources]
         results = [future.result() for future in futures]

@@ -160,8 +160,11 @@ def where(depth: int = 0) -> Where:
     return Where("../" * depth, base_url())
 
 
+NOSNIFF = {"X-Content-Type-Options": "nosniff"}  # feeds carry it in their prepared headers
+
+
 def _page(template: str, context: dict, status: int = 200):
-    return render_template(template, **context), status
+    return render_template(template, **context), status, NOSNIFF
 
 
 @bp.get("/")
@@ -215,8 +218,12 @@ def personal_page():
     return _page("mon-programme.html", personal_context(s.config, s.programme(), where(), keys))
 
 
-@bp.get("/feeds/integrer/<path:path>.html")
-def embed(path):
+# Feed addresses are at most two folders deep; plain string parts (no <path:…>) keep URL matching
+# on werkzeug's fast, part-by-part route (this is the service's hot path).
+@bp.get("/feeds/integrer/<name>.html", defaults={"group": None})
+@bp.get("/feeds/integrer/<group>/<name>.html")
+def embed(group, name):
+    path = f"{group}/{name}" if group else name
     s = site()
     chosen = s.catalogue.get(path + ".ics")
     if chosen is None:
@@ -225,27 +232,28 @@ def embed(path):
     response = current_app.make_response(
         render_template("integrer.html", **embed_context(s.config, s.programme(), where(depth), chosen)))
     response.headers["Content-Security-Policy"] = "frame-ancestors *"
+    response.headers.update(NOSNIFF)
     return response
 
 
-@bp.get("/feeds/<path:path>.json")
-def feed_as_json(path):
+@bp.get("/feeds/<name>.json", defaults={"group": None})
+@bp.get("/feeds/<group>/<name>.json")
+def feed_as_json(group, name):
+    path = f"{group}/{name}" if group else name
     s = site()
     chosen, _, _ = _resolve(s, path + ".ics")
     response = jsonify(feed_json(s.config, s.programme(), Where("/feeds/", base_url()), chosen))
+    response.headers.update(NOSNIFF)
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = f"public, max-age={int(s.config.refresh.total_seconds())}"
     return response
 
 
-@bp.after_request
-def _headers(response):
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    return response
-
-
-@bp.get("/feeds/<path:path>")
-def feed(path):
+@bp.get("/feeds/<name>.ics", defaults={"group": None, "variant": None})
+@bp.get("/feeds/<group>/<name>.ics", defaults={"variant": None})
+@bp.get("/feeds/<variant>/<group>/<name>.ics")
+def feed(variant, group, name):
+    path = "/".join(part for part in (variant, group, name) if part) + ".ics"
     s = site()
     programme = s.programme()  # the current programme, and with it the catalogue and resolved addresses
     key = (path, request.query_string)
@@ -320,13 +328,15 @@ def _calendar_response(rendered: Rendered):
 def status_page():
     s = site()
     context = status_context(s.config, s.store, s.programme())
-    return render_template("etat.html", title="État des sources", where=Where("feeds/", base_url()), **context)
+    return render_template("etat.html", title="État des sources", where=Where("feeds/", base_url()),
+                           **context), 200, NOSNIFF
 
 
 @bp.get("/etat.json")
 def status_json():
     s = site()
     response = jsonify(status_context(s.config, s.store, s.programme()))
+    response.headers.update(NOSNIFF)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -343,11 +353,13 @@ def _http_error(error: HTTPException):
         response = current_app.response_class(f"{title} : {message}\n", status=error.code,
                                                mimetype="text/plain")
         response.headers["Content-Type"] = "text/plain; charset=utf-8"
+        response.headers.update(NOSNIFF)
         return response
-    return render_template("erreur.html", title=title, message=message), error.code
+    return render_template("erreur.html", title=title, message=message), error.code, NOSNIFF
 
 
 def _unexpected_error(error: Exception):
     current_app.logger.exception("unexpected error")
     return render_template("erreur.html", title="Erreur interne",
-                           message="Une erreur inattendue s'est produite ; l'équipe peut la voir dans les journaux."), 500
+                           message="Une erreur inattendue s'est produite ; l'équipe peut la voir dans les journaux."), \
+        500, NOSNIFF
