@@ -136,3 +136,17 @@ def test_regions_without_events_have_no_feed_and_empty_selections_stay_valid(cli
                                   "/etat", "/etat.json", "/feeds/inconnu.ics", "/nulle-part"])
 def test_every_answer_forbids_content_sniffing(client, path):
     assert client.get(path).headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_feed_as_json_for_labs_sites(client):
+    response = client.get("/feeds/categorie/labs.json")
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    data = response.get_json()
+    assert data["nombre"] == 3 and data["ics"] == "http://localhost/feeds/categorie/labs.ics"
+    first = data["evenements"][0]
+    assert first["titre"] == "Anniversaire du Ti Lab" and first["debut"] == "2022-11-18"
+    assert first["journee_entiere"] is True and first["lieu"]["region"] == "bretagne"
+    assert first["categorie"] == "labs" and first["statut"] == "confirme"
+    assert client.get(first["page"]).status_code == 200 and client.get(first["ics"]).status_code == 200
+    selection = client.get("/feeds/selection.json?theme=donnees-numerique").get_json()
+    assert selection["nombre"] == 4

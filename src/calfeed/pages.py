@@ -2,6 +2,7 @@
 the static build render the same templates from the same contexts."""
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from .feeds import FORMAT_MATCHES, SELECTION_PARAMS, event_key, feed_catalogue, parse_selection, personal_feed
@@ -193,15 +194,15 @@ def events_context(config, programme, where: Where, params: dict) -> dict:
     feed = parse_selection(config, chosen)
     words = " ".join(params.get("q", [])).strip()
     items = programme.select(feed.filters)
-    views = [event_view(i, config.taxonomy, where) for i in items]
     if words:
         from .text import fold
         needles = fold(words).split()
-        views = [v for v in views if all(n in fold(" ".join((v["title"], v["description"], v["organiser"],
-                                                              v["place"]["city"]))) for n in needles)]
+        items = [i for i in items if all(n in fold(" ".join((i.event.title, i.event.description, i.event.organiser,
+                                                              i.event.location.city))) for n in needles)]
+    views = [event_view(i, config.taxonomy, where) for i in items[:LIST_LIMIT]]
     return {**common(config, where, "Tous les événements"), "choices": _choices(config, programme),
             "selected": {key: set(values) for key, values in feed.filters.items()}, "words": words,
-            "events": views[:LIST_LIMIT], "matching": len(views), "total": len(programme.items)}
+            "events": views, "matching": len(items), "total": len(programme.items)}
 
 
 def event_context(config, programme, where: Where, key: str) -> dict | None:
@@ -229,16 +230,25 @@ def embed_context(config, programme, where: Where, feed, now: dt.datetime | None
             **subscription(feed, where)}
 
 
-def feed_json(config, programme, where: Where, feed) -> dict:
-    """A feed as JSON for labs' sites (fields documented in the README)."""
+def feed_json(config, programme, where: Where, feed) -> bytes:
+    """A feed as JSON for labs' sites (fields documented in the README).
+
+    Like the iCalendar feeds, it is assembled from each event's JSON, written once per programme
+    version and reused by every feed that holds the event.
+    """
     items = programme.select(feed.filters)
-    return {
-        "nom": feed.name,
-        "description": feed.description,
-        "ics": where.absolute(feed.path) or where.href(feed.path),
-        "nombre": len(items),
-        "evenements": [_json_event(event_view(i, config.taxonomy, where)) for i in items],
-    }
+    cache = programme.memo.setdefault(("json", where), {})
+    texts = []
+    for item in items:
+        text = cache.get(item.event.uid)
+        if text is None:
+            text = cache[item.event.uid] = json.dumps(_json_event(event_view(item, config.taxonomy, where)),
+                                                      ensure_ascii=False)
+        texts.append(text)
+    head = json.dumps({"nom": feed.name, "description": feed.description,
+                       "ics": where.absolute(feed.path) or where.href(feed.path), "nombre": len(items)},
+                      ensure_ascii=False)
+    return (head[:-1] + ', "evenements": [' + ", ".join(texts) + "]}").encode("utf-8")
 
 
 def _json_event(view: dict) -> dict:

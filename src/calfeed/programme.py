@@ -45,6 +45,11 @@ class Programme:
         return {}
 
     @cached_property
+    def memo(self) -> dict:
+        """Work derived from this programme version (pre-serialised JSON…), dropped with it."""
+        return {}
+
+    @cached_property
     def by_key(self) -> dict[str, Item]:
         """Each item under its short key (feeds.event_key), for event pages."""
         from .feeds import event_key

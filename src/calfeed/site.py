@@ -1,6 +1,5 @@
 """The pages of the static build, rendered from the same templates and contexts as the live site."""
 
-import json
 from importlib import resources
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -34,8 +33,7 @@ def static_pages(config, programme, *, event_pages: bool = True):
         depth = stem.count("/") + 1
         yield f"integrer/{stem}.html", page("integrer.html",
                                             embed_context(config, programme, Where("../" * depth, base, True), feed))
-        yield f"{stem}.json", json.dumps(feed_json(config, programme, top, feed), ensure_ascii=False,
-                                         indent=1).encode("utf-8")
+        yield f"{stem}.json", feed_json(config, programme, top, feed)
     for name in ("calfeed.css", "calfeed.js"):
         yield f"static/{name}", resources.files("calfeed").joinpath(f"static/{name}").read_bytes()
     if event_pages:

@@ -242,7 +242,8 @@ def feed_as_json(group, name):
     path = f"{group}/{name}" if group else name
     s = site()
     chosen, _, _ = _resolve(s, path + ".ics")
-    response = jsonify(feed_json(s.config, s.programme(), Where("/feeds/", base_url()), chosen))
+    response = current_app.response_class(feed_json(s.config, s.programme(), Where("/feeds/", base_url()), chosen),
+                                          mimetype="application/json")
     response.headers.update(NOSNIFF)
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = f"public, max-age={int(s.config.refresh.total_seconds())}"
