@@ -230,25 +230,29 @@ def embed_context(config, programme, where: Where, feed, now: dt.datetime | None
             **subscription(feed, where)}
 
 
-def feed_json(config, programme, where: Where, feed) -> bytes:
-    """A feed as JSON for labs' sites (fields documented in the README).
+def feed_json_chunks(config, programme, where: Where, feed):
+    """A feed as JSON for labs' sites (fields documented in the README), piece by piece.
 
     Like the iCalendar feeds, it is assembled from each event's JSON, written once per programme
     version and reused by every feed that holds the event.
     """
     items = programme.select(feed.filters)
     cache = programme.memo.setdefault(("json", where), {})
-    texts = []
-    for item in items:
-        text = cache.get(item.event.uid)
-        if text is None:
-            text = cache[item.event.uid] = json.dumps(_json_event(event_view(item, config.taxonomy, where)),
-                                                      ensure_ascii=False)
-        texts.append(text)
     head = json.dumps({"nom": feed.name, "description": feed.description,
                        "ics": where.absolute(feed.path) or where.href(feed.path), "nombre": len(items)},
                       ensure_ascii=False)
-    return (head[:-1] + ', "evenements": [' + ", ".join(texts) + "]}").encode("utf-8")
+    yield (head[:-1] + ', "evenements": [').encode("utf-8")
+    for position, item in enumerate(items):
+        data = cache.get(item.event.uid)
+        if data is None:
+            data = cache[item.event.uid] = json.dumps(_json_event(event_view(item, config.taxonomy, where)),
+                                                      ensure_ascii=False).encode("utf-8")
+        yield b", " + data if position else data
+    yield b"]}"
+
+
+def feed_json(config, programme, where: Where, feed) -> bytes:
+    return b"".join(feed_json_chunks(config, programme, where, feed))
 
 
 def _json_event(view: dict) -> dict:

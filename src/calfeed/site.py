@@ -5,7 +5,7 @@ from importlib import resources
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from .feeds import feed_catalogue, single_event
-from .pages import (Where, builder_context, embed_context, event_context, events_context, feed_json, home_context,
+from .pages import (Where, builder_context, embed_context, event_context, events_context, feed_json_chunks, home_context,
                     personal_context)
 
 
@@ -33,7 +33,7 @@ def static_pages(config, programme, *, event_pages: bool = True):
         depth = stem.count("/") + 1
         yield f"integrer/{stem}.html", page("integrer.html",
                                             embed_context(config, programme, Where("../" * depth, base, True), feed))
-        yield f"{stem}.json", feed_json(config, programme, top, feed)
+        yield f"{stem}.json", feed_json_chunks(config, programme, top, feed)
     for name in ("calfeed.css", "calfeed.js"):
         yield f"static/{name}", resources.files("calfeed").joinpath(f"static/{name}").read_bytes()
     if event_pages:
