@@ -15,14 +15,13 @@ import sys
 import tempfile
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import CALFEED, ROOT, env_with_src  # noqa: E402
+from common import CALFEED, ROOT, LocalServer, env_with_src  # noqa: E402
 from serve import wait_for, wrk  # noqa: E402
 
 
@@ -32,27 +31,15 @@ class ChangingSource:
     def __init__(self, events: int):
         self.version = 0
         self.events = events
-        owner = self
+        self.server = LocalServer(self.answer)
+        self.url = self.server.url
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                owner.version += 1
-                part = int(self.path.strip("/").split(".")[0][-1])
-                rows = "".join(f"s{part}-{n};Atelier {n} version {owner.version};{2 + n % 28:02d}/11/2022;10h;12h;labs\n"
-                               for n in range(part, owner.events, 4))
-                body = ("id;titre;date_debut;heure_debut;heure_fin;categorie\n" + rows).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/csv; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+    def answer(self, path):
+        self.version += 1
+        part = int(path.strip("/").split(".")[0][-1])
+        rows = "".join(f"s{part}-{n};Atelier {n} version {self.version};{2 + n % 28:02d}/11/2022;10h;12h;labs\n"
+                       for n in range(part, self.events, 4))
+        return ("id;titre;date_debut;heure_debut;heure_fin;categorie\n" + rows).encode(), "text/csv; charset=utf-8"
 
 
 def main():

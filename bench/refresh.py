@@ -8,15 +8,15 @@ import argparse
 import shutil
 import sys
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+from common import LocalServer  # noqa: E402
 
 
 def calendar(source: int, events: int) -> bytes:
@@ -31,31 +31,6 @@ def calendar(source: int, events: int) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode()
 
 
-class Server:
-    """Serves /s<N>.ics after `delay` seconds, many requests at once."""
-
-    def __init__(self, bodies: dict[str, bytes]):
-        self.delay = 0.0
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                time.sleep(owner.delay)
-                body = bodies[self.path]
-                self.send_response(200)
-                self.send_header("Content-Type", "text/calendar")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sources", type=int, default=20)
@@ -67,7 +42,7 @@ def main():
     from calfeed.store import Store
 
     bodies = {f"/s{n}.ics": calendar(n, args.events) for n in range(args.sources)}
-    server = Server(bodies)
+    server = LocalServer(lambda path: (bodies[path], "text/calendar"))
     rows = []
     with tempfile.TemporaryDirectory(prefix="calfeed-refresh-") as tmp:
         document = yaml.safe_load((ROOT / "sources.yaml").read_text(encoding="utf-8"))
