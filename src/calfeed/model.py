@@ -91,9 +91,6 @@ class Event:
         """Two sources publishing the same event agree on its title and start."""
         return (" ".join(fold(self.title).split()), self.start_utc)
 
-    def to_dict(self) -> dict:
-        return event_to_dict(self)
-
     def to_json(self) -> str:
         """The event as canonical JSON text: what the store keeps and what `content_hash` digests."""
         return json.dumps(event_to_dict(self), ensure_ascii=False, sort_keys=True)

@@ -26,10 +26,6 @@ class Programme:
     items: tuple[Item, ...]
     published_at: dt.datetime  # when the published events last changed
 
-    @property
-    def last_modified(self) -> dt.datetime | None:
-        return max((item.publication.modified for item in self.items), default=None)
-
     @cached_property
     def _index(self) -> dict[tuple[str, str], list[int]]:
         """(criterion, value) → positions of the matching items, in programme order."""
