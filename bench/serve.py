@@ -45,8 +45,15 @@ def wait_for(url: str, seconds: float = 30):
     raise SystemExit(f"le serveur {url} ne répond pas\n{logs}")
 
 
+# With two cores or more, the servers run on core 0 and the load generator on core 1, so that they do
+# not take turns on the same cores (the figures are then far less noisy).
+PIN = shutil.which("taskset") is not None and (os.cpu_count() or 1) >= 2
+SERVER_CORE = ["taskset", "-c", "0"] if PIN else []
+LOAD_CORE = ["taskset", "-c", "1"] if PIN else []
+
+
 def wrk(url: str, seconds: int, connections: int, headers=()) -> tuple[float, str]:
-    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    args = [*LOAD_CORE, "wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for header in headers:
         args += ["-H", header]
     output = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
@@ -61,7 +68,7 @@ LOGS = []
 def start(args, env=None, cwd=None):
     log = tempfile.NamedTemporaryFile(prefix="calfeed-bench-", suffix=".log", delete=False)
     LOGS.append(log.name)
-    return subprocess.Popen(args, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+    return subprocess.Popen([*SERVER_CORE, *args], env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
 
 
 def nginx_conf(folder: Path, root: Path, port: int) -> Path:
@@ -154,9 +161,9 @@ def main():
             for process in processes:
                 process.wait(10)
     size = (tmp / "x").name and len(selection)
+    where = "serveurs sur le cœur 0, wrk sur le cœur 1" if PIN else "cœurs partagés entre wrk et les serveurs"
     print(f"Programme de {args.events} événements ; wrk -t2 -c{args.connections} -d{args.seconds}s, médiane de "
-          f"{args.rounds} passes alternées, même machine (2 cœurs partagés entre le générateur et les serveurs). "
-          f"Sélection : {size} octets.")
+          f"{args.rounds} passes alternées, même machine ({where}). Sélection : {size} octets.")
     print("| cas | calfeed serve (req/s) | (a) Flask minimal (req/s) | calfeed / (a) | (b) nginx statique (req/s) | calfeed / (b) | erreurs |")
     print("|---|---:|---:|---:|---:|---:|---|")
     for case in ("tous.ics", "sélection", "304"):

@@ -150,3 +150,16 @@ def test_feed_as_json_for_labs_sites(client):
     assert client.get(first["page"]).status_code == 200 and client.get(first["ics"]).status_code == 200
     selection = client.get("/feeds/selection.json?theme=donnees-numerique").get_json()
     assert selection["nombre"] == 4
+
+
+def test_a_named_selection_without_events_is_not_published(project, tmp_path):
+    (tmp_path / "agenda.csv").write_text("id;titre;date_debut;categorie\na;Atelier;15/11/2022;labs\n")
+    from calfeed.web import create_app
+    app = create_app({"TESTING": True, "CALFEED_CONFIG": str(project([{"id": "s", "type": "csv",
+                                                                         "path": "agenda.csv"}]))})
+    client = app.test_client()
+    assert client.get("/feeds/categorie/labs.ics").status_code == 200
+    assert client.get("/feeds/tables-rondes-ditp.ics").status_code == 404  # no DITP event in this programme
+    assert client.get("/feeds/categorie/etat.ics").status_code == 404
+    assert client.get("/feeds/tous.ics").status_code == 200
+    assert "tables-rondes-ditp.ics" not in client.get("/").data.decode()

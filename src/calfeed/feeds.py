@@ -39,8 +39,8 @@ def _vocabulary(config, key):
 def feed_catalogue(config, programme=None) -> list[Feed]:
     """Every predefined feed, in the order the page lists them.
 
-    A region feed exists while its region has events (given the programme): an empty calendar is
-    refused or shown as broken by several clients.
+    Given the programme, a feed other than the whole programme exists while it has events: an
+    empty calendar is refused or shown as broken by several clients.
     """
     edition, taxonomy = config.edition_name, config.taxonomy
     feeds = [Feed("tous.ics", "tous", "tous", f"{edition} — tout le programme",
@@ -57,13 +57,13 @@ def feed_catalogue(config, programme=None) -> list[Feed]:
         feeds.append(Feed(f"{selection.slug}.ics", "selection", selection.slug, f"{edition} — {selection.name}",
                           selection.description or f"{selection.name} ({edition}).", dict(selection.filters)))
     for term in taxonomy.regions.terms:
-        if programme is not None and not programme.select({"region": (term.slug,)}):
-            continue
         feeds.append(Feed(f"region/{term.slug}.ics", "region", term.slug, f"{edition} — {term.name}",
                           f"Les événements du {edition} en région {term.name}.", {"region": (term.slug,)}))
     for term in taxonomy.formats.terms:
         feeds.append(Feed(f"format/{term.slug}.ics", "format", term.slug, f"{edition} — {term.name}",
                           f"Les événements du {edition} au format : {term.name.lower()}.", {"format": (term.slug,)}))
+    if programme is not None:
+        feeds = [feed for feed in feeds if feed.group == "tous" or programme.select(feed.filters)]
     return feeds
 
 
