@@ -314,10 +314,10 @@ def _calendar_response(rendered: Rendered):
     headers = request.headers
     if "If-None-Match" in headers:  # answered from the ETag alone, without touching the body
         if request.if_none_match.contains(rendered.etag):
-            return current_app.response_class(status=304, headers=rendered.not_modified_headers)
+            return _prepared(None, rendered.not_modified_headers)
     elif "If-Modified-Since" in headers and request.if_modified_since and \
             rendered.last_modified <= request.if_modified_since:
-        return current_app.response_class(status=304, headers=rendered.not_modified_headers)
+        return _prepared(None, rendered.not_modified_headers)
     if "gzip" in headers.get("Accept-Encoding", "") and request.accept_encodings["gzip"] > 0:
         agent = headers.get("User-Agent", "").lower()
         if not any(name in agent for name in NO_GZIP_AGENTS):
@@ -325,9 +325,13 @@ def _calendar_response(rendered: Rendered):
     return _prepared(rendered.body, rendered.headers)
 
 
-def _prepared(body: bytes, headers: dict):
-    """A response with headers checked once per feed version: werkzeug would otherwise validate
-    each header of each response, a third of the time of a small feed."""
+def _prepared(body: bytes | None, headers: dict):
+    """A response (a 304 when `body` is None) with headers checked once per feed version: werkzeug
+    would otherwise validate each header of each response, a third of the time of a small feed."""
+    if body is None:
+        response = current_app.response_class(status=304)
+        response.headers._list = list(headers.items())  # noqa: SLF001
+        return response
     response = current_app.response_class()
     response.headers._list = [*headers.items(), ("Content-Length", str(len(body)))]  # noqa: SLF001
     response.response = [body]
