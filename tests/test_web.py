@@ -43,6 +43,46 @@ def test_changed_feed_gets_a_new_etag(client, app, bundled):
     assert "Anniversaire du Ti Lab (5 ans)" in after.data.decode()
 
 
+def test_ready_feeds_answer_exactly_as_the_app(app, client):
+    """Once the blueprint has answered an address, ReadyFeeds answers it without Flask: same status,
+    headers and bytes, for every variant of the request."""
+    site = app.extensions["calfeed"]
+    calls = []
+    view = app.view_functions["calfeed.feed"]
+    app.view_functions["calfeed.feed"] = lambda **kwargs: calls.append(kwargs) or view(**kwargs)
+    etag = client.get("/feeds/tous.ics").headers["ETag"]
+    outlook = "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17928)"
+    cases = [
+        ("GET", "/feeds/tous.ics", {}),
+        ("GET", "/feeds/tous.ics", {"Accept-Encoding": "gzip, deflate"}),
+        ("GET", "/feeds/tous.ics", {"Accept-Encoding": "gzip", "User-Agent": outlook}),
+        ("GET", "/feeds/tous.ics", {"If-None-Match": etag}),
+        ("GET", "/feeds/tous.ics", {"If-None-Match": f'"autre", W/{etag}'}),  # weak comparison
+        ("GET", "/feeds/tous.ics", {"If-None-Match": '"autre"'}),
+        ("GET", "/feeds/tous.ics", {"If-Modified-Since": "Tue, 01 Jan 2030 00:00:00 GMT"}),
+        ("HEAD", "/feeds/tous.ics", {}),
+        ("GET", "/feeds/import/categorie/labs.ics", {}),
+        ("GET", "/feeds/tous.ics?rappel=30", {}),
+        ("GET", "/feeds/selection.ics?categorie=labs&theme=Innovation%20manag%C3%A9riale", {}),
+    ]
+    for method, address, headers in cases:
+        site.resolved.clear()
+        calls.clear()
+        by_app = client.open(address, method=method, headers=headers)
+        ready = client.open(address, method=method, headers=headers)
+        assert len(calls) == 1, (method, address, headers)  # the second answer came from ReadyFeeds
+        assert (ready.status, ready.headers.to_wsgi_list(), ready.data) == \
+            (by_app.status, by_app.headers.to_wsgi_list(), by_app.data), (method, address, headers)
+    assert client.get("/feeds/tous.ics", headers={"If-None-Match": etag}).status_code == 304
+    assert client.get("/feeds/tous.ics", headers={"If-None-Match": f"W/{etag}"}).status_code == 304
+    assert client.head("/feeds/tous.ics").data == b""
+    # A wrong address never becomes ready: each request gets the app's error again.
+    calls.clear()
+    assert [client.get("/feeds/tous.ics?categorie=labs").status_code for _ in range(2)] == [400, 400]
+    assert [client.post("/feeds/tous.ics").status_code for _ in range(2)] == [405, 405]
+    assert len(calls) == 2
+
+
 def test_gzip_only_when_asked(client):
     plain = client.get("/feeds/tous.ics")
     assert "Content-Encoding" not in plain.headers

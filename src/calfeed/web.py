@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
-from werkzeug.http import http_date
+from werkzeug.http import http_date, parse_accept_header, parse_date, parse_etags
 
 from .config import load_config
 from .errors import SelectionError
@@ -33,23 +33,45 @@ ADHOC_CACHE = 256  # ad-hoc selections kept ready per programme version
 
 @dataclass
 class Rendered:
-    """One feed at one programme version, ready to serve, compressed at most once."""
+    """One feed at one programme version, ready to serve: headers checked once, compressed at most once."""
 
     body: bytes
     etag: str
     count: int
     last_modified: dt.datetime
-    headers: dict  # every response header but the body's own, computed once
-    not_modified_headers: dict = field(default_factory=dict)
-    gzip_headers: dict = field(default_factory=dict)
+    headers: list  # every header of a 200 (Content-Length included), as WSGI wants them
+    not_modified_headers: list
+    gzip_headers: list | None = field(default=None, repr=False)
     _gzip: bytes | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def gzipped(self) -> bytes:
+    def gzipped(self) -> tuple[bytes, list]:
         with self._lock:
             if self._gzip is None:
                 self._gzip = gzip.compress(self.body, compresslevel=6, mtime=0)
-            return self._gzip
+                self.gzip_headers = [*self.headers[:-1], ("Content-Encoding", "gzip"),
+                                     ("Content-Length", str(len(self._gzip)))]
+            return self._gzip, self.gzip_headers
+
+    def answer(self, environ) -> tuple[str, list, bytes | None]:
+        """The status, headers and body (None for a 304) answering a request for this feed, from the
+        request's conditional and encoding headers only."""
+        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+        if if_none_match is not None:  # the ETag alone decides, without touching the body
+            # Weak comparison (RFC 9110, 13.1.2): a proxy that compresses may have weakened our ETag.
+            if parse_etags(if_none_match).contains_weak(self.etag):
+                return "304 NOT MODIFIED", self.not_modified_headers, None
+        elif "HTTP_IF_MODIFIED_SINCE" in environ:
+            since = parse_date(environ["HTTP_IF_MODIFIED_SINCE"])
+            if since is not None and self.last_modified <= since:
+                return "304 NOT MODIFIED", self.not_modified_headers, None
+        encodings = environ.get("HTTP_ACCEPT_ENCODING", "")
+        if "gzip" in encodings and parse_accept_header(encodings)["gzip"] > 0:
+            agent = environ.get("HTTP_USER_AGENT", "").lower()
+            if not any(name in agent for name in NO_GZIP_AGENTS):
+                body, headers = self.gzipped()
+                return "200 OK", headers, body
+        return "200 OK", self.headers, self.body
 
 
 class Site:
@@ -96,20 +118,21 @@ class Site:
             body = render_feed(self.config, programme, feed, subscription=subscription, alarm=alarm)
             count = body.count(b"BEGIN:VEVENT\r\n")
             etag = hashlib.sha256(body).hexdigest()[:32]
-            headers = {
-                "Content-Type": "text/calendar; charset=utf-8",
-                "Content-Disposition": f'inline; filename="{feed.path.split("?")[0].replace("/", "-")}"',
-                "Access-Control-Allow-Origin": "*",
-                "Vary": "Accept-Encoding",
-                "Cache-Control": f"public, max-age={int(self.config.refresh.total_seconds())}",
-                "ETag": f'"{etag}"',
-                "Last-Modified": http_date(programme.published_at),
-                "X-Content-Type-Options": "nosniff",
-            }
-            not_modified = {name: headers[name] for name in
-                            ("ETag", "Cache-Control", "Vary", "Access-Control-Allow-Origin", "Last-Modified")}
-            rendered = Rendered(body, etag, count, programme.published_at, headers, not_modified,
-                                {**headers, "Content-Encoding": "gzip"})
+            headers = [
+                ("Content-Type", "text/calendar; charset=utf-8"),
+                ("Content-Disposition", f'inline; filename="{feed.path.split("?")[0].replace("/", "-")}"'),
+                ("Access-Control-Allow-Origin", "*"),
+                ("Vary", "Accept-Encoding"),
+                ("Cache-Control", f"public, max-age={int(self.config.refresh.total_seconds())}"),
+                ("ETag", f'"{etag}"'),
+                ("Last-Modified", http_date(programme.published_at)),
+                ("X-Content-Type-Options", "nosniff"),
+            ]
+            # A 304 repeats what a cache must update (RFC 9110, 15.4.5), not the body's own headers.
+            not_modified = [(name, value) for name, value in headers
+                            if name in ("Access-Control-Allow-Origin", "Vary", "Cache-Control", "ETag")]
+            headers.append(("Content-Length", str(len(body))))
+            rendered = Rendered(body, etag, count, programme.published_at, headers, not_modified)
             with self._lock:
                 if programme is self._programme:
                     self._feeds[key] = rendered
@@ -133,6 +156,7 @@ def create_app(test_config=None) -> Flask:
     store = Store(config.store_path)
     ensure_published(config, store)
     app.extensions["calfeed"] = Site(config, store, app.config["CALFEED_CHECK_SECONDS"])
+    app.wsgi_app = ReadyFeeds(app.wsgi_app, app.extensions["calfeed"])
     app.json.ensure_ascii = False
     app.register_blueprint(bp)
     app.register_error_handler(HTTPException, _http_error)
@@ -257,15 +281,44 @@ def feed(variant, group, name):
     path = "/".join(part for part in (variant, group, name) if part) + ".ics"
     s = site()
     programme = s.programme()  # the current programme, and with it the catalogue and resolved addresses
-    key = (path, request.query_string)
-    resolved = s.resolved.get(key)
-    if resolved is None:
-        resolved = _resolve(s, path)
-        if len(s.resolved) > ADHOC_CACHE * 4:
-            s.resolved.clear()
-        s.resolved[key] = resolved  # a valid address is parsed once, then looked up
+    resolved = _resolve(s, path)
+    if len(s.resolved) > ADHOC_CACHE * 4:
+        s.resolved.clear()
+    # A valid address is parsed once; ReadyFeeds answers it from then on, by its raw WSGI address.
+    s.resolved[request.environ.get("PATH_INFO", ""), request.environ.get("QUERY_STRING", "")] = resolved
     chosen, subscription, alarm = resolved
-    return _calendar_response(s.feed(chosen, subscription=subscription, alarm=alarm, programme=programme))
+    rendered = s.feed(chosen, subscription=subscription, alarm=alarm, programme=programme)
+    status, headers, body = rendered.answer(request.environ)
+    return current_app.response_class(body, status=status, headers=headers)
+
+
+class ReadyFeeds:
+    """WSGI middleware that answers the feed addresses the blueprint has already resolved straight from
+    the ready feeds, without Flask's request cycle.
+
+    Calendar clients polling their feeds are nearly all of the traffic, and most of their polls end in
+    a 304: for them, routing, contexts and response objects would cost more than the answer itself.
+    Anything else (a first request, pages, errors) goes to the Flask app."""
+
+    def __init__(self, wsgi_app, site: "Site"):
+        self.wsgi_app, self.site = wsgi_app, site
+
+    def __call__(self, environ, start_response):
+        method = environ.get("REQUEST_METHOD")
+        if method == "GET" or method == "HEAD":
+            try:
+                site = self.site
+                programme = site.programme()
+                resolved = site.resolved.get((environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")))
+                if resolved is not None:
+                    chosen, subscription, alarm = resolved
+                    rendered = site.feed(chosen, subscription=subscription, alarm=alarm, programme=programme)
+                    status, headers, body = rendered.answer(environ)
+                    start_response(status, headers)
+                    return [body] if body is not None and method == "GET" else []
+            except Exception:  # noqa: BLE001 -- the app below reports it with its error page and log
+                pass
+        return self.wsgi_app(environ, start_response)
 
 
 def _resolve(s: "Site", path: str):
@@ -306,36 +359,6 @@ def _resolve(s: "Site", path: str):
         if params:
             abort(400, description="Les filtres (categorie, theme…) ne s'appliquent qu'à /feeds/selection.ics.")
     return chosen, subscription, alarm
-
-
-def _calendar_response(rendered: Rendered):
-    # The hot path of the whole service: headers are prepared once per feed version, and request
-    # headers are only parsed when present.
-    headers = request.headers
-    if "If-None-Match" in headers:  # answered from the ETag alone, without touching the body
-        if request.if_none_match.contains(rendered.etag):
-            return _prepared(None, rendered.not_modified_headers)
-    elif "If-Modified-Since" in headers and request.if_modified_since and \
-            rendered.last_modified <= request.if_modified_since:
-        return _prepared(None, rendered.not_modified_headers)
-    if "gzip" in headers.get("Accept-Encoding", "") and request.accept_encodings["gzip"] > 0:
-        agent = headers.get("User-Agent", "").lower()
-        if not any(name in agent for name in NO_GZIP_AGENTS):
-            return _prepared(rendered.gzipped(), rendered.gzip_headers)
-    return _prepared(rendered.body, rendered.headers)
-
-
-def _prepared(body: bytes | None, headers: dict):
-    """A response (a 304 when `body` is None) with headers checked once per feed version: werkzeug
-    would otherwise validate each header of each response, a third of the time of a small feed."""
-    if body is None:
-        response = current_app.response_class(status=304)
-        response.headers._list = list(headers.items())  # noqa: SLF001
-        return response
-    response = current_app.response_class()
-    response.headers._list = [*headers.items(), ("Content-Length", str(len(body)))]  # noqa: SLF001
-    response.response = [body]
-    return response
 
 
 @bp.get("/etat")
