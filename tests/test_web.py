@@ -83,6 +83,42 @@ def test_ready_feeds_answer_exactly_as_the_app(app, client):
     assert len(calls) == 2
 
 
+def test_feed_bodies_stay_within_their_memory_budget():
+    from calfeed.live import Bodies
+    bodies = Bodies(budget=100)
+    for name in "abc":
+        bodies.put(name, name.encode() * 40, [])
+        bodies.get("a")  # recently used: kept
+    assert bodies.size == 80 and bodies.get("a") and bodies.get("c") and bodies.get("b") is None
+    bodies.put("big", b"x" * 101, [])  # larger than the budget: served, never kept
+    assert bodies.get("big") is None and bodies.size == 80
+
+
+def test_feeds_without_memory_for_bodies_are_the_same(app, client, bundled):
+    """With no memory for bodies (CALFEED_CACHE_MB=0) every 200 is rendered again: same bytes, same
+    ETags, and 304s still answered from what is known of each version."""
+    from calfeed.web import create_app
+    lean = create_app({"TESTING": True, "CALFEED_CONFIG": str(bundled), "CALFEED_CHECK_SECONDS": 0,
+                       "CALFEED_CACHE_MB": 0})
+    try:
+        lean_client = lean.test_client()
+        paths = sorted(app.extensions["calfeed"].catalogue)
+        assert len(paths) > 20
+        for path in paths:
+            for headers in ({}, {"Accept-Encoding": "gzip"}):
+                for _ in range(2):
+                    expected = client.get(f"/feeds/{path}", headers=headers)
+                    got = lean_client.get(f"/feeds/{path}", headers=headers)
+                    assert (got.status_code, got.headers.to_wsgi_list(), got.data) == \
+                        (expected.status_code, expected.headers.to_wsgi_list(), expected.data), path
+            not_modified = lean_client.get(f"/feeds/{path}", headers={"If-None-Match": expected.headers["ETag"]})
+            assert not_modified.status_code == 304
+        assert lean.extensions["calfeed"].bodies.size == 0
+        assert app.extensions["calfeed"].bodies.size > 0
+    finally:
+        lean.extensions["calfeed"].store.close()
+
+
 def test_gzip_only_when_asked(client):
     plain = client.get("/feeds/tous.ics")
     assert "Content-Encoding" not in plain.headers

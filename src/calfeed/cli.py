@@ -100,7 +100,9 @@ def build(config_path, output, no_fetch, no_event_pages):
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Processus gunicorn.")
 @click.option("--no-refresh", is_flag=True, help="Ne pas actualiser les sources en tâche de fond.")
 @click.option("--quiet", is_flag=True, help="Ne pas journaliser chaque requête.")
-def serve(config_path, host, port, workers, no_refresh, quiet):
+@click.option("--cache-mb", default=256, show_default=True, type=click.IntRange(0, 1 << 20),
+              help="Mémoire gardée pour les agendas prêts à servir, par processus (Mo).")
+def serve(config_path, host, port, workers, no_refresh, quiet, cache_mb):
     """Sert les agendas et la page en direct (gunicorn), en actualisant les sources périodiquement."""
     from .pipeline import ensure_published
     from .server import run_server
@@ -112,7 +114,8 @@ def serve(config_path, host, port, workers, no_refresh, quiet):
     click.echo(f"calfeed sert {config.edition_name} sur http://{host}:{port}/ "
                f"({workers} processus ; actualisation {'désactivée' if no_refresh else 'toutes les %d min' % (config.fetch_interval.total_seconds() // 60)}). "
                "Ctrl+C pour arrêter.")
-    run_server(config.path, host=host, port=port, workers=workers, refresh=not no_refresh, access_log=not quiet)
+    run_server(config.path, host=host, port=port, workers=workers, refresh=not no_refresh, access_log=not quiet,
+               cache_mb=cache_mb)
 
 
 @cli.command()

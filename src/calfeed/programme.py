@@ -8,6 +8,8 @@ from functools import cached_property
 from .model import Event, event_from_dict
 from .render import Publication
 
+SELECTIONS_KEPT = 256  # filters whose result is remembered per version (each a tuple of references)
+
 
 @dataclass(frozen=True, slots=True)
 class Item:
@@ -67,6 +69,8 @@ class Programme:
                         positions.update(self._index.get((name, index_value(name, value)), ()))
                     chosen = positions if chosen is None else chosen & positions
                 found = tuple(self.items[position] for position in sorted(chosen))
+            if len(self._selections) >= SELECTIONS_KEPT:
+                self._selections.clear()  # ad-hoc selections are unbounded; the index makes any cheap again
             self._selections[key] = found
         return found
 
@@ -78,13 +82,13 @@ def load_programme(store) -> Programme:
     try:
         generation = store.generation()
         published_at = store.published_at() or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-        rows = store.published()
+        items = tuple(
+            Item(event_from_dict(json.loads(row.event_json)),
+                 Publication(row.sequence, dt.datetime.fromisoformat(row.modified),
+                             vanished=row.vanished_at is not None),
+                 row.vevent)
+            for row in store.published()
+        )
     finally:
         db.execute("COMMIT")
-    items = tuple(
-        Item(event_from_dict(json.loads(row.event_json)),
-             Publication(row.sequence, dt.datetime.fromisoformat(row.modified), vanished=row.vanished_at is not None),
-             row.vevent)
-        for row in rows
-    )
     return Programme(generation, items, published_at)

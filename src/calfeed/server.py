@@ -17,7 +17,9 @@ class _Server(BaseApplication):
         return create_app(self.app_config)
 
 
-def run_server(config_path, *, host: str, port: int, workers: int, refresh: bool, access_log: bool = True):
+def run_server(config_path, *, host: str, port: int, workers: int, refresh: bool, access_log: bool = True,
+               cache_mb: int = 256):
     options = {"bind": f"{host}:{port}", "workers": workers, "threads": 4, "worker_class": "gthread",
                "timeout": 60, "accesslog": "-" if access_log else None, "graceful_timeout": 10}
-    _Server(options, {"CALFEED_CONFIG": str(config_path), "CALFEED_REFRESH": refresh}).run()
+    _Server(options, {"CALFEED_CONFIG": str(config_path), "CALFEED_REFRESH": refresh,
+                       "CALFEED_CACHE_MB": cache_mb}).run()

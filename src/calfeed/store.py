@@ -4,6 +4,7 @@ import datetime as dt
 import json
 import sqlite3
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -229,11 +230,13 @@ class Store:
 
     # -- published events ------------------------------------------------------
 
-    def published(self) -> list[PublishedRow]:
-        rows = self.db.execute(
-            "SELECT uid, source_id, event_json, content_hash, sequence, first_seen, modified, vanished_at,"
-            " sort_key, render_key, vevent FROM published ORDER BY sort_key").fetchall()
-        return [PublishedRow(*row) for row in rows]
+    def published(self) -> Iterator[PublishedRow]:
+        """Every published event in programme order, one row at a time (a large programme is never
+        held twice in memory, as rows and as events)."""
+        for row in self.db.execute(
+                "SELECT uid, source_id, event_json, content_hash, sequence, first_seen, modified, vanished_at,"
+                " sort_key, render_key, vevent FROM published ORDER BY sort_key"):
+            yield PublishedRow(*row)
 
     def published_versions(self) -> dict[str, PublishedRow]:
         """Every published event's version, without its text nor its bytes (for comparing)."""
