@@ -101,7 +101,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=350)
     parser.add_argument("--seconds", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=3, help="runs per server and case; the median is kept")
+    parser.add_argument("--rounds", type=int, default=5, help="runs per server and case; the median is kept")
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
     for tool in ("wrk", "nginx"):
