@@ -2,7 +2,7 @@
 (a) a minimal Flask app on the same gunicorn settings returning the same bytes from memory and
 (b) nginx serving the same files statically. Load from wrk, on this machine only.
 
-    python bench/serve.py [--events 350] [--seconds 10] [--connections 16]
+    python bench/serve.py [--events 350] [--seconds 5] [--rounds 5] [--connections 16]
 
 Three cases: the whole programme (tous.ics), an ad-hoc selection (/feeds/selection.ics?…) and a
 conditional GET answered 304.
