@@ -26,8 +26,9 @@ run: $(BIN)/calfeed
 build: $(BIN)/calfeed
 	$(BIN)/calfeed build
 
-## test: the whole test suite (browser tests skip, saying why, when Chromium is missing)
+## test: the linter, then the whole test suite (browser tests skip, saying why, when Chromium is missing)
 test: $(VENV)/.test-installed
+	$(BIN)/ruff check src tests bench
 	$(BIN)/pytest
 
 clean:

@@ -49,8 +49,8 @@ def main():
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
     source = ChangingSource(args.events)
-    with tempfile.TemporaryDirectory(prefix="calfeed-load-") as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory(prefix="calfeed-load-") as tmp_name:
+        tmp = Path(tmp_name)
         document = yaml.safe_load((ROOT / "sources.yaml").read_text(encoding="utf-8"))
         document["sources"] = [{"id": f"part{n}", "type": "csv", "url": f"{source.url}/part{n}.csv"} for n in range(4)]
         document["store"] = {"path": "store.sqlite"}

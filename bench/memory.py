@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import CALFEED, env_with_src, run_measured
-from serve import free_port, start, wait_for
+from serve import free_port, wait_for
 from synthetic import CATEGORIES, THEMES, write_programme
 
 

@@ -108,8 +108,8 @@ def main():
         if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
             raise SystemExit(f"{tool} est nécessaire : apt-get install wrk nginx-light")
     processes = []
-    with tempfile.TemporaryDirectory(prefix="calfeed-serve-") as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory(prefix="calfeed-serve-") as tmp_name:
+        tmp = Path(tmp_name)
         tmp.chmod(0o755)  # nginx's workers run as an unprivileged user and must read the files
         config = write_programme(tmp / "programme", args.events)
         static_root = tmp / "static"

@@ -143,7 +143,7 @@ def check(config_path, no_fetch):
                      str(s["events_published"]), str(len(s["rejected"])), s["last_error"] or "—"))
     widths = [max(len(row[i]) for row in rows) for i in range(6)]
     for row in rows:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[6])
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[6])
     for s in status["sources"]:
         for reason in s["rejected"]:
             click.echo(f"  {s['id']} — rejeté — {reason}")

@@ -195,12 +195,11 @@ class _Reader:
             if slugify(str(slug)) != str(slug):
                 self.fail(entries, f"l'identifiant « {slug} » de « {key} » doit être en minuscules sans accents "
                                    f"ni espaces, par exemple « {slugify(str(slug))} ».")
-            if isinstance(entry, str):
-                entry = _Mapping({"name": entry})
-            if not isinstance(entry, dict):
+            term = _Mapping({"name": entry}) if isinstance(entry, str) else entry
+            if not isinstance(term, dict):
                 self.fail(entries, f"« {key}.{slug} » doit avoir un nom (name:).")
-            terms.append(Term(str(slug), self.text(entry, "name", str(slug)), self.text(entry, "description"),
-                              tuple(self.labels(entry, "aliases"))))
+            terms.append(Term(str(slug), self.text(term, "name", str(slug)), self.text(term, "description"),
+                              tuple(self.labels(term, "aliases"))))
         return Vocabulary(kind, tuple(terms))
 
 
@@ -333,8 +332,8 @@ def _parse_selections(r: _Reader, root, config: Config, sources) -> tuple[Select
     entries = r.mapping(root, "selections")
     selections = []
     reserved = {"tous", "selection", "categorie", "theme", "region", "format"}
-    for slug, entry in entries.items():
-        slug = str(slug)
+    for key_in_yaml, entry in entries.items():
+        slug = str(key_in_yaml)
         if slugify(slug) != slug or slug in reserved:
             r.fail(entries, f"sélection « {slug} » : nom invalide ou réservé ; utilisez des minuscules et des tirets.")
         if not isinstance(entry, dict):

@@ -164,7 +164,7 @@ def common(config, where: Where, title: str) -> dict:
 def home_context(config, programme, where: Where, now: dt.datetime | None = None) -> dict:
     now = now or utc_now()
     groups = []
-    for group, title in GROUPS:
+    for group, heading in GROUPS:
         cards = []
         for feed in (f for f in feed_catalogue(config, programme) if f.group == group):
             items = programme.select(feed.filters)
@@ -173,7 +173,7 @@ def home_context(config, programme, where: Where, now: dt.datetime | None = None
                           "upcoming": [event_view(i, config.taxonomy, where) for i in upcoming(items, now)],
                           **subscription(feed, where)})
         if cards:
-            groups.append({"id": group, "title": title, "cards": cards})
+            groups.append({"id": group, "title": heading, "cards": cards})
     return {**common(config, where, config.edition_name), "groups": groups, "total": len(programme.items)}
 
 

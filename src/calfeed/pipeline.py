@@ -103,7 +103,7 @@ def refresh_sources(config, store: Store, *, now: dt.datetime | None = None, onl
         results = [future.result() for future in futures]
     reports = []
     with store.transaction() as db:
-        for source, (report, result) in zip(sources, results):
+        for source, (report, result) in zip(sources, results, strict=True):
             _apply(store, db, source, states[source.id], report, result, now)
             reports.append(report)
         if not only:

@@ -219,7 +219,7 @@ class Store:
             "SELECT started_at, duration_ms, http_status, bytes, events_read, events_rejected, error FROM fetches"
             " WHERE source_id = ? ORDER BY id DESC LIMIT ?", (source_id, limit)).fetchall()
         keys = ("started_at", "duration_ms", "http_status", "bytes", "events_read", "events_rejected", "error")
-        return [dict(zip(keys, row)) for row in rows]
+        return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def known_sources(self) -> list[str]:
         return [row[0] for row in self.db.execute("SELECT id FROM sources ORDER BY id")]

@@ -67,7 +67,7 @@ def events_from_csv(data: bytes, source, taxonomy) -> Parsed:
         line = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
-        values = {col: cell for col, cell in zip(columns, row) if col}
+        values = {col: cell for col, cell in zip(columns, row, strict=False) if col}
         where = f"ligne {line}"
         try:
             parsed.events.extend(_events_from_row(values, source, taxonomy, where, parsed.warnings))
