@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from .adapters import parse_source
+from .adapters.decode import DECODER_VERSION
 from .errors import CalfeedError, SourceError
 from .fetch import fetch_source, new_session
 from .model import content_hash, event_from_dict
@@ -34,6 +35,7 @@ class SourceReport:
     rejected: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str = ""
+    detail: str = ""  # what the source sent, for the operator's terminal only: never stored
     http_status: int | None = None
     size: int = 0
     duration_ms: int = 0
@@ -74,13 +76,14 @@ def _read(source, taxonomy, state, session, retries):
         if fetched.body is None:
             result = ("unchanged", fetched, None, None)
         else:
-            digest = hashlib.sha256(fetched.body + _fingerprint(source, taxonomy).encode()).hexdigest()
+            reading = f"{_fingerprint(source, taxonomy)}|{fetched.charset}|{DECODER_VERSION}"
+            digest = hashlib.sha256(fetched.body + reading.encode()).hexdigest()
             if digest == state.body_hash:
                 result = ("unchanged", fetched, None, digest)
             else:
-                result = ("parsed", fetched, parse_source(fetched.body, source, taxonomy), digest)
+                result = ("parsed", fetched, parse_source(fetched.body, source, taxonomy, fetched.charset), digest)
     except SourceError as exc:
-        report.error, report.http_status = exc.reason, exc.http_status
+        report.error, report.http_status, report.detail = exc.reason, exc.http_status, exc.detail
     except Exception as exc:  # a bug in an adapter must not take the other sources down
         report.error = f"erreur inattendue en lisant la source ({type(exc).__name__}: {exc})"
     report.duration_ms = int((time.monotonic() - started) * 1000)

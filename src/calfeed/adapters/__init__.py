@@ -14,6 +14,9 @@ ADAPTERS = {
 __all__ = ["ADAPTERS", "Parsed", "Rejected", "parse_source"]
 
 
-def parse_source(data: bytes, source, taxonomy) -> Parsed:
-    """Read `data` with the adapter of `source.type`; raise SourceError if it is not that format."""
-    return ADAPTERS[source.type](data, source, taxonomy)
+def parse_source(data: bytes, source, taxonomy, charset: str | None = None) -> Parsed:
+    """Read `data` with the adapter of `source.type`; raise SourceError if it is not that format.
+
+    `charset` is the encoding the server declared, if any (see decode.py for how it is weighed).
+    """
+    return ADAPTERS[source.type](data, source, taxonomy, charset)

@@ -120,12 +120,17 @@ def split_dates(value: str) -> list[str]:
     return [part for part in re.split(r"\s*(?:\||,|;|\bet\b)\s*", clean_text(value)) if part]
 
 
-def require_format(ok: bool, source, expected: str, data: bytes):
-    """Refuse a body that is not the source's format (an HTML error page, say)."""
+def require_format(ok: bool, source, expected: str, text: str):
+    """Refuse a body that is not the source's format (an HTML error page, say).
+
+    The message never quotes the body: it is stored and shown on the public status page. The start
+    of the body goes in the error's `detail`, printed only in the operator's terminal.
+    """
     if not ok:
-        head = clean_text(data[:60].decode("utf-8", "replace")).replace("\n", " ")
-        raise SourceError(source.id, f"le contenu reçu n'est pas {expected} (début : « {head} »). "
-                                     f"Vérifiez l'adresse ou le type de la source.")
+        head = clean_text(text[:60]).replace("\n", " ")
+        raise SourceError(source.id, f"le contenu reçu n'est pas {expected}. "
+                                     "Vérifiez l'adresse ou le type de la source.",
+                          detail=f"début : « {head} »")
 
 
 def build_events(record: dict, occurrences, source, taxonomy, where: str, warnings: list) -> list[Event]:

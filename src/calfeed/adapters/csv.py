@@ -5,6 +5,7 @@ import io
 
 from ..errors import EventError, SourceError
 from ..text import slugify
+from .decode import decode_text
 from .common import (Parsed, Rejected, all_day_or_timed, as_moment, build_events, check_zone, clean_text,
                      parse_date, parse_moment, parse_time, require_format, split_dates)
 
@@ -40,17 +41,11 @@ REQUIRED = ("titre", "date_debut")
 _ALIASES = {slugify(alias).replace("-", "_"): column for column, aliases in COLUMNS.items() for alias in aliases}
 
 
-def events_from_csv(data: bytes, source, taxonomy) -> Parsed:
+def events_from_csv(data: bytes, source, taxonomy, charset: str | None = None) -> Parsed:
     """Read a CSV export: one row an event (or one row several dates), French headers."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            raise SourceError(source.id, "le fichier CSV n'est pas en UTF-8 : enregistrez-le en « CSV UTF-8 ».") from None
+    text, decoding = decode_text(data, charset, source)
     require_format(not text.lstrip().lower().startswith(("<!doctype", "<html", "<?xml", "{", "[")),
-                   source, "un fichier CSV", data)
+                   source, "un fichier CSV", text)
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -60,9 +55,10 @@ def events_from_csv(data: bytes, source, taxonomy) -> Parsed:
     columns = [_ALIASES.get(slugify(name).replace("-", "_")) for name in header]
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
-        raise SourceError(source.id, f"colonnes obligatoires absentes : {', '.join(missing)} "
-                                     f"(en-têtes lus : {', '.join(header)}). Voir le README, « Colonnes CSV ».")
-    parsed = Parsed()
+        raise SourceError(source.id, f"colonnes obligatoires absentes : {', '.join(missing)}. "
+                                     "Voir le README, « Colonnes CSV ».",
+                          detail=f"en-têtes lus : {', '.join(header)}")
+    parsed = Parsed(warnings=[Rejected("contenu", warning) for warning in decoding])
     for row in reader:
         line = reader.line_num
         if not any(cell.strip() for cell in row):

@@ -10,6 +10,7 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from ..errors import EventError, SourceError
 from .common import Parsed, Rejected, build_events, clean_text, require_format
+from .decode import decode_text
 
 # An unbounded rule is expanded this far after its first occurrence, and never past this count:
 # enough for any programme, and the same on every run.
@@ -17,19 +18,21 @@ HORIZON = dt.timedelta(days=5 * 366)
 MAX_OCCURRENCES = 1000
 
 
-def events_from_ics(data: bytes, source, taxonomy) -> Parsed:
-    require_format(b"BEGIN:VCALENDAR" in data[:4096].upper(), source, "un calendrier iCalendar (ICS)", data)
+def events_from_ics(data: bytes, source, taxonomy, charset: str | None = None) -> Parsed:
+    text, decoding = decode_text(data, charset, source)
+    require_format("BEGIN:VCALENDAR" in text[:4096].upper(), source, "un calendrier iCalendar (ICS)", text)
     try:
-        calendar = Calendar.from_ical(data.decode("utf-8-sig", "replace"))
-    except Exception as exc:  # icalendar raises ValueError and friends on broken syntax
-        raise SourceError(source.id, f"calendrier ICS illisible : {exc}") from None
+        calendar = Calendar.from_ical(text)
+    except Exception as exc:  # icalendar raises ValueError and friends on broken syntax, quoting the line
+        raise SourceError(source.id, "calendrier ICS illisible (syntaxe iCalendar invalide)",
+                          detail=str(exc)) from None
     floating_zone = source.timezone
     wr_zone = str(calendar.get("X-WR-TIMEZONE") or "").strip()
     if wr_zone:
         floating_zone = _iana(wr_zone) or floating_zone
     components = list(calendar.walk("VEVENT"))
     masters, overrides = {}, {}
-    parsed = Parsed()
+    parsed = Parsed(warnings=[Rejected("contenu", warning) for warning in decoding])
     for number, component in enumerate(components, start=1):
         uid = clean_text(component.get("UID")) or f"sans-uid-{number}"
         if component.get("RECURRENCE-ID") is not None:

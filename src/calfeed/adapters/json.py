@@ -4,6 +4,7 @@ import datetime as dt
 import json
 
 from ..errors import EventError, SourceError
+from .decode import decode_text
 from .common import (Parsed, Rejected, as_moment, build_events, check_zone, clean_text, localize,
                      parse_moment)
 
@@ -12,18 +13,19 @@ OPENAGENDA_STATUS = {1: "confirme", 2: "confirme", 3: "en-ligne", 4: "reporte", 
 OPENAGENDA_ATTENDANCE = {1: "presentiel", 2: "en-ligne", 3: "hybride"}
 
 
-def events_from_json(data: bytes, source, taxonomy) -> Parsed:
+def events_from_json(data: bytes, source, taxonomy, charset: str | None = None) -> Parsed:
+    text, decoding = decode_text(data, charset, source)
     try:
-        document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        head = data[:60].decode("utf-8", "replace").strip()
-        raise SourceError(source.id, f"le contenu reçu n'est pas du JSON valide ({exc}; début : « {head} »). "
-                                     "Vérifiez l'adresse ou le type de la source.") from None
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SourceError(source.id, f"le contenu reçu n'est pas du JSON valide (ligne {exc.lineno}, colonne "
+                                     f"{exc.colno}). Vérifiez l'adresse ou le type de la source.",
+                          detail=f"début : « {text[:60].strip()} »") from None
     items = document.get("events") if isinstance(document, dict) else document
     if not isinstance(items, list):
         raise SourceError(source.id, "le JSON doit être une liste d'événements ou un objet { \"events\": [...] }.")
     read = _record_from_openagenda if source.preset == "openagenda" else _record_from_calfeed
-    parsed = Parsed()
+    parsed = Parsed(warnings=[Rejected("contenu", warning) for warning in decoding])
     for number, item in enumerate(items, start=1):
         where = f"événement n° {number}"
         try:
