@@ -208,7 +208,7 @@ _current = threading.local()
 class _Watchdog:
     def __init__(self, deadline: float):
         self.deadline, self.fired = deadline, False
-        self._connections, self._lock = [], threading.Lock()
+        self._connections, self._sockets, self._lock = [], [], threading.Lock()
         self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._fire)
         self._timer.daemon = True
 
@@ -224,36 +224,55 @@ class _Watchdog:
             for connection in self._connections:
                 connection.close()  # never back into the pool half-read
 
-    def watch(self, connection):
+    def watch(self, connection, sock):
         with self._lock:
-            self._connections.append(connection)
+            if connection not in self._connections:
+                self._connections.append(connection)
+            if sock is not None:
+                self._sockets.append(sock)
+            fired = self.fired
+        if fired:
+            self._shut(sock)
 
     def _fire(self):
         with self._lock:
             self.fired = True
-            for connection in self._connections:
-                sock = connection.sock
-                if sock is not None:
-                    try:
-                        sock.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass  # already closed
+            sockets = [*self._sockets, *(c.sock for c in self._connections)]
+        for sock in sockets:
+            self._shut(sock)
+
+    @staticmethod
+    def _shut(sock):
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed
+
+
+def _watched_request(connection, request, args, kwargs):
+    """Send a request, telling the thread's watchdog which socket carries it.
+
+    The socket is taken once the request is sent: http.client drops the connection's reference to it
+    when the response says « Connection: close », while the response keeps reading from it.
+    """
+    watchdog = getattr(_current, "watchdog", None)
+    if watchdog is not None:
+        watchdog.watch(connection, None)
+    result = request(*args, **kwargs)
+    if watchdog is not None:
+        watchdog.watch(connection, connection.sock)
+    return result
 
 
 class _WatchedHTTPConnection(HTTPConnection):
     def request(self, *args, **kwargs):
-        watchdog = getattr(_current, "watchdog", None)
-        if watchdog is not None:
-            watchdog.watch(self)
-        return super().request(*args, **kwargs)
+        return _watched_request(self, super().request, args, kwargs)
 
 
 class _WatchedHTTPSConnection(HTTPSConnection):
     def request(self, *args, **kwargs):
-        watchdog = getattr(_current, "watchdog", None)
-        if watchdog is not None:
-            watchdog.watch(self)
-        return super().request(*args, **kwargs)
+        return _watched_request(self, super().request, args, kwargs)
 
 
 class _WatchedPool(HTTPConnectionPool):
