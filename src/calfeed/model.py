@@ -146,6 +146,11 @@ def event_from_dict(data: dict) -> Event:
     return Event(**data)
 
 
+def utc_now() -> dt.datetime:
+    """The current time, to the second, in UTC: the edges pass it down; the domain never reads the clock."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
 def stable_uid(*parts: str, domain: str = "calfeed") -> str:
     """A UID derived from stable identifying parts, identical on every run."""
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
