@@ -24,9 +24,6 @@ class Location:
     latitude: float | None = None
     longitude: float | None = None
 
-    def is_empty(self) -> bool:
-        return not any(dataclasses.astuple(self))
-
 
 @dataclass(frozen=True, slots=True)
 class Event:
