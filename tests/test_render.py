@@ -8,7 +8,8 @@ from icalendar import Calendar
 
 from calfeed.feeds import feed_bytes
 from calfeed.model import Event, Location
-from calfeed.selection import Feed, FeedRequest, Item, Programme
+from calfeed.addresses import Feed, FeedRequest
+from calfeed.selection import Item, Programme
 from calfeed.render import FeedHeader, Publication, render_calendar, render_event
 from calfeed.vtimezone import vtimezone
 from helpers import open_project, parse_feed
