@@ -260,7 +260,7 @@ def _write_config(folder: Path, kind: str, url: str) -> Path:
 
 
 def _published(store):
-    from calfeed.programme import load_programme
+    from calfeed.publish import load_programme
     return {item.event.uid: item for item in load_programme(store).items}
 
 
@@ -270,7 +270,7 @@ def run_fault(fault: str, kind: str, folder: Path) -> Row:
 
     from calfeed.cli import cli
     from calfeed.config import load_config
-    from calfeed.pipeline import refresh_sources
+    from calfeed.refresh import refresh_sources
     from calfeed.store import Store
     from calfeed.web import create_app
 

@@ -7,8 +7,8 @@ import pytest
 from calfeed.adapters.decode import decode_text
 from calfeed.cli import cli
 from calfeed.errors import SourceError
-from calfeed.pipeline import refresh_sources
-from calfeed.programme import load_programme
+from calfeed.refresh import refresh_sources
+from calfeed.publish import load_programme
 from helpers import open_project
 
 T0 = dt.datetime(2022, 11, 10, 8, 0, tzinfo=dt.UTC)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from werkzeug import Response
 
-from calfeed.pipeline import refresh_sources
-from calfeed.programme import load_programme
+from calfeed.publish import load_programme
+from calfeed.refresh import refresh_sources
 from helpers import SlowServer, open_project
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -264,7 +264,7 @@ def test_redirects_are_followed_within_limits(project, httpserver):
 
 
 def test_background_refresh_runs_once_per_interval_across_processes(project, tmp_path):
-    from calfeed.pipeline import refresh_if_due
+    from calfeed.schedule import refresh_if_due
     (tmp_path / "local.ics").write_text(ics("Local"))
     config, store = open_project(project([{"id": "local", "type": "ics", "path": "local.ics", "category": "labs"}],
                                          fetch={"interval_minutes": 10}))
