@@ -240,7 +240,9 @@ def test_status_page_shows_the_failing_source(project, httpserver):
     path = project([{"id": "lab", "type": "ics", "url": "http://jeton:secret@" + httpserver.url_for("/agenda.ics")
                      .split("://")[1] + "?cle=secret", "category": "labs"}], fetch={"retries": 0})
     from calfeed.web import create_app
-    client = create_app({"TESTING": True, "CALFEED_CONFIG": str(path)}).test_client()
+    app = create_app({"TESTING": True, "CALFEED_CONFIG": str(path)})
+    app.extensions["calfeed.first_read"].join(10)  # web sources are first read in the background
+    client = app.test_client()
     data = client.get("/etat.json").get_json()
     assert data["failing"] == ["lab"] and "500" in data["sources"][0]["last_error"]
     page = client.get("/etat").data.decode()

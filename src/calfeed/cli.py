@@ -123,7 +123,7 @@ def serve(config_path, host, port, workers, no_refresh, quiet, cache_mb):
     """Sert les agendas et la page en direct (gunicorn), en actualisant les sources périodiquement."""
     config, store = _open(config_path)
     try:
-        ensure_published(config, store)
+        ensure_published(config, store, remote=False)  # the workers read web sources in the background
     except CalfeedError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"calfeed sert {config.edition_name} sur http://{host}:{port}/ "

@@ -1,0 +1,116 @@
+"""A slow source never holds the others: not their publication, not the start of `calfeed serve`."""
+
+import datetime as dt
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from calfeed.publish import load_programme
+from calfeed.refresh import refresh_sources
+from calfeed.store import Store
+from helpers import open_project
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from faults import Answer, FaultServer, body_of
+
+ROOT = Path(__file__).resolve().parent.parent
+T0 = dt.datetime(2022, 11, 10, 8, 0, tzinfo=dt.UTC)
+
+
+def trickling_server():
+    server = FaultServer()
+    server.answer = Answer(body_of("ics").encode(), content_type="text/calendar", mode="trickle")
+    return server
+
+
+def test_fast_sources_are_published_while_a_slow_one_is_read(project, tmp_path):
+    (tmp_path / "local.csv").write_text("titre;date_debut\nAtelier rapide;15/11/2022\n", encoding="utf-8")
+    server = trickling_server()
+    try:
+        path = project([{"id": "lente", "type": "ics", "url": f"{server.url}/agenda.ics", "category": "labs",
+                         "timeout": 4},
+                        {"id": "rapide", "type": "csv", "path": "local.csv", "category": "labs"}],
+                       fetch={"retries": 0})
+        config, store = open_project(path)
+        reader = Store(config.store_path)  # what a web worker sees, from its own connection
+        finished = []
+        refresh = threading.Thread(target=lambda: finished.append(refresh_sources(config, store, now=T0)))
+        started = time.monotonic()
+        refresh.start()
+        seen = None
+        while refresh.is_alive() and seen is None:
+            if [item.event.title for item in load_programme(reader).items] == ["Atelier rapide"]:
+                seen = time.monotonic() - started
+            time.sleep(0.05)
+        refresh.join()
+        elapsed = time.monotonic() - started
+    finally:
+        server.close()
+    assert seen is not None and seen < 2.5, "the fast source waited for the slow one"
+    assert 4 <= elapsed < 5.5  # the slow one is cut at its deadline
+    reports = {r.source_id: r for r in finished[0]}
+    assert reports["rapide"].ok and not reports["lente"].ok and "délai dépassé" in reports["lente"].error
+
+
+def test_app_answers_at_once_and_reports_the_slow_source(project, tmp_path):
+    from calfeed.web import create_app
+    (tmp_path / "local.csv").write_text("titre;date_debut\nAtelier rapide;15/11/2022\n", encoding="utf-8")
+    server = trickling_server()
+    try:
+        path = project([{"id": "lente", "type": "ics", "url": f"{server.url}/agenda.ics", "category": "labs",
+                         "timeout": 2},
+                        {"id": "rapide", "type": "csv", "path": "local.csv", "category": "labs"}],
+                       fetch={"retries": 0})
+        started = time.monotonic()
+        app = create_app({"TESTING": True, "CALFEED_CONFIG": str(path), "CALFEED_CHECK_SECONDS": 0})
+        client = app.test_client()
+        response = client.get("/feeds/tous.ics")
+        assert time.monotonic() - started < 1
+        assert response.status_code == 200 and b"Atelier rapide" in response.data
+        app.extensions["calfeed.first_read"].join(10)
+    finally:
+        server.close()
+    data = client.get("/etat.json").get_json()
+    assert data["failing"] == ["lente"]
+    assert "délai dépassé" in data["sources"][0]["last_error"]
+
+
+def test_calfeed_serve_answers_within_two_seconds_with_a_trickling_source(project, tmp_path):
+    (tmp_path / "local.csv").write_text("titre;date_debut\nAtelier rapide;15/11/2022\n", encoding="utf-8")
+    server = trickling_server()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    path = project([{"id": "lente", "type": "ics", "url": f"{server.url}/agenda.ics", "category": "labs",
+                     "timeout": 20},
+                    {"id": "rapide", "type": "csv", "path": "local.csv", "category": "labs"}])
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    started = time.monotonic()
+    process = subprocess.Popen([sys.executable, "-m", "calfeed.cli", "serve", "--config", str(path), "--port",
+                                str(port), "--workers", "2", "--quiet"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    answered = None
+    try:
+        while time.monotonic() - started < 10 and answered is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/feeds/tous.ics", timeout=1) as response:
+                    body = response.read()
+                answered = time.monotonic() - started
+            except OSError:
+                time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        server.close()
+    assert answered is not None and answered < 2, f"première réponse après {answered} s"
+    assert b"Atelier rapide" in body
