@@ -119,3 +119,13 @@ def test_stray_byte_csv_keeps_titles_and_check_shows_the_warning(project, tmp_pa
     config, store = open_project(path)
     titles = sorted(item.event.title for item in published(store).values())
     assert titles == ["Atelier œuvre", "Café de l’innovation"]
+
+
+def test_status_page_shows_a_guessed_encoding(project, tmp_path):
+    from calfeed.web import create_app
+    (tmp_path / "agenda.csv").write_bytes(CSV.encode("cp1252"))
+    path = project([{"id": "lab", "type": "csv", "path": "agenda.csv", "category": "labs"}])
+    client = create_app({"TESTING": True, "CALFEED_CONFIG": str(path)}).test_client()
+    page = client.get("/etat").get_data(as_text=True)
+    assert "Avertissements" in page and "encodage deviné « cp1252 »" in page
+    assert any("encodage deviné" in w for w in client.get("/etat.json").get_json()["sources"][0]["warnings"])
