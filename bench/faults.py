@@ -12,6 +12,7 @@ Target: 0 lost, 0 falsely cancelled, 0 altered, every fault flagged, every run w
 
 import argparse
 import datetime as dt
+import gzip
 import json
 import socket
 import sys
@@ -188,6 +189,12 @@ def _huge(kind):
     return Answer(text.encode() + b" " * (MAX_BYTES * 4), content_type=CONTENT_TYPES[kind])
 
 
+def _gzip_bomb(kind):
+    # A small compressed body that inflates far past max_bytes.
+    data = gzip.compress(body_of(kind).encode() + b" " * (MAX_BYTES * 40))
+    return Answer(data, content_type=CONTENT_TYPES[kind], headers=("Content-Encoding: gzip",))
+
+
 def _html(kind):
     page = f"<!DOCTYPE html><html><body><h1>Maintenance</h1><!-- {CANARY} --></body></html>"
     return Answer(page.encode(), content_type="text/html")
@@ -212,6 +219,7 @@ FAULTS = {
         status="302 Found", headers=(f"Location: {other.url}/agenda",)),
     "un événement illisible": lambda kind, other: _one_unreadable(kind),
     "corps énorme": lambda kind, other: _huge(kind),
+    "bombe gzip": lambda kind, other: _gzip_bomb(kind),
 }
 # Not a fault but a control: a server that names its legacy encoding is read right, nothing to flag.
 NOTHING_TO_FLAG = {"Latin-1 déclaré"}
