@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from .config_schema import schema_errors
 from .errors import ConfigError
 from .taxonomy import Taxonomy, Term, Vocabulary
 from .text import slugify
@@ -16,6 +17,9 @@ from .text import slugify
 SOURCE_TYPES = ("ics", "csv", "json")
 JSON_PRESETS = ("calfeed", "openagenda")
 SELECTION_KEYS = ("categorie", "theme", "region", "format", "type", "organisateur", "source")
+# Names a named selection cannot take: its feed is /feeds/<name>.ics and its pages sit beside these.
+RESERVED_SELECTION_NAMES = ("tous", "selection", "mon-programme", "categorie", "theme", "region", "format",
+                            "import", "evenements", "integrer", "static", "constructeur", "index")
 
 
 @dataclass(frozen=True)
@@ -88,20 +92,49 @@ class Config:
 
 
 class _LineLoader(yaml.SafeLoader):
-    """A YAML loader whose mappings remember the line they start on."""
+    """A YAML loader whose mappings and lists remember the lines they and their entries start on."""
 
 
 class _Mapping(dict):
     line = 0
+    key_lines: dict = {}
+
+
+class _Sequence(list):
+    line = 0
+    item_lines: dict = {}
 
 
 def _construct_mapping(loader, node):
     mapping = _Mapping(loader.construct_mapping(node, deep=True))
     mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {}
+    for key_node, _value in node.value:
+        try:
+            mapping.key_lines[loader.construct_object(key_node, deep=True)] = key_node.start_mark.line + 1
+        except TypeError:  # an unhashable key: construct_mapping has reported it already
+            continue
     return mapping
 
 
+def _construct_sequence(loader, node):
+    sequence = _Sequence(loader.construct_sequence(node, deep=True))
+    sequence.line = node.start_mark.line + 1
+    sequence.item_lines = {index: item.start_mark.line + 1 for index, item in enumerate(node.value)}
+    return sequence
+
+
+def _construct_timestamp(loader, node):
+    """A date that does not exist (`2022-11-31`) stays text, for validation to report it with its line."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 class _Reader:
@@ -111,12 +144,15 @@ class _Reader:
         self.path = path
 
     def fail(self, mapping, message: str):
-        line = getattr(mapping, "line", 0)
+        """Raise ConfigError at the line of `mapping` (or at line `mapping` when given a number)."""
+        line = mapping if isinstance(mapping, int) else getattr(mapping, "line", 0)
         where = f"{self.path}, ligne {line}" if line else str(self.path)
         raise ConfigError(f"{where} : {message}")
 
     def mapping(self, parent, key, default=None):
-        value = parent.get(key, default if default is not None else _Mapping())
+        value = parent.get(key)
+        if value is None:
+            value = default if default is not None else _Mapping()
         if not isinstance(value, dict):
             self.fail(parent, f"« {key} » doit être une liste de clés (clé: valeur).")
         return value
@@ -227,6 +263,9 @@ def parse_config(root, path: Path) -> Config:
     r = _Reader(path)
     if not isinstance(root, dict):
         r.fail(root, "le fichier doit contenir des clés « sources: », « categories: », « themes: ».")
+    errors = schema_errors(root, path)
+    if errors:
+        raise ConfigError("\n".join(errors))
     edition = r.mapping(root, "edition")
     publish = r.mapping(root, "publish")
     store = r.mapping(root, "store")
@@ -331,11 +370,15 @@ def _parse_sources(r: _Reader, root, config: Config, fetch) -> tuple[Source, ...
 def _parse_selections(r: _Reader, root, config: Config, sources) -> tuple[Selection, ...]:
     entries = r.mapping(root, "selections")
     selections = []
-    reserved = {"tous", "selection", "categorie", "theme", "region", "format"}
     for key_in_yaml, entry in entries.items():
         slug = str(key_in_yaml)
-        if slugify(slug) != slug or slug in reserved:
-            r.fail(entries, f"sélection « {slug} » : nom invalide ou réservé ; utilisez des minuscules et des tirets.")
+        where = getattr(entries, "key_lines", {}).get(key_in_yaml, getattr(entries, "line", 0))
+        if slug in RESERVED_SELECTION_NAMES:
+            r.fail(where, f"sélection « {slug} » : ce nom est réservé à une adresse de calfeed (/feeds/{slug}…) ; "
+                          f"choisissez-en un autre. Noms réservés : {', '.join(RESERVED_SELECTION_NAMES)}.")
+        if slugify(slug) != slug:
+            r.fail(where, f"sélection « {slug} » : nom invalide ; utilisez des minuscules sans accents et des tirets, "
+                          f"par exemple « {slugify(slug)} ».")
         if not isinstance(entry, dict):
             r.fail(entries, f"sélection « {slug} » : indiquez « name: » et « filter: ».")
         filters_in = r.mapping(entry, "filter")
