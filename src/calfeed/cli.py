@@ -7,7 +7,7 @@ import click
 
 from .config import load_config
 from .errors import CalfeedError
-from .store import Store
+from .store import open_store
 
 config_option = click.option(
     "--config", "config_path", default="sources.yaml", show_default=True, envvar="CALFEED_CONFIG",
@@ -17,7 +17,7 @@ config_option = click.option(
 def _open(config_path):
     try:
         config = load_config(config_path)
-        return config, Store(config.store_path)
+        return config, open_store(config.store_path, config.path, config.legacy_store_path)
     except CalfeedError as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -15,6 +15,8 @@ from .taxonomy import Taxonomy, Term, Vocabulary
 from .text import slugify
 
 SOURCE_TYPES = ("ics", "csv", "json")
+STORE_FOLDER = ".calfeed"
+LEGACY_STORE_NAME = "calfeed.sqlite"
 JSON_PRESETS = ("calfeed", "openagenda")
 SELECTION_KEYS = ("categorie", "theme", "region", "format", "type", "organisateur", "source")
 # Names a named selection cannot take: its feed is /feeds/<name>.ics and its pages sit beside these.
@@ -79,6 +81,9 @@ class Config:
     sources: tuple[Source, ...]
     taxonomy: Taxonomy
     selections: tuple[Selection, ...] = field(default=())
+    # The default store of calfeed before stores were named after their configuration, kept in use
+    # when it belongs to this configuration (see store.open_store).
+    legacy_store_path: Path | None = None
 
     @property
     def folder(self) -> Path:
@@ -278,7 +283,10 @@ def parse_config(root, path: Path) -> Config:
     )
     if not taxonomy.categories.terms:
         r.fail(root, "aucune catégorie définie : ajoutez une section « categories: ».")
-    store_path = Path(r.text(store, "path", ".calfeed/calfeed.sqlite"))
+    # A store belongs to one configuration: by default it is named after the configuration file
+    # (sources.yaml → .calfeed/sources.sqlite), so a scratch essai.yaml next to it gets its own.
+    store_path = Path(r.text(store, "path") or f"{STORE_FOLDER}/{path.stem}.sqlite")
+    legacy_store = None if r.text(store, "path") else path.parent / STORE_FOLDER / LEGACY_STORE_NAME
     config = Config(
         path=path,
         edition_name=r.text(edition, "name", "Programme"),
@@ -291,6 +299,7 @@ def parse_config(root, path: Path) -> Config:
         grace=dt.timedelta(days=r.number(publish, "grace_days", 30)),
         base_url=r.text(publish, "base_url").rstrip("/"),
         store_path=store_path if store_path.is_absolute() else path.parent / store_path,
+        legacy_store_path=legacy_store,
         fetch_interval=dt.timedelta(minutes=r.number(fetch, "interval_minutes", 60, minimum=1)),
         concurrency=int(r.number(fetch, "concurrency", 20, minimum=1)),
         retries=int(r.number(fetch, "retries", 2)),

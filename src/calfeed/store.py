@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import CalfeedError
+from .errors import StoreError
 
 # Each entry upgrades the schema by one version; never edit one that has shipped, add a new one.
 MIGRATIONS = (
@@ -118,7 +118,7 @@ class Store:
             with self.transaction() as db:
                 self._migrate(db)
         except (OSError, sqlite3.Error) as exc:
-            raise CalfeedError(f"base de données {self.path} inutilisable ({exc}). "
+            raise StoreError(f"base de données {self.path} inutilisable ({exc}). "
                                "Vérifiez le chemin « store: path: » de sources.yaml et ses droits d'écriture.") from None
 
     @property
@@ -153,7 +153,7 @@ class Store:
     def _migrate(self, db):
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > len(MIGRATIONS):
-            raise CalfeedError(f"la base {self.path} vient d'une version plus récente de calfeed "
+            raise StoreError(f"la base {self.path} vient d'une version plus récente de calfeed "
                                f"(schéma {version}) : mettez calfeed à jour.")
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             for statement in script.split(";"):
@@ -278,6 +278,41 @@ class Store:
     def set_meta(self, db, key: str, value: str):
         db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
+    # -- ownership: a store belongs to one configuration -----------------------
+
+    def owner(self) -> Path | None:
+        value = self.get_meta("owner")
+        return Path(value) if value else None
+
+    def _claimable_by(self, db, config_path: Path) -> bool:
+        """Whether `config_path` may take this store as its own (and why not, by raising)."""
+        recorded = db.execute("SELECT value FROM meta WHERE key = 'owner'").fetchone()
+        if recorded:
+            owner = Path(recorded[0])
+            # A configuration that was moved or renamed keeps its store; a living other one never shares it.
+            return owner == config_path or not owner.exists()
+        # A store from before owners were recorded: it is taken by an empty store's first user, by the
+        # historic default name sources.yaml, or by the configuration it is named after; any other
+        # configuration might be a scratch copy and must not rewrite a real programme.
+        empty = db.execute("SELECT NOT EXISTS (SELECT 1 FROM sources) AND NOT EXISTS (SELECT 1 FROM published)"
+                           ).fetchone()[0]
+        return bool(empty) or config_path.name == "sources.yaml" or config_path.stem == self.path.stem
+
+    def claim(self, config_path: Path):
+        """Record `config_path` as this store's owner, or refuse with what to do if another owns it."""
+        config_path = Path(config_path).resolve()
+        with self.transaction() as db:
+            if not self._claimable_by(db, config_path):
+                recorded = db.execute("SELECT value FROM meta WHERE key = 'owner'").fetchone()
+                owner = f"appartient à {recorded[0]}" if recorded else \
+                    "contient le programme d'une autre configuration (aucun propriétaire enregistré)"
+                raise StoreError(
+                    f"la base {self.path} {owner}, pas à {config_path} : deux configurations ne partagent jamais "
+                    "une base (l'une réécrirait le programme de l'autre). Donnez à "
+                    f"{config_path.name} sa propre base : retirez « path: » de sa section « store: » (la base "
+                    f"sera alors .calfeed/{config_path.stem}.sqlite) ou indiquez-y un autre fichier.")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('owner', ?)", (str(config_path),))
+
     # -- refresh lease: one refresher at a time across processes ---------------
 
     def acquire_lease(self, owner: str, now: dt.datetime, seconds: float) -> bool:
@@ -294,3 +329,23 @@ class Store:
     def release_lease(self, owner: str):
         with self.transaction() as db:
             db.execute("DELETE FROM meta WHERE key = 'lease' AND value LIKE ?", (f"{owner}|%",))
+
+
+def open_store(path: Path, owner: Path, legacy: Path | None = None) -> Store:
+    """The store of the configuration file `owner`, checked to belong to it.
+
+    `legacy` is the store an older calfeed used by default: an install that has it and not yet the
+    new default store keeps using it, provided it belongs to this configuration.
+    """
+    owner = Path(owner).resolve()
+    if legacy is not None and not Path(path).exists() and Path(legacy).exists():
+        store = Store(legacy)
+        with store.transaction() as db:
+            mine = store._claimable_by(db, owner)
+        if mine:
+            store.claim(owner)
+            return store
+        store.close()
+    store = Store(path)
+    store.claim(owner)
+    return store

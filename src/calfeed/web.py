@@ -12,7 +12,7 @@ from .live import ADHOC_CACHE, ReadyFeeds, Site
 from .pages import (Where, builder_context, embed_context, event_context, events_context, feed_json,
                     home_context, personal_context, status_context)
 from .pipeline import ensure_published, start_refresher
-from .store import Store
+from .store import open_store
 
 bp = Blueprint("calfeed", __name__)
 MAX_ALARM_MINUTES = 7 * 24 * 60
@@ -32,7 +32,7 @@ def create_app(test_config=None) -> Flask:
     if test_config:
         app.config.update(test_config)
     config = load_config(app.config["CALFEED_CONFIG"])
-    store = Store(config.store_path)
+    store = open_store(config.store_path, config.path, config.legacy_store_path)
     ensure_published(config, store)
     app.extensions["calfeed"] = Site(config, store, app.config["CALFEED_CHECK_SECONDS"],
                                      app.config["CALFEED_CACHE_MB"] * 2**20)
