@@ -7,7 +7,7 @@ import click
 
 from .config import load_config
 from .errors import CalfeedError
-from .store import open_store
+from .store import DAMAGED, damaged_message, open_store
 
 config_option = click.option(
     "--config", "config_path", default="sources.yaml", show_default=True, envvar="CALFEED_CONFIG",
@@ -17,12 +17,24 @@ config_option = click.option(
 def _open(config_path):
     try:
         config = load_config(config_path)
-        return config, open_store(config.store_path, config.path, config.legacy_store_path)
+        store = open_store(config.store_path, config.path, config.legacy_store_path)
     except CalfeedError as exc:
         raise click.ClickException(str(exc)) from None
+    click.get_current_context().meta["calfeed.store"] = store.path
+    return config, store
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group, turning a damaged store met by any command into a French message."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except DAMAGED as exc:
+            raise click.ClickException(damaged_message(ctx.meta.get("calfeed.store", "de calfeed"), exc)) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="calfeed", message="calfeed %(version)s")
 def cli():
     """calfeed : agrège les sources d'événements et publie des agendas iCalendar."""

@@ -4,6 +4,7 @@ and the answers to conditional and compressed requests, with or without Flask.""
 import datetime as dt
 import gzip
 import hashlib
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -13,7 +14,9 @@ from werkzeug.http import http_date, parse_accept_header, parse_date, parse_etag
 
 from .feeds import Feed, feed_catalogue, render_feed
 from .programme import Programme, load_programme
-from .store import Store
+from .store import DAMAGED, Store
+
+log = logging.getLogger(__name__)
 
 # Microsoft's calendar fetchers (Outlook desktop, Outlook.com / 365, Exchange) are reported to fail on
 # compressed calendar feeds (markuspoerschke/iCal#541: "disabling gzip compression fixed it"): they
@@ -94,6 +97,7 @@ class Site:
         self.config, self.store = config, store
         self.check_seconds = check_seconds
         self._checked = 0.0
+        self._damaged = False  # the store failed on the last check (logged once)
         self._lock = threading.Lock()  # swaps programme versions
         self._render_lock = threading.Lock()  # one thread renders or compresses a given feed, not eight
         self._programme: Programme | None = None
@@ -107,8 +111,20 @@ class Site:
         now = time.monotonic()
         if programme is not None and now - self._checked < self.check_seconds:
             return programme  # asked the store less than check_seconds ago
+        try:
+            return self._current(programme, now)
+        except DAMAGED:
+            if programme is None:
+                raise
+            # The feeds in memory are still right: keep serving them while the operator repairs the store.
+            if not self._damaged:
+                log.exception("the store is damaged; serving the programme already in memory")
+            self._damaged, self._checked = True, now
+            return programme
+
+    def _current(self, programme: Programme | None, now: float) -> Programme:
         generation = self.store.generation()
-        self._checked = now
+        self._checked, self._damaged = now, False
         if programme is None or programme.generation != generation:
             with self._lock:
                 if self._programme is None or self._programme.generation != generation:

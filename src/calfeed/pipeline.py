@@ -152,6 +152,12 @@ def _render_key(taxonomy) -> str:
     return hashlib.sha256(names.encode()).hexdigest()[:16]
 
 
+def _config_key(config) -> str:
+    """The configuration as feeds and pages use it (names, addresses, refresh…): when it changes, the
+    bytes served change even if no event did, so the publication time must move with them."""
+    return hashlib.sha256(repr(config).encode()).hexdigest()[:16]
+
+
 def _sort_key(event) -> str:
     start, title, uid = event.sort_key()
     return f"{start.isoformat()}\x1f{title}\x1f{uid}"
@@ -240,7 +246,11 @@ def publish_events(config, store: Store, *, now: dt.datetime | None = None) -> P
                                           render_key=render_key),
                   event_from_dict(json.loads(event_json)), publication)
         store.set_meta(db, "render_key", render_key)
-        if report.any:
+        # A new configuration changes what is served (feed names, links…): Last-Modified must move too,
+        # or If-Modified-Since clients would be told their stale copy is current.
+        config_key = _config_key(config)
+        if report.any or store.get_meta("config_key") != config_key:
+            store.set_meta(db, "config_key", config_key)
             store.bump_generation(db, now)
     return report
 
@@ -250,7 +260,8 @@ def ensure_published(config, store: Store, *, now: dt.datetime | None = None):
     missing = [s.id for s in config.sources if store.source_state(s.id).last_attempt is None]
     if missing:
         refresh_sources(config, store, now=now, only=missing)
-    elif store.generation() == 0 or store.get_meta("render_key") != _render_key(config.taxonomy):
+    elif store.generation() == 0 or store.get_meta("render_key") != _render_key(config.taxonomy) or \
+            store.get_meta("config_key") != _config_key(config):
         publish_events(config, store, now=now)
 
 

@@ -71,6 +71,16 @@ MIGRATIONS = (
     """,
 )
 HISTORY_KEPT = 200  # fetch records kept per source
+# What a damaged database file raises from any query (« database disk image is malformed »…).
+DAMAGED = (sqlite3.DatabaseError,)
+
+
+def damaged_message(path, exc: Exception) -> str:
+    """What to tell the operator when the store's file is damaged."""
+    return (f"la base {path} est endommagée ({exc}). Arrêtez calfeed, puis restaurez une sauvegarde de ce "
+            "fichier ; à défaut, renommez-le : « calfeed fetch » en recréera un à partir des sources (les agendas "
+            "abonnés recevront alors chaque événement comme une nouvelle version, et les annulations en cours "
+            "seront oubliées).")
 
 
 @dataclass(frozen=True)
@@ -264,7 +274,12 @@ class Store:
         return int(self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
 
     def bump_generation(self, db, now: dt.datetime):
+        """A new version of what is served; its time is later than the last one, even within one second
+        (HTTP dates count whole seconds: an equal Last-Modified would answer a stale copy with a 304)."""
         db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+        row = db.execute("SELECT value FROM meta WHERE key = 'published_at'").fetchone()
+        if row:
+            now = max(now.replace(microsecond=0), dt.datetime.fromisoformat(row[0]) + dt.timedelta(seconds=1))
         db.execute("INSERT OR REPLACE INTO meta VALUES ('published_at', ?)", (_now_text(now),))
 
     def published_at(self) -> dt.datetime | None:

@@ -12,7 +12,7 @@ from .live import ADHOC_CACHE, ReadyFeeds, Site
 from .pages import (Where, builder_context, embed_context, event_context, events_context, feed_json,
                     home_context, personal_context, status_context)
 from .pipeline import ensure_published, start_refresher
-from .store import open_store
+from .store import DAMAGED, open_store
 
 bp = Blueprint("calfeed", __name__)
 MAX_ALARM_MINUTES = 7 * 24 * 60
@@ -41,6 +41,8 @@ def create_app(test_config=None) -> Flask:
     app.register_blueprint(bp)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
+    for damaged in DAMAGED:
+        app.register_error_handler(damaged, _store_damaged)
     if app.config["CALFEED_REFRESH"]:
         start_refresher(config, store)
     return app
@@ -51,7 +53,9 @@ def site() -> Site:
 
 
 def base_url() -> str:
-    return site().config.base_url or request.url_root.rstrip("/")
+    """The configured public address, or "" (links then stay relative): never the request's Host
+    header, which any client may set to another site's name."""
+    return site().config.base_url
 
 
 @bp.app_context_processor
@@ -180,7 +184,8 @@ def _resolve(s: "Site", path: str):
         abort(400, description="« usage » vaut « abonnement » (par défaut) ou « import ».")
     subscription = subscription and usage == "abonnement"
     alarm_text = request.args.get("rappel", "0")
-    if not alarm_text.isdigit() or int(alarm_text) > MAX_ALARM_MINUTES:
+    # isdecimal() alone would take « ² » or Arabic-Indic digits, which int() then refuses or reads.
+    if not (alarm_text.isascii() and alarm_text.isdecimal()) or int(alarm_text) > MAX_ALARM_MINUTES:
         abort(400, description=f"« rappel » est un nombre de minutes entre 0 et {MAX_ALARM_MINUTES}.")
     alarm = int(alarm_text)
     params = {key: request.args.getlist(key) for key in request.args if key not in ("usage", "rappel")}
@@ -249,3 +254,10 @@ def _unexpected_error(error: Exception):
     return render_template("erreur.html", title="Erreur interne",
                            message="Une erreur inattendue s'est produite ; l'équipe peut la voir dans les journaux."), \
         500, NOSNIFF
+
+
+def _store_damaged(error: Exception):
+    current_app.logger.error("store damaged: %s", error)
+    return render_template("erreur.html", title="Service indisponible",
+                           message="La base de données du service est endommagée ; l'équipe en est avertie dans "
+                                   "les journaux. Les agendas déjà chargés restent servis."), 503, NOSNIFF
