@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from icalendar import Calendar
 
 from calfeed.config import load_config
-from calfeed.store import open_store
+from calfeed.store.owner import open_store
 
 
 def open_project(path):

@@ -4,7 +4,8 @@ file, the line and the fix, never accepted silently and never a traceback."""
 import pytest
 
 from calfeed.cli import cli
-from calfeed.config import RESERVED_SELECTION_NAMES, load_config
+from calfeed.addresses import RESERVED_NAMES
+from calfeed.config import load_config
 from calfeed.errors import ConfigError
 
 BASE = """\
@@ -122,10 +123,10 @@ def test_every_mistake_is_reported_at_once_in_line_order(tmp_path):
 
 @pytest.mark.parametrize("name", ["tous", "mon-programme", "selection"])
 def test_reserved_selection_names(tmp_path, name):
-    assert name in RESERVED_SELECTION_NAMES
+    assert name in RESERVED_NAMES
     text = BASE + f"selections:\n  {name}:\n    name: X\n    filter: {{categorie: [labs]}}\n"
     message = error_of(tmp_path, text)
-    assert f"ligne {line_of(text, name + ':')} : sélection « {name} » : ce nom est réservé" in message
+    assert f"ligne {line_of(text, name + ':')} : sélection « {name} » : ce nom est déjà celui d'une adresse du site" in message
 
 
 def test_the_shipped_configuration_is_valid(bundled):

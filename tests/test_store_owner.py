@@ -6,8 +6,9 @@ import yaml
 
 from calfeed.cli import cli
 from calfeed.config import load_config
-from calfeed.pipeline import refresh_sources
+from calfeed.refresh import refresh_sources
 from calfeed.store import Store
+from calfeed.store.owner import store_owner
 
 
 def run(runner, *args):
@@ -77,7 +78,7 @@ def test_an_old_install_keeps_its_store(runner, bundled):
     assert run(runner, "fetch", "--config", str(bundled)).exit_code == 0
     assert not (bundled.parent / ".calfeed" / "sources.sqlite").exists()
     assert versions(legacy) == before  # same events, same versions: nothing republished
-    assert Store(legacy).owner() == bundled
+    assert store_owner(Store(legacy)) == bundled
 
     essai = scratch_copy(bundled)
     assert run(runner, "check", "--config", str(essai)).exit_code == 0
@@ -104,4 +105,4 @@ def test_a_moved_configuration_keeps_its_store(runner, bundled, tmp_path):
     shutil.move(bundled.parent, moved)
     assert run(runner, "fetch", "--config", str(moved / "sources.yaml")).exit_code == 0
     assert versions(moved / ".calfeed" / "sources.sqlite") == before
-    assert Store(moved / ".calfeed" / "sources.sqlite").owner() == moved / "sources.yaml"
+    assert store_owner(Store(moved / ".calfeed" / "sources.sqlite")) == moved / "sources.yaml"

@@ -44,7 +44,7 @@ SOURCE_KEYS = {
 
 # The whole file: section → its keys. A key not listed here is an error.
 SECTIONS = {
-    "edition": {"name": TEXT, "start": DATE, "end": DATE, "url": TEXT},
+    "edition": {"name": TEXT, "start": DATE, "end": DATE},
     "publish": {"timezone": TEXT, "refresh_minutes": {"type": "number", "minimum": 1},
                 "grace_days": {"type": "number", "minimum": 0}, "reference_time": MOMENT, "base_url": TEXT},
     "store": {"path": TEXT},

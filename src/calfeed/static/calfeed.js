@@ -43,7 +43,7 @@
         row.insertBefore(link, download);
       });
       var address = block.querySelector("input[data-lien=https]");
-      if (address) { address.value = download.href; }
+      if (address) { address.value = download.href; address.parentNode.hidden = false; }
       var note = block.querySelector(".note");
       if (note) { note.textContent = address ? "" : "Adresse de l'agenda : " + download.href; }
     });

@@ -1,4 +1,4 @@
-"""The only module that touches SQLite: source snapshots, fetch history, published events."""
+"""The only package that touches SQLite: source snapshots, fetch history, published events."""
 
 import datetime as dt
 import json
@@ -9,67 +9,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import StoreError
+from ..errors import StoreError
+from .schema import MIGRATIONS
 
-# Each entry upgrades the schema by one version; never edit one that has shipped, add a new one.
-MIGRATIONS = (
-    """
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE sources (
-        id TEXT PRIMARY KEY,
-        events_json TEXT NOT NULL DEFAULT '[]',
-        event_count INTEGER NOT NULL DEFAULT 0,
-        rejected_json TEXT NOT NULL DEFAULT '[]',
-        warnings_json TEXT NOT NULL DEFAULT '[]',
-        etag TEXT,
-        last_modified TEXT,
-        body_hash TEXT,
-        last_attempt TEXT,
-        last_success TEXT,
-        last_error TEXT,
-        failures INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE TABLE fetches (
-        id INTEGER PRIMARY KEY,
-        source_id TEXT NOT NULL,
-        started_at TEXT NOT NULL,
-        duration_ms INTEGER NOT NULL,
-        http_status INTEGER,
-        bytes INTEGER,
-        events_read INTEGER,
-        events_rejected INTEGER,
-        error TEXT
-    );
-    CREATE INDEX fetches_by_source ON fetches (source_id, id);
-    CREATE TABLE published (
-        uid TEXT PRIMARY KEY,
-        source_id TEXT NOT NULL,
-        event_json TEXT NOT NULL,
-        content_hash TEXT NOT NULL,
-        sequence INTEGER NOT NULL,
-        first_seen TEXT NOT NULL,
-        modified TEXT NOT NULL,
-        vanished_at TEXT,
-        sort_key TEXT NOT NULL,
-        render_key TEXT NOT NULL,
-        vevent BLOB NOT NULL
-    );
-    CREATE INDEX published_order ON published (sort_key);
-    INSERT INTO meta VALUES ('generation', '0');
-    """,
-    # 2: one row per snapshot event, so that large sources are written and read as streams.
-    """
-    CREATE TABLE snapshot_events (
-        source_id TEXT NOT NULL,
-        position INTEGER NOT NULL,
-        event_json TEXT NOT NULL,
-        PRIMARY KEY (source_id, position)
-    );
-    INSERT INTO snapshot_events (source_id, position, event_json)
-        SELECT sources.id, CAST(entry.key AS INTEGER), entry.value FROM sources, json_each(sources.events_json) AS entry;
-    UPDATE sources SET events_json = '[]';
-    """,
-)
 HISTORY_KEPT = 200  # fetch records kept per source
 # What a damaged database file raises from any query (« database disk image is malformed »…).
 DAMAGED = (sqlite3.DatabaseError,)
@@ -217,6 +159,12 @@ class Store:
              last_modified, body_hash, _now_text(when), source_id))
         return count
 
+    def set_fetch_error(self, db, source_id: str, error: str):
+        """Record an error found after the fetch itself (the body was read, but refused)."""
+        db.execute("UPDATE fetches SET error = ? WHERE id = (SELECT MAX(id) FROM fetches WHERE source_id = ?)",
+                   (error, source_id))
+        self.mark_failed(db, source_id, error)
+
     def mark_unchanged(self, db, source_id: str, when: dt.datetime):
         db.execute("UPDATE sources SET last_success = ?, last_error = NULL, failures = 0 WHERE id = ?",
                    (_now_text(when), source_id))
@@ -247,6 +195,17 @@ class Store:
                 "SELECT uid, source_id, event_json, content_hash, sequence, first_seen, modified, vanished_at,"
                 " sort_key, render_key, vevent FROM published ORDER BY sort_key"):
             yield PublishedRow(*row)
+
+    @contextmanager
+    def reading(self):
+        """One read transaction over the published events: (generation, published_at, rows), where the
+        rows stream in programme order and belong to that generation."""
+        db = self.db
+        db.execute("BEGIN")
+        try:
+            yield self.generation(), self.published_at(), self.published()
+        finally:
+            db.execute("COMMIT")
 
     def published_versions(self) -> dict[str, PublishedRow]:
         """Every published event's version, without its text nor its bytes (for comparing)."""
@@ -293,41 +252,6 @@ class Store:
     def set_meta(self, db, key: str, value: str):
         db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
-    # -- ownership: a store belongs to one configuration -----------------------
-
-    def owner(self) -> Path | None:
-        value = self.get_meta("owner")
-        return Path(value) if value else None
-
-    def _claimable_by(self, db, config_path: Path) -> bool:
-        """Whether `config_path` may take this store as its own (and why not, by raising)."""
-        recorded = db.execute("SELECT value FROM meta WHERE key = 'owner'").fetchone()
-        if recorded:
-            owner = Path(recorded[0])
-            # A configuration that was moved or renamed keeps its store; a living other one never shares it.
-            return owner == config_path or not owner.exists()
-        # A store from before owners were recorded: it is taken by an empty store's first user, by the
-        # historic default name sources.yaml, or by the configuration it is named after; any other
-        # configuration might be a scratch copy and must not rewrite a real programme.
-        empty = db.execute("SELECT NOT EXISTS (SELECT 1 FROM sources) AND NOT EXISTS (SELECT 1 FROM published)"
-                           ).fetchone()[0]
-        return bool(empty) or config_path.name == "sources.yaml" or config_path.stem == self.path.stem
-
-    def claim(self, config_path: Path):
-        """Record `config_path` as this store's owner, or refuse with what to do if another owns it."""
-        config_path = Path(config_path).resolve()
-        with self.transaction() as db:
-            if not self._claimable_by(db, config_path):
-                recorded = db.execute("SELECT value FROM meta WHERE key = 'owner'").fetchone()
-                owner = f"appartient à {recorded[0]}" if recorded else \
-                    "contient le programme d'une autre configuration (aucun propriétaire enregistré)"
-                raise StoreError(
-                    f"la base {self.path} {owner}, pas à {config_path} : deux configurations ne partagent jamais "
-                    "une base (l'une réécrirait le programme de l'autre). Donnez à "
-                    f"{config_path.name} sa propre base : retirez « path: » de sa section « store: » (la base "
-                    f"sera alors .calfeed/{config_path.stem}.sqlite) ou indiquez-y un autre fichier.")
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('owner', ?)", (str(config_path),))
-
     # -- refresh lease: one refresher at a time across processes ---------------
 
     def acquire_lease(self, owner: str, now: dt.datetime, seconds: float) -> bool:
@@ -345,22 +269,3 @@ class Store:
         with self.transaction() as db:
             db.execute("DELETE FROM meta WHERE key = 'lease' AND value LIKE ?", (f"{owner}|%",))
 
-
-def open_store(path: Path, owner: Path, legacy: Path | None = None) -> Store:
-    """The store of the configuration file `owner`, checked to belong to it.
-
-    `legacy` is the store an older calfeed used by default: an install that has it and not yet the
-    new default store keeps using it, provided it belongs to this configuration.
-    """
-    owner = Path(owner).resolve()
-    if legacy is not None and not Path(path).exists() and Path(legacy).exists():
-        store = Store(legacy)
-        with store.transaction() as db:
-            mine = store._claimable_by(db, owner)
-        if mine:
-            store.claim(owner)
-            return store
-        store.close()
-    store = Store(path)
-    store.claim(owner)
-    return store
