@@ -49,7 +49,10 @@ def cli():
 
 def _print_reports(reports):
     for report in reports:
-        if report.ok:
+        if report.ok and report.held:
+            mark = click.style("À VOIR", fg="yellow")
+            detail = f"{report.events} événement(s), {len(report.held)} retenu(s) à leur dernière version valide"
+        elif report.ok:
             mark = click.style("OK", fg="green")
             detail = f"{report.events} événement(s)"
             if report.rejected:
@@ -64,6 +67,8 @@ def _print_reports(reports):
             click.echo(f"        rejeté — {line}")
         if len(report.rejected) > 10:
             click.echo(f"        … et {len(report.rejected) - 10} autre(s) (voir « calfeed check »)")
+        for line in report.held:
+            click.echo(f"        retenu — {line}")
 
 
 @cli.command()
@@ -77,6 +82,25 @@ def fetch(config_path, only):
     except CalfeedError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Actualisation de {len(reports)} source(s) :")
+    _print_reports(reports)
+    if any(not r.ok or r.held for r in reports):
+        sys.exit(1)
+
+
+@cli.command()
+@config_option
+@click.argument("sources", nargs=-1, required=True)
+def accept(config_path, sources):
+    """Accepte l'état actuel d'une source retenue (forte baisse, fichier coupé, événements illisibles).
+
+    Relit la source et publie ce qu'elle contient maintenant : ses événements absents sont annoncés
+    comme annulés aux abonnés. À réserver aux changements voulus par l'organisateur."""
+    config, store = _open(config_path)
+    try:
+        reports = refresh_sources(config, store, only=list(sources), accept=set(sources))
+    except CalfeedError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"État accepté pour {len(reports)} source(s) :")
     _print_reports(reports)
     if any(not r.ok for r in reports):
         sys.exit(1)
@@ -158,8 +182,15 @@ def check(config_path, no_fetch):
             click.echo(f"  {s['id']} — rejeté — {reason}")
         for warning in s["warnings"]:
             click.echo(f"  {s['id']} — avertissement — {warning}")
+        for held in s["held"]:
+            click.echo(f"  {s['id']} — retenu — {held}")
     if status["failing"]:
         click.echo(click.style(f"Source(s) en échec : {', '.join(status['failing'])}", fg="red"), err=True)
+    if status["held"]:
+        click.echo(click.style(f"Source(s) dont des événements publiés sont devenus illisibles : "
+                               f"{', '.join(status['held'])} (« calfeed accept SOURCE » pour accepter leur état)",
+                               fg="yellow"), err=True)
+    if status["failing"] or status["held"]:
         sys.exit(1)
 
 

@@ -37,6 +37,7 @@ class Source:
     region: str = ""
     preset: str = "calfeed"
     allow_empty: bool = False
+    max_drop: float = 0.3  # share of its events a source may lose at once before it is held
     max_bytes: int = 10 * 1024 * 1024
     timeout: float = 20.0
 
@@ -358,6 +359,7 @@ def _parse_sources(r: _Reader, root, config: Config, fetch) -> tuple[Source, ...
             timezone=r.timezone(entry, "timezone", config.timezone),
             organiser=r.text(entry, "organiser"), event_type=r.text(entry, "event_type"),
             attendance=attendance, region=region, preset=preset, allow_empty=r.flag(entry, "allow_empty"),
+            max_drop=float(entry.get("max_drop", fetch.get("max_drop", 0.3))),
             max_bytes=int(r.number(entry, "max_bytes", default_max, minimum=1)),
             timeout=float(r.number(entry, "timeout", default_timeout, minimum=1)),
         ))

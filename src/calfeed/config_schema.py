@@ -49,7 +49,7 @@ SECTIONS = {
                 "grace_days": {"type": "number", "minimum": 0}, "reference_time": MOMENT, "base_url": TEXT},
     "store": {"path": TEXT},
     "fetch": {"interval_minutes": {"type": "number", "minimum": 1}, "concurrency": {"type": "integer", "minimum": 1},
-              "timeout": POSITIVE, "max_bytes": POSITIVE, "retries": COUNT},
+              "timeout": POSITIVE, "max_bytes": POSITIVE, "retries": COUNT, "max_drop": SHARE},
 }
 SCHEMA = {
     "type": "object",

@@ -38,6 +38,8 @@ class SourceState:
     failures: int = 0
     rejected: tuple = ()
     warnings: tuple = ()
+    rejected_uids: tuple = ()  # the UID of each rejected event, "" when the source gives none
+    held: tuple = ()  # published events kept at their last good version, each with why
 
 
 @dataclass(frozen=True)
@@ -122,10 +124,12 @@ class Store:
     def source_state(self, source_id: str) -> SourceState:
         row = self.db.execute(
             "SELECT id, event_count, etag, last_modified, body_hash, last_attempt, last_success, last_error,"
-            " failures, rejected_json, warnings_json FROM sources WHERE id = ?", (source_id,)).fetchone()
+            " failures, rejected_json, warnings_json, rejected_uids_json, held_json FROM sources WHERE id = ?",
+            (source_id,)).fetchone()
         if row is None:
             return SourceState(source_id)
-        return SourceState(*row[:9], rejected=tuple(json.loads(row[9])), warnings=tuple(json.loads(row[10])))
+        return SourceState(*row[:9], rejected=tuple(json.loads(row[9])), warnings=tuple(json.loads(row[10])),
+                           rejected_uids=tuple(json.loads(row[11])), held=tuple(json.loads(row[12])))
 
     def snapshot(self, source_id: str):
         """The JSON text of each event of the source's last good snapshot, in order, as a stream."""
@@ -146,7 +150,7 @@ class Store:
                    " last_attempt = excluded.last_attempt", (source_id, _now_text(started)))
 
     def save_snapshot(self, db, source_id: str, when: dt.datetime, events, rejected: list[str],
-                      warnings: list[str], etag=None, last_modified=None, body_hash=None) -> int:
+                      warnings: list[str], etag=None, last_modified=None, body_hash=None, rejected_uids=()) -> int:
         """Replace the source's snapshot by `events` (JSON texts, streamed); return how many."""
         db.execute("DELETE FROM snapshot_events WHERE source_id = ?", (source_id,))
         db.executemany("INSERT INTO snapshot_events VALUES (?, ?, ?)",
@@ -157,7 +161,12 @@ class Store:
             " last_modified = ?, body_hash = ?, last_success = ?, last_error = NULL, failures = 0 WHERE id = ?",
             (count, json.dumps(rejected, ensure_ascii=False), json.dumps(warnings, ensure_ascii=False), etag,
              last_modified, body_hash, _now_text(when), source_id))
+        db.execute("UPDATE sources SET rejected_uids_json = ? WHERE id = ?",
+                   (json.dumps(list(rejected_uids) or [""] * len(rejected)), source_id))
         return count
+
+    def set_held(self, db, source_id: str, held: list[str]):
+        db.execute("UPDATE sources SET held_json = ? WHERE id = ?", (json.dumps(held, ensure_ascii=False), source_id))
 
     def set_fetch_error(self, db, source_id: str, error: str):
         """Record an error found after the fetch itself (the body was read, but refused)."""
