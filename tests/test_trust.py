@@ -152,3 +152,91 @@ def test_the_status_page_flags_held_events(project, tmp_path):
     page = client.get("/etat").data.decode()
     assert "Événements devenus illisibles" in page and title in page
     shutil.rmtree(tmp_path / "store", ignore_errors=True)
+
+
+# -- a shrinking or cut-short source is held, not believed ------------------------------------------
+
+CSV = (DATA / "trust_programme.csv").read_bytes()
+
+
+@pytest.fixture
+def served_csv(project, httpserver):
+    """A CSV source on a loopback server; `serve(body)` changes what it answers (Content-Length matches)."""
+    def serve(body: bytes):
+        httpserver.clear()
+        httpserver.expect_request("/programme.csv").respond_with_data(body, content_type="text/csv; charset=utf-8")
+
+    def make(**settings):
+        serve(CSV)
+        path = project([{"id": "essai", "type": "csv", "url": httpserver.url_for("/programme.csv"), **settings}])
+        return (path, *open_project(path))
+    return make, serve
+
+
+def cut(body: bytes, needle: bytes) -> bytes:
+    """The body cut in the middle of the row that holds `needle`, as a half-written export is."""
+    return body[:body.index(needle) + len(needle) // 2]
+
+
+@pytest.mark.parametrize("needle", [b"Journ\xc3\xa9e de la transition", b"23/11/2022;09:00"])
+def test_a_csv_cut_short_is_held_not_believed(served_csv, runner, needle):
+    make, serve = served_csv
+    config_path, config, store = make()
+    refresh_sources(config, store, now=T0)
+    before = versions(store)
+    assert len(before) == 6
+
+    serve(cut(CSV, needle))
+    [report] = refresh_sources(config, store, now=T1)
+    assert not report.ok and "il semble coupé" in report.error and "calfeed accept essai" in report.error
+    assert versions(store) == before  # the three rows after the cut are not cancelled
+    result = runner.invoke(cli, ["check", "--no-fetch", "--config", str(config_path)], catch_exceptions=False)
+    assert result.exit_code == 1 and "il semble coupé" in result.output
+    assert status_context(config, store, load_programme(store))["failing"] == ["essai"]
+
+
+def test_an_unterminated_quote_at_the_end_is_a_cut(served_csv):
+    make, serve = served_csv
+    _, config, store = make()
+    refresh_sources(config, store, now=T0)
+    before = versions(store)
+    serve(CSV.rstrip(b"\n") + b'\nnouveau;"Atelier coup\xc3\xa9 en plein milieu;26/11/2022')
+    [report] = refresh_sources(config, store, now=T1)
+    assert not report.ok and "il semble coupé" in report.error
+    assert versions(store) == before
+
+
+def test_a_source_losing_most_of_its_events_is_held_until_accepted(served_csv, runner):
+    make, serve = served_csv
+    config_path, config, store = make()
+    refresh_sources(config, store, now=T0)
+    before = versions(store)
+    half = b"".join(CSV.splitlines(keepends=True)[:4])  # header and 3 rows: whole rows, nothing looks cut
+    serve(half)
+    [report] = refresh_sources(config, store, now=T1)
+    assert not report.ok and "ne renvoie plus que 3 événement(s) alors qu'elle en publiait 6" in report.error
+    assert "max_drop" in report.error
+    assert versions(store) == before
+
+    result = runner.invoke(cli, ["accept", "essai", "--config", str(config_path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    after = versions(store)
+    assert sum(1 for _, vanished in after.values() if vanished) == 3  # now cancelled, on the operator's word
+    assert runner.invoke(cli, ["check", "--config", str(config_path)]).exit_code == 0  # and it stays accepted
+
+
+@pytest.mark.parametrize("settings, kept_rows, believed", [
+    ({}, 5, True),                   # one event fewer: an ordinary change
+    ({}, 4, True),                   # two fewer (a third): not more than 2 events, believed
+    ({"max_drop": 0.6}, 3, True),    # half of them, within the source's own threshold
+    ({"max_drop": 0.1}, 3, False),
+])
+def test_the_drop_threshold(served_csv, settings, kept_rows, believed):
+    make, serve = served_csv
+    _, config, store = make(**settings)
+    refresh_sources(config, store, now=T0)
+    serve(b"".join(CSV.splitlines(keepends=True)[:kept_rows + 1]))
+    [report] = refresh_sources(config, store, now=T1)
+    assert report.ok is believed
+    cancelled = sum(1 for _, vanished in versions(store).values() if vanished)
+    assert cancelled == (6 - kept_rows if believed else 0)
