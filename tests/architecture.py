@@ -10,8 +10,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "calfeed"
 # Each module may import only modules of a lower layer: the pure domain at the bottom, the edges on
 # top. README, « Architecture », names what each one owns.
 LAYERS = (
-    ("errors", "text", "config_schema"),
-    ("taxonomy", "model"),
+    ("errors", "text"),
+    ("taxonomy", "model", "config_schema"),
     ("selection",),
     ("addresses",),
     ("config", "vtimezone", "links"),

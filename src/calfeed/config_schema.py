@@ -1,4 +1,5 @@
-"""The shape of `sources.yaml` as one JSON Schema, and its errors as French messages with a line.
+"""The shape of `sources.yaml` as one JSON Schema, and its errors as French messages with a line (the
+YAML is read with a loader that remembers the line of every key and list item).
 
 Every key `sources.yaml` may hold is declared here, once: adding a key to a section is one line in
 the table below (then read it in `config.py`). jsonschema does the checking; this module only turns
@@ -8,8 +9,12 @@ each error into a message that names the file, the line and the fix.
 import datetime as dt
 import difflib
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import jsonschema
+import yaml
+
+from .errors import ConfigError
 
 # Value shapes. A « text » may be written as a number in YAML (`name: 2022`), never as true/false/a list.
 TEXT = {"type": ["string", "number", "null"]}
@@ -60,13 +65,78 @@ SCHEMA = {
                                                "additionalProperties": False}},
         "categories": VOCABULARY, "themes": VOCABULARY, "event_types": VOCABULARY,
         "selections": {"type": ["object", "null"], "additionalProperties": {
-            "type": "object", "properties": {"name": TEXT, "description": TEXT, "filter": {"type": "object"}},
+            "type": "object",
+            "properties": {"name": TEXT, "description": TEXT, "filter": {"type": "object", "additionalProperties": TEXTS}},
             "additionalProperties": False}},
         # The site's texts (issue 12) declare their keys in their own block.
         "site": {"type": ["object", "null"]},
     },
     "additionalProperties": False,
 }
+
+class _LineLoader(yaml.SafeLoader):
+    """A YAML loader whose mappings and lists remember the lines they and their entries start on."""
+
+
+class Mapping(dict):
+    line = 0
+    key_lines: dict = {}
+
+
+class _Sequence(list):
+    line = 0
+    item_lines: dict = {}
+
+
+def _construct_mapping(loader, node):
+    mapping = Mapping(loader.construct_mapping(node, deep=True))
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {}
+    for key_node, _value in node.value:
+        try:
+            mapping.key_lines[loader.construct_object(key_node, deep=True)] = key_node.start_mark.line + 1
+        except TypeError:  # an unhashable key: construct_mapping has reported it already
+            continue
+    return mapping
+
+
+def _construct_sequence(loader, node):
+    sequence = _Sequence(loader.construct_sequence(node, deep=True))
+    sequence.line = node.start_mark.line + 1
+    sequence.item_lines = {index: item.start_mark.line + 1 for index, item in enumerate(node.value)}
+    return sequence
+
+
+def _construct_timestamp(loader, node):
+    """A date that does not exist (`2022-11-31`) stays text, for validation to report it with its line."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
+def read_document(path: Path):
+    """The parsed YAML of `path`, each mapping and list knowing its lines; ConfigError if unreadable."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{path} : fichier introuvable. Indiquez le bon chemin avec --config.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} : lecture impossible ({exc}). Enregistrez le fichier en UTF-8.") from None
+    try:
+        return yaml.load(text, Loader=_LineLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", ligne {mark.line + 1}, colonne {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{path}{where} : YAML invalide ({problem}). "
+                          "Vérifiez l'indentation et les deux-points.") from None
+
 
 TYPE_NAMES = {"string": "un texte", "number": "un nombre", "integer": "un nombre entier", "boolean": "true ou false",
               "array": "une liste, par exemple [a, b]", "object": "une liste de clés (clé: valeur)",
@@ -92,6 +162,28 @@ def _is_moment(checker, value) -> bool:
         return True
     except (TypeError, ValueError):
         return False
+
+
+def to_date(value) -> dt.date | None:
+    """A value of type « date », checked by the schema, as a date."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def to_moment(value, timezone: str) -> dt.datetime | None:
+    """A value of type « moment », checked by the schema, as an aware datetime (`timezone` if floating)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = dt.datetime.combine(value, dt.time())
+    else:
+        moment = dt.datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
 
 
 _Validator = jsonschema.validators.extend(
