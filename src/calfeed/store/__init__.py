@@ -20,9 +20,9 @@ DAMAGED = (sqlite3.DatabaseError,)
 def damaged_message(path, exc: Exception) -> str:
     """What to tell the operator when the store's file is damaged."""
     return (f"la base {path} est endommagée ({exc}). Arrêtez calfeed, puis restaurez une sauvegarde de ce "
-            "fichier ; à défaut, renommez-le : « calfeed fetch » en recréera un à partir des sources (les agendas "
-            "abonnés recevront alors chaque événement comme une nouvelle version, et les annulations en cours "
-            "seront oubliées).")
+            "fichier ; à défaut, renommez-le : « calfeed fetch » en recréera un à partir des sources, mais "
+            "l'historique des versions repartira de zéro (annulations en cours oubliées, SEQUENCE remises à 0 : "
+            "des agendas abonnés pourraient ignorer la prochaine modification d'un événement déjà modifié).")
 
 
 @dataclass(frozen=True)
