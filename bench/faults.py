@@ -223,9 +223,6 @@ FAULTS = {
 }
 # Not a fault but a control: a server that names its legacy encoding is read right, nothing to flag.
 NOTHING_TO_FLAG = {"Latin-1 déclaré"}
-# Rows that depend on the publishing rules of issue 10 (points 1 and 2), outside the fetching side.
-PUBLISHING_RULES = {("un événement illisible", "ics"), ("un événement illisible", "csv"),
-                    ("un événement illisible", "json"), ("export coupé à la source", "csv")}
 TYPES = ("ics", "csv", "json")
 
 

@@ -8,10 +8,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import faults
 
-CASES = [pytest.param(fault, kind, id=f"{fault}-{kind}",
-                      marks=[pytest.mark.xfail(reason="règle de publication (issue 10, points 1 et 2)", strict=False)]
-                      if (fault, kind) in faults.PUBLISHING_RULES else [])
-         for fault in faults.FAULTS for kind in faults.TYPES]
+CASES = [pytest.param(fault, kind, id=f"{fault}-{kind}") for fault in faults.FAULTS for kind in faults.TYPES]
 
 
 @pytest.mark.parametrize(("fault", "kind"), CASES)
