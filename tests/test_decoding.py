@@ -26,6 +26,8 @@ ICS = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//FR\r\n"
        "DTSTART;TZID=Europe/Paris:20221116T100000\r\nDTEND;TZID=Europe/Paris:20221116T120000\r\n"
        "SUMMARY:Café des innovateurs\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
 TITLES = ["Atelier numéro 2 à Évry – l’été", "Café des innovateurs"]
+JSON = ('[{"id": "a", "titre": "Café de l’innovation", "debut": "2022-11-15T10:00", "description": "Réunion à Évry"},'
+        ' {"id": "b", "titre": "Atelier œuvre", "debut": "2022-11-16", "description": "Très complet"}]')
 CSV = ("titre;date_debut;description\r\n"
        "Café de l'innovation;15/11/2022;Réunion à Évry\r\n"
        "Atelier œuvre;16/11/2022;Très complet\r\n")
@@ -93,6 +95,7 @@ def test_ics_served_in_latin1_is_published_right(project, httpserver):
 @pytest.mark.parametrize(("source_type", "body", "name"), [
     ("ics", ICS, "agenda.ics"),
     ("csv", CSV, "agenda.csv"),
+    ("json", JSON, "agenda.json"),
 ])
 def test_an_encoding_change_alone_publishes_no_new_version(project, httpserver, source_type, body, name):
     """The same text in another encoding: decoded right, same events, no SEQUENCE bump."""

@@ -330,3 +330,27 @@ def test_status_page_shows_nothing_the_source_sent(project, httpserver, runner):
     assert "colonnes obligatoires absentes" in str(data) and "n'est pas un calendrier" in str(data)
     for page in (client.get("/etat").get_data(as_text=True), client.get("/etat.json").get_data(as_text=True)):
         assert "hunter2" not in page and "colonne;colonne" not in page and "DOCTYPE" not in page
+
+
+@pytest.mark.parametrize(("url", "location", "allowed"), [
+    ("http://agenda.example/a.ics", "/b.ics", True),
+    ("http://agenda.example/a.ics", "https://agenda.example/b.ics", True),
+    ("http://agenda.example:8080/a.ics", "http://agenda.example:8080/b.ics", True),
+    ("https://agenda.example/a.ics", "http://agenda.example/b.ics", False),  # never down to http
+    ("http://agenda.example/a.ics", "http://agenda.example:8080/b.ics", False),
+    ("http://agenda.example/a.ics", "http://interne.example/b.ics", False),
+    ("http://agenda.example/a.ics", "http://127.0.0.1/b.ics", False),
+    ("http://agenda.example/a.ics", "file:///etc/passwd", False),
+])
+def test_redirect_rules(url, location, allowed):
+    from calfeed.errors import SourceError
+    from calfeed.fetch import redirect_target
+
+    class Source:
+        id = "lab"
+
+    if allowed:
+        assert redirect_target(Source, url, location).endswith("/b.ics")
+    else:
+        with pytest.raises(SourceError, match="redirection"):
+            redirect_target(Source, url, location)

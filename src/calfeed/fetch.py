@@ -106,7 +106,7 @@ def _get(source, session, headers, deadline: float) -> Fetched:
                 with session.get(url, headers=headers, timeout=(min(remaining, 10), remaining), stream=True,
                                  allow_redirects=False) as response:
                     if response.is_redirect:
-                        url = _follow(source, url, response.headers["Location"])
+                        url = redirect_target(source, url, response.headers["Location"])
                         continue
                     fetched = _read_response(source, response, deadline)
                     if watchdog.fired:  # the body may look complete when the watchdog closed it
@@ -157,7 +157,7 @@ def _charset(content_type: str | None) -> str | None:
     return str(charset).strip() or None if charset else None
 
 
-def _follow(source, url: str, location: str) -> str:
+def redirect_target(source, url: str, location: str) -> str:
     """The redirect target, if the rules allow it: same host and port, or http → https on the same host.
 
     Following a redirect anywhere would let a source's server make calfeed read (and report on) any
