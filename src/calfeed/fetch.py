@@ -117,6 +117,10 @@ def _get(source, session, headers, deadline: float) -> Fetched:
             if watchdog.fired:
                 raise _Transient(too_slow) from None
             raise _http_error(source, exc) from None
+        except OSError:  # a socket error that requests let through, as the watchdog closed it
+            if watchdog.fired:
+                raise _Transient(too_slow) from None
+            raise _Transient(f"connexion interrompue avec {source.location}") from None
 
 
 def _read_response(source, response, deadline: float) -> Fetched:
