@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from calfeed.adapters import parse_source
-from calfeed.adapters import ics as ics_adapter
+from calfeed.adapters import recurrence
 from calfeed.adapters.html import html_to_text
 from calfeed.errors import SourceError
 from helpers import open_project
@@ -154,8 +154,8 @@ def test_rules_that_never_match_cost_no_time_and_say_so(read):
 
 
 def test_hourly_rules_are_cut_at_the_caps_with_a_warning(read, monkeypatch):
-    monkeypatch.setattr(ics_adapter, "MAX_OCCURRENCES", 50)
-    monkeypatch.setattr(ics_adapter, "MAX_SOURCE_OCCURRENCES", 120)
+    monkeypatch.setattr(recurrence, "MAX_OCCURRENCES", 50)
+    monkeypatch.setattr(recurrence, "MAX_SOURCE_OCCURRENCES", 120)
     parsed = read(text=calendar(*(vevent(f"heure-{n}", "FREQ=HOURLY") for n in range(4))))
     counts = [len(series(parsed, f"heure-{n}")) for n in range(4)]
     assert counts == [50, 50, 20, 0]
@@ -164,7 +164,7 @@ def test_hourly_rules_are_cut_at_the_caps_with_a_warning(read, monkeypatch):
 
 
 def test_time_budget_stops_expansion_with_reasons(read, monkeypatch):
-    monkeypatch.setattr(ics_adapter, "TIME_BUDGET", -1.0)  # already spent: nothing may be expanded
+    monkeypatch.setattr(recurrence, "TIME_BUDGET", -1.0)  # already spent: nothing may be expanded
     with pytest.raises(SourceError) as error:
         read(text=calendar(vevent("a", "FREQ=DAILY;COUNT=3"), vevent("b", "FREQ=DAILY;COUNT=3")))
     assert "VEVENT UID a : non lu : le calcul des répétitions de la source dépasse" in str(error.value)
