@@ -15,7 +15,8 @@ from .selection import NAMED_CRITERIA, vocabulary_of
 from .taxonomy import Taxonomy, Term, Vocabulary
 from .text import slugify
 
-SOURCE_TYPES = ("ics", "csv", "json")
+SOURCE_TYPES = ("ics", "csv", "xlsx", "json", "openagenda")
+OPENAGENDA_API = "https://api.openagenda.com/v2"
 JSON_PRESETS = ("calfeed", "openagenda")
 
 
@@ -36,6 +37,12 @@ class Source:
     allow_empty: bool = False
     max_bytes: int = 10 * 1024 * 1024
     timeout: float = 20.0
+    # Spreadsheets (csv, xlsx): calfeed column → the sheet's own header; the sheet of a workbook.
+    columns: tuple[tuple[str, str], ...] = ()
+    sheet: str = ""
+    # OpenAgenda API: the agenda's uid, and the environment variable holding the API key (never the key).
+    agenda: str = ""
+    key_env: str = ""
 
     @property
     def location(self) -> str:
@@ -276,6 +283,9 @@ def _parse_sources(r: _Reader, root, config: Config, fetch) -> tuple[Source, ...
             r.fail(entry, f"source « {source_id} » : type inconnu « {kind} ». Types possibles : "
                           f"{', '.join(SOURCE_TYPES)}.")
         url, raw_path = r.text(entry, "url"), r.text(entry, "path")
+        extras = _source_extras(r, entry, source_id, kind)
+        if kind == "openagenda" and not raw_path:
+            url = url or OPENAGENDA_API
         if bool(url) == bool(raw_path):
             r.fail(entry, f"source « {source_id} » : indiquez soit « url: » (http ou https), soit « path: » "
                           "(fichier relatif à sources.yaml), et un seul des deux.")
@@ -314,9 +324,30 @@ def _parse_sources(r: _Reader, root, config: Config, fetch) -> tuple[Source, ...
             organiser=r.text(entry, "organiser"), event_type=r.text(entry, "event_type"),
             attendance=attendance, region=region, preset=preset, allow_empty=r.flag(entry, "allow_empty"),
             max_bytes=int(r.number(entry, "max_bytes", default_max, minimum=1)),
-            timeout=float(r.number(entry, "timeout", default_timeout, minimum=1)),
+            timeout=float(r.number(entry, "timeout", default_timeout, minimum=1)), **extras,
         ))
     return tuple(sources)
+
+
+def _source_extras(r: _Reader, entry, source_id: str, kind: str) -> dict:
+    """The keys of spreadsheet and OpenAgenda sources: columns, sheet, agenda, key_env."""
+    columns = r.mapping(entry, "columns")
+    for key, header in columns.items():
+        if not isinstance(header, (str, int)) or not str(header).strip():
+            r.fail(entry, f"source « {source_id} » : « columns.{key} » doit être l'en-tête d'une colonne du "
+                          "tableur, par exemple « titre: Intitulé de l'événement ».")
+    agenda, key_env = r.text(entry, "agenda"), r.text(entry, "key_env")
+    if kind == "openagenda" and not agenda:
+        r.fail(entry, f"source « {source_id} » : indiquez l'identifiant de l'agenda OpenAgenda (« agenda: », "
+                      "le nombre dans l'adresse de l'API).")
+    if key_env and not re.fullmatch(r"[A-Z_][A-Z0-9_]*", key_env):
+        r.fail(entry, f"source « {source_id} » : « key_env » est le nom d'une variable d'environnement en "
+                      "majuscules (par exemple OPENAGENDA_KEY), pas la clé elle-même.")
+    if any(k in entry for k in ("key", "api_key", "apikey")):
+        r.fail(entry, f"source « {source_id} » : n'écrivez pas de clé d'API dans sources.yaml ; mettez-la dans "
+                      "une variable d'environnement et nommez-la avec « key_env: ».")
+    return {"columns": tuple((str(k), str(v)) for k, v in columns.items()), "sheet": r.text(entry, "sheet"),
+            "agenda": agenda, "key_env": key_env}
 
 
 def _parse_selections(r: _Reader, root, config: Config, sources) -> tuple[Selection, ...]:
