@@ -5,10 +5,12 @@ from .common import Parsed, Rejected
 from .csv import events_from_csv
 from .ics import events_from_ics
 from .json import events_from_json
+from .xlsx import events_from_xlsx
 
 ADAPTERS = {
     "ics": events_from_ics,
     "csv": events_from_csv,
+    "xlsx": events_from_xlsx,
     "json": events_from_json,
 }
 
