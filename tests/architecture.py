@@ -16,7 +16,7 @@ LAYERS = (
     ("addresses",),
     ("config", "vtimezone", "links"),
     ("render", "adapters.common", "adapters.html"),
-    ("adapters.recurrence", "adapters.spreadsheet"),
+    ("adapters.recurrence", "adapters.spreadsheet", "adapters.openagenda"),
     ("adapters.csv", "adapters.ics", "adapters.json", "adapters.xlsx", "feeds", "views"),
     ("adapters",),
     ("store.schema",),

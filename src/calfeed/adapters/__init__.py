@@ -4,7 +4,7 @@ from ..errors import SourceError
 from .common import Parsed, Rejected
 from .csv import events_from_csv
 from .ics import events_from_ics
-from .json import events_from_json
+from .json import events_from_json, events_from_openagenda
 from .xlsx import events_from_xlsx
 
 ADAPTERS = {
@@ -12,6 +12,7 @@ ADAPTERS = {
     "csv": events_from_csv,
     "xlsx": events_from_xlsx,
     "json": events_from_json,
+    "openagenda": events_from_openagenda,
 }
 
 __all__ = ["ADAPTERS", "Parsed", "Rejected", "parse_source"]
