@@ -21,7 +21,7 @@ LAYERS = (
     ("adapters",),
     ("store.schema",),
     ("store", "fetch"),
-    ("publish",),
+    ("publish", "preview"),
     ("refresh", "pages"),
     ("schedule", "build"),
     ("web.responses",),
