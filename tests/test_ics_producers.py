@@ -179,3 +179,12 @@ def test_a_source_whose_every_event_is_rejected_fails(read):
         read(text=text)
     assert "aucun événement lisible" in str(error.value) and "titre manquant" in str(error.value)
     assert "source « essai »" in str(error.value)
+
+
+def test_start_and_end_keep_their_own_zones(read):
+    flight = ("BEGIN:VEVENT\r\nUID:vol\r\nSUMMARY:Retour de mission\r\nDTSTART;TZID=America/New_York:20221115T180000"
+              "\r\nDTEND;TZID=Europe/Paris:20221116T080000\r\nRRULE:FREQ=WEEKLY;COUNT=2\r\nEND:VEVENT\r\n")
+    events = read(text=calendar(flight)).events
+    assert [str(e.start.tzinfo) for e in events] == ["America/New_York"] * 2
+    assert [str(e.end.tzinfo) for e in events] == ["Europe/Paris"] * 2
+    assert [e.end - e.start for e in events] == [dt.timedelta(hours=8)] * 2

@@ -247,14 +247,10 @@ def _expand(uid, components, floating_zone, source, taxonomy, where, parsed, bud
     masters = [c for c in components if c.get("RECURRENCE-ID") is None]
     master_labels = _record(masters[0], uid, floating_zone)["labels"] if masters else []
     failures: dict[str, int] = {}
-    stamps = set()
+    stamps, end_zones = set(), _end_zones(components)
     for occurrence in occurrences(components, budget, where, parsed.warnings):
         component = occurrence.as_component(False)
-        start, end = _shown(occurrence.start, floating_zone), _shown(occurrence.end, floating_zone)
-        if isinstance(end, dt.timedelta):
-            end = start + end
-        if isinstance(start, dt.datetime) and not isinstance(end, dt.datetime):
-            end = dt.datetime.combine(end, dt.time(), start.tzinfo)
+        start, end = _span(occurrence, component, floating_zone, end_zones)
         stamp = _stamp(component["RECURRENCE-ID"].dt if component.get("RECURRENCE-ID") is not None else start)
         if stamp in stamps:  # occurrences moved by a RANGE=THISANDFUTURE override share its RECURRENCE-ID
             stamp = _stamp(start)
@@ -267,3 +263,28 @@ def _expand(uid, components, floating_zone, source, taxonomy, where, parsed, bud
             failures[str(exc)] = failures.get(str(exc), 0) + 1
     for reason, count in failures.items():
         parsed.rejected.append(Rejected(where, reason if count == 1 else f"{reason} ({count} occurrences)"))
+
+
+def _end_zones(components) -> dict:
+    """The zone of each component's own DTEND (None: its master's), which may differ from its start's."""
+    zones = {}
+    for component in components:
+        end = component.get("DTEND")
+        zone = getattr(end.dt, "tzinfo", None) if end is not None else None
+        rid = component.get("RECURRENCE-ID")
+        zones[_stamp(rid.dt) if rid is not None else None] = zone
+    return zones
+
+
+def _span(occurrence, component, floating_zone: str, end_zones: dict):
+    """An occurrence's start and end, each shown in its own zone (a flight leaves New York, lands in Paris)."""
+    start, end = _shown(occurrence.start, floating_zone), occurrence.end
+    if isinstance(end, dt.timedelta):
+        end = start + end
+    if isinstance(start, dt.datetime) and not isinstance(end, dt.datetime):
+        end = dt.datetime.combine(end, dt.time(), start.tzinfo)
+    rid = component.get("RECURRENCE-ID")
+    zone = end_zones.get(_stamp(rid.dt) if rid is not None else None, end_zones.get(None))
+    if isinstance(end, dt.datetime) and zone is not None:
+        end = end.astimezone(zone)
+    return start, _shown(end, floating_zone)
