@@ -188,3 +188,12 @@ def test_start_and_end_keep_their_own_zones(read):
     assert [str(e.start.tzinfo) for e in events] == ["America/New_York"] * 2
     assert [str(e.end.tzinfo) for e in events] == ["Europe/Paris"] * 2
     assert [e.end - e.start for e in events] == [dt.timedelta(hours=8)] * 2
+
+
+def test_a_series_whose_every_date_is_excluded_is_listed(read):
+    text = calendar("BEGIN:VEVENT\r\nUID:exclu\r\nSUMMARY:Tout exclu\r\nDTSTART:20221115T100000Z\r\n"
+                    "RRULE:FREQ=DAILY;COUNT=1\r\nEXDATE:20221115T100000Z\r\nEND:VEVENT\r\n",
+                    vevent("garde", "FREQ=DAILY;COUNT=1"))
+    parsed = read(text=text)
+    assert [e.title for e in parsed.events] == ["Réunion garde"]
+    assert [(r.where, r.reason[:10]) for r in parsed.rejected] == [("VEVENT UID exclu", "aucune dat")]

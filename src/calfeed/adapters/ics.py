@@ -248,7 +248,11 @@ def _expand(uid, components, floating_zone, source, taxonomy, where, parsed, bud
     master_labels = _record(masters[0], uid, floating_zone)["labels"] if masters else []
     failures: dict[str, int] = {}
     stamps, end_zones = set(), _end_zones(components)
-    for occurrence in occurrences(components, budget, where, parsed.warnings):
+    found = occurrences(components, budget, where, parsed.warnings)
+    if not found:
+        parsed.rejected.append(Rejected(where, "aucune date : toutes les occurrences sont exclues (EXDATE) ou hors "
+                                               "des cinq ans lus"))
+    for occurrence in found:
         component = occurrence.as_component(False)
         start, end = _span(occurrence, component, floating_zone, end_zones)
         stamp = _stamp(component["RECURRENCE-ID"].dt if component.get("RECURRENCE-ID") is not None else start)
