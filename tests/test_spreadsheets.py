@@ -106,3 +106,19 @@ def test_check_reports_unread_columns(project, runner):
     result = runner.invoke(cli, ["check", "--config", str(path)])
     assert "tableur — avertissement — colonne « Public visé » : non lue" in result.output
     assert "tableur — rejeté — ligne 8 : horaires illisibles" in result.output
+
+
+def test_status_page_reports_unread_columns(project):
+    from calfeed.refresh import refresh_sources
+    from calfeed.web import create_app
+    path = project([{"id": "tableur", "type": "csv", "path": "tableur_intitule_horaires.csv"}],
+                   files=["tableur_intitule_horaires.csv"])
+    config, store = open_project(path)
+    refresh_sources(config, store)
+    app = create_app({"TESTING": True, "CALFEED_CONFIG": str(path), "CALFEED_CHECK_SECONDS": 0})
+    try:
+        [status] = app.test_client().get("/etat.json").get_json()["sources"]
+    finally:
+        app.extensions["calfeed"].store.close()
+    assert any("colonne « Public visé » : non lue" in w for w in status["warnings"])
+    assert any("horaires illisibles" in r for r in status["rejected"])
