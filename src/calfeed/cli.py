@@ -14,7 +14,8 @@ from .preview import format_preview, preview_source, source_for_preview
 from .publish import load_programme
 from .refresh import ensure_published, refresh_sources
 from .server import run_server
-from .store import Store
+from .store import DAMAGED, damaged_message
+from .store.owner import open_store
 
 config_option = click.option(
     "--config", "config_path", default="sources.yaml", show_default=True, envvar="CALFEED_CONFIG",
@@ -24,12 +25,24 @@ config_option = click.option(
 def _open(config_path):
     try:
         config = load_config(config_path)
-        return config, Store(config.store_path)
+        store = open_store(config.store_path, config.path, config.legacy_store_path)
     except CalfeedError as exc:
         raise click.ClickException(str(exc)) from None
+    click.get_current_context().meta["calfeed.store"] = store.path
+    return config, store
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group, turning a damaged store met by any command into a French message."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except DAMAGED as exc:
+            raise click.ClickException(damaged_message(ctx.meta.get("calfeed.store", "de calfeed"), exc)) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="calfeed", message="calfeed %(version)s")
 def cli():
     """calfeed : agrège les sources d'événements et publie des agendas iCalendar."""
@@ -37,7 +50,10 @@ def cli():
 
 def _print_reports(reports):
     for report in reports:
-        if report.ok:
+        if report.ok and report.held:
+            mark = click.style("À VOIR", fg="yellow")
+            detail = f"{report.events} événement(s), {len(report.held)} retenu(s) à leur dernière version valide"
+        elif report.ok:
             mark = click.style("OK", fg="green")
             detail = f"{report.events} événement(s)"
             if report.rejected:
@@ -52,6 +68,8 @@ def _print_reports(reports):
             click.echo(f"        rejeté — {line}")
         if len(report.rejected) > 10:
             click.echo(f"        … et {len(report.rejected) - 10} autre(s) (voir « calfeed check »)")
+        for line in report.held:
+            click.echo(f"        retenu — {line}")
 
 
 @cli.command()
@@ -65,6 +83,25 @@ def fetch(config_path, only):
     except CalfeedError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Actualisation de {len(reports)} source(s) :")
+    _print_reports(reports)
+    if any(not r.ok or r.held for r in reports):
+        sys.exit(1)
+
+
+@cli.command()
+@config_option
+@click.argument("sources", nargs=-1, required=True)
+def accept(config_path, sources):
+    """Accepte l'état actuel d'une source retenue (forte baisse, fichier coupé, événements illisibles).
+
+    Relit la source et publie ce qu'elle contient maintenant : ses événements absents sont annoncés
+    comme annulés aux abonnés. À réserver aux changements voulus par l'organisateur."""
+    config, store = _open(config_path)
+    try:
+        reports = refresh_sources(config, store, only=list(sources), accept=set(sources))
+    except CalfeedError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"État accepté pour {len(reports)} source(s) :")
     _print_reports(reports)
     if any(not r.ok for r in reports):
         sys.exit(1)
@@ -146,8 +183,15 @@ def check(config_path, no_fetch):
             click.echo(f"  {s['id']} — rejeté — {reason}")
         for warning in s["warnings"]:
             click.echo(f"  {s['id']} — avertissement — {warning}")
+        for held in s["held"]:
+            click.echo(f"  {s['id']} — retenu — {held}")
     if status["failing"]:
         click.echo(click.style(f"Source(s) en échec : {', '.join(status['failing'])}", fg="red"), err=True)
+    if status["held"]:
+        click.echo(click.style(f"Source(s) dont des événements publiés sont devenus illisibles : "
+                               f"{', '.join(status['held'])} (« calfeed accept SOURCE » pour accepter leur état)",
+                               fg="yellow"), err=True)
+    if status["failing"] or status["held"]:
         sys.exit(1)
 
 

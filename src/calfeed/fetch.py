@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, replace
 from urllib.parse import quote, urlencode
@@ -131,6 +132,7 @@ def _get(source, session, headers) -> Fetched:
         raise SourceError(source.id, f"erreur HTTP ({type(exc).__name__}).") from None
 
 
+OPENAGENDA_API = "https://api.openagenda.com/v2"
 OPENAGENDA_PAGE_SIZE = 300  # the largest page the API gives
 OPENAGENDA_MAX_PAGES = 1000
 
@@ -143,6 +145,11 @@ def fetch_openagenda(source, session: requests.Session | None = None, *, retries
     The API key is read from the environment variable the source names (`key_env`) and sent in a header:
     it never appears in an address, a message, the store or the logs.
     """
+    if not source.agenda:
+        raise SourceError(source.id, "indiquez l'identifiant de l'agenda OpenAgenda (« agenda: » dans sources.yaml).")
+    if source.key_env and not re.fullmatch(r"[A-Z_][A-Z0-9_]*", source.key_env):  # never echoed: it may be a key
+        raise SourceError(source.id, "« key_env » doit être le nom d'une variable d'environnement en majuscules "
+                                     "(par exemple OPENAGENDA_KEY), pas la clé elle-même.")
     headers = {"Accept": "application/json"}
     if source.key_env:
         key = os.environ.get(source.key_env, "").strip()
@@ -151,7 +158,7 @@ def fetch_openagenda(source, session: requests.Session | None = None, *, retries
                                          "est absente ou vide : définissez-la pour le service calfeed.")
         headers["key"] = key
     session = session or new_session()
-    base = f"{source.url.rstrip('/')}/agendas/{quote(source.agenda, safe='')}/events"
+    base = f"{(source.url or OPENAGENDA_API).rstrip('/')}/agendas/{quote(source.agenda, safe='')}/events"
     events, after, seen, left = [], [], set(), source.max_bytes
     for _ in range(OPENAGENDA_MAX_PAGES):
         query = urlencode([("size", OPENAGENDA_PAGE_SIZE), ("detailed", 1), *(("after[]", v) for v in after)])

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .adapters import ADAPTERS
-from .config import OPENAGENDA_API, SOURCE_TYPES, Source
+from .config import SOURCE_TYPES, Source
 from .errors import CalfeedError, ConfigError, SourceError
-from .fetch import fetch_source
+from .fetch import OPENAGENDA_API, fetch_source
 
 HEADINGS = ("Date", "Heures", "Titre", "Catégorie", "Thèmes", "Région", "Format", "Statut")
 TITLE_WIDTH = 48

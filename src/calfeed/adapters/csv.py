@@ -25,4 +25,18 @@ def events_from_csv(data: bytes, source, taxonomy) -> Parsed:
     header = next(reader, None)
     if not header:
         return Parsed()
-    return events_from_rows(header, ((reader.line_num, row) for row in reader), source, taxonomy)
+    last = []
+
+    def rows():
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                last[:] = [row, reader.line_num]
+            yield reader.line_num, row
+
+    parsed = events_from_rows(header, rows(), source, taxonomy)
+    if last and len(last[0]) < len(header) and not text.endswith(("\n", "\r")):
+        # A half-written export (or one cut in transit with a matching Content-Length): its last row misses
+        # cells (an unterminated quote swallows the rest too), and the rows after it are missing.
+        parsed.truncated = (f"la dernière ligne ({last[1]}) n'a que {len(last[0])} colonne(s) sur {len(header)} "
+                            "et le fichier ne finit pas par un saut de ligne : il semble coupé")
+    return parsed

@@ -15,13 +15,14 @@ from icalendar.prop import vBroken, vDDDLists, vDDDTypes
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from ..errors import EventError, SourceError
-from .common import Parsed, Rejected, build_events, clean_text, require_format
+from .common import Parsed, Rejected, build_events, clean_text, record_uid, require_format
 from .html import html_to_text
-from .recurrence import Budget, as_list, budget_reason, normalise_rules, occurrences
+from .recurrence import Budget, as_list, budget_reason, end_zones, normalise_rules, occurrences, stamp
 
 PRIVATE_CLASSES = ("PRIVATE", "CONFIDENTIAL")
 _UTC_KEYS = ("UTC", "Etc/UTC", "GMT", "Etc/GMT")
 _TIMES = ("DTSTART", "DTEND", "RECURRENCE-ID")
+_NO_UID = "sans-uid-"
 
 
 def events_from_ics(data: bytes, source, taxonomy) -> Parsed:
@@ -38,7 +39,7 @@ def events_from_ics(data: bytes, source, taxonomy) -> Parsed:
     groups: dict[str, list] = {}
     private = set()
     for number, component in enumerate(calendar.walk("VEVENT"), start=1):
-        uid = clean_text(component.get("UID")) or f"sans-uid-{number}"
+        uid = clean_text(component.get("UID")) or f"{_NO_UID}{number}"
         where = f"VEVENT UID {uid}"
         if str(component.get("CLASS") or "").strip().upper() in PRIVATE_CLASSES:
             private.add(uid)
@@ -46,7 +47,7 @@ def events_from_ics(data: bytes, source, taxonomy) -> Parsed:
         try:
             _normalise(component, floating_zone, where, parsed.warnings)
         except EventError as exc:
-            parsed.rejected.append(Rejected(where, str(exc)))
+            parsed.rejected.append(Rejected(where, str(exc), _known(uid, source)))
             continue
         groups.setdefault(uid, []).append(component)
     for uid in private:
@@ -59,15 +60,20 @@ def events_from_ics(data: bytes, source, taxonomy) -> Parsed:
     for uid, components in groups.items():
         where = f"VEVENT UID {uid}"
         if budget.spent:
-            parsed.rejected.append(Rejected(where, budget_reason(budget)))
+            parsed.rejected.append(Rejected(where, budget_reason(budget), _known(uid, source)))
             continue
         try:
             _expand(uid, components, floating_zone, source, taxonomy, where, parsed, budget)
         except EventError as exc:
-            parsed.rejected.append(Rejected(where, str(exc)))
+            parsed.rejected.append(Rejected(where, str(exc), _known(uid, source)))
         except (ValueError, TypeError, AttributeError, KeyError, recurring_ical_events.InvalidCalendar) as exc:
-            parsed.rejected.append(Rejected(where, f"propriété illisible ({exc})"))
+            parsed.rejected.append(Rejected(where, f"propriété illisible ({exc})", _known(uid, source)))
     return parsed
+
+
+def _known(uid: str, source) -> str:
+    """The UID a rejected event would have had (see common.record_uid); "" for one without UID of its own."""
+    return "" if uid.startswith(_NO_UID) else record_uid(uid, source.id)
 
 
 def _iana(name: str) -> str | None:
@@ -184,12 +190,6 @@ def _all_day_overrides(groups):
                     component["RECURRENCE-ID"] = vDDDTypes(rid.dt.date())
 
 
-def _stamp(value) -> str:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    return value.strftime("%Y%m%d")
-
-
 def _description(component) -> str:
     """The description as readable text: Outlook's HTML version (X-ALT-DESC) keeps links, so it comes first."""
     for alternative in as_list(component.get("X-ALT-DESC")):
@@ -247,40 +247,30 @@ def _expand(uid, components, floating_zone, source, taxonomy, where, parsed, bud
     masters = [c for c in components if c.get("RECURRENCE-ID") is None]
     master_labels = _record(masters[0], uid, floating_zone)["labels"] if masters else []
     failures: dict[str, int] = {}
-    stamps, end_zones = set(), _end_zones(components)
+    stamps, zones = set(), end_zones(components)
     found = occurrences(components, budget, where, parsed.warnings)
     if not found:
         parsed.rejected.append(Rejected(where, "aucune date : toutes les occurrences sont exclues (EXDATE) ou hors "
-                                               "des cinq ans lus"))
+                                               "des cinq ans lus", _known(uid, source)))
     for occurrence in found:
         component = occurrence.as_component(False)
-        start, end = _span(occurrence, component, floating_zone, end_zones)
-        stamp = _stamp(component["RECURRENCE-ID"].dt if component.get("RECURRENCE-ID") is not None else start)
-        if stamp in stamps:  # occurrences moved by a RANGE=THISANDFUTURE override share its RECURRENCE-ID
-            stamp = _stamp(start)
-        stamps.add(stamp)
-        record = _record(component, f"{uid}-{stamp}" if recurring else uid, floating_zone)
+        start, end = _span(occurrence, component, floating_zone, zones)
+        key = stamp(component["RECURRENCE-ID"].dt if component.get("RECURRENCE-ID") is not None else start)
+        if key in stamps:  # occurrences moved by a RANGE=THISANDFUTURE override share its RECURRENCE-ID
+            key = stamp(start)
+        stamps.add(key)
+        record = _record(component, f"{uid}-{key}" if recurring else uid, floating_zone)
         record["labels"] = record["labels"] or master_labels
         try:
             parsed.events.extend(build_events(record, [(start, end)], source, taxonomy, where, parsed.warnings))
         except EventError as exc:
             failures[str(exc)] = failures.get(str(exc), 0) + 1
     for reason, count in failures.items():
-        parsed.rejected.append(Rejected(where, reason if count == 1 else f"{reason} ({count} occurrences)"))
+        parsed.rejected.append(Rejected(where, reason if count == 1 else f"{reason} ({count} occurrences)",
+                                        _known(uid, source)))
 
 
-def _end_zones(components) -> dict:
-    """The zone of each component's own DTEND (None: its master's), which may differ from its start's."""
-    zones = {}
-    for component in components:
-        end = component.get("DTEND")
-        zone = getattr(end.dt, "tzinfo", None) if end is not None else None
-        rid = component.get("RECURRENCE-ID")
-        zones[_stamp(rid.dt) if rid is not None else None] = zone
-    return zones
-
-
-def _span(occurrence, component, floating_zone: str, end_zones: dict):
+def _span(occurrence, component, floating_zone: str, zones: dict):
     """An occurrence's start and end, each shown in its own zone (a flight leaves New York, lands in Paris)."""
     start, end = _shown(occurrence.start, floating_zone), occurrence.end
     if isinstance(end, dt.timedelta):
@@ -288,7 +278,7 @@ def _span(occurrence, component, floating_zone: str, end_zones: dict):
     if isinstance(start, dt.datetime) and not isinstance(end, dt.datetime):
         end = dt.datetime.combine(end, dt.time(), start.tzinfo)
     rid = component.get("RECURRENCE-ID")
-    zone = end_zones.get(_stamp(rid.dt) if rid is not None else None, end_zones.get(None))
+    zone = zones.get(stamp(rid.dt) if rid is not None else None, zones.get(None))
     if isinstance(end, dt.datetime) and zone is not None:
         end = end.astimezone(zone)
     return start, _shown(end, floating_zone)

@@ -4,7 +4,7 @@ import datetime as dt
 import json
 
 from ..errors import EventError, SourceError
-from .common import Parsed, Rejected, as_moment, build_events, check_zone, clean_text, parse_moment
+from .common import Parsed, Rejected, as_moment, build_events, check_zone, clean_text, parse_moment, record_uid
 from .openagenda import record_from_openagenda
 
 
@@ -40,8 +40,17 @@ def _events_from_document(data: bytes, source, taxonomy, read) -> Parsed:
                 where = f"{where} (id {item.get('id') or item.get('uid')})"
             parsed.events.extend(build_events(record, occurrences, source, taxonomy, where, parsed.warnings))
         except EventError as exc:
-            parsed.rejected.append(Rejected(where, str(exc)))
+            parsed.rejected.append(Rejected(where, str(exc), _known_uid(item, source, read)))
     return parsed
+
+
+def _known_uid(item, source, read) -> str:
+    """The UID an item's event has when it can be read (its `id`, or OpenAgenda's `uid`), or ""."""
+    if not isinstance(item, dict):
+        return ""
+    if read is record_from_openagenda:
+        return record_uid(f"openagenda-{item['uid']}", source.id) if item.get("uid") else ""
+    return record_uid(item.get("id"), source.id)
 
 
 def _record_from_calfeed(item: dict, source):

@@ -153,3 +153,20 @@ def as_list(value):
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+def stamp(value) -> str:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    return value.strftime("%Y%m%d")
+
+
+def end_zones(components) -> dict:
+    """The zone of each component's own DTEND (None: its master's), which may differ from its start's."""
+    zones = {}
+    for component in components:
+        end = component.get("DTEND")
+        zone = getattr(end.dt, "tzinfo", None) if end is not None else None
+        rid = component.get("RECURRENCE-ID")
+        zones[stamp(rid.dt) if rid is not None else None] = zone
+    return zones
