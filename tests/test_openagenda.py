@@ -141,6 +141,21 @@ def test_a_missing_key_variable_is_named_not_guessed(agenda, api, monkeypatch):
     assert api.requests == []
 
 
+def test_a_key_written_in_place_of_its_variable_is_refused_without_being_shown(project, api, monkeypatch):
+    path = project([{"id": "arles", "type": "openagenda", "agenda": "12345", "url": api.url, "key_env": KEY}],
+                   fetch={"retries": 0})
+    config, store = open_project(path)
+    [report] = refresh_sources(config, store)
+    assert not report.ok and "nom d'une variable d'environnement" in report.error and KEY not in report.error
+    assert api.requests == []
+
+
+def test_an_agenda_without_its_uid_says_which_key_is_missing(project, api):
+    config, store = open_project(project([{"id": "arles", "type": "openagenda", "url": api.url}]))
+    [report] = refresh_sources(config, store)
+    assert not report.ok and "« agenda: »" in report.error
+
+
 def test_all_day_timings_registration_and_html(read_agenda):
     events = {(e.title, e.start): e for e in read_agenda}
     open_day = next(e for (title, _), e in events.items() if title == "Journée portes ouvertes")

@@ -89,6 +89,8 @@ def test_excel_named_sheet_with_a_mapping(read):
                   columns={"titre": "Nom de la session", "date_debut": "Jour", "horaires": "Créneau"})
     start = dt.datetime(2021, 11, 18, 14, tzinfo=PARIS)
     assert spans(parsed, "Session de 2021") == [(start, start + dt.timedelta(hours=1))]
+    assert spans(read("tableur_excel.xlsx", kind="xlsx", sheet=2, category="labs", columns={
+        "titre": "Nom de la session", "date_debut": "Jour", "horaires": "Créneau"}), "Session de 2021")
     with pytest.raises(SourceError, match="feuille « Programme 2023 » absente du classeur"):
         read("tableur_excel.xlsx", kind="xlsx", sheet="Programme 2023")
 

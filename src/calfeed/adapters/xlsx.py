@@ -22,10 +22,7 @@ def events_from_xlsx(data: bytes, source, taxonomy) -> Parsed:
                                      "Vérifiez l'adresse ou le type de la source (un .xls ancien : enregistrez-le "
                                      "en .xlsx).") from None
     try:
-        if source.sheet and source.sheet not in workbook.sheetnames:
-            raise SourceError(source.id, f"feuille « {source.sheet} » absente du classeur (feuilles : "
-                                         f"{', '.join(workbook.sheetnames)}). Corrigez « sheet: » dans sources.yaml.")
-        sheet = workbook[source.sheet] if source.sheet else workbook.worksheets[0]
+        sheet = _sheet(workbook, source)
         rows = ([_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True))
         header = next(rows, None)
         if not header:
@@ -33,6 +30,18 @@ def events_from_xlsx(data: bytes, source, taxonomy) -> Parsed:
         return events_from_rows(header, enumerate(rows, start=2), source, taxonomy)
     finally:
         workbook.close()
+
+
+def _sheet(workbook, source):
+    """The sheet named by `sheet:` (a name, or a number from 1), or the first one."""
+    if not source.sheet:
+        return workbook.worksheets[0]
+    if source.sheet in workbook.sheetnames:
+        return workbook[source.sheet]
+    if source.sheet.isdigit() and 1 <= int(source.sheet) <= len(workbook.worksheets):
+        return workbook.worksheets[int(source.sheet) - 1]
+    raise SourceError(source.id, f"feuille « {source.sheet} » absente du classeur (feuilles : "
+                                 f"{', '.join(workbook.sheetnames)}). Corrigez « sheet: » dans sources.yaml.")
 
 
 def _text(value) -> str:
