@@ -164,6 +164,7 @@ def test_all_day_timings_registration_and_html(read_agenda):
     assert (expo.start, expo.end) == (dt.date(2022, 11, 16), dt.date(2022, 11, 19))
     workshop = next(e for (title, _), e in events.items() if title == "Atelier numérique")
     assert workshop.registration_url == "https://agenda.example/inscription"  # the phone number is not a link
+    assert workshop.description.endswith("Inscription par téléphone : +33 4 00 00 00 00")
     assert "Venez nombreux." in workshop.description and "le site (https://agenda.example/atelier)" in workshop.description
     talk = next(e for (title, _), e in events.items() if title == "Conférence en ligne")
     assert talk.status == "annule" and talk.attendance == "en-ligne"

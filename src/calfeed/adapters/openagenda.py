@@ -73,8 +73,11 @@ def record_from_openagenda(item: dict, source):
     keywords = localised(item.get("keywords")) or []
     if isinstance(keywords, str):
         keywords = [k for k in keywords.split(",") if k.strip()]
+    phones = [str(e.get("value")) for e in item.get("registration") or []
+              if isinstance(e, dict) and e.get("type") == "phone" and e.get("value")]
     description = "\n\n".join(t for t in (clean_text(html_to_text(localised(item.get("description")))),
-                                          clean_text(html_to_text(localised(item.get("longDescription"))))) if t)
+                                          clean_text(html_to_text(localised(item.get("longDescription")))),
+                                          "Inscription par téléphone : " + ", ".join(phones) if phones else "") if t)
     updated = item.get("updatedAt")
     record = {
         "id": f"openagenda-{item['uid']}" if item.get("uid") else None,
