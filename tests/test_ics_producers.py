@@ -197,3 +197,12 @@ def test_a_series_whose_every_date_is_excluded_is_listed(read):
     parsed = read(text=text)
     assert [e.title for e in parsed.events] == ["Réunion garde"]
     assert [(r.where, r.reason[:10]) for r in parsed.rejected] == [("VEVENT UID exclu", "aucune dat")]
+
+
+def test_single_events_are_not_counted_against_the_repetition_caps(read, monkeypatch):
+    monkeypatch.setattr(recurrence, "MAX_SOURCE_OCCURRENCES", 10)
+    singles = "".join(f"BEGIN:VEVENT\r\nUID:seul-{n}\r\nDTSTART:202211{10 + n}T100000Z\r\nSUMMARY:Seul {n}\r\n"
+                      "END:VEVENT\r\n" for n in range(12))
+    parsed = read(text=calendar(vevent("serie", "FREQ=DAILY;COUNT=30"), singles))
+    assert len(series(parsed, "seul-")) == 12
+    assert len(series(parsed, "serie")) == 10 and "coupée après 10" in warned(parsed, "serie")

@@ -59,7 +59,7 @@ def events_from_ics(data: bytes, source, taxonomy) -> Parsed:
     budget = Budget()
     for uid, components in groups.items():
         where = f"VEVENT UID {uid}"
-        if budget.spent:
+        if budget.spent and _is_recurring(components):
             parsed.rejected.append(Rejected(where, budget_reason(budget), _known(uid, source)))
             continue
         try:

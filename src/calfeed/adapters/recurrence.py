@@ -120,6 +120,10 @@ def _window(components):
 
 def occurrences(components, budget, where, warnings):
     """The occurrences of one UID's components, in order, within the bounds; warn when a bound cuts them."""
+    if len(components) == 1 and not any(components[0].get(name) is not None
+                                        for name in ("RRULE", "RDATE", "RECURRENCE-ID")):
+        # A single event (most events of most sources): its one occurrence, without a query, outside the budget.
+        return [recurring_ical_events.Occurrence(recurring_ical_events.EventAdapter(components[0]))]
     calendar = Calendar()
     for component in components:
         calendar.add_component(component)
