@@ -17,6 +17,13 @@ from .server import run_server
 from .store import DAMAGED, damaged_message
 from .store.owner import open_store
 
+class Failure(click.ClickException):
+    """A user's mistake or a failing source, said in French without a traceback (exit code 1)."""
+
+    def show(self, file=None):
+        click.echo(f"Erreur : {self.format_message()}", err=True, file=file)
+
+
 config_option = click.option(
     "--config", "config_path", default="sources.yaml", show_default=True, envvar="CALFEED_CONFIG",
     type=click.Path(dir_okay=False, path_type=Path), help="Fichier de configuration des sources.")
@@ -27,7 +34,7 @@ def _open(config_path):
         config = load_config(config_path)
         store = open_store(config.store_path, config.path, config.legacy_store_path)
     except CalfeedError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Failure(str(exc)) from None
     click.get_current_context().meta["calfeed.store"] = store.path
     return config, store
 
@@ -39,7 +46,7 @@ class _Commands(click.Group):
         try:
             return super().invoke(ctx)
         except DAMAGED as exc:
-            raise click.ClickException(damaged_message(ctx.meta.get("calfeed.store", "de calfeed"), exc)) from None
+            raise Failure(damaged_message(ctx.meta.get("calfeed.store", "de calfeed"), exc)) from None
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -81,7 +88,7 @@ def fetch(config_path, only):
     try:
         reports = refresh_sources(config, store, only=list(only) or None)
     except CalfeedError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Failure(str(exc)) from None
     click.echo(f"Actualisation de {len(reports)} source(s) :")
     _print_reports(reports)
     if any(not r.ok or r.held for r in reports):
@@ -100,7 +107,7 @@ def accept(config_path, sources):
     try:
         reports = refresh_sources(config, store, only=list(sources), accept=set(sources))
     except CalfeedError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Failure(str(exc)) from None
     click.echo(f"État accepté pour {len(reports)} source(s) :")
     _print_reports(reports)
     if any(not r.ok for r in reports):
@@ -127,7 +134,7 @@ def build(config_path, output, no_fetch, no_event_pages):
         report = write_site(config, programme, output,
                             static_pages(config, programme, utc_now(), event_pages=not no_event_pages))
     except CalfeedError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Failure(str(exc)) from None
     click.echo(f"{len(programme.items)} événement(s) publiés dans {report.folder} : {len(report.written)} fichier(s) "
                f"écrit(s), {len(report.unchanged)} inchangé(s), {len(report.removed)} supprimé(s).")
 
@@ -147,7 +154,7 @@ def serve(config_path, host, port, workers, no_refresh, quiet, cache_mb):
     try:
         ensure_published(config, store)
     except CalfeedError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Failure(str(exc)) from None
     click.echo(f"calfeed sert {config.edition_name} sur http://{host}:{port}/ "
                f"({workers} processus ; actualisation {'désactivée' if no_refresh else 'toutes les %d min' % (config.fetch_interval.total_seconds() // 60)}). "
                "Ctrl+C pour arrêter.")
@@ -168,7 +175,7 @@ def check(config_path, no_fetch):
             refresh_sources(config, store)
         status = status_context(config, store, load_programme(store))
     except CalfeedError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Failure(str(exc)) from None
     click.echo(f"{config.path} : configuration valide, {len(config.sources)} source(s), "
                f"{status['events']} événement(s) publiés.")
     rows = [("Source", "État", "Dernier succès", "Lus", "Publiés", "Rejetés", "Dernière erreur")]
