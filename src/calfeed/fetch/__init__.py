@@ -1,22 +1,21 @@
-"""The only module that imports requests: read a source's bytes, from disk or over HTTP."""
+"""The only package that imports requests: a source's bytes, from disk or over HTTP, within deadlines."""
 
-import socket
-import threading
+import json
+import os
+import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import Message
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 import requests
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from . import __version__
-from .errors import SourceError
+from .. import __version__
+from ..errors import SourceError
+from .deadline import MAX_REDIRECTS, Watchdog, watched_session
 
 USER_AGENT = f"calfeed/{__version__} (+agrégateur du Mois de l'innovation publique)"
 TRANSIENT_STATUSES = {429, 502, 503, 504}
-MAX_REDIRECTS = 5
 CHUNK = 64 * 1024
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -36,12 +35,8 @@ class Fetched:
 
 def new_session(concurrency: int = 20) -> requests.Session:
     """One session for a refresh: its pool keeps a connection per parallel request."""
-    session = requests.Session()
+    session = watched_session(concurrency)
     session.headers["User-Agent"] = USER_AGENT
-    session.max_redirects = MAX_REDIRECTS
-    adapter = _WatchedAdapter(pool_connections=concurrency, pool_maxsize=concurrency)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
     return session
 
 
@@ -55,12 +50,20 @@ def fetch_source(source, session: requests.Session | None = None, *, etag=None, 
     """
     if source.path is not None:
         return _read_file(source)
+    if source.type == "openagenda":
+        return fetch_openagenda(source, session, retries=retries, backoff=backoff)
     session = session or new_session()
     headers = {"Accept": "text/calendar, text/csv, application/json;q=0.9, */*;q=0.5"}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
+    return _get_with_retries(source, session, headers, retries, backoff)
+
+
+def _get_with_retries(source, session, headers, retries: int, backoff: float, where: str = "") -> Fetched:
+    """Attempts of `source.timeout` seconds each, all of them with their pauses within
+    `source.timeout × (retries + 1)`."""
     final = time.monotonic() + source.timeout * (retries + 1)
     for attempt in range(retries + 1):
         try:
@@ -68,7 +71,7 @@ def fetch_source(source, session: requests.Session | None = None, *, etag=None, 
         except _Transient as exc:
             pause = backoff * 2 ** attempt
             if attempt == retries or time.monotonic() + pause >= final:
-                raise SourceError(source.id, exc.message, http_status=exc.status) from None
+                raise SourceError(source.id, exc.message + where, http_status=exc.status) from None
             time.sleep(pause)
     raise AssertionError("unreachable")
 
@@ -97,7 +100,7 @@ def _get(source, session, headers, deadline: float) -> Fetched:
     """One attempt, cut at `deadline` (a time.monotonic() value) by a watchdog."""
     url = source.url
     too_slow = f"délai dépassé (pas de réponse complète en {source.timeout:.0f} s) en lisant {source.location}"
-    with _Watchdog(deadline) as watchdog:
+    with Watchdog(deadline) as watchdog:
         try:
             for _hop in range(MAX_REDIRECTS + 1):
                 remaining = deadline - time.monotonic()
@@ -203,91 +206,58 @@ def _http_error(source, exc: requests.exceptions.RequestException) -> Exception:
     return SourceError(source.id, f"erreur HTTP ({type(exc).__name__}).")
 
 
-# The wall-clock deadline. requests' read timeout bounds each socket read, not the response: a server
-# sending a few bytes every second never trips it. A timer closes the connection of the attempt at its
-# deadline, whatever phase it is in; the connection classes below tell the timer which socket is in use.
-_current = threading.local()
+OPENAGENDA_API = "https://api.openagenda.com/v2"
+OPENAGENDA_PAGE_SIZE = 300  # the largest page the API gives
+OPENAGENDA_MAX_PAGES = 1000
 
 
-class _Watchdog:
-    def __init__(self, deadline: float):
-        self.deadline, self.fired = deadline, False
-        self._connections, self._sockets, self._lock = [], [], threading.Lock()
-        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._fire)
-        self._timer.daemon = True
+def fetch_openagenda(source, session: requests.Session | None = None, *, retries: int = 2,
+                     backoff: float = 0.5) -> Fetched:
+    """Every event of an OpenAgenda agenda, page after page through the API's `after` cursor, as one JSON body
+    {"events": [...]}. A failure on any page fails the whole fetch, so the last good snapshot stays.
 
-    def __enter__(self):
-        _current.watchdog = self
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._timer.cancel()
-        _current.watchdog = None
-        if self.fired:
-            for connection in self._connections:
-                connection.close()  # never back into the pool half-read
-
-    def watch(self, connection, sock):
-        with self._lock:
-            if connection not in self._connections:
-                self._connections.append(connection)
-            if sock is not None:
-                self._sockets.append(sock)
-            fired = self.fired
-        if fired:
-            self._shut(sock)
-
-    def _fire(self):
-        with self._lock:
-            self.fired = True
-            sockets = [*self._sockets, *(c.sock for c in self._connections)]
-        for sock in sockets:
-            self._shut(sock)
-
-    @staticmethod
-    def _shut(sock):
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # already closed
-
-
-def _watched_request(connection, request, args, kwargs):
-    """Send a request, telling the thread's watchdog which socket carries it.
-
-    The socket is taken once the request is sent: http.client drops the connection's reference to it
-    when the response says « Connection: close », while the response keeps reading from it.
+    The API key is read from the environment variable the source names (`key_env`) and sent in a header:
+    it never appears in an address, a message, the store or the logs.
     """
-    watchdog = getattr(_current, "watchdog", None)
-    if watchdog is not None:
-        watchdog.watch(connection, None)
-    result = request(*args, **kwargs)
-    if watchdog is not None:
-        watchdog.watch(connection, connection.sock)
-    return result
+    if not source.agenda:
+        raise SourceError(source.id, "indiquez l'identifiant de l'agenda OpenAgenda (« agenda: » dans sources.yaml).")
+    if source.key_env and not re.fullmatch(r"[A-Z_][A-Z0-9_]*", source.key_env):  # never echoed: it may be a key
+        raise SourceError(source.id, "« key_env » doit être le nom d'une variable d'environnement en majuscules "
+                                     "(par exemple OPENAGENDA_KEY), pas la clé elle-même.")
+    headers = {"Accept": "application/json"}
+    if source.key_env:
+        key = os.environ.get(source.key_env, "").strip()
+        if not key:
+            raise SourceError(source.id, f"la variable d'environnement {source.key_env} (clé d'API OpenAgenda) "
+                                         "est absente ou vide : définissez-la pour le service calfeed.")
+        headers["key"] = key
+    session = session or new_session()
+    base = f"{(source.url or OPENAGENDA_API).rstrip('/')}/agendas/{quote(source.agenda, safe='')}/events"
+    events, after, seen, left = [], [], set(), source.max_bytes
+    for _ in range(OPENAGENDA_MAX_PAGES):
+        query = urlencode([("size", OPENAGENDA_PAGE_SIZE), ("detailed", 1), *(("after[]", v) for v in after)])
+        page = _openagenda_page(replace(source, url=f"{base}?{query}", max_bytes=left), session, headers,
+                                retries, backoff)
+        left -= page.size
+        try:
+            document = json.loads(page.body)
+            batch, after = document.get("events") or [], document.get("after") or []
+        except (ValueError, AttributeError):
+            raise SourceError(source.id, "réponse de l'API OpenAgenda illisible (JSON attendu) : vérifiez « url: » "
+                                         "et « agenda: ».", http_status=page.status) from None
+        events.extend(batch)
+        if not batch or not after or repr(after) in seen:
+            break
+        seen.add(repr(after))
+    else:
+        raise SourceError(source.id, f"l'API OpenAgenda renvoie plus de {OPENAGENDA_MAX_PAGES} pages : lecture "
+                                     "arrêtée.")
+    body = json.dumps({"events": events}, ensure_ascii=False, sort_keys=True).encode()
+    return Fetched(body, 200)
 
 
-class _WatchedHTTPConnection(HTTPConnection):
-    def request(self, *args, **kwargs):
-        return _watched_request(self, super().request, args, kwargs)
-
-
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def request(self, *args, **kwargs):
-        return _watched_request(self, super().request, args, kwargs)
-
-
-class _WatchedPool(HTTPConnectionPool):
-    ConnectionCls = _WatchedHTTPConnection
-
-
-class _WatchedTLSPool(HTTPSConnectionPool):
-    ConnectionCls = _WatchedHTTPSConnection
-
-
-class _WatchedAdapter(requests.adapters.HTTPAdapter):
-    def init_poolmanager(self, *args, **kwargs):
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedPool, "https": _WatchedTLSPool}
+def _openagenda_page(page_source, session, headers, retries, backoff) -> Fetched:
+    fetched = _get_with_retries(page_source, session, headers, retries, backoff, " (page de l'API OpenAgenda)")
+    if fetched.body is None:
+        raise SourceError(page_source.id, "l'API OpenAgenda a répondu 304 sans contenu.", http_status=304)
+    return fetched
