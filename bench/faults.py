@@ -62,6 +62,7 @@ def body_of(kind: str, events=EVENTS, broken: str | None = None) -> str:
             date = "31/02/2022" if uid == broken else f"{day}/11/2022"
             rows.append(f"{uid};{title};{description};{date};10:00;12:00")
         return "\r\n".join(rows) + "\r\n"
+    # OpenAgenda: an export (type json, preset openagenda), or one page of the API (type openagenda).
     items = [{"uid": uid, "title": {"fr": title}, "description": {"fr": description},
               "timings": [{"begin": "pas une date" if uid == broken else f"2022-11-{day:02d}T10:00:00+01:00",
                            "end": f"2022-11-{day:02d}T12:00:00+01:00"}]}
@@ -69,7 +70,8 @@ def body_of(kind: str, events=EVENTS, broken: str | None = None) -> str:
     return json.dumps({"events": items}, ensure_ascii=False, indent=1)
 
 
-CONTENT_TYPES = {"ics": "text/calendar", "csv": "text/csv", "json": "application/json"}
+CONTENT_TYPES = {"ics": "text/calendar", "csv": "text/csv", "json": "application/json",
+                 "openagenda": "application/json"}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -223,7 +225,7 @@ FAULTS = {
 }
 # Not a fault but a control: a server that names its legacy encoding is read right, nothing to flag.
 NOTHING_TO_FLAG = {"Latin-1 déclaré"}
-TYPES = ("ics", "csv", "json")
+TYPES = ("ics", "csv", "json", "openagenda")
 
 
 @dataclass
@@ -255,6 +257,8 @@ def _write_config(folder: Path, kind: str, url: str) -> Path:
               "max_bytes": MAX_BYTES}
     if kind == "json":
         source["preset"] = "openagenda"
+    if kind == "openagenda":  # the API, read page by page: `url` is the API's address
+        source["agenda"] = "12345678"
     document["sources"] = [source]
     document["store"] = {"path": "store/calfeed.sqlite"}
     document["fetch"] = {**document.get("fetch", {}), "retries": RETRIES}
@@ -343,7 +347,8 @@ def format_table(rows: list[Row]) -> str:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", action="append", choices=list(FAULTS), help="Cette panne seulement (répétable).")
-    parser.add_argument("--type", dest="kinds", action="append", choices=TYPES, help="Ce type seulement.")
+    parser.add_argument("--type", dest="kinds", action="append", choices=TYPES, help="Ce type seulement (json : un "
+                        "export OpenAgenda ; openagenda : l'API, page par page).")
     parser.add_argument("--details", action="store_true", help="Afficher ce que calfeed a dit de chaque panne.")
     args = parser.parse_args()
     rows = run_matrix(args.only, args.kinds or TYPES)
