@@ -33,3 +33,14 @@ def test_check_prints_no_terminal_escape_from_a_source(runner, project, tmp_path
         assert control not in result.output
     result = runner.invoke(cli, ["fetch", "--config", str(path)])
     assert "\x1b" not in result.output and "\\x1b" in result.output
+
+
+def test_preview_prints_no_terminal_escape_and_shows_what_came_back(runner, project, tmp_path):
+    (tmp_path / "agenda.csv").write_text("titre;date_debut\nAtelier\x1b[2J;32/13/2022\n", encoding="utf-8")
+    (tmp_path / "page.ics").write_text("<html><body>Maintenance\x1b]0,pirate\x07</body></html>", encoding="utf-8")
+    path = project([{"id": "tableur", "type": "csv", "path": "agenda.csv", "category": "labs"},
+                    {"id": "page", "type": "ics", "path": "page.ics", "category": "labs"}])
+    for source in ("tableur", "page"):
+        result = runner.invoke(cli, ["preview", source, "--config", str(path)])
+        assert "\x1b" not in result.output and "\x07" not in result.output, result.output
+    assert "reçu : début : « <html><body>Maintenance" in result.output

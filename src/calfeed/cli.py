@@ -240,7 +240,7 @@ def preview(config_path, source_id, url, path, kind, **options):
     except CalfeedError as exc:
         raise click.ClickException(str(exc)) from None
     result = preview_source(config, source)
-    click.echo("\n".join(format_preview(result)))
+    click.echo(_safe("\n".join(format_preview(result))))
     sys.exit(1 if result.error else 0)
 
 
