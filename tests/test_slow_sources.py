@@ -73,6 +73,7 @@ def test_app_answers_at_once_and_reports_the_slow_source(project, tmp_path):
         response = client.get("/feeds/tous.ics")
         assert time.monotonic() - started < 1
         assert response.status_code == 200 and b"Atelier rapide" in response.data
+        assert "PAS ENCORE LUE" in client.get("/etat").get_data(as_text=True)
         app.extensions["calfeed.first_read"].join(10)
     finally:
         server.close()
