@@ -47,6 +47,11 @@ def test_declared_and_marked_encodings_are_read_right(data, charset):
     assert text == ICS
 
 
+def test_declared_utf16_is_read_even_when_plain_ascii():
+    text, _ = decode_text("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".encode("utf-16-be"), "UTF-16BE", Source)
+    assert text == "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+
+
 def test_a_label_that_contradicts_valid_utf8_is_reported():
     _, warnings = decode_text(ICS.encode("utf-8"), "iso-8859-1", Source)
     assert any("UTF-8 valide" in w for w in warnings)

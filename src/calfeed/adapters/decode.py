@@ -48,12 +48,17 @@ def _decode(data: bytes, declared: str | None, source, warnings: list[str]) -> s
             except UnicodeDecodeError:
                 raise SourceError(source.id, f"contenu illisible : il commence par la marque d'ordre des octets "
                                              f"{encoding.upper()} mais n'est pas écrit dans cet encodage.") from None
+    if declared and declared.startswith(("utf-16", "utf-32")):
+        try:  # checked first: plain ASCII in UTF-16 is valid UTF-8 too (with a NUL after each letter)
+            return data.decode(declared)
+        except UnicodeDecodeError:
+            warnings.append(f"le contenu n'est pas écrit dans l'encodage « {declared} » annoncé par le serveur")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         text = None
     if text is not None:
-        if declared and declared not in ("utf-8",) and not text.isascii():
+        if declared and declared != "utf-8" and not text.isascii():
             warnings.append(f"le serveur annonce l'encodage « {declared} » mais le contenu est de l'UTF-8 valide : "
                             "lu en UTF-8")
         return text
