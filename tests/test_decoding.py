@@ -137,3 +137,22 @@ def test_status_page_shows_a_guessed_encoding(project, tmp_path):
     page = client.get("/etat").get_data(as_text=True)
     assert "Avertissements" in page and "encodage deviné « cp1252 »" in page
     assert any("encodage deviné" in w for w in client.get("/etat.json").get_json()["sources"][0]["warnings"])
+
+
+def test_text_garbled_at_the_origin_is_never_published(project, httpserver):
+    """A published event whose text comes back garbled keeps its last good version; a new one is not published."""
+    good = "id;titre;date_debut\r\na;Café de l’innovation;15/11/2022\r\nb;Atelier;16/11/2022\r\n"
+    httpserver.expect_request("/agenda.csv").respond_with_data(good.encode(), content_type="text/csv")
+    config, store = open_project(project([{"id": "lab", "type": "csv", "url": httpserver.url_for("/agenda.csv"),
+                                           "category": "labs"}], fetch={"retries": 0}))
+    refresh_sources(config, store, now=T0)
+    before = {uid: item.publication.sequence for uid, item in published(store).items()}
+    garbled = good.replace("Café", "Caf\u00c3\u00a9") + "c;Atelier num\ufffdro 3;17/11/2022\r\n"
+    httpserver.clear()
+    httpserver.expect_request("/agenda.csv").respond_with_data(garbled.encode(), content_type="text/csv")
+    [report] = refresh_sources(config, store, now=T0 + dt.timedelta(hours=1))
+    items = published(store)
+    assert sorted(item.event.title for item in items.values()) == ["Atelier", "Café de l’innovation"]
+    assert {uid: item.publication.sequence for uid, item in items.items()} == before
+    assert not any(item.status == "annule" for item in items.values())
+    assert sum("texte abîmé" in r for r in report.rejected) == 2

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -82,29 +83,21 @@ def test_app_answers_at_once_and_reports_the_slow_source(project, tmp_path):
     assert "délai dépassé" in data["sources"][0]["last_error"]
 
 
-def test_calfeed_serve_answers_within_two_seconds_with_a_trickling_source(project, tmp_path):
-    (tmp_path / "local.csv").write_text("titre;date_debut\nAtelier rapide;15/11/2022\n", encoding="utf-8")
-    server = trickling_server()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    path = project([{"id": "lente", "type": "ics", "url": f"{server.url}/agenda.ics", "category": "labs",
-                     "timeout": 20},
-                    {"id": "rapide", "type": "csv", "path": "local.csv", "category": "labs"}])
+def _first_answer(config_path, port) -> tuple[float | None, bytes]:
+    """Start `calfeed serve`; return how long it took to answer /feeds/tous.ics, and the body."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     started = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-m", "calfeed.cli", "serve", "--config", str(path), "--port",
+    process = subprocess.Popen([sys.executable, "-m", "calfeed.cli", "serve", "--config", str(config_path), "--port",
                                 str(port), "--workers", "2", "--quiet"], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    answered = None
     try:
-        while time.monotonic() - started < 10 and answered is None:
+        while time.monotonic() - started < 15:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/feeds/tous.ics", timeout=1) as response:
-                    body = response.read()
-                answered = time.monotonic() - started
+                    return time.monotonic() - started, response.read()
             except OSError:
                 time.sleep(0.05)
+        return None, b""
     finally:
         process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
         try:
@@ -112,6 +105,25 @@ def test_calfeed_serve_answers_within_two_seconds_with_a_trickling_source(projec
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def test_calfeed_serve_answers_within_two_seconds_with_a_trickling_source(project, tmp_path):
+    """The slow source adds nothing to the start: 2 s at most, or (on a machine so loaded that starting
+    Python alone takes longer) no more than half a second over the same server without it."""
+    (tmp_path / "local.csv").write_text("titre;date_debut\nAtelier rapide;15/11/2022\n", encoding="utf-8")
+    local = {"id": "rapide", "type": "csv", "path": "local.csv", "category": "labs"}
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    control, _ = _first_answer(project([local]), port)
+    shutil.rmtree(tmp_path / "store")
+    server = trickling_server()
+    try:
+        path = project([{"id": "lente", "type": "ics", "url": f"{server.url}/agenda.ics", "category": "labs",
+                         "timeout": 20}, local])
+        answered, body = _first_answer(path, port)
+    finally:
         server.close()
-    assert answered is not None and answered < 2, f"première réponse après {answered} s"
+    assert control is not None and answered is not None
+    assert answered < max(2.0, control + 0.5), f"première réponse après {answered:.2f} s (témoin : {control:.2f} s)"
     assert b"Atelier rapide" in body

@@ -22,6 +22,14 @@ _CANDIDATES = ["cp1252", "iso8859_15", "mac_roman", "cp850", "utf_16", "utf_32"]
 _MOJIBAKE = re.compile("[ÂÃ][\u0080-\u00bf]|â€")
 
 
+def garbled(text: str) -> str:
+    """The first sign that `text` was garbled before calfeed read it (« \ufffd », « Ã© »), or ""."""
+    if "\ufffd" in text:
+        return text[max(0, text.index("\ufffd") - 10):text.index("\ufffd") + 10]
+    match = _MOJIBAKE.search(text)
+    return text[max(0, match.start() - 10):match.end() + 10] if match else ""
+
+
 def decode_text(data: bytes, charset: str | None, source) -> tuple[str, list[str]]:
     """The text of a source's body, and warnings saying what was guessed or repaired.
 
