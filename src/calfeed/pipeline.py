@@ -16,11 +16,10 @@ from .adapters import parse_source
 from .errors import CalfeedError, SourceError
 from .fetch import fetch_source, new_session
 from .model import content_hash, event_from_dict
-from .render import Publication, render_event
+from .render import Publication, render_event, render_key as current_render_key
 from .store import PublishedRow, Store
 
 log = logging.getLogger(__name__)
-RENDER_VERSION = "1"  # bump when render.py changes what it writes: every event is rendered again
 
 
 @dataclass
@@ -147,11 +146,6 @@ def _apply(store, db, source, state, report, result, now):
     report.ok, report.changed = True, True
 
 
-def _render_key(taxonomy) -> str:
-    names = repr((RENDER_VERSION, taxonomy))
-    return hashlib.sha256(names.encode()).hexdigest()[:16]
-
-
 def _sort_key(event) -> str:
     start, title, uid = event.sort_key()
     return f"{start.isoformat()}\x1f{title}\x1f{uid}"
@@ -179,7 +173,7 @@ def publish_events(config, store: Store, *, now: dt.datetime | None = None) -> P
     """
     now = (now or utc_now()).replace(microsecond=0)
     taxonomy = config.taxonomy
-    render_key = _render_key(taxonomy)
+    render_key = current_render_key(taxonomy)
     report = PublishReport()
 
     def write(db, row, event, publication):
@@ -250,7 +244,7 @@ def ensure_published(config, store: Store, *, now: dt.datetime | None = None):
     missing = [s.id for s in config.sources if store.source_state(s.id).last_attempt is None]
     if missing:
         refresh_sources(config, store, now=now, only=missing)
-    elif store.generation() == 0 or store.get_meta("render_key") != _render_key(config.taxonomy):
+    elif store.generation() == 0 or store.get_meta("render_key") != current_render_key(config.taxonomy):
         publish_events(config, store, now=now)
 
 
