@@ -329,3 +329,38 @@ def load_synthetic(sources_path, _):
     config, _store = open_project(sources_path)
     source = config.sources[0]
     return parse_source(source.path.read_bytes(), source, config.taxonomy).events
+
+
+def test_vtimezones_are_read_right_by_thunderbirds_parser(project, tmp_path):
+    """Why vtimezone.py exists, checked: ical.js (Thunderbird's parser, which knows no zone but the file's)
+    puts summer and winter events at the right instant with calfeed's RRULE observances, and gets some
+    wrong with icalendar's own generator (one RDATE list per observance, of which it reads the first)."""
+    from icalendar import Timezone
+
+    from test_clients import icaljs
+    config, _ = open_project(project([{"id": "s", "type": "ics", "path": "x.ics"}]))
+    events = []
+    for zone in (PARIS, ZoneInfo("America/New_York")):
+        for year in range(2022, 2027):
+            for month in (1, 4, 7, 11):
+                start = dt.datetime(year, month, 14, 14, tzinfo=zone)
+                events.append(make_event(uid=f"{zone.key}-{year}-{month}", start=start,
+                                         end=start + dt.timedelta(hours=2)))
+    ours, _ = feed_of(config, events)
+    calendar = Calendar.from_ical(ours)
+    calendar.subcomponents = [
+        *(Timezone.from_tzid(key, first_date=dt.date(2022, 1, 1), last_date=dt.date(2027, 1, 1))
+          for key in ("America/New_York", "Europe/Paris")),
+        *(c for c in calendar.subcomponents if c.name != "VTIMEZONE")]
+    theirs = calendar.to_ical()
+    assert theirs.count(b"BEGIN:VTIMEZONE") == 2 and b"RDATE:" in theirs and b"RDATE" not in ours
+    files = {}
+    for name, body in (("calfeed", ours), ("icalendar", theirs)):
+        files[name] = tmp_path / f"{name}.ics"
+        files[name].write_bytes(body)
+    read = icaljs(files.values())
+    expected = {e.uid: e.start.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") for e in events}
+    got = {name: {e["uid"]: e["start"]["utc"] for e in read[str(path)]["events"]} for name, path in files.items()}
+    assert got["calfeed"] == expected
+    wrong = [uid for uid in expected if got["icalendar"][uid] != expected[uid]]
+    assert wrong, "ical.js now reads icalendar's VTIMEZONEs: vtimezone.py could give way to them"
