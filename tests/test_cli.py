@@ -91,3 +91,16 @@ def test_build_removes_feeds_that_no_longer_exist(runner, bundled, tmp_path):
 def test_unknown_source_for_fetch(runner, bundled):
     result = run(runner, "fetch", "--config", str(bundled), "--source", "nulle-part")
     assert result.exit_code == 1 and "source inconnue : nulle-part" in result.output
+
+
+@pytest.mark.parametrize("name", ["mon-programme", "tous", "selection", "constructeur", "integrer", "import"])
+def test_a_named_selection_may_not_take_an_address_of_the_site(runner, tmp_path, name):
+    """A selection named like a page or feed of the site would be written by the build and answered
+    otherwise by the live service: the selection module's reserved names refuse it at load time."""
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - id: a\n    type: ics\n    path: a.ics\ncategories: {labs: Labs}\n"
+        f"selections:\n  {name}:\n    name: Essai\n    filter: {{categorie: [labs]}}\n", encoding="utf-8")
+    result = run(runner, "check", "--config", str(tmp_path / "sources.yaml"), "--no-fetch")
+    assert result.exit_code == 1
+    assert f"sélection « {name} » : ce nom est déjà celui d'une adresse du site" in result.output
+    assert "ligne 7" in result.output

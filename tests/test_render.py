@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 import vobject
 from icalendar import Calendar, Event as VEvent, vText
 
-from calfeed.feeds import Feed, render_feed
+from calfeed.feeds import feed_bytes
 from calfeed.model import Event, Location
-from calfeed.programme import Item, Programme
 from calfeed.render import TITLE_PREFIX, FeedHeader, Publication, render_calendar, render_event
+from calfeed.selection import Feed, FeedRequest, Item, Programme
 from calfeed.vtimezone import vtimezone
 from helpers import open_project, parse_feed
 
@@ -32,7 +32,8 @@ def feed_of(config, events, publication=STAMP, **options):
     items = [Item(e, publication, render_event(e, publication, config.taxonomy)) for e in events]
     feed = Feed("essai.ics", "tous", "essai", "Essai, avec; des « signes »", "Description\nsur deux lignes")
     programme = Programme(0, tuple(items), STAMP.modified)
-    return render_feed(config, programme, feed, **options), items
+    request = FeedRequest(feed, options.get("subscription", True), options.get("alarm", 0))
+    return feed_bytes(config, programme, request), items
 
 
 def test_vtimezone_uses_rrule_observances_sorted():
@@ -292,8 +293,8 @@ def test_render_key_follows_the_renderer_and_the_taxonomy(project, tmp_path, mon
 
 def test_a_renderer_change_renders_stored_events_again_without_a_new_sequence(project, tmp_path, monkeypatch):
     from calfeed import render
-    from calfeed.pipeline import publish_events, refresh_sources
-    from calfeed.programme import load_programme
+    from calfeed.publish import load_programme, publish_events
+    from calfeed.refresh import refresh_sources
 
     (tmp_path / "agenda.csv").write_text("id;titre;date_debut;heure_debut;heure_fin;categorie\n"
                                          "a;Atelier A;15/11/2022;10:00;12:00;labs\n", encoding="utf-8")

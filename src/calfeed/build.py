@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CalfeedError
-from .feeds import feed_catalogue, feed_chunks
+from .feeds import feed_chunks
+from .selection import static_feeds
 
 MARKER = ".calfeed-build"
 MANAGED_SUFFIXES = (".ics", ".html", ".json", ".css", ".js")
@@ -74,11 +75,9 @@ def write_site(config, programme, folder: Path, pages) -> BuildReport:
     folder = prepare_folder(folder)
     report = BuildReport(folder)
     expected = set()
-    for feed in feed_catalogue(config, programme):
-        for prefix, subscription in (("", True), ("import/", False)):
-            relative = prefix + feed.path
-            _write(folder, relative, feed_chunks(config, programme, feed, subscription=subscription), report)
-            expected.add(relative)
+    for relative, request in static_feeds(config, programme):
+        _write(folder, relative, feed_chunks(config, programme, request), report)
+        expected.add(relative)
     for relative, data in pages:
         _write(folder, relative, data, report)
         expected.add(relative)

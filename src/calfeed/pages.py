@@ -1,14 +1,21 @@
-"""What the HTML pages and the JSON exports show, computed apart from Flask: the live site and
-the static build render the same templates from the same contexts."""
+"""The site's pages and JSON exports, apart from Flask: their contexts, French formatting and the one
+template environment. The live site and the static build render the same templates from the same
+contexts, given "now" by the caller."""
 
 import datetime as dt
 import json
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
-from .feeds import FORMAT_MATCHES, SELECTION_PARAMS, event_key, feed_catalogue, parse_selection, personal_feed
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from .feeds import feed_bytes
 from .links import subscribe_links
-from .pipeline import utc_now
 from .render import STATUS_LINE
+from .selection import (BUILDER_CRITERIA, CRITERIA, PUBLIC_CRITERIA, FeedRequest, event_feed, event_key,
+                        feed_catalogue, parse_selection, personal_feed, vocabulary_of)
+from .text import fold
 
 GROUPS = (
     ("tous", "Tout le programme"),
@@ -110,7 +117,7 @@ def event_view(item, taxonomy, where: Where) -> dict:
         "event_type_name": taxonomy.event_types.name(event.event_type) if event.event_type else "",
         "attendance": event.attendance,
         "attendance_name": taxonomy.formats.name(event.attendance) if event.attendance else "",
-        "formats": [name for name, accepted in FORMAT_MATCHES.items() if event.attendance in accepted],
+        "formats": list(CRITERIA["format"].values(event)),
         "place": {
             "name": location.name, "address": location.address, "city": location.city,
             "postal_code": location.postal_code, "region": location.region,
@@ -141,19 +148,15 @@ def _edition_dates(config) -> str:
 
 def _choices(config, programme=None) -> list[dict]:
     """The builder's and the event list's criteria, with their values and counts."""
-    taxonomy = config.taxonomy
-    vocabularies = {"categorie": ("Organisateur", taxonomy.categories), "theme": ("Thème", taxonomy.themes),
-                    "region": ("Région", taxonomy.regions), "format": ("Format", taxonomy.formats)}
     choices = []
-    for key in ("categorie", "theme", "region", "format"):
-        legend, vocabulary = vocabularies[key]
+    for key in BUILDER_CRITERIA:
         options = []
-        for term in vocabulary.terms:
+        for term in vocabulary_of(config.taxonomy, key).terms:
             count = len(programme.select({key: (term.slug,)})) if programme is not None else None
             if key == "region" and not count:
                 continue  # eighteen regions: only those with events are worth a box
             options.append({"value": term.slug, "label": term.name, "count": count})
-        choices.append({"key": key, "legend": legend, "options": options})
+        choices.append({"key": key, "legend": CRITERIA[key].legend, "options": options})
     return choices
 
 
@@ -161,8 +164,7 @@ def common(config, where: Where, title: str) -> dict:
     return {"config": config, "where": where, "title": title, "edition_dates": _edition_dates(config)}
 
 
-def home_context(config, programme, where: Where, now: dt.datetime | None = None) -> dict:
-    now = now or utc_now()
+def home_context(config, programme, where: Where, now: dt.datetime) -> dict:
     groups = []
     for group, heading in GROUPS:
         cards = []
@@ -179,7 +181,7 @@ def home_context(config, programme, where: Where, now: dt.datetime | None = None
 
 def builder_context(config, programme, where: Where, params: dict) -> dict:
     """The feed builder: the boxes ticked, how many events match, the resulting feed."""
-    chosen = {key: values for key, values in params.items() if key in SELECTION_PARAMS}
+    chosen = {key: values for key, values in params.items() if key in PUBLIC_CRITERIA}
     feed = parse_selection(config, chosen)
     items = programme.select(feed.filters)
     return {**common(config, where, "Composer mon agenda"), "choices": _choices(config, programme),
@@ -190,12 +192,11 @@ def builder_context(config, programme, where: Where, params: dict) -> dict:
 
 def events_context(config, programme, where: Where, params: dict) -> dict:
     """The event list, filtered by the same criteria as the builder, and by words."""
-    chosen = {key: values for key, values in params.items() if key in SELECTION_PARAMS}
+    chosen = {key: values for key, values in params.items() if key in PUBLIC_CRITERIA}
     feed = parse_selection(config, chosen)
     words = " ".join(params.get("q", [])).strip()
     items = programme.select(feed.filters)
     if words:
-        from .text import fold
         needles = fold(words).split()
         items = [i for i in items if all(n in fold(" ".join((i.event.title, i.event.description, i.event.organiser,
                                                               i.event.location.city))) for n in needles)]
@@ -222,8 +223,7 @@ def personal_context(config, programme, where: Where, keys: list[str]) -> dict:
             "unknown": len(feed.filters["evenement"]) - len(items)}
 
 
-def embed_context(config, programme, where: Where, feed, now: dt.datetime | None = None) -> dict:
-    now = now or utc_now()
+def embed_context(config, programme, where: Where, feed, now: dt.datetime) -> dict:
     items = programme.select(feed.filters)
     return {**common(config, where, feed.name), "feed": feed, "count": len(items),
             "events": [event_view(i, config.taxonomy, where) for i in upcoming(items, now, 20)],
@@ -302,3 +302,43 @@ def status_context(config, store, programme) -> dict:
         "sources": sources,
         "failing": [s["id"] for s in sources if not s["ok"]],
     }
+
+
+# -- rendering, for the live site and the static build alike -----------------------------------------
+
+@cache
+def environment() -> Environment:
+    """The one template environment: the live site and the static build render through it."""
+    return Environment(loader=PackageLoader("calfeed", "templates"), autoescape=select_autoescape(),
+                       keep_trailing_newline=True)
+
+
+def render_page(template: str, context: dict) -> str:
+    return environment().get_template(template).render(**context)
+
+
+def static_pages(config, programme, now: dt.datetime, *, event_pages: bool = True):
+    """Every page, JSON export and single-event file of the site, as (path in the feeds folder,
+    bytes or chunks) pairs produced one at a time (a large programme is never held whole as pages)."""
+    def page(template, context):
+        return render_page(template, context).encode("utf-8")
+
+    base = config.base_url
+    top = Where("", base, static=True)
+    yield "index.html", page("index.html", home_context(config, programme, top, now))
+    yield "constructeur.html", page("constructeur.html", builder_context(config, programme, top, {}))
+    yield "evenements.html", page("evenements.html", events_context(config, programme, top, {}))
+    yield "mon-programme.html", page("mon-programme.html", personal_context(config, programme, top, []))
+    for feed in feed_catalogue(config, programme):
+        stem = feed.path.removesuffix(".ics")
+        depth = stem.count("/") + 1
+        yield f"integrer/{stem}.html", page("integrer.html", embed_context(
+            config, programme, Where("../" * depth, base, True), feed, now))
+        yield f"{stem}.json", feed_json_chunks(config, programme, top, feed)
+    for name in ("calfeed.css", "calfeed.js"):
+        yield f"static/{name}", resources.files("calfeed").joinpath(f"static/{name}").read_bytes()
+    if event_pages:
+        below = Where("../", base, True)
+        for key, item in programme.by_key.items():
+            yield f"evenements/{key}.html", page("evenement.html", event_context(config, programme, below, key))
+            yield f"evenements/{key}.ics", feed_bytes(config, programme, FeedRequest(event_feed(item), False))

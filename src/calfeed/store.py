@@ -207,6 +207,12 @@ class Store:
              last_modified, body_hash, _now_text(when), source_id))
         return count
 
+    def set_fetch_error(self, db, source_id: str, error: str):
+        """Record an error found after the fetch itself (the body was read, but refused)."""
+        db.execute("UPDATE fetches SET error = ? WHERE id = (SELECT MAX(id) FROM fetches WHERE source_id = ?)",
+                   (error, source_id))
+        self.mark_failed(db, source_id, error)
+
     def mark_unchanged(self, db, source_id: str, when: dt.datetime):
         db.execute("UPDATE sources SET last_success = ?, last_error = NULL, failures = 0 WHERE id = ?",
                    (_now_text(when), source_id))
@@ -237,6 +243,17 @@ class Store:
                 "SELECT uid, source_id, event_json, content_hash, sequence, first_seen, modified, vanished_at,"
                 " sort_key, render_key, vevent FROM published ORDER BY sort_key"):
             yield PublishedRow(*row)
+
+    @contextmanager
+    def reading(self):
+        """One read transaction over the published events: (generation, published_at, rows), where the
+        rows stream in programme order and belong to that generation."""
+        db = self.db
+        db.execute("BEGIN")
+        try:
+            yield self.generation(), self.published_at(), self.published()
+        finally:
+            db.execute("COMMIT")
 
     def published_versions(self) -> dict[str, PublishedRow]:
         """Every published event's version, without its text nor its bytes (for comparing)."""

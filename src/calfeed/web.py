@@ -1,21 +1,41 @@
-"""The live site: an app factory, one blueprint; feeds come from the store, never from sources."""
+"""The live site: an app factory, one blueprint, one response path for feeds and JSON exports.
 
+Feeds come from the store, never from sources: a worker keeps the current programme version and,
+within a memory budget, the bodies it has answered; conditional requests are answered by werkzeug
+from the version's ETag and Last-Modified.
+"""
+
+import gzip
+import hashlib
 import os
+import threading
+import time
+from collections import OrderedDict
 
-from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, Flask, Response, abort, current_app, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import is_resource_modified, parse_accept_header
 
 from .config import load_config
 from .errors import SelectionError
-from .feeds import Feed, parse_selection, personal_feed
-from .live import ADHOC_CACHE, ReadyFeeds, Site
-from .pages import (Where, builder_context, embed_context, event_context, events_context, feed_json,
-                    home_context, personal_context, status_context)
-from .pipeline import ensure_published, start_refresher
+from .feeds import feed_bytes
+from .model import utc_now
+from .pages import (Where, builder_context, embed_context, event_context, events_context, feed_json, home_context,
+                    personal_context, render_page, status_context)
+from .publish import load_programme
+from .refresh import ensure_published
+from .schedule import start_refresher
+from .selection import AddressError, Programme, catalogue, resolve_address
 from .store import Store
 
 bp = Blueprint("calfeed", __name__)
-MAX_ALARM_MINUTES = 7 * 24 * 60
+
+# Microsoft's calendar fetchers (Outlook desktop, Outlook.com / 365, Exchange) are reported to fail on
+# compressed calendar feeds (markuspoerschke/iCal#541: "disabling gzip compression fixed it"): they
+# always get the plain body, whatever Accept-Encoding they send.
+NO_GZIP_AGENTS = ("microsoft", "outlook", "exchange")
+VERSIONS_KEPT = 4096  # ETags remembered per programme version (a 304 needs no body)
+NOSNIFF = {"X-Content-Type-Options": "nosniff"}
 
 
 def create_app(test_config=None) -> Flask:
@@ -27,17 +47,14 @@ def create_app(test_config=None) -> Flask:
         CALFEED_CHECK_SECONDS=1.0,
         # Memory for feed bodies per worker (MB); beyond it the least used are rendered again when asked.
         CALFEED_CACHE_MB=int(os.environ.get("CALFEED_CACHE_MB", "256")),
-        JSON_AS_ASCII=False,
     )
     if test_config:
         app.config.update(test_config)
     config = load_config(app.config["CALFEED_CONFIG"])
     store = Store(config.store_path)
     ensure_published(config, store)
-    app.extensions["calfeed"] = Site(config, store, app.config["CALFEED_CHECK_SECONDS"],
-                                     app.config["CALFEED_CACHE_MB"] * 2**20)
-    app.wsgi_app = ReadyFeeds(app.wsgi_app, app.extensions["calfeed"])
-    app.json.ensure_ascii = False
+    app.extensions["calfeed"] = Published(config, store, app.config["CALFEED_CHECK_SECONDS"],
+                                          app.config["CALFEED_CACHE_MB"] * 2**20)
     app.register_blueprint(bp)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
@@ -46,70 +63,188 @@ def create_app(test_config=None) -> Flask:
     return app
 
 
-def site() -> Site:
+class Bodies:
+    """Response bodies, least recently used first out beyond a budget in bytes: memory stays bounded
+    whatever the programme's size and the selections asked for (a body dropped is made again, the
+    same bytes: the output is deterministic)."""
+
+    def __init__(self, budget: int):
+        self.budget, self.size = budget, 0
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            body = self._entries.get(key)
+            if body is not None:
+                self._entries.move_to_end(key)
+            return body
+
+    def put(self, key, body: bytes):
+        if len(body) > self.budget:
+            return  # served, never kept: it would push everything else out
+        with self._lock:
+            old = self._entries.pop(key, None)
+            self.size += len(body) - (len(old) if old is not None else 0)
+            self._entries[key] = body
+            while self.size > self.budget:
+                _, dropped = self._entries.popitem(last=False)
+                self.size -= len(dropped)
+
+    def clear(self):
+        with self._lock:
+            self._entries.clear()
+            self.size = 0
+
+
+class Published:
+    """One worker's view of the store: the current programme version and the bodies made from it."""
+
+    def __init__(self, config, store: Store, check_seconds: float = 1.0, cache_bytes: int = 256 * 2**20):
+        self.config, self.store = config, store
+        self.check_seconds = check_seconds
+        self._checked = 0.0
+        self._programme: Programme | None = None
+        self._swap = threading.Lock()
+        self._making: dict = {}  # key → lock: one thread makes a given body, the others wait for it
+        self._making_lock = threading.Lock()
+        self._etags: OrderedDict = OrderedDict()
+        self.bodies = Bodies(cache_bytes)
+
+    def programme(self) -> Programme:
+        programme, now = self._programme, time.monotonic()
+        if programme is not None and now - self._checked < self.check_seconds:
+            return programme  # asked the store less than check_seconds ago
+        generation = self.store.generation()
+        self._checked = now
+        if programme is None or programme.generation != generation:
+            with self._swap:
+                if self._programme is None or self._programme.generation != generation:
+                    self._programme = load_programme(self.store)
+                    self._etags = OrderedDict()
+                    self.bodies.clear()
+                programme = self._programme
+        return programme
+
+    def body(self, programme: Programme, key, make, packed: bool) -> bytes:
+        """The body for `key` at `programme` (gzipped if `packed`), made at most once at a time."""
+        key = (programme.generation, key, packed)
+        body = self.bodies.get(key)
+        if body is not None:
+            return body
+        with self._making_lock:
+            lock = self._making.setdefault(key, threading.Lock())
+        with lock:
+            body = self.bodies.get(key)
+            if body is None:
+                if packed:
+                    body = gzip.compress(self.body(programme, key[1], make, False), compresslevel=6, mtime=0)
+                else:
+                    body = make()
+                if programme is self._programme:  # a superseded version is answered, not kept
+                    self.bodies.put(key, body)
+        with self._making_lock:
+            self._making.pop(key, None)
+        return body
+
+    def etag(self, programme: Programme, key, make, packed: bool) -> str:
+        """The ETag of a body: one per content-coding, remembered so that a 304 needs no body."""
+        remembered = (programme.generation, key, packed)
+        etag = self._etags.get(remembered)
+        if etag is None:
+            etag = hashlib.sha256(self.body(programme, key, make, False)).hexdigest()[:32]
+            etag += "-gzip" if packed else ""
+            if programme is self._programme:
+                self._etags[remembered] = etag
+                while len(self._etags) > VERSIONS_KEPT:
+                    self._etags.popitem(last=False)
+        return etag
+
+
+def published() -> Published:
     return current_app.extensions["calfeed"]
 
 
-def base_url() -> str:
-    return site().config.base_url or request.url_root.rstrip("/")
+def wants_gzip() -> bool:
+    encodings = request.headers.get("Accept-Encoding", "")
+    if "gzip" not in encodings or parse_accept_header(encodings)["gzip"] <= 0:
+        return False
+    agent = request.headers.get("User-Agent", "").lower()
+    return not any(name in agent for name in NO_GZIP_AGENTS)
 
 
-@bp.app_context_processor
-def _globals():
-    return {"config": site().config, "where": Where("/feeds/", base_url())}
+def respond(programme: Programme, key, make, mimetype: str, filename: str) -> Response:
+    """The one response path of feeds and JSON exports: conditional, compressed when asked."""
+    site = published()
+    packed = wants_gzip()
+    etag = site.etag(programme, key, make, packed)
+    response = Response(status=200, mimetype=mimetype)
+    response.set_etag(etag)
+    response.last_modified = programme.published_at
+    response.cache_control.public = True
+    response.cache_control.max_age = int(site.config.refresh.total_seconds())
+    response.vary.add("Accept-Encoding")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers.update(NOSNIFF)
+    if not is_resource_modified(request.environ, etag=etag, last_modified=programme.published_at):
+        response.status_code = 304  # answered from the ETag alone, without touching the body
+        return response
+    response.set_data(site.body(programme, key, make, packed))
+    if packed:
+        response.headers["Content-Encoding"] = "gzip"
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
 
 
-def where(depth: int = 0) -> Where:
+def _where(depth: int = 0) -> Where:
     """Links from a page `depth` folders below /feeds/ (the static build's layout)."""
-    return Where("../" * depth, base_url())
-
-
-NOSNIFF = {"X-Content-Type-Options": "nosniff"}  # feeds carry it in their prepared headers
+    return Where("../" * depth, published().config.base_url or request.url_root.rstrip("/"))
 
 
 def _page(template: str, context: dict, status: int = 200):
-    return render_template(template, **context), status, NOSNIFF
+    return render_page(template, context), status, NOSNIFF
+
+
+def _params() -> dict:
+    return request.args.to_dict(flat=False)
 
 
 @bp.get("/")
 def home():
-    s = site()
-    return _page("index.html", home_context(s.config, s.programme(), Where("feeds/", base_url())))
+    site = published()
+    where = Where("feeds/", _where().base)
+    return _page("index.html", home_context(site.config, site.programme(), where, utc_now()))
 
 
 @bp.get("/feeds/")
 @bp.get("/feeds/index.html")
 def home_in_feeds():
-    s = site()
-    return _page("index.html", home_context(s.config, s.programme(), where()))
-
-
-def _criteria() -> dict:
-    return {key: request.args.getlist(key) for key in request.args}
+    site = published()
+    return _page("index.html", home_context(site.config, site.programme(), _where(), utc_now()))
 
 
 @bp.get("/feeds/constructeur.html")
 def builder():
-    s = site()
+    site = published()
     try:
-        return _page("constructeur.html", builder_context(s.config, s.programme(), where(), _criteria()))
+        return _page("constructeur.html", builder_context(site.config, site.programme(), _where(), _params()))
     except SelectionError as exc:
         abort(400, description=str(exc))
 
 
 @bp.get("/feeds/evenements.html")
 def events():
-    s = site()
+    site = published()
     try:
-        return _page("evenements.html", events_context(s.config, s.programme(), where(), _criteria()))
+        return _page("evenements.html", events_context(site.config, site.programme(), _where(), _params()))
     except SelectionError as exc:
         abort(400, description=str(exc))
 
 
 @bp.get("/feeds/evenements/<key>.html")
 def event_page(key):
-    s = site()
-    context = event_context(s.config, s.programme(), where(1), key)
+    site = published()
+    context = event_context(site.config, site.programme(), _where(1), key)
     if context is None:
         abort(404, description="Cet événement n'est pas (ou plus) au programme.")
     return _page("evenement.html", context)
@@ -117,9 +252,9 @@ def event_page(key):
 
 @bp.get("/feeds/mon-programme.html")
 def personal_page():
-    s = site()
-    keys = [k for value in request.args.getlist("e") for k in value.split(",") if k]
-    return _page("mon-programme.html", personal_context(s.config, s.programme(), where(), keys))
+    site = published()
+    return _page("mon-programme.html", personal_context(site.config, site.programme(), _where(),
+                                                        request.args.getlist("e")))
 
 
 # Feed addresses are at most two folders deep; plain string parts (no <path:…>) keep URL matching
@@ -128,30 +263,32 @@ def personal_page():
 @bp.get("/feeds/integrer/<group>/<name>.html")
 def embed(group, name):
     path = f"{group}/{name}" if group else name
-    s = site()
-    chosen = s.catalogue.get(path + ".ics")
+    site = published()
+    programme = site.programme()
+    chosen = catalogue(site.config, programme).get(path + ".ics")
     if chosen is None:
         abort(404, description=f"Aucun agenda « {path} » à intégrer.")
-    depth = path.count("/") + 1
-    response = current_app.make_response(
-        render_template("integrer.html", **embed_context(s.config, s.programme(), where(depth), chosen)))
-    response.headers["Content-Security-Policy"] = "frame-ancestors *"
-    response.headers.update(NOSNIFF)
-    return response
+    context = embed_context(site.config, programme, _where(path.count("/") + 1), chosen, utc_now())
+    return render_page("integrer.html", context), 200, {**NOSNIFF, "Content-Security-Policy": "frame-ancestors *"}
+
+
+def _resolve(programme: Programme, path: str):
+    try:
+        return resolve_address(published().config, programme, path, _params())
+    except AddressError as exc:
+        abort(exc.status, description=str(exc))
 
 
 @bp.get("/feeds/<name>.json", defaults={"group": None})
 @bp.get("/feeds/<group>/<name>.json")
 def feed_as_json(group, name):
     path = f"{group}/{name}" if group else name
-    s = site()
-    chosen, _, _ = _resolve(s, path + ".ics")
-    response = current_app.response_class(feed_json(s.config, s.programme(), Where("/feeds/", base_url()), chosen),
-                                          mimetype="application/json")
-    response.headers.update(NOSNIFF)
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Cache-Control"] = f"public, max-age={int(s.config.refresh.total_seconds())}"
-    return response
+    site = published()
+    programme = site.programme()
+    wanted = _resolve(programme, path + ".ics")
+    where = Where("/feeds/", _where().base)
+    return respond(programme, ("json", wanted, where), lambda: feed_json(site.config, programme, where, wanted.feed),
+                   "application/json", path.replace("/", "-") + ".json")
 
 
 @bp.get("/feeds/<name>.ics", defaults={"group": None, "variant": None})
@@ -159,69 +296,25 @@ def feed_as_json(group, name):
 @bp.get("/feeds/<variant>/<group>/<name>.ics")
 def feed(variant, group, name):
     path = "/".join(part for part in (variant, group, name) if part) + ".ics"
-    s = site()
-    programme = s.programme()  # the current programme, and with it the catalogue and resolved addresses
-    resolved = _resolve(s, path)
-    if len(s.resolved) > ADHOC_CACHE * 4:
-        s.resolved.clear()
-    # A valid address is parsed once; ReadyFeeds answers it from then on, by its raw WSGI address.
-    s.resolved[request.environ.get("PATH_INFO", ""), request.environ.get("QUERY_STRING", "")] = resolved
-    status, headers, body = s.answer(*resolved, request.environ, programme)
-    return current_app.response_class(body, status=status, headers=headers)
-
-
-def _resolve(s: "Site", path: str):
-    """The feed, variant and reminder an address asks for; abort with a French message if invalid."""
-    subscription, alarm = True, 0
-    if path.startswith("import/"):
-        subscription, path = False, path.removeprefix("import/")
-    usage = request.args.get("usage", "abonnement")
-    if usage not in ("abonnement", "import"):
-        abort(400, description="« usage » vaut « abonnement » (par défaut) ou « import ».")
-    subscription = subscription and usage == "abonnement"
-    alarm_text = request.args.get("rappel", "0")
-    if not alarm_text.isdigit() or int(alarm_text) > MAX_ALARM_MINUTES:
-        abort(400, description=f"« rappel » est un nombre de minutes entre 0 et {MAX_ALARM_MINUTES}.")
-    alarm = int(alarm_text)
-    params = {key: request.args.getlist(key) for key in request.args if key not in ("usage", "rappel")}
-    if path == "selection.ics":
-        try:
-            chosen = parse_selection(s.config, params)
-        except SelectionError as exc:
-            abort(400, description=str(exc))
-    elif path == "mon-programme.ics":
-        keys = [k for value in params.pop("e", []) for k in value.split(",") if k]
-        if params:
-            abort(400, description="Un programme personnel ne prend que le paramètre « e ».")
-        chosen = personal_feed(s.config, keys)
-    elif path.startswith("evenements/"):
-        key = path.removeprefix("evenements/").removesuffix(".ics")
-        item = s.programme().by_key.get(key)
-        if item is None or params:
-            abort(404, description="Cet événement n'est pas (ou plus) au programme.")
-        chosen = Feed(path, "evenement", key, item.event.title, item.event.title, {"evenement": (key,)})
-        subscription = False  # one event to add to one's own calendar: no calendar of its own
-    else:
-        chosen = s.catalogue.get(path)
-        if chosen is None:
-            abort(404, description=f"Aucun agenda à l'adresse /feeds/{path}. La liste des agendas est sur la page d'accueil.")
-        if params:
-            abort(400, description="Les filtres (categorie, theme…) ne s'appliquent qu'à /feeds/selection.ics.")
-    return chosen, subscription, alarm
+    site = published()
+    programme = site.programme()
+    wanted = _resolve(programme, path)
+    return respond(programme, ("ics", wanted), lambda: feed_bytes(site.config, programme, wanted),
+                   "text/calendar", wanted.feed.path.split("?")[0].replace("/", "-"))
 
 
 @bp.get("/etat")
 def status_page():
-    s = site()
-    context = status_context(s.config, s.store, s.programme())
-    return render_template("etat.html", title="État des sources", where=Where("feeds/", base_url()),
-                           **context), 200, NOSNIFF
+    site = published()
+    context = status_context(site.config, site.store, site.programme())
+    return _page("etat.html", {"config": site.config, "title": "État des sources",
+                               "where": Where("feeds/", _where().base), **context})
 
 
 @bp.get("/etat.json")
 def status_json():
-    s = site()
-    response = jsonify(status_context(s.config, s.store, s.programme()))
+    site = published()
+    response = current_app.json.response(status_context(site.config, site.store, site.programme()))
     response.headers.update(NOSNIFF)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -236,16 +329,19 @@ def _http_error(error: HTTPException):
         405: "Cette adresse ne s'utilise qu'en lecture (GET).",
     }.get(error.code, title)
     if request.path.startswith("/feeds/") or request.path.endswith(".json"):
-        response = current_app.response_class(f"{title} : {message}\n", status=error.code,
-                                               mimetype="text/plain")
-        response.headers["Content-Type"] = "text/plain; charset=utf-8"
+        response = Response(f"{title} : {message}\n", status=error.code, content_type="text/plain; charset=utf-8")
         response.headers.update(NOSNIFF)
         return response
-    return render_template("erreur.html", title=title, message=message), error.code, NOSNIFF
+    return _error_page(title, message, error.code)
+
+
+def _error_page(title: str, message: str, status: int):
+    config = published().config if "calfeed" in current_app.extensions else None
+    return render_page("erreur.html", {"config": config, "title": title, "message": message,
+                                       "where": Where("/feeds/", "")}), status, NOSNIFF
 
 
 def _unexpected_error(error: Exception):
     current_app.logger.exception("unexpected error")
-    return render_template("erreur.html", title="Erreur interne",
-                           message="Une erreur inattendue s'est produite ; l'équipe peut la voir dans les journaux."), \
-        500, NOSNIFF
+    return _error_page("Erreur interne", "Une erreur inattendue s'est produite ; l'équipe peut la voir dans les "
+                                         "journaux.", 500)
