@@ -27,7 +27,7 @@ def baseline_and_naive(config_path: Path, naive: bool):
     from calfeed.config import load_config
     from calfeed.feeds import feed_header
     from calfeed.publish import load_programme
-    from calfeed.selection import FeedRequest, feed_catalogue
+    from calfeed.addresses import FeedRequest, feed_catalogue
     from calfeed.render import FeedHeader, render_calendar, zones_needed  # noqa: F401
     from calfeed.store import Store
     config = load_config(config_path)

@@ -16,7 +16,7 @@ from ical.calendar_stream import IcsCalendarStream
 
 from calfeed.cli import cli
 from calfeed.publish import load_programme
-from calfeed.selection import feed_catalogue
+from calfeed.addresses import feed_catalogue
 from helpers import open_project
 
 JS = Path(__file__).parent / "js"

@@ -8,8 +8,9 @@ from icalendar import Calendar, Event as VEvent, vText
 
 from calfeed.feeds import feed_bytes
 from calfeed.model import Event, Location
+from calfeed.addresses import Feed, FeedRequest
 from calfeed.render import TITLE_PREFIX, FeedHeader, Publication, render_calendar, render_event
-from calfeed.selection import Feed, FeedRequest, Item, Programme
+from calfeed.selection import Item, Programme
 from calfeed.vtimezone import vtimezone
 from helpers import open_project, parse_feed
 

@@ -107,7 +107,7 @@ def test_feeds_without_memory_for_bodies_are_the_same(app, client, bundled):
                        "CALFEED_CACHE_MB": 0})
     try:
         lean_client = lean.test_client()
-        from calfeed.selection import catalogue
+        from calfeed.addresses import catalogue
         site = app.extensions["calfeed"]
         paths = sorted(catalogue(site.config, site.programme()))
         assert len(paths) > 20

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .errors import CalfeedError
 from .feeds import feed_chunks
-from .selection import static_feeds
+from .addresses import static_feeds
 
 MARKER = ".calfeed-build"
 MANAGED_SUFFIXES = (".ics", ".html", ".json", ".css", ".js")

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from .errors import ConfigError
-from .selection import NAMED_CRITERIA, RESERVED_NAMES, vocabulary_of
+from .addresses import RESERVED_NAMES
+from .selection import NAMED_CRITERIA, vocabulary_of
 from .taxonomy import Taxonomy, Term, Vocabulary
 from .text import slugify
 

@@ -6,7 +6,7 @@ The live app and the static build both answer a `FeedRequest` through `feed_chun
 from functools import lru_cache
 
 from .render import FeedHeader, alarm_component, assemble_chunks, render_header, zones_needed
-from .selection import FeedRequest
+from .addresses import FeedRequest
 
 
 @lru_cache(maxsize=512)

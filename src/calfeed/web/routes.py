@@ -1,0 +1,167 @@
+"""The site's addresses: pages, feeds, JSON exports, the status page, and the error pages."""
+
+from flask import Blueprint, Response, abort, current_app, request
+from werkzeug.exceptions import HTTPException
+
+from ..addresses import AddressError, catalogue, resolve_address
+from ..errors import SelectionError
+from ..feeds import feed_bytes
+from ..model import utc_now
+from ..pages import (builder_context, embed_context, event_context, events_context, home_context, personal_context,
+                     render_page, status_context)
+from ..selection import Programme
+from ..views import Where, feed_json
+from .responses import NOSNIFF, published, respond
+
+bp = Blueprint("calfeed", __name__)
+
+
+def _where(depth: int = 0) -> Where:
+    """Links from a page `depth` folders below /feeds/ (the static build's layout)."""
+    return Where("../" * depth, published().config.base_url or request.url_root.rstrip("/"))
+
+
+def _page(template: str, context: dict, status: int = 200):
+    return render_page(template, context), status, NOSNIFF
+
+
+def _params() -> dict:
+    return request.args.to_dict(flat=False)
+
+
+@bp.get("/")
+def home():
+    site = published()
+    where = Where("feeds/", _where().base)
+    return _page("index.html", home_context(site.config, site.programme(), where, utc_now()))
+
+
+@bp.get("/feeds/")
+@bp.get("/feeds/index.html")
+def home_in_feeds():
+    site = published()
+    return _page("index.html", home_context(site.config, site.programme(), _where(), utc_now()))
+
+
+@bp.get("/feeds/constructeur.html")
+def builder():
+    site = published()
+    try:
+        return _page("constructeur.html", builder_context(site.config, site.programme(), _where(), _params()))
+    except SelectionError as exc:
+        abort(400, description=str(exc))
+
+
+@bp.get("/feeds/evenements.html")
+def events():
+    site = published()
+    try:
+        return _page("evenements.html", events_context(site.config, site.programme(), _where(), _params()))
+    except SelectionError as exc:
+        abort(400, description=str(exc))
+
+
+@bp.get("/feeds/evenements/<key>.html")
+def event_page(key):
+    site = published()
+    context = event_context(site.config, site.programme(), _where(1), key)
+    if context is None:
+        abort(404, description="Cet événement n'est pas (ou plus) au programme.")
+    return _page("evenement.html", context)
+
+
+@bp.get("/feeds/mon-programme.html")
+def personal_page():
+    site = published()
+    return _page("mon-programme.html", personal_context(site.config, site.programme(), _where(),
+                                                        request.args.getlist("e")))
+
+
+# Feed addresses are at most two folders deep; plain string parts (no <path:…>) keep URL matching
+# on werkzeug's fast, part-by-part route (this is the service's hot path).
+@bp.get("/feeds/integrer/<name>.html", defaults={"group": None})
+@bp.get("/feeds/integrer/<group>/<name>.html")
+def embed(group, name):
+    path = f"{group}/{name}" if group else name
+    site = published()
+    programme = site.programme()
+    chosen = catalogue(site.config, programme).get(path + ".ics")
+    if chosen is None:
+        abort(404, description=f"Aucun agenda « {path} » à intégrer.")
+    context = embed_context(site.config, programme, _where(path.count("/") + 1), chosen, utc_now())
+    return render_page("integrer.html", context), 200, {**NOSNIFF, "Content-Security-Policy": "frame-ancestors *"}
+
+
+def _resolve(programme: Programme, path: str):
+    try:
+        return resolve_address(published().config, programme, path, _params())
+    except AddressError as exc:
+        abort(exc.status, description=str(exc))
+
+
+@bp.get("/feeds/<name>.json", defaults={"group": None})
+@bp.get("/feeds/<group>/<name>.json")
+def feed_as_json(group, name):
+    path = f"{group}/{name}" if group else name
+    site = published()
+    programme = site.programme()
+    wanted = _resolve(programme, path + ".ics")
+    where = Where("/feeds/", _where().base)
+    return respond(programme, ("json", wanted, where), lambda: feed_json(site.config, programme, where, wanted.feed),
+                   "application/json", path.replace("/", "-") + ".json")
+
+
+@bp.get("/feeds/<name>.ics", defaults={"group": None, "variant": None})
+@bp.get("/feeds/<group>/<name>.ics", defaults={"variant": None})
+@bp.get("/feeds/<variant>/<group>/<name>.ics")
+def feed(variant, group, name):
+    path = "/".join(part for part in (variant, group, name) if part) + ".ics"
+    site = published()
+    programme = site.programme()
+    wanted = _resolve(programme, path)
+    return respond(programme, ("ics", wanted), lambda: feed_bytes(site.config, programme, wanted),
+                   "text/calendar", wanted.feed.path.split("?")[0].replace("/", "-"))
+
+
+@bp.get("/etat")
+def status_page():
+    site = published()
+    context = status_context(site.config, site.store, site.programme())
+    return _page("etat.html", {"config": site.config, "title": "État des sources",
+                               "where": Where("feeds/", _where().base), **context})
+
+
+@bp.get("/etat.json")
+def status_json():
+    site = published()
+    response = current_app.json.response(status_context(site.config, site.store, site.programme()))
+    response.headers.update(NOSNIFF)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def http_error(error: HTTPException):
+    titles = {400: "Requête invalide", 404: "Page introuvable", 405: "Méthode non autorisée"}
+    title = titles.get(error.code, "Erreur")
+    custom = error.description and error.description != type(error).description
+    message = error.description if custom else {
+        404: "Cette page n'existe pas. La liste des agendas est sur la page d'accueil.",
+        405: "Cette adresse ne s'utilise qu'en lecture (GET).",
+    }.get(error.code, title)
+    if request.path.startswith("/feeds/") or request.path.endswith(".json"):
+        response = Response(f"{title} : {message}\n", status=error.code, content_type="text/plain; charset=utf-8")
+        response.headers.update(NOSNIFF)
+        return response
+    return _error_page(title, message, error.code)
+
+
+def _error_page(title: str, message: str, status: int):
+    config = published().config if "calfeed" in current_app.extensions else None
+    return render_page("erreur.html", {"config": config, "title": title, "message": message,
+                                       "where": Where("/feeds/", "")}), status, NOSNIFF
+
+
+def unexpected_error(error: Exception):
+    current_app.logger.exception("unexpected error")
+    return _error_page("Erreur interne", "Une erreur inattendue s'est produite ; l'équipe peut la voir dans les "
+                                         "journaux.", 500)
