@@ -97,20 +97,17 @@ class _Text(vText):
                 .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")).encode()
 
 
+def _tzid(zone) -> str | None:
+    """The TZID of a time in `zone`: its IANA name; None for UTC or a fixed offset, written as UTC."""
+    key = getattr(zone, "key", None)
+    return None if key in UTC_KEYS else key
+
+
 def _moment(value: dt.datetime | dt.date) -> dt.datetime | dt.date:
     """DTSTART or DTEND as written: a date, a UTC instant, or a wall clock in its own IANA zone."""
-    if not isinstance(value, dt.datetime):
-        return value
-    key = getattr(value.tzinfo, "key", None)
-    if key is None or key in UTC_KEYS:  # a fixed offset has no TZID to name it: write the instant
+    if isinstance(value, dt.datetime) and _tzid(value.tzinfo) is None:
         return value.astimezone(dt.UTC)
     return value
-
-
-def _tzid(value: dt.datetime | dt.date) -> str | None:
-    """The TZID a DTSTART or DTEND is written with, None for a date or a UTC instant."""
-    written = _moment(value)
-    return written.tzinfo.key if isinstance(written, dt.datetime) and written.tzinfo is not dt.UTC else None
 
 
 def event_component(event: Event, publication: Publication, taxonomy) -> VEvent:
@@ -239,16 +236,17 @@ def _calendar(header: FeedHeader, timezones: dict[str, int]) -> Calendar:
 
 
 def zones_needed(events) -> dict[str, int]:
-    """Each TZID the events' starts and ends use, with the first year it must cover."""
+    """Each TZID the events' starts and ends are written with, with the first year it must cover."""
     zones: dict[str, int] = {}
-    for event in events:
-        if event.all_day:
+    for event in events:  # every event of every feed: kept to attribute lookups
+        start, end = event.start, event.end
+        if not isinstance(start, dt.datetime):
             continue
-        year = min(event.start.year, event.end.year)
-        for value in (event.start, event.end):
-            tzid = _tzid(value)
-            if tzid:
-                zones[tzid] = min(zones.get(tzid, year), year)
+        year = min(start.year, end.year)
+        for zone in (start.tzinfo, end.tzinfo) if start.tzinfo is not end.tzinfo else (start.tzinfo,):
+            tzid = _tzid(zone)
+            if tzid and zones.get(tzid, year + 1) > year:
+                zones[tzid] = year
     return zones
 
 
