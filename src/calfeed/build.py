@@ -62,8 +62,9 @@ def prepare_folder(folder: Path) -> Path:
         raise CalfeedError(f"le dossier {folder} n'est pas vide et n'a pas été créé par « calfeed build » : "
                            "choisissez un dossier vide ou nouveau avec --output, pour ne rien y écraser.")
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / MARKER).write_text("Dossier écrit par « calfeed build » : son contenu est regénéré à chaque build.\n",
-                                 encoding="utf-8")
+    if not (folder / MARKER).exists():  # a rebuild with nothing changed touches no file
+        (folder / MARKER).write_text("Dossier écrit par « calfeed build » : son contenu est regénéré à chaque "
+                                     "build.\n", encoding="utf-8")
     return folder
 
 

@@ -2,11 +2,13 @@
 within a memory budget, the bodies it answered; werkzeug answers conditional requests from each
 version's ETag (one per content-coding) and Last-Modified."""
 
+import datetime as dt
 import gzip
 import hashlib
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 
 from flask import Response, current_app, request
 from werkzeug.http import is_resource_modified, parse_accept_header
@@ -68,7 +70,7 @@ class Published:
         self._swap = threading.Lock()
         self._making: dict = {}  # key → lock: one thread makes a given body, the others wait for it
         self._making_lock = threading.Lock()
-        self._etags: OrderedDict = OrderedDict()
+        self._versions: OrderedDict = OrderedDict()
         self.bodies = Bodies(cache_bytes)
 
     def programme(self) -> Programme:
@@ -81,7 +83,7 @@ class Published:
             with self._swap:
                 if self._programme is None or self._programme.generation != generation:
                     self._programme = load_programme(self.store)
-                    self._etags = OrderedDict()
+                    self._versions = OrderedDict()
                     self.bodies.clear()
                 programme = self._programme
         return programme
@@ -107,18 +109,46 @@ class Published:
             self._making.pop(key, None)
         return body
 
-    def etag(self, programme: Programme, key, make, packed: bool) -> str:
-        """The ETag of a body: one per content-coding, remembered so that a 304 needs no body."""
+    def version(self, programme: Programme, key, make, packed: bool, mimetype: str, filename: str) -> "Version":
+        """What answers `key` at `programme`: its ETag (one per content-coding) and its headers, prepared
+        once per version with werkzeug and remembered, so that a 304 needs no body."""
         remembered = (programme.generation, key, packed)
-        etag = self._etags.get(remembered)
-        if etag is None:
+        version = self._versions.get(remembered)
+        if version is None:
             etag = hashlib.sha256(self.body(programme, key, make, False)).hexdigest()[:32]
-            etag += "-gzip" if packed else ""
+            version = Version.prepare(etag + ("-gzip" if packed else ""), programme.published_at, self.config.refresh,
+                                      mimetype, filename, packed)
             if programme is self._programme:
-                self._etags[remembered] = etag
-                while len(self._etags) > VERSIONS_KEPT:
-                    self._etags.popitem(last=False)
-        return etag
+                self._versions[remembered] = version
+                while len(self._versions) > VERSIONS_KEPT:
+                    self._versions.popitem(last=False)
+        return version
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    etag: str
+    last_modified: dt.datetime
+    headers: list  # of a 200, but its Content-Length
+    not_modified_headers: list  # what a 304 repeats (RFC 9110 15.4.5): what a cache must update
+
+    @classmethod
+    def prepare(cls, etag: str, last_modified: dt.datetime, refresh: dt.timedelta, mimetype: str, filename: str,
+                packed: bool) -> "Version":
+        template = Response(mimetype=mimetype)
+        template.set_etag(etag)
+        template.last_modified = last_modified
+        template.cache_control.public = True
+        template.cache_control.max_age = int(refresh.total_seconds())
+        template.vary.add("Accept-Encoding")
+        template.headers["Access-Control-Allow-Origin"] = "*"
+        template.headers.update(NOSNIFF)
+        repeated = [(name, value) for name, value in template.headers.to_wsgi_list()
+                    if name in ("ETag", "Last-Modified", "Cache-Control", "Vary", "Access-Control-Allow-Origin")]
+        if packed:
+            template.headers["Content-Encoding"] = "gzip"
+        template.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+        return cls(etag, last_modified, template.headers.to_wsgi_list(), repeated)
 
 
 def published() -> Published:
@@ -137,22 +167,7 @@ def respond(programme: Programme, key, make, mimetype: str, filename: str) -> Re
     """The one response path of feeds and JSON exports: conditional, compressed when asked."""
     site = published()
     packed = wants_gzip()
-    etag = site.etag(programme, key, make, packed)
-    response = Response(status=200, mimetype=mimetype)
-    response.set_etag(etag)
-    response.last_modified = programme.published_at
-    response.cache_control.public = True
-    response.cache_control.max_age = int(site.config.refresh.total_seconds())
-    response.vary.add("Accept-Encoding")
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers.update(NOSNIFF)
-    if not is_resource_modified(request.environ, etag=etag, last_modified=programme.published_at):
-        response.status_code = 304  # answered from the ETag alone, without touching the body
-        return response
-    response.set_data(site.body(programme, key, make, packed))
-    if packed:
-        response.headers["Content-Encoding"] = "gzip"
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
-
-
+    version = site.version(programme, key, make, packed, mimetype, filename)
+    if not is_resource_modified(request.environ, etag=version.etag, last_modified=version.last_modified):
+        return Response(status=304, headers=version.not_modified_headers)  # from the ETag alone, no body
+    return Response(site.body(programme, key, make, packed), headers=version.headers)

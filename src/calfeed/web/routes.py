@@ -92,11 +92,23 @@ def embed(group, name):
     return render_page("integrer.html", context), 200, {**NOSNIFF, "Content-Security-Policy": "frame-ancestors *"}
 
 
+RESOLVED_KEPT = 1024  # valid addresses remembered per programme version, as clients send them
+
+
 def _resolve(programme: Programme, path: str):
-    try:
-        return resolve_address(published().config, programme, path, _params())
-    except AddressError as exc:
-        abort(exc.status, description=str(exc))
+    """The feed an address asks for; a valid address is parsed once per programme version."""
+    resolved = programme.memo.setdefault("resolved", {})
+    key = (path, request.query_string)
+    wanted = resolved.get(key)
+    if wanted is None:
+        try:
+            wanted = resolve_address(published().config, programme, path, _params())
+        except AddressError as exc:
+            abort(exc.status, description=str(exc))
+        if len(resolved) >= RESOLVED_KEPT:
+            resolved.clear()  # any address resolves again cheaply; only the memory must stay bounded
+        resolved[key] = wanted
+    return wanted
 
 
 @bp.get("/feeds/<name>.json", defaults={"group": None})
