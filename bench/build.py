@@ -31,7 +31,7 @@ def baseline_and_naive(config_path: Path, naive: bool):
     from calfeed.feeds import feed_header
     from calfeed.publish import load_programme
     from calfeed.addresses import FeedRequest, feed_catalogue
-    from calfeed.render import FeedHeader, render_calendar, zones_needed  # noqa: F401
+    from calfeed.render import render_calendar
     from calfeed.store import Store
     config = load_config(config_path)
     programme = load_programme(Store(config.store_path))
