@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "calfeed"
 # top. README, « Architecture », names what each one owns.
 LAYERS = (
     ("errors", "text"),
-    ("taxonomy", "model"),
+    ("taxonomy", "model", "config_schema"),
     ("selection",),
     ("addresses",),
     ("config", "vtimezone", "links"),
@@ -20,7 +20,7 @@ LAYERS = (
     ("adapters",),
     ("store.schema",),
     ("store", "fetch"),
-    ("publish",),
+    ("publish", "store.owner"),
     ("refresh", "pages"),
     ("schedule", "build"),
     ("web.responses",),

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import requests
@@ -216,4 +216,4 @@ def test_every_link_of_the_page_points_at_a_served_feed(server, page):
                         .replace("&#34;", '"').replace("&quot;", '"'))
     assert embeds
     for embed in set(embeds):
-        assert requests.get(embed if embed.startswith("http") else server + "/feeds/" + embed, timeout=10).status_code == 200
+        assert requests.get(urljoin(page.url, embed), timeout=10).status_code == 200

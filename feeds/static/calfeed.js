@@ -42,8 +42,10 @@
         link.setAttribute("data-lien", pair[0]);
         row.insertBefore(link, download);
       });
+      var address = block.querySelector("input[data-lien=https]");
+      if (address) { address.value = download.href; address.parentNode.hidden = false; }
       var note = block.querySelector(".note");
-      if (note) { note.textContent = "Adresse de l'agenda : " + download.href; }
+      if (note) { note.textContent = address ? "" : "Adresse de l'agenda : " + download.href; }
     });
   }
 

@@ -23,10 +23,15 @@ SAFE_SCHEMES = ("http://", "https://")
 
 @dataclass(frozen=True)
 class Rejected:
-    """An event of a source that could not be used, with where it was and why."""
+    """An event of a source that could not be used, with where it was and why.
+
+    `uid` is the UID the event would have had (see `record_uid`), when the source gives it an
+    identifier of its own: an event published before keeps its last good version while it is
+    unreadable. "" when unknown."""
 
     where: str
     reason: str
+    uid: str = ""
 
     def __str__(self):
         return f"{self.where} : {self.reason}"
@@ -37,6 +42,17 @@ class Parsed:
     events: list[Event] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     warnings: list[Rejected] = field(default_factory=list)
+    truncated: str = ""  # why the body looks cut short (its end is missing): not to be believed as is
+
+
+def record_uid(record_id, source_id: str) -> str:
+    """The UID of the event a record with the source's own identifier `record_id` becomes; the
+    events of a record with several occurrences are `<stem>-<n>@<domain>` (see model.covers_uid)."""
+    base_id = clean_text(record_id)
+    if not base_id:
+        return ""
+    return base_id if "@" in base_id else f"{slugify(base_id)}@{source_id}.calfeed"
+
 
 
 def clean_text(value) -> str:
@@ -173,7 +189,7 @@ def build_events(record: dict, occurrences, source, taxonomy, where: str, warnin
     events = []
     for index, (start, end) in enumerate(occurrences, start=1):
         if base_id:
-            uid = base_id if "@" in base_id else f"{slugify(base_id)}@{source.id}.calfeed"
+            uid = record_uid(base_id, source.id)
             if len(occurrences) > 1:
                 uid = f"{uid.split('@')[0]}-{index}@{uid.split('@', 1)[1]}"
         else:

@@ -6,7 +6,7 @@ import io
 from ..errors import EventError, SourceError
 from ..text import slugify
 from .common import (Parsed, Rejected, all_day_or_timed, as_moment, build_events, check_zone, clean_text,
-                     parse_date, parse_moment, parse_time, require_format, split_dates)
+                     parse_date, parse_moment, parse_time, record_uid, require_format, split_dates)
 
 # Canonical column → accepted header spellings (compared as slugs: accents, case, spaces ignored).
 COLUMNS = {
@@ -62,17 +62,23 @@ def events_from_csv(data: bytes, source, taxonomy) -> Parsed:
     if missing:
         raise SourceError(source.id, f"colonnes obligatoires absentes : {', '.join(missing)} "
                                      f"(en-têtes lus : {', '.join(header)}). Voir le README, « Colonnes CSV ».")
-    parsed = Parsed()
+    parsed, last = Parsed(), None
     for row in reader:
         line = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
+        last = (row, line)
         values = {col: cell for col, cell in zip(columns, row, strict=False) if col}
         where = f"ligne {line}"
         try:
             parsed.events.extend(_events_from_row(values, source, taxonomy, where, parsed.warnings))
         except EventError as exc:
-            parsed.rejected.append(Rejected(where, str(exc)))
+            parsed.rejected.append(Rejected(where, str(exc), record_uid(values.get("id"), source.id)))
+    if last and len(last[0]) < len(header) and not text.endswith(("\n", "\r")):
+        # A half-written export (or one cut in transit with a matching Content-Length): its last row misses
+        # cells (an unterminated quote swallows the rest too), and the rows after it are missing.
+        parsed.truncated = (f"la dernière ligne ({last[1]}) n'a que {len(last[0])} colonne(s) sur {len(header)} "
+                            "et le fichier ne finit pas par un saut de ligne : il semble coupé")
     return parsed
 
 

@@ -9,7 +9,7 @@ from icalendar import Calendar
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from ..errors import EventError, SourceError
-from .common import Parsed, Rejected, build_events, clean_text, require_format
+from .common import Parsed, Rejected, build_events, clean_text, record_uid, require_format
 
 # An unbounded rule is expanded this far after its first occurrence, and never past this count:
 # enough for any programme, and the same on every run.
@@ -38,13 +38,14 @@ def events_from_ics(data: bytes, source, taxonomy) -> Parsed:
             masters.setdefault(uid, component)
     for uid, component in masters.items():
         where = f"VEVENT UID {uid}"
+        known = record_uid(uid, source.id) if component.get("UID") else ""  # sans-uid-N is no identity
         try:
             parsed.events.extend(_expand(uid, component, overrides.get(uid, []), floating_zone, source,
                                          taxonomy, where, parsed.warnings))
         except EventError as exc:
-            parsed.rejected.append(Rejected(where, str(exc)))
+            parsed.rejected.append(Rejected(where, str(exc), known))
         except (ValueError, TypeError, AttributeError, KeyError) as exc:
-            parsed.rejected.append(Rejected(where, f"propriété illisible ({exc})"))
+            parsed.rejected.append(Rejected(where, f"propriété illisible ({exc})", known))
     for uid in overrides.keys() - masters.keys():
         # An occurrence published alone (some servers do): treat it as a single event.
         for component in overrides[uid]:
@@ -55,7 +56,7 @@ def events_from_ics(data: bytes, source, taxonomy) -> Parsed:
                 parsed.events.extend(build_events(_record(component, f"{uid}-{stamp}", floating_zone),
                                                   [(start, end)], source, taxonomy, where, parsed.warnings))
             except (EventError, ValueError, TypeError, KeyError) as exc:
-                parsed.rejected.append(Rejected(where, str(exc)))
+                parsed.rejected.append(Rejected(where, str(exc), record_uid(uid, source.id)))
     return parsed
 
 

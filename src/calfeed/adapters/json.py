@@ -5,7 +5,7 @@ import json
 
 from ..errors import EventError, SourceError
 from .common import (Parsed, Rejected, as_moment, build_events, check_zone, clean_text, localize,
-                     parse_moment)
+                     parse_moment, record_uid)
 
 # OpenAgenda's status codes (API v2): 1 scheduled, 2 rescheduled, 3 moved online, 4 postponed, 5 full, 6 cancelled.
 OPENAGENDA_STATUS = {1: "confirme", 2: "confirme", 3: "en-ligne", 4: "reporte", 5: "complet", 6: "annule"}
@@ -34,8 +34,17 @@ def events_from_json(data: bytes, source, taxonomy) -> Parsed:
                 where = f"{where} (id {item.get('id') or item.get('uid')})"
             parsed.events.extend(build_events(record, occurrences, source, taxonomy, where, parsed.warnings))
         except EventError as exc:
-            parsed.rejected.append(Rejected(where, str(exc)))
+            parsed.rejected.append(Rejected(where, str(exc), _known_uid(item, source)))
     return parsed
+
+
+def _known_uid(item, source) -> str:
+    """The UID an item's event has when it can be read (its `id`, or OpenAgenda's `uid`), or ""."""
+    if not isinstance(item, dict):
+        return ""
+    if source.preset == "openagenda":
+        return record_uid(f"openagenda-{item['uid']}", source.id) if item.get("uid") else ""
+    return record_uid(item.get("id"), source.id)
 
 
 def _record_from_calfeed(item: dict, source):
