@@ -31,6 +31,17 @@ SAMPLES = [
     {"id": "generique", "type": "json", "path": "generic_events.json", "category": "labs"},
     {"id": "openagenda", "type": "json", "path": "openagenda_export.json", "preset": "openagenda",
      "category": "collectivites"},
+    {"id": "producteurs", "type": "ics", "path": "producer_quirks.ics", "category": "labs"},
+    {"id": "google", "type": "ics", "path": "google_calendar_html.ics", "category": "labs"},
+    {"id": "outlook", "type": "ics", "path": "outlook_exchange.ics", "category": "etat"},
+    {"id": "tableur", "type": "csv", "path": "tableur_intitule_horaires.csv"},
+    {"id": "tableur-colonnes", "type": "csv", "path": "tableur_colonnes_libres.csv", "category": "labs",
+     "columns": {"titre": "Nom de l'atelier", "date_debut": "Quand", "horaires": "Créneau horaire"}},
+    {"id": "excel", "type": "xlsx", "path": "tableur_excel.xlsx"},
+    {"id": "openagenda-api", "type": "openagenda", "agenda": "1", "path": "openagenda_api_events.json",
+     "category": "collectivites"},
+    {"id": "openagenda-arles", "type": "openagenda", "agenda": "1", "path": "openagenda_export_arles_shape.json",
+     "category": "collectivites"},
 ]
 
 

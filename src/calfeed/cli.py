@@ -10,6 +10,7 @@ from .config import load_config
 from .errors import CalfeedError
 from .model import utc_now
 from .pages import static_pages, status_context
+from .preview import format_preview, preview_source, source_for_preview
 from .publish import load_programme
 from .refresh import ensure_published, refresh_sources
 from .server import run_server
@@ -199,6 +200,29 @@ def check(config_path, no_fetch):
                                fg="yellow"), err=True)
     if status["failing"] or status["held"]:
         sys.exit(1)
+
+
+@cli.command()
+@config_option
+@click.argument("source_id", required=False)
+@click.option("--url", default="", help="Adresse d'une source qui n'est pas (encore) dans sources.yaml.")
+@click.option("--path", default="", type=click.Path(dir_okay=False), help="Fichier d'une source hors sources.yaml.")
+@click.option("--type", "kind", default="", help="Type de la source indiquée par --url ou --path.")
+@click.option("--category", default="", help="Catégorie par défaut des événements (comme « category: »).")
+@click.option("--preset", default="calfeed", help="Preset JSON (calfeed ou openagenda).")
+@click.option("--sheet", default="", help="Feuille d'un classeur .xlsx.")
+@click.option("--agenda", default="", help="Identifiant de l'agenda OpenAgenda.")
+@click.option("--key-env", default="", help="Variable d'environnement qui contient la clé d'API OpenAgenda.")
+def preview(config_path, source_id, url, path, kind, **options):
+    """Montre ce que calfeed lit d'une source, sans rien publier ni enregistrer."""
+    try:
+        config = load_config(config_path)
+        source = source_for_preview(config, source_id, url=url, path=path, kind=kind, **options)
+    except CalfeedError as exc:
+        raise click.ClickException(str(exc)) from None
+    result = preview_source(config, source)
+    click.echo("\n".join(format_preview(result)))
+    sys.exit(1 if result.error else 0)
 
 
 def main():

@@ -14,7 +14,7 @@ from .selection import NAMED_CRITERIA, vocabulary_of
 from .taxonomy import Taxonomy, Term, Vocabulary
 from .text import slugify
 
-SOURCE_TYPES = ("ics", "csv", "json")
+SOURCE_TYPES = ("ics", "csv", "xlsx", "json", "openagenda")
 STORE_FOLDER = ".calfeed"
 LEGACY_STORE_NAME = "calfeed.sqlite"
 JSON_PRESETS = ("calfeed", "openagenda")
@@ -38,6 +38,10 @@ class Source:
     max_drop: float = 0.3  # share of its events a source may lose at once before it is held
     max_bytes: int = 10 * 1024 * 1024
     timeout: float = 20.0
+    columns: tuple[tuple[str, str], ...] = ()  # csv, xlsx: calfeed column → the sheet's own header
+    sheet: str = ""  # xlsx: the sheet to read (the first one by default)
+    agenda: str = ""  # openagenda: the agenda's uid; `url` is the API's address (fetch.OPENAGENDA_API if empty)
+    key_env: str = ""  # openagenda: the environment variable holding the API key (never the key itself)
 
     @property
     def location(self) -> str:
@@ -227,7 +231,7 @@ def _parse_source(r: _Reader, entry, config: Config, fetch) -> Source:
                 r.fail(entry, f"source « {source_id} » : {unknown} « {value} ». {possible} : "
                               f"{', '.join(vocabulary.slugs)}.")
         defaults[key] = tuple(values) if key == "themes" else r.text(entry, key)
-    url, path = _source_location(r, entry, source_id, config)
+    url, path = _source_location(r, entry, source_id, config, kind)
     return Source(
         id=source_id, type=kind, url=url, path=path, category=defaults["category"], themes=defaults["themes"],
         timezone=r.timezone(entry, "timezone", config.timezone), organiser=r.text(entry, "organiser"),
@@ -236,13 +240,15 @@ def _parse_source(r: _Reader, entry, config: Config, fetch) -> Source:
         max_drop=float(entry.get("max_drop", fetch.get("max_drop", 0.3))),
         max_bytes=int(entry.get("max_bytes", fetch.get("max_bytes", 10 * 1024 * 1024))),
         timeout=float(entry.get("timeout", fetch.get("timeout", 20))),
+        columns=tuple((str(k), str(v)) for k, v in (entry.get("columns") or {}).items()),
+        **{key: r.text(entry, key) for key in ("sheet", "agenda", "key_env")},  # key_env is checked by fetch
     )
 
 
-def _source_location(r: _Reader, entry, source_id: str, config: Config) -> tuple[str, Path | None]:
+def _source_location(r: _Reader, entry, source_id: str, config: Config, kind: str) -> tuple[str, Path | None]:
     """The source's `url:`, or its `path:` resolved and kept inside the configuration's folder."""
     url, raw_path = r.text(entry, "url"), r.text(entry, "path")
-    if bool(url) == bool(raw_path):
+    if bool(url) == bool(raw_path) and not (kind == "openagenda" and not raw_path):  # the API's own address
         r.fail(entry, f"source « {source_id} » : indiquez soit « url: » (http ou https), soit « path: » "
                       "(fichier relatif à sources.yaml), et un seul des deux.")
     if url and not re.match(r"^https?://[^/\s]+", url):
