@@ -215,6 +215,7 @@ FAULTS = {
     "page HTML": lambda kind, other: _html(kind),
     "Windows-1252 non déclaré": lambda kind, other: _windows_1252(kind),
     "Latin-1 déclaré": lambda kind, other: _declared_latin1(kind),
+    "Windows-1252 annoncé UTF-8": lambda kind, other: _good(kind, "cp1252", "utf-8"),
     "octet Windows égaré": lambda kind, other: _stray_byte(kind),
     "corps vide": lambda kind, other: Answer(b"", content_type=CONTENT_TYPES[kind]),
     "redirection vers un autre hôte": lambda kind, other: Answer(

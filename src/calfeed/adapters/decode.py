@@ -75,6 +75,8 @@ def _decode(data: bytes, declared: str | None, source, warnings: list[str]) -> s
             return _decode_with(data, declared)
         except UnicodeDecodeError:
             warnings.append(f"le contenu n'est pas écrit dans l'encodage « {declared} » annoncé par le serveur")
+    elif declared:
+        warnings.append("le serveur annonce de l'UTF-8 mais le contenu n'en est pas")
     repaired = _repair_stray_bytes(data, warnings)
     if repaired is not None:
         return repaired
