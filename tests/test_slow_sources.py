@@ -1,6 +1,7 @@
 """A slow source never holds the others: not their publication, not the start of `calfeed serve`."""
 
 import datetime as dt
+import json
 import os
 import shutil
 import signal
@@ -11,6 +12,8 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+
+from werkzeug import Response
 
 from calfeed.publish import load_programme
 from calfeed.refresh import refresh_sources
@@ -127,3 +130,25 @@ def test_calfeed_serve_answers_within_two_seconds_with_a_trickling_source(projec
     assert control is not None and answered is not None
     assert answered < max(2.0, control + 0.5), f"première réponse après {answered:.2f} s (témoin : {control:.2f} s)"
     assert b"Atelier rapide" in body
+
+
+def test_openagenda_pages_share_one_deadline(project, httpserver):
+    """An API that keeps giving pages, each in time, is cut at the deadline of the whole source."""
+    pages = []
+
+    def page(request):
+        pages.append(request.args.getlist("after[]"))
+        time.sleep(0.3)
+        event = {"uid": len(pages), "title": {"fr": f"Atelier {len(pages)}"},
+                 "timings": [{"begin": "2022-11-15T10:00:00+01:00", "end": "2022-11-15T12:00:00+01:00"}]}
+        return Response(json.dumps({"events": [event], "after": [len(pages)]}), content_type="application/json")
+
+    httpserver.expect_request("/agendas/123/events").respond_with_handler(page)
+    config, store = open_project(project([{"id": "oa", "type": "openagenda", "agenda": "123", "category": "labs",
+                                           "url": httpserver.url_for("/").rstrip("/"), "timeout": 1}],
+                                         fetch={"retries": 1}))
+    started = time.monotonic()
+    [report] = refresh_sources(config, store, now=T0)
+    elapsed = time.monotonic() - started
+    assert not report.ok and "délai dépassé" in report.error
+    assert 2 <= elapsed < 2.8 and 5 <= len(pages) <= 8

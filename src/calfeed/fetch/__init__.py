@@ -61,11 +61,15 @@ def fetch_source(source, session: requests.Session | None = None, *, etag=None, 
     return _get_with_retries(source, session, headers, retries, backoff)
 
 
-def _get_with_retries(source, session, headers, retries: int, backoff: float, where: str = "") -> Fetched:
+def _get_with_retries(source, session, headers, retries: int, backoff: float, where: str = "",
+                      final: float | None = None) -> Fetched:
     """Attempts of `source.timeout` seconds each, all of them with their pauses within
-    `source.timeout × (retries + 1)`."""
-    final = time.monotonic() + source.timeout * (retries + 1)
+    `source.timeout × (retries + 1)`, or by `final` (a time.monotonic() value) for a source read in pages."""
+    final = final or time.monotonic() + source.timeout * (retries + 1)
     for attempt in range(retries + 1):
+        if time.monotonic() >= final:
+            raise SourceError(source.id, f"délai dépassé : lecture inachevée après {source.timeout * (retries + 1):.0f} s"
+                                         f"{where}")
         try:
             return _get(source, session, headers, min(time.monotonic() + source.timeout, final))
         except _Transient as exc:
@@ -232,12 +236,13 @@ def fetch_openagenda(source, session: requests.Session | None = None, *, retries
                                          "est absente ou vide : définissez-la pour le service calfeed.")
         headers["key"] = key
     session = session or new_session()
+    final = time.monotonic() + source.timeout * (retries + 1)  # every page within the deadline of one source
     base = f"{(source.url or OPENAGENDA_API).rstrip('/')}/agendas/{quote(source.agenda, safe='')}/events"
     events, after, seen, left = [], [], set(), source.max_bytes
     for _ in range(OPENAGENDA_MAX_PAGES):
         query = urlencode([("size", OPENAGENDA_PAGE_SIZE), ("detailed", 1), *(("after[]", v) for v in after)])
         page = _openagenda_page(replace(source, url=f"{base}?{query}", max_bytes=left), session, headers,
-                                retries, backoff)
+                                retries, backoff, final)
         left -= page.size
         try:
             document = json.loads(page.body)
@@ -256,8 +261,9 @@ def fetch_openagenda(source, session: requests.Session | None = None, *, retries
     return Fetched(body, 200)
 
 
-def _openagenda_page(page_source, session, headers, retries, backoff) -> Fetched:
-    fetched = _get_with_retries(page_source, session, headers, retries, backoff, " (page de l'API OpenAgenda)")
+def _openagenda_page(page_source, session, headers, retries, backoff, final) -> Fetched:
+    fetched = _get_with_retries(page_source, session, headers, retries, backoff, " (page de l'API OpenAgenda)",
+                                final)
     if fetched.body is None:
         raise SourceError(page_source.id, "l'API OpenAgenda a répondu 304 sans contenu.", http_status=304)
     return fetched
