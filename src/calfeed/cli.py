@@ -143,9 +143,8 @@ def build(config_path, output, no_fetch, no_event_pages):
             reports = refresh_sources(config, store)
             _print_reports(reports)
             if reports and not any(report.ok for report in reports):
-                raise Failure("aucune source n'a pu être lue (voir ci-dessus) : agendas non écrits. "
-                                           "Corrigez les sources, ou écrivez le dernier état valide avec "
-                                           "« calfeed build --no-fetch ».")
+                raise Failure("aucune source n'a pu être lue (voir ci-dessus) : agendas non écrits. Corrigez les "
+                              "sources, ou écrivez le dernier état valide avec « calfeed build --no-fetch ».")
         programme = load_programme(store)
         report = write_site(config, programme, output,
                             static_pages(config, programme, utc_now(), event_pages=not no_event_pages))

@@ -56,7 +56,7 @@ def start_first_read(config, store: Store, source_ids: list[str]) -> threading.T
     One process does it (the refresh lease); the others serve the store, which shows these sources as
     never read until then.
     """
-    owner = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}:premiere-lecture"
+    owner = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}:first-read"
     longest = max(s.timeout * (config.retries + 1) for s in config.sources if s.id in source_ids)
 
     def read():
