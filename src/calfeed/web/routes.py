@@ -139,7 +139,7 @@ def feed(variant, group, name):
 @bp.get("/etat")
 def status_page():
     site = published()
-    context = status_context(site.config, site.store, site.programme())
+    context = status_context(site.config, site.store, site.programme(), public=True)
     return _page("etat.html", {"config": site.config, "title": "État des sources",
                                "where": Where("feeds/", _where().base), **context})
 
@@ -147,7 +147,7 @@ def status_page():
 @bp.get("/etat.json")
 def status_json():
     site = published()
-    response = current_app.json.response(status_context(site.config, site.store, site.programme()))
+    response = current_app.json.response(status_context(site.config, site.store, site.programme(), public=True))
     response.headers.update(NOSNIFF)
     response.headers["Cache-Control"] = "no-store"
     return response
