@@ -206,6 +206,28 @@ def test_an_unterminated_quote_at_the_end_is_a_cut(served_csv):
     assert versions(store) == before
 
 
+QUOTED_LAST = ("id;titre;date_debut;categorie;description\n"
+               "r1;Atelier un;15/11/2022;collectivites;Premier atelier\n"
+               "r2;Atelier deux;16/11/2022;collectivites;Deuxième atelier\n"
+               "r3;Atelier trois;17/11/2022;collectivites;\"Troisième atelier, en deux parties\"\n").encode()
+
+
+def test_a_cut_inside_the_quoted_last_cell_is_a_cut(served_csv):
+    # The last row keeps all its cells when the cut falls inside a quoted last cell: only the unclosed
+    # quote tells that the text of that cell (here a description) is not whole.
+    make, serve = served_csv
+    serve(QUOTED_LAST)
+    _, config, store = make()
+    serve(QUOTED_LAST)
+    [report] = refresh_sources(config, store, now=T0)
+    assert report.ok and report.events == 3
+    before = versions(store)
+    serve(QUOTED_LAST[:QUOTED_LAST.index(b"en deux")])
+    [report] = refresh_sources(config, store, now=T1)
+    assert not report.ok and "guillemet" in report.error and "il semble coupé" in report.error
+    assert versions(store) == before  # the description is not replaced by its first half
+
+
 def test_a_source_losing_most_of_its_events_is_held_until_accepted(served_csv, runner):
     make, serve = served_csv
     config_path, config, store = make()
