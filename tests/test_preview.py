@@ -79,3 +79,23 @@ def test_preview_of_an_unknown_source_is_a_french_error(project, runner):
     path = project([{"id": "x", "type": "ics", "path": "misc_cases.ics"}], files=["misc_cases.ics"])
     result = runner.invoke(cli, ["preview", "inconnue", "--config", str(path)])
     assert result.exit_code == 1 and "source inconnue « inconnue »" in result.output
+
+
+def test_preview_of_a_csv_cut_short_says_it_would_be_held(project, runner, tmp_path):
+    whole = (tmp_path / "programme.csv")
+    whole.write_text("id;titre;date_debut;categorie;description\n"
+                     "r1;Atelier un;15/11/2022;labs;Premier atelier\n"
+                     "r2;Atelier deux;16/11/2022;labs;\"Deuxième atelier, en deux parties\"\n", encoding="utf-8")
+    path = project([{"id": "coupee", "type": "csv", "path": "programme.csv"}])
+    assert runner.invoke(cli, ["preview", "coupee", "--config", str(path)]).exit_code == 0
+    whole.write_bytes(whole.read_bytes()[:-20])  # an export cut in the middle of its last description
+    result = runner.invoke(cli, ["preview", "coupee", "--config", str(path)])
+    assert result.exit_code == 1, result.output
+    assert "il semble coupé" in result.output and "la source serait retenue" in result.output
+
+
+def test_preview_errors_are_said_in_french(project, runner):
+    path = project([{"id": "x", "type": "ics", "path": "misc_cases.ics"}], files=["misc_cases.ics"])
+    result = runner.invoke(cli, ["preview", "--config", str(path), "--path", "ailleurs.ics"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Erreur : indiquez") and "Error" not in result.output

@@ -219,7 +219,7 @@ def preview(config_path, source_id, url, path, kind, **options):
         config = load_config(config_path)
         source = source_for_preview(config, source_id, url=url, path=path, kind=kind, **options)
     except CalfeedError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Failure(str(exc)) from None
     result = preview_source(config, source)
     click.echo("\n".join(format_preview(result)))
     sys.exit(1 if result.error else 0)

@@ -65,7 +65,10 @@ def preview_source(config, source: Source, session=None) -> Preview:
         ))
     preview.rejected = [str(r) for r in parsed.rejected]
     preview.warnings = [str(w) for w in parsed.warnings]
-    if parsed.rejected and not parsed.events:
+    if parsed.truncated:
+        preview.error = (f"{parsed.truncated} : la source serait retenue (son dernier état valide resterait "
+                         "publié) ; corrigez le fichier, ou « calfeed accept » une fois la source déclarée.")
+    elif parsed.rejected and not parsed.events:
         preview.error = "aucun événement lisible : la source serait en échec et rien ne serait publié."
     return preview
 
