@@ -67,6 +67,8 @@ def test_an_unreadable_event_keeps_its_last_good_version(project, tmp_path, kind
     assert status["held"] == ["essai"] and title in status["sources"][0]["held"][0]
     result = runner.invoke(cli, ["check", "--no-fetch", "--config", str(config_path)], catch_exceptions=False)
     assert result.exit_code == 1 and "retenu" in result.output and title in result.output
+    [row] = [line for line in result.output.splitlines() if line.startswith("essai ")]
+    assert row.split()[1:3] == ["À", "VOIR"]  # as `calfeed fetch` says it, never « OK »
 
     data.write_text(data.read_text(encoding="utf-8").replace(bad, good), encoding="utf-8")  # fixed at the source
     [report] = refresh_sources(config, store, now=T2)

@@ -180,7 +180,7 @@ def check(config_path, no_fetch):
                f"{status['events']} événement(s) publiés.")
     rows = [("Source", "État", "Dernier succès", "Lus", "Publiés", "Rejetés", "Dernière erreur")]
     for s in status["sources"]:
-        rows.append((s["id"], "OK" if s["ok"] else "ÉCHEC", s["last_success"] or "jamais", str(s["events_read"]),
+        rows.append((s["id"], "ÉCHEC" if not s["ok"] else "À VOIR" if s["held"] else "OK", s["last_success"] or "jamais", str(s["events_read"]),
                      str(s["events_published"]), str(len(s["rejected"])), s["last_error"] or "—"))
     widths = [max(len(row[i]) for row in rows) for i in range(6)]
     for row in rows:
