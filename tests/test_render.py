@@ -93,6 +93,19 @@ def test_links_reach_outlook_through_the_description(project):
     assert event["DTSTAMP"].dt == STAMP.modified == event["LAST-MODIFIED"].dt
 
 
+def test_location_says_each_part_of_the_address_once(project):
+    # OpenAgenda's `address` usually holds the whole address: the place's name and the town are already in it.
+    config, _ = open_project(project([{"id": "s", "type": "ics", "path": "x.ics"}]))
+    arles = Location(name="Place de la République", address="Place de la République, 13200 Arles", city="Arles",
+                     postal_code="13200", region="provence-alpes-cote-d-azur")
+    rennes = Location(name="Lab", address="1 rue du Labrador", city="Rennes", postal_code="35000")
+    body, _ = feed_of(config, [make_event(uid="a", location=arles, attendance="presentiel"),
+                               make_event(uid="b", location=rennes, attendance="presentiel")])
+    events = parse_feed(body)
+    assert str(events["a"]["LOCATION"]) == "Place de la République, 13200 Arles, Provence-Alpes-Côte d'Azur"
+    assert str(events["b"]["LOCATION"]) == "Lab, 1 rue du Labrador, 35000 Rennes"  # « Lab » is a name of its own
+
+
 def test_status_prefixes_and_cancellation(project):
     config, _ = open_project(project([{"id": "s", "type": "ics", "path": "x.ics"}]))
     statuses = {"annule": ("ANNULÉ – ", "CANCELLED"), "reporte": ("REPORTÉ – ", "TENTATIVE"),
