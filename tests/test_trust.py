@@ -264,3 +264,14 @@ def test_the_drop_threshold(served_csv, settings, kept_rows, believed):
     assert report.ok is believed
     cancelled = sum(1 for _, vanished in versions(store).values() if vanished)
     assert cancelled == (6 - kept_rows if believed else 0)
+
+
+def test_the_drop_is_told_as_a_rounded_share_and_the_fetch_line_says_once_what_stays(served_csv, runner):
+    make, serve = served_csv
+    config_path, config, store = make()
+    refresh_sources(config, store, now=T0)
+    serve(b"".join(CSV.splitlines(keepends=True)[:3]))  # 2 of 6 events left: 4 fewer, two thirds
+    result = runner.invoke(cli, ["fetch", "--config", str(config_path)], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "(4 de moins, 67 %)" in result.output
+    assert result.output.count("reste") == 1, result.output  # « l'instantané précédent reste publié », once

@@ -69,7 +69,9 @@ def _print_reports(reports):
                 detail += " (inchangée)"
         else:
             mark = click.style("ÉCHEC", fg="red")
-            detail = f"{report.error} — les derniers événements valides restent publiés"
+            detail = report.error
+            if "reste publié" not in report.error:  # a held source's message already says its snapshot stays
+                detail += " — les derniers événements valides restent publiés"
         click.echo(f"  {mark}  {report.source_id} : {detail}")
         for line in report.rejected[:10]:
             click.echo(f"        rejeté — {line}")
