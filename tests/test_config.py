@@ -88,7 +88,7 @@ def test_impossible_date_is_an_error_with_its_line(tmp_path):
     text = BASE.replace("end: 2022-11-30", "end: 2022-11-31")
     message = error_of(tmp_path, text)
     assert f"ligne {line_of(text, 'end:')} : « edition.end » doit être une date AAAA-MM-JJ qui existe " \
-           "(lu : '2022-11-31')" in message
+           "(lu : « 2022-11-31 »)" in message
 
 
 def test_impossible_date_through_the_cli_is_no_traceback(runner, tmp_path):
@@ -99,7 +99,7 @@ def test_impossible_date_through_the_cli_is_no_traceback(runner, tmp_path):
 
 
 @pytest.mark.parametrize("key_line, expected", [
-    ("    allow_empty: oui\n", "« sources[ditp].allow_empty » doit être true ou false (lu : 'oui')"),
+    ("    allow_empty: oui\n", "« sources[ditp].allow_empty » doit être true ou false (lu : « oui »)"),
     ("    organiser: yes\n", "« sources[ditp].organiser » doit être un texte ou un nombre (lu : true) "
                            "(mettez-la entre guillemets)"),
     ("    timeout: -3\n", "« sources[ditp].timeout » doit être un nombre supérieur à 0 (lu : -3)"),
@@ -132,3 +132,8 @@ def test_reserved_selection_names(tmp_path, name):
 def test_the_shipped_configuration_is_valid(bundled):
     config = load_config(bundled)
     assert {s.id for s in config.sources} == {"ditp-tables-rondes", "programme-2022"}
+
+
+def test_a_bad_source_id_is_quoted_in_french(tmp_path):
+    message = error_of(tmp_path, BASE.replace("id: ditp", "id: Tables Rondes", 1))
+    assert "en minuscules sans espaces (lu : « Tables Rondes »)" in message

@@ -250,4 +250,6 @@ def _shown(value) -> str:
         return "des clés"
     if isinstance(value, list):
         return "une liste"
-    return repr(value)
+    if isinstance(value, str):
+        return f"« {value} »"
+    return str(value)
