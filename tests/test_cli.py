@@ -126,3 +126,11 @@ def test_the_committed_feeds_are_what_a_fresh_build_writes(runner, bundled, tmp_
                  if p.is_file()}
     assert sorted(built) == sorted(committed)
     assert [name for name in built if built[name] != committed[name]] == []
+
+
+@pytest.mark.parametrize("args", [["-h"], ["check", "-h"], ["preview", "--help"]])
+def test_help_lines_are_in_french(runner, args):
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0
+    assert "Affiche cette aide et quitte." in result.output
+    assert "Show this message" not in result.output and "Show the version" not in result.output

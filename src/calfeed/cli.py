@@ -39,8 +39,24 @@ def _open(config_path):
     return config, store
 
 
-class _Commands(click.Group):
+class _FrenchHelp:
+    """Click's own `-h` line is English; say it in French like the rest of the help."""
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "Affiche cette aide et quitte."
+        return option
+
+
+class _Command(_FrenchHelp, click.Command):
+    pass
+
+
+class _Commands(_FrenchHelp, click.Group):
     """The command group, turning a damaged store met by any command into a French message."""
+
+    command_class = _Command
 
     def invoke(self, ctx):
         try:
@@ -50,7 +66,7 @@ class _Commands(click.Group):
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="calfeed", message="calfeed %(version)s")
+@click.version_option(package_name="calfeed", message="calfeed %(version)s", help="Affiche la version et quitte.")
 def cli():
     """calfeed : agrège les sources d'événements et publie des agendas iCalendar."""
 
