@@ -137,3 +137,21 @@ def test_the_shipped_configuration_is_valid(bundled):
 def test_a_bad_source_id_is_quoted_in_french(tmp_path):
     message = error_of(tmp_path, BASE.replace("id: ditp", "id: Tables Rondes", 1))
     assert "en minuscules sans espaces (lu : « Tables Rondes »)" in message
+
+
+@pytest.mark.parametrize("addition, key", [
+    # a second `sources:` written at the end of the file would silently drop every source of the first
+    ("sources:\n  - id: nouvelle\n    type: ics\n    path: nouvelle.ics\n", "sources"),
+])
+def test_a_key_written_twice_is_an_error_with_its_lines(tmp_path, addition, key):
+    text = BASE + addition
+    message = error_of(tmp_path, text)
+    first = line_of(text, f"{key}:")
+    assert f"ligne {text.count(chr(10), 0, text.rindex(key + ':')) + 1} : « {key} » est écrit deux fois " \
+           f"(déjà ligne {first})" in message
+
+
+def test_a_source_key_written_twice_is_an_error(tmp_path):
+    text = BASE.replace("    type: ics\n", "    type: ics\n    type: csv\n", 1)
+    message = error_of(tmp_path, text)
+    assert "« type » est écrit deux fois" in message and "n'en gardez qu'un" in message

@@ -88,13 +88,23 @@ class _Sequence(list):
     item_lines: dict = {}
 
 
+class _DuplicateKey(yaml.MarkedYAMLError):
+    """A key written twice in one mapping: YAML would silently keep the last one (a second `sources:` at the
+    end of the file would drop every source of the first)."""
+
+
 def _construct_mapping(loader, node):
     mapping = Mapping(loader.construct_mapping(node, deep=True))
     mapping.line = node.start_mark.line + 1
     mapping.key_lines = {}
     for key_node, _value in node.value:
         try:
-            mapping.key_lines[loader.construct_object(key_node, deep=True)] = key_node.start_mark.line + 1
+            key = loader.construct_object(key_node, deep=True)
+            if key in mapping.key_lines:
+                raise _DuplicateKey(problem=f"« {key} » est écrit deux fois (déjà ligne {mapping.key_lines[key]}) ; "
+                                            "YAML ne garderait que le second : n'en gardez qu'un",
+                                    problem_mark=key_node.start_mark)
+            mapping.key_lines[key] = key_node.start_mark.line + 1
         except TypeError:  # an unhashable key: construct_mapping has reported it already
             continue
     return mapping
@@ -130,6 +140,8 @@ def read_document(path: Path):
         raise ConfigError(f"{path} : lecture impossible ({exc}). Enregistrez le fichier en UTF-8.") from None
     try:
         return yaml.load(text, Loader=_LineLoader)
+    except _DuplicateKey as exc:
+        raise ConfigError(f"{path}, ligne {exc.problem_mark.line + 1} : {exc.problem}.") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", ligne {mark.line + 1}, colonne {mark.column + 1}" if mark else ""
