@@ -99,3 +99,25 @@ def test_preview_errors_are_said_in_french(project, runner):
     result = runner.invoke(cli, ["preview", "--config", str(path), "--path", "ailleurs.ics"])
     assert result.exit_code == 1
     assert result.output.startswith("Erreur : indiquez") and "Error" not in result.output
+
+
+@pytest.mark.parametrize("options, said", [
+    (["--path", "misc_cases.ics", "--category", "inconnue"], "catégorie inconnue « inconnue ». Catégories possibles"),
+    (["--url", "ftp://exemple.fr/agenda.ics"], "l'adresse « ftp://exemple.fr/agenda.ics » doit commencer par http"),
+])
+def test_preview_options_are_checked_as_sources_yaml_is(project, runner, options, said):
+    path = project([{"id": "x", "type": "ics", "path": "misc_cases.ics"}], files=["misc_cases.ics"])
+    result = runner.invoke(cli, ["preview", "--config", str(path), "--type", "ics", *options])
+    assert result.exit_code == 1 and said in result.output, result.output
+    assert "Aperçu" not in result.output  # refused before anything is read
+
+
+def test_preview_takes_a_category_by_its_name(project, runner, tmp_path):
+    (tmp_path / "sans-categorie.ics").write_text(
+        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nSUMMARY:Atelier\r\nDTSTART:20221115T100000Z\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n")
+    path = project([{"id": "x", "type": "ics", "path": "misc_cases.ics"}], files=["misc_cases.ics"])
+    result = runner.invoke(cli, ["preview", "--config", str(path), "--path", str(tmp_path / "sans-categorie.ics"),
+                                 "--type", "ics", "--category", "laboratoire"])
+    assert result.exit_code == 0, result.output
+    assert "Laboratoires d'innovation territoriale" in result.output  # not the raw « laboratoire »
