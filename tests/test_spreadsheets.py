@@ -124,3 +124,11 @@ def test_status_page_reports_unread_columns(project):
         app.extensions["calfeed"].store.close()
     assert any("colonne « Public visé » : non lue" in w for w in status["warnings"])
     assert any("horaires illisibles" in r for r in status["rejected"])
+
+
+def test_a_whole_day_time_cell_is_an_all_day_event_and_reversed_hours_are_said_in_french(read):
+    parsed = read("tableur_journee_entiere.csv", category="labs")
+    assert spans(parsed, "Forum des agents") == [(dt.date(2022, 11, 21), dt.date(2022, 11, 22))]
+    assert spans(parsed, "Salon des solutions") == [(dt.date(2022, 11, 23), dt.date(2022, 11, 25))]
+    reasons = {r.where: r.reason for r in parsed.rejected}
+    assert reasons == {"ligne 4": "la fin (22/11/2022 14:00) précède le début (22/11/2022 16:30)"}

@@ -135,8 +135,7 @@ def place(event: Event, taxonomy) -> str:
 
 
 def _distinct_parts(parts: list[str]) -> list[str]:
-    """The parts of a place, less those another part already says (an OpenAgenda `address` often holds the
-    name and the town): compared by comma-separated pieces, so « Lab » is not lost in « rue du Labrador »."""
+    """The parts of a place less those another part says (OpenAgenda's `address` holds name and town), by pieces."""
     pieces = [{piece.strip().casefold() for piece in part.split(",")} for part in parts]
     return [part for i, part in enumerate(parts)
             if not any(j != i and pieces[i] <= pieces[j] and (pieces[i] != pieces[j] or j < i)

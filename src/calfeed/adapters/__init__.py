@@ -23,7 +23,7 @@ def parse_source(data: bytes, source, taxonomy) -> Parsed:
     or if it holds events and every one of them is rejected (never a source « OK » that publishes nothing)."""
     parsed = ADAPTERS[source.type](data, source, taxonomy)
     if parsed.rejected and not parsed.events:
-        shown = "; ".join(str(r) for r in parsed.rejected[:3])
+        shown = " ; ".join(str(r) for r in parsed.rejected[:3])
         more = f" (et {len(parsed.rejected) - 3} autre(s))" if len(parsed.rejected) > 3 else ""
         raise SourceError(source.id, f"aucun événement lisible : les {len(parsed.rejected)} événement(s) sont "
                                      f"rejetés — {shown}{more}. Corrigez la source ou sa configuration.")

@@ -47,6 +47,7 @@ _RANGE = re.compile(rf"^(?:du\s+)?(\d{{1,2}})(?:er)?(?:\s+({_MONTH}))?\s+(?:au|-
                     rf"\s+\d{{4}})$")
 _NUMERIC_RANGE = re.compile(r"^(\d{1,2})\s*[-–]\s*(\d{1,2})([/.]\d{1,2}[/.]\d{2,4})$")
 _DAYS_AND = re.compile(rf"^(?:les?\s+)?((?:\d{{1,2}}(?:er)?\s*(?:,|et)\s*)+)(\d{{1,2}}(?:er)?\s+(?:{_MONTH})\s+\d{{4}})$")
+_WHOLE_DAY = {"toute-la-journee", "journee-entiere", "journee", "la-journee", "toute-la-journee-entiere"}
 _HOURS = re.compile(r"^(?:de\s+)?(\d{1,2}\s*(?:[h:]\s*\d{0,2})?)\s*(?:(?:-|–|—|à|a)\s*(\d{1,2}\s*(?:[h:]\s*\d{0,2})?))?$")
 
 
@@ -119,9 +120,12 @@ def parse_days(value: str) -> tuple[list[dt.date], dt.date | None]:
     return [parse_date(d) for d in split_dates(text.removeprefix("le "))], None
 
 
-def parse_hours(value: str) -> tuple[dt.time, dt.time | None]:
-    """A combined time cell: « 14h00 - 16h30 », « de 10h à 11h30 », « 9h30–12h », « 14h »."""
+def parse_hours(value: str) -> tuple[dt.time | None, dt.time | None]:
+    """A combined time cell: « 14h00 - 16h30 », « de 10h à 11h30 », « 9h30–12h », « 14h »; « toute la journée »
+    gives no time (an all-day event)."""
     text = " ".join(clean_text(value).lower().split())
+    if slugify(text) in _WHOLE_DAY:
+        return None, None
     m = _HOURS.match(text)
     if not m:
         raise EventError(f"horaires illisibles « {value} » (attendu : 14h00 - 16h30, de 10h à 11h30 ou 14h)")
