@@ -167,3 +167,35 @@ def test_dynamic_feeds_read_alike_in_every_parser(project, tmp_path):
             assert got_vobject == strict, file
         counts.append(len(strict))
     assert counts[3] == 6 and counts[4] == 1 and counts[5] == 0 and min(counts[:3]) > 0
+
+
+def test_two_zones_and_literal_backslashes_read_alike_in_every_parser(project, tmp_path):
+    """A Paris → New York trip lasts 9 hours, and `C:\\New folder` stays as written, in every parser."""
+    path = project([{"id": "voyages", "type": "ics", "path": "two_zones_and_backslashes.ics", "category": "etat"}],
+                   files=["two_zones_and_backslashes.ics"])
+    output = tmp_path / "site"
+    result = CliRunner().invoke(cli, ["build", "--config", str(path), "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    feed = output / "tous.ics"
+    text = feed.read_bytes().decode("utf-8")
+    trip, folder = "voyage-paris-new-york@delegation.gouv.fr", "dossier-partage@ministere.gouv.fr"
+    assert "DTSTART;TZID=Europe/Paris:20221115T100000\r\n" in text
+    assert "DTEND;TZID=America/New_York:20221115T130000\r\n" in text
+    expected = {trip: ("2022-11-15T09:00:00Z", "2022-11-15T18:00:00Z"),
+                folder: ("2022-11-16T13:00:00Z", "2022-11-16T14:00:00Z")}
+    title = "Ranger C:\\New folder"
+    description = "Le partage C:\\New folder, et \\\\N tel quel.\nDeuxième ligne."
+
+    events = {e.uid: e for e in IcsCalendarStream.calendar_from_ics(text).events}
+    assert {uid: (expected_instant(e.dtstart), expected_instant(e.dtend)) for uid, e in events.items()} == expected
+    assert events[folder].summary == title and events[folder].description == description
+
+    events = {str(e.uid.value): e for e in vobject.readOne(text).vevent_list}
+    assert {uid: (expected_instant(e.dtstart.value), expected_instant(e.dtend.value))
+            for uid, e in events.items()} == expected
+    assert events[folder].summary.value == title
+    assert events[folder].description.value == description
+
+    events = {e["uid"]: e for e in icaljs([feed])[str(feed)]["events"]}
+    assert {uid: (js_instant(e["start"]), js_instant(e["end"])) for uid, e in events.items()} == expected
+    assert events[folder]["summary"] == title and events[folder]["description"] == description
