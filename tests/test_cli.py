@@ -1,8 +1,13 @@
 """The command line: clear French messages naming the file, line or source; never a traceback."""
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from calfeed.cli import cli
+
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def run(runner, *args):
@@ -134,3 +139,11 @@ def test_help_lines_are_in_french(runner, args):
     assert result.exit_code == 0
     assert "Affiche cette aide et quitte." in result.output
     assert "Show this message" not in result.output and "Show the version" not in result.output
+
+
+def test_check_says_when_in_the_programme_s_time_zone(runner, bundled):
+    result = run(runner, "check", "--config", str(bundled))
+    [row] = [line for line in result.output.splitlines() if line.startswith("ditp-tables-rondes ")]
+    assert "+00:00" not in row and "T" not in row.split()[2]
+    shown = dt.datetime.strptime(" ".join(row.split()[2:4]), "%d/%m/%Y %H:%M").replace(tzinfo=PARIS)
+    assert abs(shown - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)

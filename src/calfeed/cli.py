@@ -1,7 +1,9 @@
 """The command line: each command reads the options, calls the domain, prints the result in French."""
 
+import datetime as dt
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -180,6 +182,13 @@ def serve(config_path, host, port, workers, no_refresh, quiet, cache_mb):
                cache_mb=cache_mb)
 
 
+def _local(moment: str | None, timezone: str) -> str:
+    """A stored UTC time as the operator reads it: 30/11/2022 14:05 in the programme's time zone."""
+    if not moment:
+        return "jamais"
+    return f"{dt.datetime.fromisoformat(moment).astimezone(ZoneInfo(timezone)):%d/%m/%Y %H:%M}"
+
+
 @cli.command()
 @config_option
 @click.option("--no-fetch", is_flag=True, help="Afficher l'état enregistré sans relire les sources.")
@@ -198,7 +207,8 @@ def check(config_path, no_fetch):
                f"{status['events']} événement(s) publiés.")
     rows = [("Source", "État", "Dernier succès", "Lus", "Publiés", "Rejetés", "Dernière erreur")]
     for s in status["sources"]:
-        rows.append((s["id"], "ÉCHEC" if not s["ok"] else "À VOIR" if s["held"] else "OK", s["last_success"] or "jamais", str(s["events_read"]),
+        rows.append((s["id"], "ÉCHEC" if not s["ok"] else "À VOIR" if s["held"] else "OK",
+                     _local(s["last_success"], config.timezone), str(s["events_read"]),
                      str(s["events_published"]), str(len(s["rejected"])), s["last_error"] or "—"))
     widths = [max(len(row[i]) for row in rows) for i in range(6)]
     for row in rows:
