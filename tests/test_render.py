@@ -131,6 +131,16 @@ def test_all_day_events_use_value_date_with_exclusive_end(project):
     assert b"BEGIN:VTIMEZONE" not in body  # no TZID used, none declared
 
 
+def test_an_event_at_one_instant_has_no_dtend(project):
+    # A spreadsheet that gives only « 14h »: the event starts then and has no length; DTEND equal to DTSTART
+    # breaks RFC 5545 (DTEND must be later), so it is left out, which means the same to every client.
+    config, _ = open_project(project([{"id": "s", "type": "ics", "path": "x.ics"}]))
+    start = dt.datetime(2022, 11, 25, 14, tzinfo=PARIS)
+    body, _ = feed_of(config, [make_event(start=start, end=start)])
+    event = parse_feed(body)["essai@calfeed"]
+    assert event["DTSTART"].dt == start and "DTEND" not in event and "DURATION" not in event
+
+
 def test_every_tzid_has_its_vtimezone(project):
     config, _ = open_project(project([{"id": "s", "type": "ics", "path": "x.ics"}]))
     reunion = ZoneInfo("Indian/Reunion")
@@ -231,7 +241,11 @@ def test_every_rendered_event_reads_back_as_its_model(project):
                                                                   config.taxonomy)
             assert str(parsed.get("LOCATION", "")) == place(event, config.taxonomy)
             assert parsed["SEQUENCE"] == publication.sequence
+            if "DTEND" not in parsed:  # an event at one instant: no DTEND (RFC 5545 wants it later than DTSTART)
+                assert event.end == event.start and isinstance(event.start, dt.datetime), event.uid
             for name, value in (("DTSTART", event.start), ("DTEND", event.end)):
+                if name not in parsed:
+                    continue
                 read = parsed[name].dt
                 assert type(read) is type(value) and read == value, (event.uid, name)
                 assert parsed[name].params.get("TZID") == written_zone(value), (event.uid, name)
