@@ -132,3 +132,12 @@ def test_a_whole_day_time_cell_is_an_all_day_event_and_reversed_hours_are_said_i
     assert spans(parsed, "Salon des solutions") == [(dt.date(2022, 11, 23), dt.date(2022, 11, 25))]
     reasons = {r.where: r.reason for r in parsed.rejected}
     assert reasons == {"ligne 4": "la fin (22/11/2022 14:00) précède le début (22/11/2022 16:30)"}
+
+
+def test_abbreviated_months_are_read(read):
+    parsed = read("tableur_mois_abreges.csv", category="labs")
+    assert not parsed.rejected
+    assert spans(parsed, "Atelier abrégé") == [(at(21, 10), at(21, 11))]
+    assert spans(parsed, "Semaine du design") == [(dt.date(2022, 11, 28), dt.date(2022, 12, 3))]
+    assert spans(parsed, "Petit-déjeuner") == [(dt.datetime(2022, 12, 1, 8, 30, tzinfo=PARIS),
+                                                dt.datetime(2022, 12, 1, 9, 30, tzinfo=PARIS))]
