@@ -147,3 +147,27 @@ def test_check_says_when_in_the_programme_s_time_zone(runner, bundled):
     assert "+00:00" not in row and "T" not in row.split()[2]
     shown = dt.datetime.strptime(" ".join(row.split()[2:4]), "%d/%m/%Y %H:%M").replace(tzinfo=PARIS)
     assert abs(shown - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
+
+
+@pytest.mark.parametrize("args, said", [
+    (["check", "--no-fetc"], "option inconnue « --no-fetc » ; vouliez-vous dire --no-fetch ?"),
+    (["accept"], "il manque SOURCES"),
+    (["serve", "--port", "abc"], "--port attend un nombre entier"),
+    (["serve", "--workers", "99"], "--workers attend un nombre entier de 1 à 64"),
+    (["chek"], "commande inconnue « chek » ; vouliez-vous dire check ?"),
+    (["preview", "--type"], "l'option « --type » attend une valeur"),
+])
+def test_command_line_mistakes_are_said_in_french(runner, args, said):
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2
+    assert f"Erreur : {said}" in result.output, result.output
+    assert "Error" not in result.output and "Usage:" not in result.output
+
+
+def test_help_pages_use_french_words_for_click_s_own(runner):
+    for args in (["-h"], ["serve", "-h"], ["preview", "-h"]):
+        output = runner.invoke(cli, args).output
+        assert output.startswith("Utilisation : ") and "Options :" in output
+        assert not any(word in output for word in ("Usage:", "Commands:", "[default:", " TEXT", " FILE", "INTEGER"))
+    assert "Commandes :" in runner.invoke(cli, ["-h"]).output
+    assert "(par défaut : 5000)" in runner.invoke(cli, ["serve", "-h"]).output

@@ -1,6 +1,7 @@
 """The command line: each command reads the options, calls the domain, prints the result in French."""
 
 import datetime as dt
+import difflib
 import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -27,8 +28,8 @@ class Failure(click.ClickException):
 
 
 config_option = click.option(
-    "--config", "config_path", default="sources.yaml", show_default=True, envvar="CALFEED_CONFIG",
-    type=click.Path(dir_okay=False, path_type=Path), help="Fichier de configuration des sources.")
+    "--config", "config_path", metavar="CHEMIN", default="sources.yaml", envvar="CALFEED_CONFIG",
+    type=click.Path(dir_okay=False, path_type=Path), help="Fichier de configuration des sources (par défaut : sources.yaml).")
 
 
 def _open(config_path):
@@ -42,7 +43,8 @@ def _open(config_path):
 
 
 class _FrenchHelp:
-    """Click's own `-h` line is English; say it in French like the rest of the help."""
+    """Click's own words in a help page (the -h line, « Usage », « Commands », « default ») are English; say
+    them in French like the rest of the help."""
 
     def get_help_option(self, ctx):
         option = super().get_help_option(ctx)
@@ -50,13 +52,60 @@ class _FrenchHelp:
             option.help = "Affiche cette aide et quitte."
         return option
 
+    def format_usage(self, ctx, formatter):
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix="Utilisation : ")
+
+    def format_help_text(self, ctx, formatter):
+        super().format_help_text(ctx, formatter)
+        section = formatter.section
+        formatter.section = lambda name: section({"Commands": "Commandes ", "Options": "Options "}.get(name, name))
+
+
+def _default(help_text: str, value) -> str:
+    """An option's help with its default value, as click's show_default would say it in English."""
+    return f"{help_text} (par défaut : {value})"
+
 
 class _Command(_FrenchHelp, click.Command):
     pass
 
 
+class _FrenchUsage(click.UsageError):
+    """A mistake on the command line (unknown option, missing argument, bad value) said in French:
+    click's own messages are English."""
+
+    def __init__(self, error: click.UsageError):
+        super().__init__(_french_usage(error), error.ctx)
+
+    def show(self, file=None):
+        if self.ctx is not None:
+            click.echo(self.ctx.get_usage().replace("Usage:", "Utilisation :", 1), err=True, file=file)
+            click.echo(f"Aide : {self.ctx.command_path} -h", err=True, file=file)
+        click.echo(f"Erreur : {self.format_message()}", err=True, file=file)
+
+
+def _french_usage(error: click.UsageError) -> str:
+    if isinstance(error, click.NoSuchOption):
+        close = f" ; vouliez-vous dire {', '.join(error.possibilities)} ?" if error.possibilities else ""
+        return f"option inconnue « {error.option_name} »{close}"
+    if isinstance(error, click.BadOptionUsage) and "requires an argument" in error.message:
+        return f"l'option « {error.option_name} » attend une valeur"
+    param = getattr(error, "param", None)
+    if param is None:
+        return error.message
+    name = " / ".join(param.opts) if isinstance(param, click.Option) else param.human_readable_name
+    if isinstance(error, click.MissingParameter):
+        return f"il manque {name}"
+    if isinstance(param.type, click.IntRange):
+        return f"{name} attend un nombre entier de {param.type.min} à {param.type.max}"
+    if isinstance(param.type, click.types.IntParamType):
+        return f"{name} attend un nombre entier"
+    return f"valeur refusée pour {name} ({error.message})"
+
+
 class _Commands(_FrenchHelp, click.Group):
-    """The command group, turning a damaged store met by any command into a French message."""
+    """The command group, turning a damaged store met by any command, and a command line mistake, into a
+    French message."""
 
     command_class = _Command
 
@@ -65,6 +114,15 @@ class _Commands(_FrenchHelp, click.Group):
             return super().invoke(ctx)
         except DAMAGED as exc:
             raise Failure(damaged_message(ctx.meta.get("calfeed.store", "de calfeed"), exc)) from None
+        except click.UsageError as exc:
+            raise _FrenchUsage(exc) from None
+
+    def resolve_command(self, ctx, args):
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            close = difflib.get_close_matches(args[0], self.commands, n=1)
+            hint = f" ; vouliez-vous dire {close[0]} ?" if close else f" (commandes : {', '.join(self.commands)})"
+            ctx.fail(f"commande inconnue « {args[0]} »{hint}")
+        return super().resolve_command(ctx, args)
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -101,7 +159,7 @@ def _print_reports(reports):
 
 @cli.command()
 @config_option
-@click.option("--source", "only", multiple=True, help="N'actualiser que cette source (répétable).")
+@click.option("--source", "only", metavar="SOURCE", multiple=True, help="N'actualiser que cette source (répétable).")
 def fetch(config_path, only):
     """Actualise les sources (à lancer par cron ou un timer systemd)."""
     config, store = _open(config_path)
@@ -136,8 +194,8 @@ def accept(config_path, sources):
 
 @cli.command()
 @config_option
-@click.option("--output", "-o", default="feeds", show_default=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Dossier où écrire les agendas et la page.")
+@click.option("--output", "-o", metavar="DOSSIER", default="feeds", type=click.Path(file_okay=False, path_type=Path),
+              help=_default("Dossier où écrire les agendas et la page", "feeds"))
 @click.option("--no-fetch", is_flag=True, help="Ne pas actualiser les sources avant d'écrire.")
 @click.option("--no-event-pages", is_flag=True,
               help="Ne pas écrire une page et un .ics par événement (très grands programmes).")
@@ -161,13 +219,13 @@ def build(config_path, output, no_fetch, no_event_pages):
 
 @cli.command()
 @config_option
-@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
-@click.option("--port", default=5000, show_default=True, type=int, help="Port d'écoute.")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Processus gunicorn.")
+@click.option("--host", metavar="ADRESSE", default="127.0.0.1", help=_default("Adresse d'écoute", "127.0.0.1"))
+@click.option("--port", metavar="PORT", default=5000, type=int, help=_default("Port d'écoute", 5000))
+@click.option("--workers", metavar="N", default=2, type=click.IntRange(1, 64), help=_default("Processus gunicorn, de 1 à 64", 2))
 @click.option("--no-refresh", is_flag=True, help="Ne pas actualiser les sources en tâche de fond.")
 @click.option("--quiet", is_flag=True, help="Ne pas journaliser chaque requête.")
-@click.option("--cache-mb", default=256, show_default=True, type=click.IntRange(0, 1 << 20),
-              help="Mémoire gardée pour les agendas prêts à servir, par processus (Mo).")
+@click.option("--cache-mb", metavar="MO", default=256, type=click.IntRange(0, 1 << 20),
+              help=_default("Mémoire gardée pour les agendas prêts à servir, par processus, en Mo", 256))
 def serve(config_path, host, port, workers, no_refresh, quiet, cache_mb):
     """Sert les agendas et la page en direct (gunicorn), en actualisant les sources périodiquement."""
     config, store = _open(config_path)
@@ -233,14 +291,14 @@ def check(config_path, no_fetch):
 @cli.command()
 @config_option
 @click.argument("source_id", required=False)
-@click.option("--url", default="", help="Adresse d'une source qui n'est pas (encore) dans sources.yaml.")
-@click.option("--path", default="", type=click.Path(dir_okay=False), help="Fichier d'une source hors sources.yaml.")
-@click.option("--type", "kind", default="", help="Type de la source indiquée par --url ou --path.")
-@click.option("--category", default="", help="Catégorie par défaut des événements (comme « category: »).")
-@click.option("--preset", default="calfeed", help="Preset JSON (calfeed ou openagenda).")
-@click.option("--sheet", default="", help="Feuille d'un classeur .xlsx.")
-@click.option("--agenda", default="", help="Identifiant de l'agenda OpenAgenda.")
-@click.option("--key-env", default="", help="Variable d'environnement qui contient la clé d'API OpenAgenda.")
+@click.option("--url", metavar="ADRESSE", default="", help="Adresse d'une source qui n'est pas (encore) dans sources.yaml.")
+@click.option("--path", metavar="FICHIER", default="", type=click.Path(dir_okay=False), help="Fichier d'une source hors sources.yaml.")
+@click.option("--type", "kind", metavar="TYPE", default="", help="Type de la source indiquée par --url ou --path : ics, csv, xlsx, json ou openagenda.")
+@click.option("--category", metavar="CATÉGORIE", default="", help="Catégorie par défaut des événements (comme «\u00a0category:\u00a0» d'une source).")
+@click.option("--preset", metavar="PRESET", default="calfeed", help="Preset JSON (calfeed ou openagenda).")
+@click.option("--sheet", metavar="FEUILLE", default="", help="Feuille d'un classeur .xlsx.")
+@click.option("--agenda", metavar="UID", default="", help="Identifiant de l'agenda OpenAgenda.")
+@click.option("--key-env", metavar="VARIABLE", default="", help="Variable d'environnement qui contient la clé d'API OpenAgenda.")
 def preview(config_path, source_id, url, path, kind, **options):
     """Montre ce que calfeed lit d'une source, sans rien publier ni enregistrer."""
     try:
