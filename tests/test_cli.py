@@ -155,6 +155,7 @@ def test_check_says_when_in_the_programme_s_time_zone(runner, bundled):
     (["serve", "--port", "abc"], "--port attend un nombre entier"),
     (["serve", "--workers", "99"], "--workers attend un nombre entier de 1 à 64"),
     (["chek"], "commande inconnue « chek » ; vouliez-vous dire check ?"),
+    (["--verison"], "option inconnue « --verison » ; vouliez-vous dire --version ?"),
     (["preview", "--type"], "l'option « --type » attend une valeur"),
 ])
 def test_command_line_mistakes_are_said_in_french(runner, args, said):

@@ -117,6 +117,12 @@ class _Commands(_FrenchHelp, click.Group):
         except click.UsageError as exc:
             raise _FrenchUsage(exc) from None
 
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            raise _FrenchUsage(exc) from None
+
     def resolve_command(self, ctx, args):
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             close = difflib.get_close_matches(args[0], self.commands, n=1)
