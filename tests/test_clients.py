@@ -66,6 +66,11 @@ def icaljs(paths):
     return json.loads(result.stdout)
 
 
+def vobject_end(event):
+    """An event's end as RFC 5545 reads it: DTEND, or DTSTART for a timed event without one."""
+    return event.dtend.value if hasattr(event, "dtend") else event.dtstart.value
+
+
 def js_instant(value):
     if "date" in value:
         return value["date"]
@@ -88,9 +93,7 @@ def check_folder(config_path, folder):
         assert got == expected, f"ical: {path}"
         if expected:
             parsed = vobject.readOne(text)
-            # vobject gives DTEND as written; without one (an event at one instant) RFC 5545 ends it at its start
-            got = sorted((str(e.uid.value), expected_instant(e.dtstart.value),
-                          expected_instant((e.dtend if hasattr(e, "dtend") else e.dtstart).value))
+            got = sorted((str(e.uid.value), expected_instant(e.dtstart.value), expected_instant(vobject_end(e)))
                          for e in parsed.vevent_list)
             assert got == expected, f"vobject: {path}"
         got = sorted((e["uid"], js_instant(e["start"]), js_instant(e["end"])) for e in js[str(path)]["events"])

@@ -241,10 +241,10 @@ def test_every_rendered_event_reads_back_as_its_model(project):
                                                                   config.taxonomy)
             assert str(parsed.get("LOCATION", "")) == place(event, config.taxonomy)
             assert parsed["SEQUENCE"] == publication.sequence
-            if "DTEND" not in parsed:  # an event at one instant: no DTEND (RFC 5545 wants it later than DTSTART)
-                assert event.end == event.start and isinstance(event.start, dt.datetime), event.uid
+            if not event.all_day and event.end == event.start:
+                assert "DTEND" not in parsed, event.uid  # an instant: RFC 5545 wants DTEND after DTSTART
             for name, value in (("DTSTART", event.start), ("DTEND", event.end)):
-                if name not in parsed:
+                if name not in parsed and event.end == event.start:
                     continue
                 read = parsed[name].dt
                 assert type(read) is type(value) and read == value, (event.uid, name)
@@ -393,3 +393,12 @@ def test_vtimezones_are_read_right_by_thunderbirds_parser(project, tmp_path):
     assert got["calfeed"] == expected
     wrong = [uid for uid in expected if got["icalendar"][uid] != expected[uid]]
     assert wrong, "ical.js now reads icalendar's VTIMEZONEs: vtimezone.py could give way to them"
+
+
+def test_an_event_with_a_start_time_only_has_no_dtend(project):
+    """RFC 5545 wants DTEND after DTSTART; a timed event without an end is an instant: no DTEND at all."""
+    config, _ = open_project(project([{"id": "s", "type": "ics", "path": "x.ics"}]))
+    start = dt.datetime(2022, 11, 18, 14, tzinfo=PARIS)
+    body, _ = feed_of(config, [make_event(start=start, end=start)])
+    [event] = parse_feed(body).values()
+    assert event.get("DTEND") is None and event.decoded("DTSTART") == start

@@ -116,7 +116,7 @@ def event_component(event: Event, publication: Publication, taxonomy) -> VEvent:
     component = VEvent()
     component.add("SUMMARY", _Text(TITLE_PREFIX.get(status, "") + event.title))
     component.add("DTSTART", _moment(event.start))  # each in its own zone: a trip may end in another
-    if event.end != event.start:  # RFC 5545: DTEND is later than DTSTART; an event at one instant has none
+    if event.all_day or event.end != event.start:  # RFC 5545 3.8.2.2: a DTEND is after DTSTART; none = an instant
         component.add("DTEND", _moment(event.end))
     component.add("DTSTAMP", publication.modified.astimezone(dt.UTC))
     component.add("UID", _Text(event.uid))
