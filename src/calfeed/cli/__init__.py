@@ -1,30 +1,24 @@
 """The command line: each command reads the options, calls the domain, prints the result in French."""
 
 import datetime as dt
-import difflib
 import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
 
-from .build import write_site
-from .config import load_config
-from .errors import CalfeedError
-from .model import utc_now
-from .pages import static_pages, status_context
-from .preview import format_preview, preview_source, source_for_preview
-from .publish import load_programme
-from .refresh import ensure_published, refresh_sources
-from .server import run_server
-from .store import DAMAGED, damaged_message
-from .store.owner import open_store
-
-class Failure(click.ClickException):
-    """A user's mistake or a failing source, said in French without a traceback (exit code 1)."""
-
-    def show(self, file=None):
-        click.echo(f"Erreur : {self.format_message()}", err=True, file=file)
+from ..build import write_site
+from ..config import load_config
+from ..errors import CalfeedError
+from ..model import utc_now
+from ..pages import static_pages, status_context
+from ..preview import format_preview, preview_source, source_for_preview
+from ..publish import load_programme
+from ..refresh import ensure_published, refresh_sources
+from ..server import run_server
+from ..store import DAMAGED, damaged_message
+from ..store.owner import open_store
+from .words import Failure, FrenchGroup, default_help
 
 
 config_option = click.option(
@@ -42,93 +36,14 @@ def _open(config_path):
     return config, store
 
 
-class _FrenchHelp:
-    """Click's own words in a help page (the -h line, « Usage », « Commands », « default ») are English; say
-    them in French like the rest of the help."""
-
-    def get_help_option(self, ctx):
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = "Affiche cette aide et quitte."
-        return option
-
-    def format_usage(self, ctx, formatter):
-        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix="Utilisation : ")
-
-    def format_help_text(self, ctx, formatter):
-        super().format_help_text(ctx, formatter)
-        section = formatter.section
-        formatter.section = lambda name: section({"Commands": "Commandes ", "Options": "Options "}.get(name, name))
-
-
-def _default(help_text: str, value) -> str:
-    """An option's help with its default value, as click's show_default would say it in English."""
-    return f"{help_text} (par défaut : {value})"
-
-
-class _Command(_FrenchHelp, click.Command):
-    pass
-
-
-class _FrenchUsage(click.UsageError):
-    """A mistake on the command line (unknown option, missing argument, bad value) said in French:
-    click's own messages are English."""
-
-    def __init__(self, error: click.UsageError):
-        super().__init__(_french_usage(error), error.ctx)
-
-    def show(self, file=None):
-        if self.ctx is not None:
-            click.echo(self.ctx.get_usage().replace("Usage:", "Utilisation :", 1), err=True, file=file)
-            click.echo(f"Aide : {self.ctx.command_path} -h", err=True, file=file)
-        click.echo(f"Erreur : {self.format_message()}", err=True, file=file)
-
-
-def _french_usage(error: click.UsageError) -> str:
-    if isinstance(error, click.NoSuchOption):
-        close = f" ; vouliez-vous dire {', '.join(error.possibilities)} ?" if error.possibilities else ""
-        return f"option inconnue « {error.option_name} »{close}"
-    if isinstance(error, click.BadOptionUsage) and "requires an argument" in error.message:
-        return f"l'option « {error.option_name} » attend une valeur"
-    param = getattr(error, "param", None)
-    if param is None:
-        return error.message
-    name = " / ".join(param.opts) if isinstance(param, click.Option) else param.human_readable_name
-    if isinstance(error, click.MissingParameter):
-        return f"il manque {name}"
-    if isinstance(param.type, click.IntRange):
-        return f"{name} attend un nombre entier de {param.type.min} à {param.type.max}"
-    if isinstance(param.type, click.types.IntParamType):
-        return f"{name} attend un nombre entier"
-    return f"valeur refusée pour {name} ({error.message})"
-
-
-class _Commands(_FrenchHelp, click.Group):
-    """The command group, turning a damaged store met by any command, and a command line mistake, into a
-    French message."""
-
-    command_class = _Command
+class _Commands(FrenchGroup):
+    """The command group, turning a damaged store met by any command into a French message."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except DAMAGED as exc:
             raise Failure(damaged_message(ctx.meta.get("calfeed.store", "de calfeed"), exc)) from None
-        except click.UsageError as exc:
-            raise _FrenchUsage(exc) from None
-
-    def parse_args(self, ctx, args):
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as exc:
-            raise _FrenchUsage(exc) from None
-
-    def resolve_command(self, ctx, args):
-        if args and args[0] not in self.commands and not args[0].startswith("-"):
-            close = difflib.get_close_matches(args[0], self.commands, n=1)
-            hint = f" ; vouliez-vous dire {close[0]} ?" if close else f" (commandes : {', '.join(self.commands)})"
-            ctx.fail(f"commande inconnue « {args[0]} »{hint}")
-        return super().resolve_command(ctx, args)
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -201,7 +116,7 @@ def accept(config_path, sources):
 @cli.command()
 @config_option
 @click.option("--output", "-o", metavar="DOSSIER", default="feeds", type=click.Path(file_okay=False, path_type=Path),
-              help=_default("Dossier où écrire les agendas et la page", "feeds"))
+              help=default_help("Dossier où écrire les agendas et la page", "feeds"))
 @click.option("--no-fetch", is_flag=True, help="Ne pas actualiser les sources avant d'écrire.")
 @click.option("--no-event-pages", is_flag=True,
               help="Ne pas écrire une page et un .ics par événement (très grands programmes).")
@@ -225,13 +140,13 @@ def build(config_path, output, no_fetch, no_event_pages):
 
 @cli.command()
 @config_option
-@click.option("--host", metavar="ADRESSE", default="127.0.0.1", help=_default("Adresse d'écoute", "127.0.0.1"))
-@click.option("--port", metavar="PORT", default=5000, type=int, help=_default("Port d'écoute", 5000))
-@click.option("--workers", metavar="N", default=2, type=click.IntRange(1, 64), help=_default("Processus gunicorn, de 1 à 64", 2))
+@click.option("--host", metavar="ADRESSE", default="127.0.0.1", help=default_help("Adresse d'écoute", "127.0.0.1"))
+@click.option("--port", metavar="PORT", default=5000, type=int, help=default_help("Port d'écoute", 5000))
+@click.option("--workers", metavar="N", default=2, type=click.IntRange(1, 64), help=default_help("Processus gunicorn, de 1 à 64", 2))
 @click.option("--no-refresh", is_flag=True, help="Ne pas actualiser les sources en tâche de fond.")
 @click.option("--quiet", is_flag=True, help="Ne pas journaliser chaque requête.")
 @click.option("--cache-mb", metavar="MO", default=256, type=click.IntRange(0, 1 << 20),
-              help=_default("Mémoire gardée pour les agendas prêts à servir, par processus, en Mo", 256))
+              help=default_help("Mémoire gardée pour les agendas prêts à servir, par processus, en Mo", 256))
 def serve(config_path, host, port, workers, no_refresh, quiet, cache_mb):
     """Sert les agendas et la page en direct (gunicorn), en actualisant les sources périodiquement."""
     config, store = _open(config_path)
@@ -319,7 +234,3 @@ def preview(config_path, source_id, url, path, kind, **options):
 
 def main():
     cli(prog_name="calfeed")
-
-
-if __name__ == "__main__":
-    main()
