@@ -172,3 +172,11 @@ def test_help_pages_use_french_words_for_click_s_own(runner):
         assert not any(word in output for word in ("Usage:", "Commands:", "[default:", " TEXT", " FILE", "INTEGER"))
     assert "Commandes :" in runner.invoke(cli, ["-h"]).output
     assert "(par défaut : 5000)" in runner.invoke(cli, ["serve", "-h"]).output
+
+
+def test_build_fails_when_every_source_failed(runner, project, tmp_path):
+    path = project([{"id": "absente", "type": "ics", "path": "absente.ics", "category": "labs"}])
+    result = runner.invoke(cli, ["build", "--config", str(path), "--output", str(tmp_path / "site")])
+    assert result.exit_code == 1, result.output
+    assert "Erreur : aucune source n'a pu être lue" in result.output
+    assert (tmp_path / "site" / "tous.ics").exists()  # the site is still written, from the last good state

@@ -136,6 +136,8 @@ def build(config_path, output, no_fetch, no_event_pages):
         raise Failure(str(exc)) from None
     click.echo(f"{len(programme.items)} événement(s) publiés dans {report.folder} : {len(report.written)} fichier(s) "
                f"écrit(s), {len(report.unchanged)} inchangé(s), {len(report.removed)} supprimé(s).")
+    if not no_fetch and reports and not any(r.ok for r in reports):  # cron and supervision must see it
+        raise Failure("aucune source n'a pu être lue : les agendas écrits sont ceux de la dernière lecture réussie.")
 
 
 @cli.command()
