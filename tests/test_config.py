@@ -155,3 +155,15 @@ def test_a_source_key_written_twice_is_an_error(tmp_path):
     text = BASE.replace("    type: ics\n", "    type: ics\n    type: csv\n", 1)
     message = error_of(tmp_path, text)
     assert "« type » est écrit deux fois" in message and "n'en gardez qu'un" in message
+
+
+@pytest.mark.parametrize("text, line, said", [
+    ("edition:\n  name: x\n  start 2022-11-02\nsources: [\n", 3, "il manque les deux-points « : » après la clé"),
+    ("edition:\n  name: x\n   start: 2022-11-02\n", 3, "« : » inattendu : vérifiez l'indentation de cette ligne"),
+    ("edition:\n\tname: x\n", 2, "tabulation : indentez avec des espaces"),
+    ("edition:\n  name: \"Mois de l'innovation\n", 2, "guillemet jamais fermé"),
+    ("themes: [a, b\n", 1, "crochet « [ » jamais fermé"),
+])
+def test_yaml_syntax_mistakes_are_said_in_french_at_their_line(tmp_path, text, line, said):
+    message = error_of(tmp_path, text)
+    assert f", ligne {line}, colonne" in message and f" : {said}" in message, message
