@@ -70,7 +70,15 @@ def test_check_fails_on_a_failing_source(runner, project, tmp_path):
     assert "absent" in result.output and "ÉCHEC" in result.output and "fichier introuvable" in result.output
     assert "bon — rejeté — ligne 3 : date impossible « 32/11/2022 »" in result.output
     result = run(runner, "fetch", "--config", str(path))
-    assert result.exit_code == 1 and "les derniers événements valides restent publiés" in result.output
+    assert result.exit_code == 1 and "absent.ics. Vérifiez" in result.output
+    assert "aucun événement de cette source n'est publié" in result.output  # never read: nothing of it stays
+    (tmp_path / "absent.ics").write_text("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nSUMMARY:A\r\n"
+                                         "DTSTART:20221115T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    assert run(runner, "fetch", "--config", str(path)).exit_code == 0
+    (tmp_path / "absent.ics").unlink()
+    result = run(runner, "fetch", "--config", str(path))
+    assert result.exit_code == 1 and "absent.ics. Vérifiez « path: » dans sources.yaml. — les derniers événements " \
+                                      "valides restent publiés" in result.output
 
 
 def test_build_never_writes_into_a_foreign_folder(runner, bundled, tmp_path):
@@ -179,4 +187,6 @@ def test_build_fails_when_every_source_failed(runner, project, tmp_path):
     result = runner.invoke(cli, ["build", "--config", str(path), "--output", str(tmp_path / "site")])
     assert result.exit_code == 1, result.output
     assert "Erreur : aucune source n'a pu être lue" in result.output
+    assert "aucun événement de cette source n'est publié" in result.output  # never read: nothing stays published
+    assert "restent publiés" not in result.output
     assert (tmp_path / "site" / "tous.ics").exists()  # the site is still written, from the last good state

@@ -52,7 +52,7 @@ def cli():
     """calfeed : agrège les sources d'événements et publie des agendas iCalendar."""
 
 
-def _print_reports(reports):
+def _print_reports(reports, store):
     for report in reports:
         if report.ok and report.held:
             mark = click.style("À VOIR", fg="yellow")
@@ -67,7 +67,9 @@ def _print_reports(reports):
         else:
             mark = click.style("ÉCHEC", fg="red")
             detail = report.error
-            if "reste publié" not in report.error:  # a held source's message already says its snapshot stays
+            if store.source_state(report.source_id).last_success is None:
+                detail += " — aucun événement de cette source n'est publié"
+            elif "reste publié" not in report.error:  # a held source's message already says its snapshot stays
                 detail += " — les derniers événements valides restent publiés"
         click.echo(f"  {mark}  {report.source_id} : {detail}")
         for line in report.rejected[:10]:
@@ -89,7 +91,7 @@ def fetch(config_path, only):
     except CalfeedError as exc:
         raise Failure(str(exc)) from None
     click.echo(f"Actualisation de {len(reports)} source(s) :")
-    _print_reports(reports)
+    _print_reports(reports, store)
     if any(not r.ok or r.held for r in reports):
         sys.exit(1)
 
@@ -108,7 +110,7 @@ def accept(config_path, sources):
     except CalfeedError as exc:
         raise Failure(str(exc)) from None
     click.echo(f"État accepté pour {len(reports)} source(s) :")
-    _print_reports(reports)
+    _print_reports(reports, store)
     if any(not r.ok for r in reports):
         sys.exit(1)
 
@@ -128,7 +130,7 @@ def build(config_path, output, no_fetch, no_event_pages):
             ensure_published(config, store)
         else:
             reports = refresh_sources(config, store)
-            _print_reports(reports)
+            _print_reports(reports, store)
         programme = load_programme(store)
         report = write_site(config, programme, output,
                             static_pages(config, programme, utc_now(), event_pages=not no_event_pages))
