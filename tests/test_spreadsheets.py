@@ -66,8 +66,11 @@ def test_columns_mapping_reads_a_sheet_with_its_own_headers(read):
 
 
 def test_columns_mapping_mistakes_are_named(read, project):
-    with pytest.raises(SourceError, match="colonne calfeed inconnue « title »"):
+    with pytest.raises(SourceError, match="colonne calfeed inconnue « title » \\(vouliez-vous dire titre \\?"):
         read("tableur_colonnes_libres.csv", category="labs", columns={"title": "Nom de l'atelier"})
+    # a mapped header missing from the sheet is named even when calfeed finds the column by itself elsewhere
+    with pytest.raises(SourceError, match="« Heures » \\(pour horaires\\) est absente"):
+        read("tableur_intitule_horaires.csv", columns={"horaires": "Heures"})
     with pytest.raises(SourceError, match="« Nom » \\(pour titre\\) est absente"):
         read("tableur_colonnes_libres.csv", category="labs", columns={**MAPPING, "titre": "Nom"})
     with pytest.raises(ConfigError, match="columns.titre"):

@@ -2,6 +2,7 @@
 combined time cells (« 14h00 - 16h30 ») and date ranges (« du 21 au 22 novembre 2022 »)."""
 
 import datetime as dt
+import difflib
 import re
 
 from ..errors import EventError, SourceError
@@ -60,12 +61,15 @@ def read_header(header: list, source) -> tuple[list, list[Rejected]]:
     mapping = {}
     for column, title in source.columns:
         if column not in COLUMNS:
-            raise SourceError(source.id, f"« columns: » nomme une colonne calfeed inconnue « {column} » (colonnes "
+            close = difflib.get_close_matches(column, COLUMNS, n=1)
+            hint = f"vouliez-vous dire {close[0]} ? " if close else ""
+            raise SourceError(source.id, f"« columns: » nomme une colonne calfeed inconnue « {column} » ({hint}colonnes "
                                          f"possibles : {', '.join(COLUMNS)}).")
         mapping[_slug(title)] = column
     columns = [mapping.get(_slug(name)) or _ALIASES.get(_slug(name)) for name in header]
+    headers = {_slug(name) for name in header}
     for column, title in source.columns:
-        if column not in columns:
+        if _slug(title) not in headers:  # even when calfeed finds that column under another header by itself
             raise SourceError(source.id, f"« columns: » : la colonne « {title} » (pour {column}) est absente du "
                                          f"tableau (en-têtes lus : {', '.join(map(str, header))}).")
     missing = [c for c in REQUIRED if c not in columns]
