@@ -190,3 +190,17 @@ def test_build_fails_when_every_source_failed(runner, project, tmp_path):
     assert "aucun événement de cette source n'est publié" in result.output  # never read: nothing stays published
     assert "restent publiés" not in result.output
     assert (tmp_path / "site" / "tous.ics").exists()  # the site is still written, from the last good state
+
+
+def test_serve_on_a_port_in_use_says_so_at_once(runner, bundled):
+    import socket
+    import time
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        started = time.monotonic()
+        result = runner.invoke(cli, ["serve", "--config", str(bundled), "--port", str(port), "--no-refresh"])
+    assert time.monotonic() - started < 5  # gunicorn alone retries for five seconds
+    assert result.exit_code == 1
+    assert f"Erreur : impossible d'écouter sur 127.0.0.1:{port} : port déjà utilisé" in result.output

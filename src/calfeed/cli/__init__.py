@@ -15,7 +15,7 @@ from ..pages import static_pages, status_context
 from ..preview import format_preview, preview_source, source_for_preview
 from ..publish import load_programme
 from ..refresh import ensure_published, refresh_sources
-from ..server import run_server
+from ..server import address_taken, run_server
 from ..store import DAMAGED, damaged_message
 from ..store.owner import open_store
 from .words import Failure, FrenchGroup, default_help
@@ -158,6 +158,8 @@ def serve(config_path, host, port, workers, no_refresh, quiet, cache_mb):
         ensure_published(config, store)
     except CalfeedError as exc:
         raise Failure(str(exc)) from None
+    if why := address_taken(host, port):
+        raise Failure(f"impossible d'écouter sur {host}:{port} : {why}.")
     click.echo(f"calfeed sert {config.edition_name} sur http://{host}:{port}/ "
                f"({workers} processus ; actualisation {'désactivée' if no_refresh else 'toutes les %d min' % (config.fetch_interval.total_seconds() // 60)}). "
                "Ctrl+C pour arrêter.")
