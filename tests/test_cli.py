@@ -189,7 +189,6 @@ def test_build_fails_when_every_source_failed(runner, project, tmp_path):
     assert "Erreur : aucune source n'a pu être lue" in result.output
     assert "aucun événement de cette source n'est publié" in result.output  # never read: nothing stays published
     assert "restent publiés" not in result.output
-    assert (tmp_path / "site" / "tous.ics").exists()  # the site is still written, from the last good state
 
 
 def test_serve_on_a_port_in_use_says_so_at_once(runner, bundled):
