@@ -28,7 +28,9 @@ LAYERS = (
     ("web.routes",),
     ("web",),
     ("server",),
+    ("cli.words",),
     ("cli",),
+    ("cli.__main__",),
 )
 # Third-party modules only one edge may import.
 OWNED = {"sqlite3": "store", "requests": "fetch", "flask": "web", "click": "cli", "gunicorn": "server"}

@@ -216,7 +216,7 @@ def _parse_sources(r: _Reader, root, config: Config, fetch) -> tuple[Source, ...
 def _parse_source(r: _Reader, entry, config: Config, fetch) -> Source:
     source_id = r.text(entry, "id")
     if not source_id or slugify(source_id) != source_id:
-        r.fail(entry, f"chaque source a besoin d'un « id » en minuscules sans espaces (lu : {source_id!r}).")
+        r.fail(entry, f"chaque source a besoin d'un « id » en minuscules sans espaces (lu : « {source_id} »).")
     kind, preset = r.text(entry, "type"), r.text(entry, "preset", "calfeed")
     for value, possible, what in ((kind, SOURCE_TYPES, "type"), (preset, JSON_PRESETS, "preset")):
         if value not in possible:
