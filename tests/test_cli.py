@@ -137,6 +137,9 @@ def test_the_committed_feeds_are_what_a_fresh_build_writes(runner, bundled, tmp_
     built = {p.relative_to(output).as_posix(): p.read_bytes() for p in output.rglob("*") if p.is_file()}
     committed = {p.relative_to(ROOT / "feeds").as_posix(): p.read_bytes() for p in (ROOT / "feeds").rglob("*")
                  if p.is_file()}
+    # The marker names the configuration that builds the folder, relative to it.
+    assert committed.pop(".calfeed-build").endswith(b"configuration : ../sources.yaml\n")
+    assert built.pop(".calfeed-build").endswith(b"configuration : ../bundled/sources.yaml\n")
     assert sorted(built) == sorted(committed)
     assert [name for name in built if built[name] != committed[name]] == []
 
@@ -203,3 +206,19 @@ def test_serve_on_a_port_in_use_says_so_at_once(runner, bundled):
     assert time.monotonic() - started < 5  # gunicorn alone retries for five seconds
     assert result.exit_code == 1
     assert f"Erreur : impossible d'écouter sur 127.0.0.1:{port} : port déjà utilisé" in result.output
+
+
+def test_a_second_configuration_never_builds_into_the_first_ones_folder(runner, bundled):
+    """`calfeed build --config essai.yaml` next to the real sources.yaml must not rewrite the real site
+    (issue 10, point 6, for the static tree): the folder belongs to the configuration that built it."""
+    folder = bundled.parent
+    assert run(runner, "build", "--config", str(bundled), "--output", str(folder / "feeds")).exit_code == 0
+    before = {p: p.read_bytes() for p in (folder / "feeds").rglob("*") if p.is_file()}
+    essai = folder / "essai.yaml"
+    essai.write_text(bundled.read_text(encoding="utf-8").replace("Mois de l'innovation publique 2022", "Essai"),
+                     encoding="utf-8")
+    result = run(runner, "build", "--config", str(essai), "--output", str(folder / "feeds"))
+    assert result.exit_code == 1 and "est publié par une autre configuration" in result.output
+    assert "--output feeds-essai" in result.output
+    assert {p: p.read_bytes() for p in (folder / "feeds").rglob("*") if p.is_file()} == before
+    assert run(runner, "build", "--config", str(essai), "--output", str(folder / "feeds-essai")).exit_code == 0
