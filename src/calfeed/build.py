@@ -10,7 +10,7 @@ from .errors import CalfeedError
 from .feeds import feed_catalogue, feed_chunks
 
 MARKER = ".calfeed-build"
-MANAGED_SUFFIXES = (".ics", ".html", ".json", ".css", ".js")
+MANAGED_SUFFIXES = (".ics", ".html", ".json", ".css", ".js", ".woff", ".woff2", ".svg", ".png", ".ico", ".md")
 
 
 @dataclass

@@ -14,6 +14,16 @@ def _environment() -> Environment:
                        keep_trailing_newline=True)
 
 
+def static_files(folder=None, prefix: str = "static/"):
+    """The site's own files (styles, scripts, the vendored DSFR, fonts, icons), as (path, bytes)."""
+    folder = folder or resources.files("calfeed").joinpath("static")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.is_dir():
+            yield from static_files(entry, f"{prefix}{entry.name}/")
+        elif not entry.name.startswith("."):
+            yield prefix + entry.name, entry.read_bytes()
+
+
 def static_pages(config, programme, *, event_pages: bool = True):
     """Every page, JSON export and single-event file of the site, as (path in the feeds folder,
     bytes) pairs produced one at a time (a large programme is never held whole as pages)."""
@@ -34,8 +44,7 @@ def static_pages(config, programme, *, event_pages: bool = True):
         yield f"integrer/{stem}.html", page("integrer.html",
                                             embed_context(config, programme, Where("../" * depth, base, True), feed))
         yield f"{stem}.json", feed_json_chunks(config, programme, top, feed)
-    for name in ("calfeed.css", "calfeed.js"):
-        yield f"static/{name}", resources.files("calfeed").joinpath(f"static/{name}").read_bytes()
+    yield from static_files()
     if event_pages:
         below = Where("../", base, True)
         for key, item in programme.by_key.items():
