@@ -56,6 +56,25 @@ class Selection:
     filters: dict[str, tuple[str, ...]]
 
 
+ACCESSIBILITY_LEVELS = ("non conforme", "partiellement conforme", "totalement conforme")
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """Who publishes the agents' site and what its legal pages say (section `site:` of sources.yaml)."""
+
+    brand: tuple[str, ...] = ("République", "française")
+    service: str = ""
+    operator: str = ""
+    contact_email: str = ""
+    contact_url: str = ""
+    publication_director: str = ""
+    host: str = ""
+    accessibility: str = "non conforme"
+    accessibility_note: str = ""
+    legal_notice: str = ""
+
+
 @dataclass(frozen=True)
 class Config:
     path: Path
@@ -75,6 +94,7 @@ class Config:
     sources: tuple[Source, ...]
     taxonomy: Taxonomy
     selections: tuple[Selection, ...] = field(default=())
+    site: SiteInfo = field(default=SiteInfo())
 
     @property
     def folder(self) -> Path:
@@ -260,7 +280,28 @@ def parse_config(root, path: Path) -> Config:
     )
     sources = _parse_sources(r, root, config, fetch)
     selections = _parse_selections(r, root, config, sources)
-    return dataclasses.replace(config, sources=sources, selections=selections)
+    return dataclasses.replace(config, sources=sources, selections=selections, site=_parse_site(r, root, config))
+
+
+def _parse_site(r: _Reader, root, config: Config) -> SiteInfo:
+    """The `site:` section: brand block, operator, contact and legal texts; every key is optional."""
+    entry = r.mapping(root, "site")
+    brand = r.labels(entry, "brand") or list(SiteInfo.brand)
+    level = r.text(entry, "accessibility", SiteInfo.accessibility).strip().lower()
+    if level not in ACCESSIBILITY_LEVELS:
+        r.fail(entry, f"« accessibility » vaut {', '.join(f'« {v} »' for v in ACCESSIBILITY_LEVELS)} (lu : {level!r}) ; "
+                      "sans audit RGAA complet, indiquez « non conforme » ou « partiellement conforme ».")
+    email = r.text(entry, "contact_email").strip()
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        r.fail(entry, f"« contact_email » n'est pas une adresse électronique (lu : {email!r}).")
+    url = r.text(entry, "contact_url").strip()
+    if url and not re.match(r"^https?://[^/\s]+", url):
+        r.fail(entry, f"« contact_url » doit commencer par http:// ou https:// (lu : {url!r}).")
+    return SiteInfo(brand=tuple(brand), service=r.text(entry, "service") or f"Agendas du {config.edition_name}",
+                    operator=r.text(entry, "operator"), contact_email=email, contact_url=url,
+                    publication_director=r.text(entry, "publication_director"), host=r.text(entry, "host"),
+                    accessibility=level, accessibility_note=r.text(entry, "accessibility_note"),
+                    legal_notice=r.text(entry, "legal_notice"))
 
 
 def _parse_sources(r: _Reader, root, config: Config, fetch) -> tuple[Source, ...]:

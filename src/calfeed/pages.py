@@ -3,21 +3,28 @@ the static build render the same templates from the same contexts."""
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 
+from markupsafe import Markup
+
 from .feeds import FORMAT_MATCHES, SELECTION_PARAMS, event_key, feed_catalogue, parse_selection, personal_feed
-from .links import subscribe_links
+from .links import event_links, subscribe_links
 from .pipeline import utc_now
 from .render import STATUS_LINE
+from .text import slugify
 
+# The home page: the calendars offered first, then the groups folded into a compact list.
+FEATURED = ("tous", "selection")
 GROUPS = (
-    ("tous", "Tout le programme"),
-    ("selection", "Les tables rondes de la DITP"),
     ("categorie", "Par organisateur"),
     ("theme", "Par thème"),
     ("region", "Par région"),
     ("format", "Par format"),
 )
+# Criteria of the builder and the event list: legend, and the field of the JSON export holding the value.
+CRITERIA = {"categorie": ("Organisateur", "categorie"), "theme": ("Thème", "themes"),
+            "region": ("Région", "lieu.region"), "format": ("Format", "format")}
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre")
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -41,8 +48,39 @@ class Where:
         return f"{self.base}/feeds/{path}" if self.base else ""
 
 
+# French typography: a narrow no-break space before ; ! ? and a no-break space before : and inside « ».
+_BEFORE_NARROW = re.compile(r"[ \u00a0]([;!?])(?=\s|$|<|&)")
+_BEFORE_COLON = re.compile(r"[ \u202f]:(?=\s|$|<)")
+_AFTER_OPENING = re.compile(r"«[ \u202f]")
+_BEFORE_CLOSING = re.compile(r"[ \u202f]»")
+
+
+def french_spacing(text):
+    """Put French no-break spaces in `text` (a Jinja filter: applied to whole rendered pages too)."""
+    fixed = _BEFORE_NARROW.sub("\u202f\\1", str(text))
+    fixed = _BEFORE_COLON.sub("\u00a0:", fixed)
+    fixed = _AFTER_OPENING.sub("«\u00a0", fixed)
+    fixed = _BEFORE_CLOSING.sub("\u00a0»", fixed)
+    return Markup(fixed) if isinstance(text, Markup) else fixed
+
+
+def plural(count: int, one: str, many: str) -> str:
+    return one if count == 1 else many
+
+
+def matching_sentence(count: int) -> str:
+    """« Aucun événement ne correspond encore », « 1 événement correspond », « 2 événements correspondent »."""
+    if count == 0:
+        return "Aucun événement ne correspond encore à ces critères."
+    return f"{count} {plural(count, 'événement correspond', 'événements correspondent')} à ces critères."
+
+
 def french_date(day: dt.date) -> str:
     return f"{WEEKDAYS[day.weekday()]} {day.day}{'er' if day.day == 1 else ''} {MONTHS[day.month - 1]} {day.year}"
+
+
+def short_date(day: dt.date) -> str:
+    return f"{WEEKDAYS[day.weekday()]} {day.day}{'er' if day.day == 1 else ''} {MONTHS[day.month - 1]}"
 
 
 def when(event) -> str:
@@ -68,18 +106,22 @@ def subscription(feed, where: Where) -> dict:
     plain = path.split("?")[0]
     query = "?" + path.split("?", 1)[1] if "?" in path else ""
     absolute = where.absolute(path)
+    embed = where.href("integrer/" + plain.removesuffix(".ics") + ".html") if feed.static else ""
+    embed_absolute = (where.absolute("integrer/" + plain.removesuffix(".ics") + ".html")
+                      if feed.static and where.base else "")
     return {
         "name": feed.name,
+        "short_name": feed.name.split(" — ", 1)[-1][:1].upper() + feed.name.split(" — ", 1)[-1][1:],
         "path": path,
+        "id": slugify(plain.removesuffix(".ics")) + ("-" + slugify(query) if query else ""),
         "links": subscribe_links(absolute, feed.name) if absolute else {},
         "download": where.href(path) if feed.static or not where.static else absolute,
         "import_url": (where.href("import/" + path) if feed.static else
                        (absolute + ("&" if query else "?") + "usage=import") if absolute else ""),
         "json": where.href(plain.removesuffix(".ics") + ".json") if feed.static else
                 (where.absolute(plain.removesuffix(".ics") + ".json" + query) if absolute else ""),
-        "embed": where.href("integrer/" + plain.removesuffix(".ics") + ".html") if feed.static else "",
-        "embed_absolute": (where.absolute("integrer/" + plain.removesuffix(".ics") + ".html")
-                           if feed.static and where.base else ""),
+        "embed": embed,
+        "embed_absolute": embed_absolute,
     }
 
 
@@ -88,8 +130,10 @@ def event_view(item, taxonomy, where: Where) -> dict:
     event = item.event
     key = event_key(event.uid)
     location = event.location
+    page = where.href(f"evenements/{key}.html")
     return {
         "key": key,
+        "slug": slugify(event.title)[:60].strip("-") or key,
         "uid": event.uid,
         "title": event.title,
         "when": when(event),
@@ -120,8 +164,10 @@ def event_view(item, taxonomy, where: Where) -> dict:
         "online_url": event.online_url,
         "url": event.url,
         "registration_url": event.registration_url,
-        "page": where.href(f"evenements/{key}.html"),
+        "page": page,
+        "page_absolute": where.absolute(f"evenements/{key}.html"),
         "ics": where.href(f"evenements/{key}.ics"),
+        "short_date": short_date(event.start if event.all_day else event.start.date()),
         "sequence": item.publication.sequence,
         "modified": item.publication.modified.isoformat(),
     }
@@ -139,42 +185,82 @@ def _edition_dates(config) -> str:
     return ""
 
 
+def criteria_table(config) -> list[dict]:
+    """The selection criteria as data, for the pages' forms and their script: for each criterion its
+    key, legend, the field of the JSON export it reads, and for each value the event values it
+    accepts (a hybrid event is both « présentiel » and « en ligne »). Built from the code that
+    selects feeds, so the browser never holds a second copy of the rules."""
+    vocabularies = {"categorie": config.taxonomy.categories, "theme": config.taxonomy.themes,
+                    "region": config.taxonomy.regions, "format": config.taxonomy.formats}
+    table = []
+    for key in SELECTION_PARAMS:
+        if key not in CRITERIA:
+            continue
+        legend, field_name = CRITERIA[key]
+        values = []
+        for term in vocabularies[key].terms:
+            accepts = sorted(FORMAT_MATCHES.get(term.slug, {term.slug})) if key == "format" else [term.slug]
+            values.append({"value": term.slug, "label": term.name, "accepts": accepts})
+        table.append({"key": key, "legend": legend, "field": field_name, "values": values})
+    return table
+
+
+def _selection_naming(config) -> dict:
+    """How a composed calendar is named (see feeds.parse_selection), for the builder's script."""
+    sample = parse_selection(config, {})
+    return {"prefix": sample.name.removesuffix("tout le programme"), "all": "tout le programme",
+            "or": " ou ", "and": " · "}
+
+
 def _choices(config, programme=None) -> list[dict]:
     """The builder's and the event list's criteria, with their values and counts."""
-    taxonomy = config.taxonomy
-    vocabularies = {"categorie": ("Organisateur", taxonomy.categories), "theme": ("Thème", taxonomy.themes),
-                    "region": ("Région", taxonomy.regions), "format": ("Format", taxonomy.formats)}
     choices = []
-    for key in ("categorie", "theme", "region", "format"):
-        legend, vocabulary = vocabularies[key]
+    for criterion in criteria_table(config):
+        key = criterion["key"]
         options = []
-        for term in vocabulary.terms:
-            count = len(programme.select({key: (term.slug,)})) if programme is not None else None
+        for value in criterion["values"]:
+            count = len(programme.select({key: (value["value"],)})) if programme is not None else None
             if key == "region" and not count:
                 continue  # eighteen regions: only those with events are worth a box
-            options.append({"value": term.slug, "label": term.name, "count": count})
-        choices.append({"key": key, "legend": legend, "options": options})
+            options.append({"value": value["value"], "label": value["label"], "count": count})
+        choices.append({"key": key, "legend": criterion["legend"], "options": options})
     return choices
 
 
 def common(config, where: Where, title: str) -> dict:
-    return {"config": config, "where": where, "title": title, "edition_dates": _edition_dates(config)}
+    return {"config": config, "site": config.site, "where": where, "title": title,
+            "edition_dates": _edition_dates(config)}
+
+
+def _card(config, programme, feed, where: Where, now: dt.datetime) -> dict:
+    items = programme.select(feed.filters)
+    following = upcoming(items, now, 1)
+    return {"feed": feed, "count": len(items), "title": subscription(feed, where)["short_name"],
+            "next": event_view(following[0], config.taxonomy, where) if following else None,
+            **subscription(feed, where)}
 
 
 def home_context(config, programme, where: Where, now: dt.datetime | None = None) -> dict:
+    """The home page: the calendars most agents want first, each with one subscribe control; the
+    others folded by group, with their counts; then the next events."""
     now = now or utc_now()
+    catalogue = feed_catalogue(config, programme)
+    featured = [_card(config, programme, feed, where, now) for feed in catalogue if feed.group in FEATURED]
     groups = []
     for group, heading in GROUPS:
-        cards = []
-        for feed in (f for f in feed_catalogue(config, programme) if f.group == group):
-            items = programme.select(feed.filters)
-            title = feed.name.split(" — ", 1)[-1]
-            cards.append({"feed": feed, "count": len(items), "title": title[:1].upper() + title[1:],
-                          "upcoming": [event_view(i, config.taxonomy, where) for i in upcoming(items, now)],
-                          **subscription(feed, where)})
+        cards = [_card(config, programme, feed, where, now) for feed in catalogue if feed.group == group]
         if cards:
             groups.append({"id": group, "title": heading, "cards": cards})
-    return {**common(config, where, config.edition_name), "groups": groups, "total": len(programme.items)}
+    return {**common(config, where, config.site.service), "featured": featured, "groups": groups,
+            "total": len(programme.items),
+            "upcoming": [event_view(i, config.taxonomy, where) for i in upcoming(programme.items, now, 5)]}
+
+
+def _criteria_json(config) -> Markup:
+    """The criteria table and the calendar naming rule, as JSON safe inside a <script> element."""
+    data = {"criteres": criteria_table(config), "nom": _selection_naming(config)}
+    text = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
+    return Markup(text.replace("&", "\\u0026"))
 
 
 def builder_context(config, programme, where: Where, params: dict) -> dict:
@@ -184,7 +270,8 @@ def builder_context(config, programme, where: Where, params: dict) -> dict:
     items = programme.select(feed.filters)
     return {**common(config, where, "Composer mon agenda"), "choices": _choices(config, programme),
             "selected": {key: set(values) for key, values in feed.filters.items()}, "asked": bool(chosen),
-            "count": len(items), "feed": feed, **subscription(feed, where),
+            "count": len(items), "sentence": matching_sentence(len(items)), "feed": feed,
+            **subscription(feed, where), "criteria_json": _criteria_json(config),
             "sample": [event_view(i, config.taxonomy, where) for i in items[:5]]}
 
 
@@ -200,18 +287,61 @@ def events_context(config, programme, where: Where, params: dict) -> dict:
         items = [i for i in items if all(n in fold(" ".join((i.event.title, i.event.description, i.event.organiser,
                                                               i.event.location.city))) for n in needles)]
     views = [event_view(i, config.taxonomy, where) for i in items[:LIST_LIMIT]]
+    kept = {k for value in params.get("e", []) for k in value.split(",") if k}
     return {**common(config, where, "Tous les événements"), "choices": _choices(config, programme),
             "selected": {key: set(values) for key, values in feed.filters.items()}, "words": words,
-            "events": views, "matching": len(items), "total": len(programme.items)}
+            "events": views, "matching": len(items), "total": len(programme.items), "kept": kept,
+            "criteria_json": _criteria_json(config)}
 
 
-def event_context(config, programme, where: Where, key: str) -> dict | None:
+def event_context(config, programme, where: Where, key: str, keys: list[str] = ()) -> dict | None:
+    """An event's page; `keys` is the agent's programme carried by the address (« Mon programme »)."""
     item = programme.by_key.get(key)
     if item is None:
         return None
     view = event_view(item, config.taxonomy, where)
-    return {**common(config, where, view["title"]), "event": view,
-            "personal": where.href(f"mon-programme.html?e={key}")}
+    mine = list(personal_feed(config, keys).filters["evenement"])
+    added = sorted(set(mine) | {key})
+    details = "\n\n".join(part for part in (view["description"], view["page_absolute"]) if part)
+    return {**common(config, where, view["title"]), "event": view, "programme": mine, "in_programme": key in mine,
+            "add": where.href("mon-programme.html?e=" + ",".join(added)),
+            "remove": where.href("mon-programme.html?e=" + ",".join(k for k in mine if k != key)),
+            "agenda_links": event_links(item.event, details), "jsonld": _event_jsonld(view)}
+
+
+ATTENDANCE_MODES = {"presentiel": "OfflineEventAttendanceMode", "en-ligne": "OnlineEventAttendanceMode",
+                    "hybride": "MixedEventAttendanceMode"}
+EVENT_STATUSES = {"annule": "EventCancelled", "reporte": "EventPostponed", "en-ligne": "EventMovedOnline"}
+
+
+def _event_jsonld(view: dict) -> Markup:
+    """schema.org `Event` markup of an event page, for search engines."""
+    place = view["place"]
+    data = {"@context": "https://schema.org", "@type": "Event", "name": view["title"],
+            "startDate": view["start"], "endDate": view["end"],
+            "eventStatus": "https://schema.org/" + EVENT_STATUSES.get(view["status"], "EventScheduled")}
+    if view["description"]:
+        data["description"] = view["description"]
+    if view["attendance"]:
+        data["eventAttendanceMode"] = "https://schema.org/" + ATTENDANCE_MODES[view["attendance"]]
+    locations = []
+    if place["name"] or place["city"]:
+        address = {"@type": "PostalAddress", "addressCountry": "FR"}
+        for field_name, key in (("streetAddress", "address"), ("postalCode", "postal_code"),
+                                ("addressLocality", "city"), ("addressRegion", "region_name")):
+            if place[key]:
+                address[field_name] = place[key]
+        locations.append({"@type": "Place", "name": place["name"] or place["city"], "address": address})
+    if view["online_url"]:
+        locations.append({"@type": "VirtualLocation", "url": view["online_url"]})
+    if locations:
+        data["location"] = locations[0] if len(locations) == 1 else locations
+    if view["organiser"] or view["category_name"]:
+        data["organizer"] = {"@type": "Organization", "name": view["organiser"] or view["category_name"]}
+    if view["url"] or view["page_absolute"]:
+        data["url"] = view["url"] or view["page_absolute"]
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def personal_context(config, programme, where: Where, keys: list[str]) -> dict:
@@ -219,7 +349,8 @@ def personal_context(config, programme, where: Where, keys: list[str]) -> dict:
     items = programme.select(feed.filters)
     return {**common(config, where, "Mon programme"), "feed": feed, "keys": feed.filters["evenement"],
             "events": [event_view(i, config.taxonomy, where) for i in items], **subscription(feed, where),
-            "unknown": len(feed.filters["evenement"]) - len(items)}
+            "unknown": len(feed.filters["evenement"]) - len(items), "count": len(items),
+            "criteria_json": _criteria_json(config)}
 
 
 def embed_context(config, programme, where: Where, feed, now: dt.datetime | None = None) -> dict:
@@ -228,6 +359,19 @@ def embed_context(config, programme, where: Where, feed, now: dt.datetime | None
     return {**common(config, where, feed.name), "feed": feed, "count": len(items),
             "events": [event_view(i, config.taxonomy, where) for i in upcoming(items, now, 20)],
             **subscription(feed, where)}
+
+
+LEGAL_PAGES = {"accessibilite": "Déclaration d'accessibilité", "mentions-legales": "Mentions légales",
+               "contact": "Contact"}
+
+
+def legal_context(config, where: Where, page: str) -> dict:
+    """« Accessibilité », « Mentions légales », « Contact »: texts from the `site:` section of sources.yaml."""
+    return {**common(config, where, LEGAL_PAGES[page]), "legal_page": page}
+
+
+def error_context(config, where: Where, title: str, message: str) -> dict:
+    return {**common(config, where, title), "message": message}
 
 
 def feed_json_chunks(config, programme, where: Where, feed):

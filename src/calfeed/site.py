@@ -5,13 +5,15 @@ from importlib import resources
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from .feeds import feed_catalogue, single_event
-from .pages import (Where, builder_context, embed_context, event_context, events_context, feed_json_chunks, home_context,
-                    personal_context)
+from .pages import (LEGAL_PAGES, Where, builder_context, embed_context, error_context, event_context, events_context,
+                    feed_json_chunks, french_spacing, home_context, legal_context, personal_context)
 
 
 def _environment() -> Environment:
-    return Environment(loader=PackageLoader("calfeed", "templates"), autoescape=select_autoescape(),
-                       keep_trailing_newline=True)
+    env = Environment(loader=PackageLoader("calfeed", "templates"), autoescape=select_autoescape(),
+                      keep_trailing_newline=True)
+    env.filters["fr"] = french_spacing
+    return env
 
 
 def static_files(folder=None, prefix: str = "static/"):
@@ -38,6 +40,12 @@ def static_pages(config, programme, *, event_pages: bool = True):
     yield "constructeur.html", page("constructeur.html", builder_context(config, programme, top, {}))
     yield "evenements.html", page("evenements.html", events_context(config, programme, top, {}))
     yield "mon-programme.html", page("mon-programme.html", personal_context(config, programme, top, []))
+    for name in LEGAL_PAGES:
+        yield f"{name}.html", page("legal.html", legal_context(config, top, name))
+    # Most static hosts answer a missing address with 404.html; its links are absolute from the site's root.
+    yield "404.html", page("erreur.html", error_context(config, Where("/feeds/", base, True), "Page introuvable",
+                                                        "Cette page n'existe pas. La liste des agendas est sur "
+                                                        "la page d'accueil."))
     for feed in feed_catalogue(config, programme):
         stem = feed.path.removesuffix(".ics")
         depth = stem.count("/") + 1

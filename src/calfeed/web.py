@@ -9,8 +9,8 @@ from .config import load_config
 from .errors import SelectionError
 from .feeds import Feed, parse_selection, personal_feed
 from .live import ADHOC_CACHE, ReadyFeeds, Site
-from .pages import (Where, builder_context, embed_context, event_context, events_context, feed_json,
-                    home_context, personal_context, status_context)
+from .pages import (LEGAL_PAGES, Where, builder_context, embed_context, error_context, event_context, events_context,
+                    feed_json, french_spacing, home_context, legal_context, personal_context, status_context)
 from .pipeline import ensure_published, start_refresher
 from .store import Store
 
@@ -56,7 +56,10 @@ def base_url() -> str:
 
 @bp.app_context_processor
 def _globals():
-    return {"config": site().config, "where": Where("/feeds/", base_url())}
+    return {"config": site().config, "site": site().config.site, "where": Where("/feeds/", base_url())}
+
+
+bp.add_app_template_filter(french_spacing, "fr")
 
 
 def where(depth: int = 0) -> Where:
@@ -109,7 +112,7 @@ def events():
 @bp.get("/feeds/evenements/<key>.html")
 def event_page(key):
     s = site()
-    context = event_context(s.config, s.programme(), where(1), key)
+    context = event_context(s.config, s.programme(), where(1), key, _programme_keys())
     if context is None:
         abort(404, description="Cet événement n'est pas (ou plus) au programme.")
     return _page("evenement.html", context)
@@ -118,8 +121,21 @@ def event_page(key):
 @bp.get("/feeds/mon-programme.html")
 def personal_page():
     s = site()
-    keys = [k for value in request.args.getlist("e") for k in value.split(",") if k]
-    return _page("mon-programme.html", personal_context(s.config, s.programme(), where(), keys))
+    return _page("mon-programme.html", personal_context(s.config, s.programme(), where(), _programme_keys()))
+
+
+def _programme_keys() -> list[str]:
+    """« Mon programme » travels in the address: ?e=key,key…"""
+    return [k for value in request.args.getlist("e") for k in value.split(",") if k]
+
+
+def _legal(page: str):
+    s = site()
+    return _page("legal.html", legal_context(s.config, where(), page))
+
+
+for _name in LEGAL_PAGES:
+    bp.add_url_rule(f"/feeds/{_name}.html", f"legal_{_name.replace('-', '_')}", lambda _name=_name: _legal(_name))
 
 
 # Feed addresses are at most two folders deep; plain string parts (no <path:…>) keep URL matching
@@ -228,6 +244,8 @@ def status_json():
 
 
 def _http_error(error: HTTPException):
+    """Every error is a French HTML page with the site's header and a way back, with the right status
+    code (a calendar client reads the code; a person reads the page); JSON addresses answer JSON."""
     titles = {400: "Requête invalide", 404: "Page introuvable", 405: "Méthode non autorisée"}
     title = titles.get(error.code, "Erreur")
     custom = error.description and error.description != type(error).description
@@ -235,17 +253,17 @@ def _http_error(error: HTTPException):
         404: "Cette page n'existe pas. La liste des agendas est sur la page d'accueil.",
         405: "Cette adresse ne s'utilise qu'en lecture (GET).",
     }.get(error.code, title)
-    if request.path.startswith("/feeds/") or request.path.endswith(".json"):
-        response = current_app.response_class(f"{title} : {message}\n", status=error.code,
-                                               mimetype="text/plain")
-        response.headers["Content-Type"] = "text/plain; charset=utf-8"
+    if request.path.endswith(".json"):
+        response = jsonify({"erreur": f"{title} : {message}"})
+        response.status_code = error.code
         response.headers.update(NOSNIFF)
         return response
-    return render_template("erreur.html", title=title, message=message), error.code, NOSNIFF
+    context = error_context(site().config, Where("/feeds/", base_url()), title, message)
+    return render_template("erreur.html", **context), error.code, NOSNIFF
 
 
 def _unexpected_error(error: Exception):
     current_app.logger.exception("unexpected error")
-    return render_template("erreur.html", title="Erreur interne",
-                           message="Une erreur inattendue s'est produite ; l'équipe peut la voir dans les journaux."), \
-        500, NOSNIFF
+    context = error_context(site().config, Where("/feeds/", base_url()), "Erreur interne",
+                            "Une erreur inattendue s'est produite ; l'équipe peut la voir dans les journaux.")
+    return render_template("erreur.html", **context), 500, NOSNIFF
