@@ -25,15 +25,16 @@ from synthetic import write_programme  # noqa: E402
 
 def baseline_and_naive(config_path: Path, naive: bool):
     from calfeed.config import load_config
-    from calfeed.feeds import feed_catalogue, feed_header
-    from calfeed.programme import load_programme
+    from calfeed.feeds import feed_header
+    from calfeed.publish import load_programme
+    from calfeed.addresses import FeedRequest, feed_catalogue
     from calfeed.render import FeedHeader, render_calendar, zones_needed  # noqa: F401
     from calfeed.store import Store
     config = load_config(config_path)
     programme = load_programme(Store(config.store_path))
     items = [(item.event, item.publication) for item in programme.items]
     started = time.perf_counter()
-    render_calendar(feed_header(config, feed_catalogue(config, programme)[0]), items, config.taxonomy)
+    render_calendar(feed_header(config, FeedRequest(feed_catalogue(config, programme)[0])), items, config.taxonomy)
     baseline = time.perf_counter() - started
     naive_time = None
     if naive:
@@ -41,7 +42,7 @@ def baseline_and_naive(config_path: Path, naive: bool):
         for feed in feed_catalogue(config, programme):
             selected = [(item.event, item.publication) for item in programme.select(feed.filters)]
             for subscription in (True, False):
-                render_calendar(feed_header(config, feed, subscription), selected, config.taxonomy)
+                render_calendar(feed_header(config, FeedRequest(feed, subscription)), selected, config.taxonomy)
         naive_time = time.perf_counter() - started
     return baseline, naive_time, len(items)
 

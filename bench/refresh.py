@@ -38,7 +38,7 @@ def main():
     parser.add_argument("--events", type=int, default=50)
     args = parser.parse_args()
     from calfeed.config import load_config
-    from calfeed.pipeline import refresh_sources
+    from calfeed.refresh import refresh_sources
     from calfeed.store import Store
 
     bodies = {f"/s{n}.ics": calendar(n, args.events) for n in range(args.sources)}

@@ -91,3 +91,38 @@ def test_build_removes_feeds_that_no_longer_exist(runner, bundled, tmp_path):
 def test_unknown_source_for_fetch(runner, bundled):
     result = run(runner, "fetch", "--config", str(bundled), "--source", "nulle-part")
     assert result.exit_code == 1 and "source inconnue : nulle-part" in result.output
+
+
+@pytest.mark.parametrize("name", ["mon-programme", "tous", "selection", "constructeur", "integrer", "import"])
+def test_a_named_selection_may_not_take_an_address_of_the_site(runner, tmp_path, name):
+    """A selection named like a page or feed of the site would be written by the build and answered
+    otherwise by the live service: the selection module's reserved names refuse it at load time."""
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - id: a\n    type: ics\n    path: a.ics\ncategories: {labs: Labs}\n"
+        f"selections:\n  {name}:\n    name: Essai\n    filter: {{categorie: [labs]}}\n", encoding="utf-8")
+    result = run(runner, "check", "--config", str(tmp_path / "sources.yaml"), "--no-fetch")
+    assert result.exit_code == 1
+    assert f"sélection « {name} » : ce nom est déjà celui d'une adresse du site" in result.output
+    assert "ligne 7" in result.output
+
+
+def test_a_rebuild_with_nothing_changed_rewrites_no_file(runner, bundled, tmp_path):
+    output = tmp_path / "site"
+    first = run(runner, "build", "--config", str(bundled), "--output", str(output))
+    assert first.exit_code == 0 and "0 inchangé(s)" in first.output
+    stamps = {path: path.stat().st_mtime_ns for path in output.rglob("*") if path.is_file()}
+    second = run(runner, "build", "--config", str(bundled), "--output", str(output))
+    assert second.exit_code == 0 and " 0 fichier(s) écrit(s)" in second.output
+    assert {path: path.stat().st_mtime_ns for path in output.rglob("*") if path.is_file()} == stamps
+
+
+def test_the_committed_feeds_are_what_a_fresh_build_writes(runner, bundled, tmp_path):
+    """feeds/ in the repository is the bundled programme's static site, byte for byte."""
+    from conftest import ROOT
+    output = tmp_path / "site"
+    assert run(runner, "build", "--config", str(bundled), "--output", str(output)).exit_code == 0
+    built = {p.relative_to(output).as_posix(): p.read_bytes() for p in output.rglob("*") if p.is_file()}
+    committed = {p.relative_to(ROOT / "feeds").as_posix(): p.read_bytes() for p in (ROOT / "feeds").rglob("*")
+                 if p.is_file()}
+    assert sorted(built) == sorted(committed)
+    assert [name for name in built if built[name] != committed[name]] == []

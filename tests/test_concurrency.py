@@ -6,7 +6,7 @@ import threading
 import requests
 from werkzeug.serving import make_server
 
-from calfeed.pipeline import refresh_sources
+from calfeed.refresh import refresh_sources
 from calfeed.web import create_app
 from helpers import open_project, parse_feed
 

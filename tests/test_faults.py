@@ -8,8 +8,8 @@ import time
 import pytest
 from werkzeug import Response
 
-from calfeed.pipeline import refresh_sources
-from calfeed.programme import load_programme
+from calfeed.publish import load_programme
+from calfeed.refresh import refresh_sources
 from helpers import SlowServer, open_project
 
 T0 = dt.datetime(2022, 11, 10, 8, 0, tzinfo=dt.UTC)
@@ -260,7 +260,7 @@ def test_redirects_are_followed_within_limits(project, httpserver):
 
 
 def test_background_refresh_runs_once_per_interval_across_processes(project, tmp_path):
-    from calfeed.pipeline import refresh_if_due
+    from calfeed.schedule import refresh_if_due
     (tmp_path / "local.ics").write_text(ics("Local"))
     config, store = open_project(project([{"id": "local", "type": "ics", "path": "local.ics", "category": "labs"}],
                                          fetch={"interval_minutes": 10}))

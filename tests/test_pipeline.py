@@ -3,8 +3,8 @@
 import datetime as dt
 from pathlib import Path
 
-from calfeed.pipeline import publish_events, refresh_sources
-from calfeed.programme import load_programme
+from calfeed.publish import load_programme, publish_events
+from calfeed.refresh import refresh_sources
 from helpers import open_project
 
 DATA = Path(__file__).parent / "data"

@@ -6,9 +6,10 @@ from zoneinfo import ZoneInfo
 import vobject
 from icalendar import Calendar
 
-from calfeed.feeds import Feed, render_feed
+from calfeed.feeds import feed_bytes
 from calfeed.model import Event, Location
-from calfeed.programme import Item, Programme
+from calfeed.addresses import Feed, FeedRequest
+from calfeed.selection import Item, Programme
 from calfeed.render import FeedHeader, Publication, render_calendar, render_event
 from calfeed.vtimezone import vtimezone
 from helpers import open_project, parse_feed
@@ -32,7 +33,8 @@ def feed_of(config, events, publication=STAMP, **options):
     items = [Item(e, publication, render_event(e, publication, config.taxonomy)) for e in events]
     feed = Feed("essai.ics", "tous", "essai", "Essai, avec; des « signes »", "Description\nsur deux lignes")
     programme = Programme(0, tuple(items), STAMP.modified)
-    return render_feed(config, programme, feed, **options), items
+    request = FeedRequest(feed, options.get("subscription", True), options.get("alarm", 0))
+    return feed_bytes(config, programme, request), items
 
 
 def test_vtimezone_uses_rrule_observances_sorted():

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CalfeedError
-from .feeds import feed_catalogue, feed_chunks
+from .feeds import feed_chunks
+from .addresses import static_feeds
 
 MARKER = ".calfeed-build"
 MANAGED_SUFFIXES = (".ics", ".html", ".json", ".css", ".js", ".woff", ".woff2", ".svg", ".png", ".ico", ".md")
@@ -61,8 +62,9 @@ def prepare_folder(folder: Path) -> Path:
         raise CalfeedError(f"le dossier {folder} n'est pas vide et n'a pas été créé par « calfeed build » : "
                            "choisissez un dossier vide ou nouveau avec --output, pour ne rien y écraser.")
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / MARKER).write_text("Dossier écrit par « calfeed build » : son contenu est regénéré à chaque build.\n",
-                                 encoding="utf-8")
+    if not (folder / MARKER).exists():  # a rebuild with nothing changed touches no file
+        (folder / MARKER).write_text("Dossier écrit par « calfeed build » : son contenu est regénéré à chaque "
+                                     "build.\n", encoding="utf-8")
     return folder
 
 
@@ -74,11 +76,9 @@ def write_site(config, programme, folder: Path, pages) -> BuildReport:
     folder = prepare_folder(folder)
     report = BuildReport(folder)
     expected = set()
-    for feed in feed_catalogue(config, programme):
-        for prefix, subscription in (("", True), ("import/", False)):
-            relative = prefix + feed.path
-            _write(folder, relative, feed_chunks(config, programme, feed, subscription=subscription), report)
-            expected.add(relative)
+    for relative, request in static_feeds(config, programme):
+        _write(folder, relative, feed_chunks(config, programme, request), report)
+        expected.add(relative)
     for relative, data in pages:
         _write(folder, relative, data, report)
         expected.add(relative)

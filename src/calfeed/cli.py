@@ -5,8 +5,14 @@ from pathlib import Path
 
 import click
 
+from .build import write_site
 from .config import load_config
 from .errors import CalfeedError
+from .model import utc_now
+from .pages import static_pages, status_context
+from .publish import load_programme
+from .refresh import ensure_published, refresh_sources
+from .server import run_server
 from .store import Store
 
 config_option = click.option(
@@ -52,7 +58,6 @@ def _print_reports(reports):
 @click.option("--source", "only", multiple=True, help="N'actualiser que cette source (répétable).")
 def fetch(config_path, only):
     """Actualise les sources (à lancer par cron ou un timer systemd)."""
-    from .pipeline import refresh_sources
     config, store = _open(config_path)
     try:
         reports = refresh_sources(config, store, only=list(only) or None)
@@ -73,10 +78,6 @@ def fetch(config_path, only):
               help="Ne pas écrire une page et un .ics par événement (très grands programmes).")
 def build(config_path, output, no_fetch, no_event_pages):
     """Écrit les agendas statiques (.ics) et la page d'accueil dans un dossier."""
-    from .build import write_site
-    from .pipeline import ensure_published, refresh_sources
-    from .programme import load_programme
-    from .site import static_pages
     config, store = _open(config_path)
     try:
         if no_fetch:
@@ -86,7 +87,7 @@ def build(config_path, output, no_fetch, no_event_pages):
             _print_reports(reports)
         programme = load_programme(store)
         report = write_site(config, programme, output,
-                            static_pages(config, programme, event_pages=not no_event_pages))
+                            static_pages(config, programme, utc_now(), event_pages=not no_event_pages))
     except CalfeedError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{len(programme.items)} événement(s) publiés dans {report.folder} : {len(report.written)} fichier(s) "
@@ -108,8 +109,6 @@ def build(config_path, output, no_fetch, no_event_pages):
               help="Mémoire gardée pour les agendas prêts à servir, par processus (Mo).")
 def serve(config_path, host, port, workers, no_refresh, quiet, cache_mb):
     """Sert les agendas et la page en direct (gunicorn), en actualisant les sources périodiquement."""
-    from .pipeline import ensure_published
-    from .server import run_server
     config, store = _open(config_path)
     try:
         ensure_published(config, store)
@@ -127,9 +126,6 @@ def serve(config_path, host, port, workers, no_refresh, quiet, cache_mb):
 @click.option("--no-fetch", is_flag=True, help="Afficher l'état enregistré sans relire les sources.")
 def check(config_path, no_fetch):
     """Valide sources.yaml, relit chaque source et affiche son état ; code de sortie 1 si une source échoue."""
-    from .pages import status_context
-    from .pipeline import ensure_published, refresh_sources
-    from .programme import load_programme
     config, store = _open(config_path)
     try:
         if no_fetch:

@@ -10,12 +10,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from .errors import ConfigError
+from .addresses import RESERVED_NAMES
+from .selection import NAMED_CRITERIA, vocabulary_of
 from .taxonomy import Taxonomy, Term, Vocabulary
 from .text import slugify
 
 SOURCE_TYPES = ("ics", "csv", "json")
 JSON_PRESETS = ("calfeed", "openagenda")
-SELECTION_KEYS = ("categorie", "theme", "region", "format", "type", "organisateur", "source")
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,6 @@ class Source:
     allow_empty: bool = False
     max_bytes: int = 10 * 1024 * 1024
     timeout: float = 20.0
-    line: int = 0
 
     @property
     def location(self) -> str:
@@ -81,7 +81,6 @@ class Config:
     edition_name: str
     edition_start: dt.date | None
     edition_end: dt.date | None
-    edition_url: str
     timezone: str
     refresh: dt.timedelta
     reference_time: dt.datetime | None
@@ -99,12 +98,6 @@ class Config:
     @property
     def folder(self) -> Path:
         return self.path.parent
-
-    def source(self, source_id: str) -> Source:
-        for source in self.sources:
-            if source.id == source_id:
-                return source
-        raise KeyError(source_id)
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -208,7 +201,7 @@ class _Reader:
             moment = moment.replace(tzinfo=ZoneInfo(timezone))
         return moment
 
-    def vocabulary(self, root, key, kind) -> Vocabulary:
+    def vocabulary(self, root, key) -> Vocabulary:
         entries = self.mapping(root, key)
         terms = []
         for slug, entry in entries.items():
@@ -220,7 +213,7 @@ class _Reader:
                 self.fail(entries, f"« {key}.{slug} » doit avoir un nom (name:).")
             terms.append(Term(str(slug), self.text(term, "name", str(slug)), self.text(term, "description"),
                               tuple(self.labels(term, "aliases"))))
-        return Vocabulary(kind, tuple(terms))
+        return Vocabulary(tuple(terms))
 
 
 def load_config(path: str | Path) -> Config:
@@ -253,9 +246,9 @@ def parse_config(root, path: Path) -> Config:
     fetch = r.mapping(root, "fetch")
     timezone = r.timezone(publish, "timezone", "Europe/Paris")
     taxonomy = Taxonomy(
-        categories=r.vocabulary(root, "categories", "categorie"),
-        themes=r.vocabulary(root, "themes", "theme"),
-        event_types=r.vocabulary(root, "event_types", "type"),
+        categories=r.vocabulary(root, "categories"),
+        themes=r.vocabulary(root, "themes"),
+        event_types=r.vocabulary(root, "event_types"),
     )
     if not taxonomy.categories.terms:
         r.fail(root, "aucune catégorie définie : ajoutez une section « categories: ».")
@@ -265,7 +258,6 @@ def parse_config(root, path: Path) -> Config:
         edition_name=r.text(edition, "name", "Programme"),
         edition_start=r.date(edition, "start"),
         edition_end=r.date(edition, "end"),
-        edition_url=r.text(edition, "url"),
         timezone=timezone,
         refresh=dt.timedelta(minutes=r.number(publish, "refresh_minutes", 60, minimum=1)),
         reference_time=r.moment(publish, "reference_time", timezone),
@@ -364,7 +356,6 @@ def _parse_sources(r: _Reader, root, config: Config, fetch) -> tuple[Source, ...
             attendance=attendance, region=region, preset=preset, allow_empty=r.flag(entry, "allow_empty"),
             max_bytes=int(r.number(entry, "max_bytes", default_max, minimum=1)),
             timeout=float(r.number(entry, "timeout", default_timeout, minimum=1)),
-            line=getattr(entry, "line", 0),
         ))
     return tuple(sources)
 
@@ -372,30 +363,30 @@ def _parse_sources(r: _Reader, root, config: Config, fetch) -> tuple[Source, ...
 def _parse_selections(r: _Reader, root, config: Config, sources) -> tuple[Selection, ...]:
     entries = r.mapping(root, "selections")
     selections = []
-    reserved = {"tous", "selection", "categorie", "theme", "region", "format"}
     for key_in_yaml, entry in entries.items():
         slug = str(key_in_yaml)
-        if slugify(slug) != slug or slug in reserved:
-            r.fail(entries, f"sélection « {slug} » : nom invalide ou réservé ; utilisez des minuscules et des tirets.")
+        if slugify(slug) != slug:
+            r.fail(entries, f"sélection « {slug} » : nom invalide ; utilisez des minuscules sans accents et des "
+                            f"tirets, par exemple « {slugify(slug)} ».")
+        if slug in RESERVED_NAMES:
+            r.fail(entries, f"sélection « {slug} » : ce nom est déjà celui d'une adresse du site (/feeds/{slug}…) ; "
+                            "choisissez-en un autre, par exemple « ma-selection ».")
         if not isinstance(entry, dict):
             r.fail(entries, f"sélection « {slug} » : indiquez « name: » et « filter: ».")
         filters_in = r.mapping(entry, "filter")
         if not filters_in:
             r.fail(entry, f"sélection « {slug} » : « filter: » est vide ; elle publierait tout le programme.")
         filters = {}
-        vocabularies = {"categorie": config.taxonomy.categories, "theme": config.taxonomy.themes,
-                        "region": config.taxonomy.regions, "format": config.taxonomy.formats,
-                        "type": config.taxonomy.event_types}
         for key in filters_in:
-            if key not in SELECTION_KEYS:
+            if key not in NAMED_CRITERIA:
                 r.fail(filters_in, f"sélection « {slug} » : critère inconnu « {key} ». Critères possibles : "
-                                   f"{', '.join(SELECTION_KEYS)}.")
+                                   f"{', '.join(NAMED_CRITERIA)}.")
             values = r.labels(filters_in, key)
-            if key in vocabularies:
-                for value in values:
-                    if value not in vocabularies[key]:
-                        r.fail(filters_in, f"sélection « {slug} » : valeur inconnue « {value} » pour « {key} ». "
-                                           f"Valeurs possibles : {', '.join(vocabularies[key].slugs)}.")
+            vocabulary = vocabulary_of(config.taxonomy, key)
+            for value in values if vocabulary is not None else ():
+                if value not in vocabulary:
+                    r.fail(filters_in, f"sélection « {slug} » : valeur inconnue « {value} » pour « {key} ». "
+                                       f"Valeurs possibles : {', '.join(vocabulary.slugs)}.")
             if key == "source":
                 unknown = set(values) - {s.id for s in sources}
                 if unknown:

@@ -24,9 +24,6 @@ class Location:
     latitude: float | None = None
     longitude: float | None = None
 
-    def is_empty(self) -> bool:
-        return not any(dataclasses.astuple(self))
-
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -144,6 +141,11 @@ def event_from_dict(data: dict) -> Event:
     data["location"] = Location(**data.get("location") or {})
     data["themes"] = tuple(data.get("themes") or ())
     return Event(**data)
+
+
+def utc_now() -> dt.datetime:
+    """The current time, to the second, in UTC: the edges pass it down; the domain never reads the clock."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def stable_uid(*parts: str, domain: str = "calfeed") -> str:

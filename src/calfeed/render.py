@@ -1,6 +1,7 @@
 """The only code that writes iCalendar: one event component, one calendar around many."""
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 from icalendar import Alarm, Calendar, Event as VEvent, vDuration, vText
@@ -41,6 +42,11 @@ class FeedHeader:
     refresh: dt.timedelta = dt.timedelta(hours=1)
     url: str = ""
     subscription: bool = True  # False: the import variant, without calendar name nor refresh hint
+
+
+def render_key(taxonomy) -> str:
+    """What decides the rendered bytes besides an event and its version: a change re-renders every event."""
+    return hashlib.sha256(repr(("1", taxonomy)).encode()).hexdigest()[:16]
 
 
 def effective_status(event: Event, publication: Publication) -> str:

@@ -2,6 +2,8 @@
 
 from gunicorn.app.base import BaseApplication
 
+from .web import create_app
+
 
 class _Server(BaseApplication):
     def __init__(self, options: dict, app_config: dict):
@@ -13,7 +15,6 @@ class _Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        from .web import create_app
         return create_app(self.app_config)
 
 

@@ -56,7 +56,6 @@ STATUSES = (
 class Vocabulary:
     """A set of terms with an accent- and case-insensitive index of their labels."""
 
-    kind: str
     terms: tuple[Term, ...]
     _index: dict[str, str] = field(init=False, repr=False, compare=False, hash=False)
     _names: dict[str, str] = field(init=False, repr=False, compare=False, hash=False)
@@ -91,9 +90,9 @@ class Taxonomy:
     categories: Vocabulary
     themes: Vocabulary
     event_types: Vocabulary
-    formats: Vocabulary = Vocabulary("format", FORMATS)
-    regions: Vocabulary = Vocabulary("region", REGIONS)
-    statuses: Vocabulary = Vocabulary("statut", STATUSES)
+    formats: Vocabulary = Vocabulary(FORMATS)
+    regions: Vocabulary = Vocabulary(REGIONS)
+    statuses: Vocabulary = Vocabulary(STATUSES)
 
     def classify(self, labels: list[str]) -> dict[str, list[str]]:
         """Sort free labels (ICS CATEGORIES, OpenAgenda keywords) into known vocabularies."""

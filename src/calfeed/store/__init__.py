@@ -1,4 +1,4 @@
-"""The only module that touches SQLite: source snapshots, fetch history, published events."""
+"""The only package that touches SQLite: source snapshots, fetch history, published events."""
 
 import datetime as dt
 import json
@@ -9,67 +9,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import CalfeedError
+from ..errors import CalfeedError
+from .schema import MIGRATIONS
 
-# Each entry upgrades the schema by one version; never edit one that has shipped, add a new one.
-MIGRATIONS = (
-    """
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE sources (
-        id TEXT PRIMARY KEY,
-        events_json TEXT NOT NULL DEFAULT '[]',
-        event_count INTEGER NOT NULL DEFAULT 0,
-        rejected_json TEXT NOT NULL DEFAULT '[]',
-        warnings_json TEXT NOT NULL DEFAULT '[]',
-        etag TEXT,
-        last_modified TEXT,
-        body_hash TEXT,
-        last_attempt TEXT,
-        last_success TEXT,
-        last_error TEXT,
-        failures INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE TABLE fetches (
-        id INTEGER PRIMARY KEY,
-        source_id TEXT NOT NULL,
-        started_at TEXT NOT NULL,
-        duration_ms INTEGER NOT NULL,
-        http_status INTEGER,
-        bytes INTEGER,
-        events_read INTEGER,
-        events_rejected INTEGER,
-        error TEXT
-    );
-    CREATE INDEX fetches_by_source ON fetches (source_id, id);
-    CREATE TABLE published (
-        uid TEXT PRIMARY KEY,
-        source_id TEXT NOT NULL,
-        event_json TEXT NOT NULL,
-        content_hash TEXT NOT NULL,
-        sequence INTEGER NOT NULL,
-        first_seen TEXT NOT NULL,
-        modified TEXT NOT NULL,
-        vanished_at TEXT,
-        sort_key TEXT NOT NULL,
-        render_key TEXT NOT NULL,
-        vevent BLOB NOT NULL
-    );
-    CREATE INDEX published_order ON published (sort_key);
-    INSERT INTO meta VALUES ('generation', '0');
-    """,
-    # 2: one row per snapshot event, so that large sources are written and read as streams.
-    """
-    CREATE TABLE snapshot_events (
-        source_id TEXT NOT NULL,
-        position INTEGER NOT NULL,
-        event_json TEXT NOT NULL,
-        PRIMARY KEY (source_id, position)
-    );
-    INSERT INTO snapshot_events (source_id, position, event_json)
-        SELECT sources.id, CAST(entry.key AS INTEGER), entry.value FROM sources, json_each(sources.events_json) AS entry;
-    UPDATE sources SET events_json = '[]';
-    """,
-)
 HISTORY_KEPT = 200  # fetch records kept per source
 
 
@@ -207,6 +149,12 @@ class Store:
              last_modified, body_hash, _now_text(when), source_id))
         return count
 
+    def set_fetch_error(self, db, source_id: str, error: str):
+        """Record an error found after the fetch itself (the body was read, but refused)."""
+        db.execute("UPDATE fetches SET error = ? WHERE id = (SELECT MAX(id) FROM fetches WHERE source_id = ?)",
+                   (error, source_id))
+        self.mark_failed(db, source_id, error)
+
     def mark_unchanged(self, db, source_id: str, when: dt.datetime):
         db.execute("UPDATE sources SET last_success = ?, last_error = NULL, failures = 0 WHERE id = ?",
                    (_now_text(when), source_id))
@@ -237,6 +185,17 @@ class Store:
                 "SELECT uid, source_id, event_json, content_hash, sequence, first_seen, modified, vanished_at,"
                 " sort_key, render_key, vevent FROM published ORDER BY sort_key"):
             yield PublishedRow(*row)
+
+    @contextmanager
+    def reading(self):
+        """One read transaction over the published events: (generation, published_at, rows), where the
+        rows stream in programme order and belong to that generation."""
+        db = self.db
+        db.execute("BEGIN")
+        try:
+            yield self.generation(), self.published_at(), self.published()
+        finally:
+            db.execute("COMMIT")
 
     def published_versions(self) -> dict[str, PublishedRow]:
         """Every published event's version, without its text nor its bytes (for comparing)."""

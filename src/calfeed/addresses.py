@@ -1,0 +1,197 @@
+"""Which address names which feed: the feed catalogue, ad-hoc and personal selections, and the
+addresses under /feeds/, resolved for the live app and listed for the static build (one set of rules,
+so a link works the same on both)."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from .errors import SelectionError
+from .selection import PUBLIC_CRITERIA, Programme, event_key, vocabulary_of
+
+MAX_ALARM_MINUTES = 7 * 24 * 60
+
+
+@dataclass(frozen=True)
+class Feed:
+    path: str  # relative to /feeds/: "categorie/labs.ics", or "selection.ics?…" for an ad-hoc feed
+    group: str  # tous, categorie, theme, selection, region, format, personnalise, personnel, evenement
+    slug: str
+    name: str
+    description: str
+    filters: dict = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def static(self) -> bool:
+        return "?" not in self.path
+
+
+@dataclass(frozen=True)
+class FeedRequest:
+    """What an address under /feeds/ asks for: a feed, its variant, its reminder."""
+
+    feed: Feed
+    subscription: bool = True  # False: the import variant (no calendar name nor refresh hint)
+    alarm: int = 0  # minutes before each event, 0 for none
+
+
+class AddressError(SelectionError):
+    """An address under /feeds/ that names no feed (404) or asks for it wrongly (400)."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+# Folders of /feeds/ and the names of its fixed files: a named selection from sources.yaml, published
+# as /feeds/<name>.ics (and .json, integrer/<name>.html), may take none of them.
+FOLDERS = ("categorie", "theme", "region", "format", "import", "integrer", "evenements", "static")
+FIXED_FEEDS = ("tous", "selection", "mon-programme")
+PAGES = ("index", "constructeur", "evenements", "mon-programme", "accessibilite", "mentions-legales", "contact",
+         "plan-du-site")
+RESERVED_NAMES = frozenset((*FOLDERS, *FIXED_FEEDS, *PAGES))
+
+
+def feed_catalogue(config, programme=None) -> list[Feed]:
+    """Every predefined feed, in the order the page lists them.
+
+    Given the programme, a feed other than the whole programme exists while it has events: an
+    empty calendar is refused or shown as broken by several clients.
+    """
+    edition, taxonomy = config.edition_name, config.taxonomy
+    feeds = [Feed("tous.ics", "tous", "tous", f"{edition} — tout le programme",
+                  f"Tous les événements du {edition}.")]
+    for term in taxonomy.categories.terms:
+        feeds.append(Feed(f"categorie/{term.slug}.ics", "categorie", term.slug, f"{edition} — {term.name}",
+                          f"Les événements du {edition} organisés par : {term.name}"
+                          + (f" ({term.description})." if term.description else "."),
+                          {"categorie": (term.slug,)}))
+    for term in taxonomy.themes.terms:
+        feeds.append(Feed(f"theme/{term.slug}.ics", "theme", term.slug, f"{edition} — {term.name}",
+                          f"Les événements du {edition} sur le thème : {term.name}.", {"theme": (term.slug,)}))
+    for selection in config.selections:
+        feeds.append(Feed(f"{selection.slug}.ics", "selection", selection.slug, f"{edition} — {selection.name}",
+                          selection.description or f"{selection.name} ({edition}).", dict(selection.filters)))
+    for term in taxonomy.regions.terms:
+        feeds.append(Feed(f"region/{term.slug}.ics", "region", term.slug, f"{edition} — {term.name}",
+                          f"Les événements du {edition} en région {term.name}.", {"region": (term.slug,)}))
+    for term in taxonomy.formats.terms:
+        feeds.append(Feed(f"format/{term.slug}.ics", "format", term.slug, f"{edition} — {term.name}",
+                          f"Les événements du {edition} au format : {term.name.lower()}.", {"format": (term.slug,)}))
+    if programme is not None:
+        feeds = [feed for feed in feeds if feed.group == "tous" or programme.select(feed.filters)]
+    return feeds
+
+
+def catalogue(config, programme) -> dict[str, Feed]:
+    """The catalogue of a programme version by path, computed once per version."""
+    found = programme.memo.get("catalogue")
+    if found is None:
+        found = programme.memo["catalogue"] = {feed.path: feed for feed in feed_catalogue(config, programme)}
+    return found
+
+
+def static_feeds(config, programme) -> list[tuple[str, FeedRequest]]:
+    """Every feed file of the static tree, as (path under the feeds folder, request): both variants."""
+    return [(prefix + feed.path, FeedRequest(feed, subscription=subscription))
+            for feed in feed_catalogue(config, programme)
+            for prefix, subscription in (("", True), ("import/", False))]
+
+
+def parse_selection(config, params) -> Feed:
+    """An ad-hoc feed from query parameters (a mapping of name → list of values).
+
+    Values are matched like source labels (accents and case ignored); an unknown parameter or
+    value raises SelectionError naming the valid ones.
+    """
+    filters: dict[str, tuple[str, ...]] = {}
+    for key, values in params.items():
+        if key not in PUBLIC_CRITERIA:
+            raise SelectionError(f"paramètre inconnu « {key} ». Paramètres possibles : "
+                                 f"{', '.join(PUBLIC_CRITERIA)} (et usage, rappel).")
+        vocabulary = vocabulary_of(config.taxonomy, key)
+        slugs = []
+        for raw in values:
+            for value in (v for v in raw.split(",") if v.strip()):
+                slug = vocabulary.lookup(value)
+                if slug is None:
+                    raise SelectionError(f"valeur inconnue « {value} » pour « {key} ». Valeurs possibles : "
+                                         f"{', '.join(vocabulary.slugs)}.")
+                if slug not in slugs:
+                    slugs.append(slug)
+        if slugs:
+            filters[key] = tuple(sorted(slugs))
+    parts = [" ou ".join(vocabulary_of(config.taxonomy, key).name(s) for s in filters[key])
+             for key in PUBLIC_CRITERIA if key in filters]
+    label = " · ".join(parts) or "tout le programme"
+    query = urlencode([(key, slug) for key in PUBLIC_CRITERIA for slug in filters.get(key, ())])
+    return Feed(f"selection.ics?{query}" if query else "selection.ics", "personnalise", "selection",
+                f"{config.edition_name} — sélection : {label}",
+                f"Sélection personnalisée du {config.edition_name} : {label}.", filters)
+
+
+def personal_keys(values: Iterable[str]) -> tuple[str, ...]:
+    """The event keys of « Mon programme » from the `e` parameter's values (comma-separated, repeatable)."""
+    keys = {k for value in values for k in value.split(",")}
+    return tuple(sorted(k for k in keys if len(k) == 12 and all(c in "0123456789abcdef" for c in k)))
+
+
+def personal_feed(config, keys) -> Feed:
+    """« Mon programme »: the events an agent ticked, by their keys; the address holds the choice."""
+    keys = personal_keys(keys)
+    return Feed("mon-programme.ics?" + urlencode({"e": ",".join(keys)}), "personnel", "mon-programme",
+                f"{config.edition_name} — mon programme",
+                f"Les événements du {config.edition_name} que j'ai choisis.", {"evenement": keys})
+
+
+def event_feed(item) -> Feed:
+    """One event alone, to add to one's own calendar."""
+    key = event_key(item.event.uid)
+    return Feed(f"evenements/{key}.ics", "evenement", key, item.event.title, item.event.title,
+                {"evenement": (key,)})
+
+
+def resolve_address(config, programme: Programme, path: str, args: dict[str, list[str]]) -> FeedRequest:
+    """The feed that /feeds/<path>?<args> asks for (path ends in .ics); AddressError if none or wrong.
+
+    `args` maps each query parameter to its values. The static tree writes the same addresses
+    (`static_feeds`), so a link works the same on both.
+    """
+    subscription = True
+    if path.startswith("import/"):
+        subscription, path = False, path.removeprefix("import/")
+    params = {key: list(values) for key, values in args.items()}
+    usage = params.pop("usage", ["abonnement"])[-1]
+    if usage not in ("abonnement", "import"):
+        raise AddressError(400, "« usage » vaut « abonnement » (par défaut) ou « import ».")
+    subscription = subscription and usage == "abonnement"
+    alarm = _alarm(params.pop("rappel", ["0"])[-1])
+    if path == "selection.ics":
+        try:
+            return FeedRequest(parse_selection(config, params), subscription, alarm)
+        except SelectionError as exc:
+            raise AddressError(400, str(exc)) from None
+    if path == "mon-programme.ics":
+        values = params.pop("e", [])
+        if params:
+            raise AddressError(400, "Un programme personnel ne prend que le paramètre « e ».")
+        return FeedRequest(personal_feed(config, values), subscription, alarm)
+    if path.startswith("evenements/"):
+        item = programme.by_key.get(path.removeprefix("evenements/").removesuffix(".ics"))
+        if item is None or params:
+            raise AddressError(404, "Cet événement n'est pas (ou plus) au programme.")
+        return FeedRequest(event_feed(item), False, alarm)  # to add to one's own calendar: no calendar of its own
+    chosen = catalogue(config, programme).get(path)
+    if chosen is None:
+        raise AddressError(404, f"Aucun agenda à l'adresse /feeds/{path}. La liste des agendas est sur la page "
+                                "d'accueil.")
+    if params:
+        raise AddressError(400, "Les filtres (categorie, theme…) ne s'appliquent qu'à /feeds/selection.ics.")
+    return FeedRequest(chosen, subscription, alarm)
+
+
+def _alarm(text: str) -> int:
+    # isdecimal, not isdigit: « ² » is a digit to Python but not a number of minutes.
+    if not (text.isascii() and text.isdecimal()) or int(text) > MAX_ALARM_MINUTES:
+        raise AddressError(400, f"« rappel » est un nombre de minutes entre 0 et {MAX_ALARM_MINUTES}.")
+    return int(text)

@@ -1,0 +1,129 @@
+"""Refresh the sources into the store: fetch each one's bytes, read them with its adapter, keep its
+last good snapshot; then publish. The one path behind `fetch`, `build`, `check` and `serve`."""
+
+import datetime as dt
+import hashlib
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from .adapters import parse_source
+from .errors import CalfeedError, SourceError
+from .fetch import fetch_source, new_session
+from .model import utc_now
+from .publish import needs_publishing, publish_events
+from .store import Store
+
+
+@dataclass
+class SourceReport:
+    """What one refresh of one source did."""
+
+    source_id: str
+    ok: bool
+    changed: bool = False
+    events: int = 0
+    rejected: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: str = ""
+    http_status: int | None = None
+    size: int = 0
+    duration_ms: int = 0
+
+
+def _fingerprint(source, taxonomy) -> str:
+    """What, besides the body, decides how a source is read: a change means read it again."""
+    return repr((source, taxonomy.categories, taxonomy.themes, taxonomy.event_types))
+
+
+def _read(source, taxonomy, state, session, retries):
+    """Fetch and parse one source (runs in a worker thread; touches no shared state)."""
+    started = time.monotonic()
+    report = SourceReport(source.id, ok=False)
+    result = None
+    try:
+        fetched = fetch_source(source, session, etag=state.etag, last_modified=state.last_modified,
+                               retries=retries)
+        report.http_status, report.size = fetched.status, fetched.size
+        if fetched.body is None:
+            result = ("unchanged", fetched, None, None)
+        else:
+            digest = hashlib.sha256(fetched.body + _fingerprint(source, taxonomy).encode()).hexdigest()
+            if digest == state.body_hash:
+                result = ("unchanged", fetched, None, digest)
+            else:
+                result = ("parsed", fetched, parse_source(fetched.body, source, taxonomy), digest)
+    except SourceError as exc:
+        report.error, report.http_status = exc.reason, exc.http_status
+    except Exception as exc:  # a bug in an adapter must not take the other sources down
+        report.error = f"erreur inattendue en lisant la source ({type(exc).__name__}: {exc})"
+    report.duration_ms = int((time.monotonic() - started) * 1000)
+    return report, result
+
+
+def refresh_sources(config, store: Store, *, now: dt.datetime | None = None, only: list[str] | None = None,
+                    session=None) -> list[SourceReport]:
+    """Fetch every source (concurrently), keep each one's last good snapshot, then publish."""
+    now = now or utc_now()
+    sources = [s for s in config.sources if not only or s.id in only]
+    unknown = set(only or ()) - {s.id for s in config.sources}
+    if unknown:
+        raise CalfeedError(f"source inconnue : {', '.join(sorted(unknown))}. Sources de {config.path.name} : "
+                           f"{', '.join(s.id for s in config.sources)}.")
+    states = {s.id: store.source_state(s.id) for s in sources}
+    session = session or new_session(config.concurrency)
+    with ThreadPoolExecutor(max_workers=min(config.concurrency, max(len(sources), 1))) as pool:
+        futures = [pool.submit(_read, s, config.taxonomy, states[s.id], session, config.retries) for s in sources]
+        results = [future.result() for future in futures]
+    reports = []
+    with store.transaction() as db:
+        for source, (report, result) in zip(sources, results, strict=True):
+            _apply(store, db, source, states[source.id], report, result, now)
+            reports.append(report)
+        if not only:
+            for stale in set(store.known_sources()) - {s.id for s in config.sources}:
+                store.forget_source(db, stale)  # removed from sources.yaml: its events vanish below
+            store.set_meta(db, "last_refresh", now.isoformat())
+    del results  # the parsed events are in the snapshots now: free them before publishing
+    publish_events(config, store, now=now)
+    return reports
+
+
+def _apply(store, db, source, state, report, result, now):
+    """Record one source's refresh, and keep its new snapshot if it is one to believe."""
+    if result is None:
+        store.record_fetch(db, source.id, now, report.duration_ms, http_status=report.http_status,
+                           error=report.error)
+        store.mark_failed(db, source.id, report.error)
+        return
+    kind, fetched, parsed, digest = result
+    store.record_fetch(db, source.id, now, report.duration_ms, http_status=fetched.status, size=fetched.size,
+                       events_read=None if parsed is None else len(parsed.events),
+                       events_rejected=None if parsed is None else len(parsed.rejected))
+    if kind == "unchanged":
+        report.ok, report.events = True, state.event_count
+        report.rejected = list(state.rejected)
+        store.mark_unchanged(db, source.id, now)
+        return
+    report.events = len(parsed.events)
+    report.rejected = [str(r) for r in parsed.rejected]
+    report.warnings = [str(w) for w in parsed.warnings]
+    if not parsed.events and state.event_count and not source.allow_empty:
+        report.error = (f"la source ne renvoie plus aucun événement alors qu'elle en publiait {state.event_count} : "
+                        "l'instantané précédent reste publié (mettez « allow_empty: true » pour accepter un "
+                        "calendrier vide)")
+        store.set_fetch_error(db, source.id, report.error)
+        return
+    store.save_snapshot(db, source.id, now, (event.to_json() for event in parsed.events), report.rejected,
+                        report.warnings, etag=fetched.etag, last_modified=fetched.last_modified, body_hash=digest)
+    parsed.events.clear()  # stored: free them before the next source
+    report.ok, report.changed = True, True
+
+
+def ensure_published(config, store: Store, *, now: dt.datetime | None = None):
+    """Read the sources never read yet, so a fresh install serves its feeds at once."""
+    missing = [s.id for s in config.sources if store.source_state(s.id).last_attempt is None]
+    if missing:
+        refresh_sources(config, store, now=now, only=missing)
+    elif needs_publishing(config, store):
+        publish_events(config, store, now=now)

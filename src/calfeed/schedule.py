@@ -1,0 +1,50 @@
+"""Background refresh for `calfeed serve`: one process at a time refreshes, on the configured interval."""
+
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+import time
+
+from .model import utc_now
+from .refresh import refresh_sources
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+
+def refresh_if_due(config, store: Store, owner: str, *, now: dt.datetime | None = None) -> bool:
+    """Refresh unless another process did it within the interval; one process at a time."""
+    now = now or utc_now()
+    last = store.get_meta("last_refresh")
+    if last and now - dt.datetime.fromisoformat(last) < config.fetch_interval:
+        return False
+    if not store.acquire_lease(owner, now, seconds=max(600, config.fetch_interval.total_seconds())):
+        return False
+    try:
+        last = store.get_meta("last_refresh")
+        if last and now - dt.datetime.fromisoformat(last) < config.fetch_interval:
+            return False
+        refresh_sources(config, store, now=now)
+        return True
+    finally:
+        store.release_lease(owner)
+
+
+def start_refresher(config, store: Store) -> threading.Thread:
+    """Refresh sources in the background on the configured interval, without blocking requests."""
+    owner = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+    pause = min(60.0, config.fetch_interval.total_seconds() / 4)
+
+    def loop():
+        while True:
+            time.sleep(pause)
+            try:
+                refresh_if_due(config, store, owner)
+            except Exception:  # keep serving the last good feeds whatever happens here
+                log.exception("background refresh failed")
+
+    thread = threading.Thread(target=loop, name="calfeed-refresh", daemon=True)
+    thread.start()
+    return thread

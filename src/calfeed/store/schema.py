@@ -1,0 +1,61 @@
+"""The store's schema: its migrations, in order."""
+
+# Each entry upgrades the schema by one version; never edit one that has shipped, add a new one.
+MIGRATIONS = (
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE sources (
+        id TEXT PRIMARY KEY,
+        events_json TEXT NOT NULL DEFAULT '[]',
+        event_count INTEGER NOT NULL DEFAULT 0,
+        rejected_json TEXT NOT NULL DEFAULT '[]',
+        warnings_json TEXT NOT NULL DEFAULT '[]',
+        etag TEXT,
+        last_modified TEXT,
+        body_hash TEXT,
+        last_attempt TEXT,
+        last_success TEXT,
+        last_error TEXT,
+        failures INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE fetches (
+        id INTEGER PRIMARY KEY,
+        source_id TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        http_status INTEGER,
+        bytes INTEGER,
+        events_read INTEGER,
+        events_rejected INTEGER,
+        error TEXT
+    );
+    CREATE INDEX fetches_by_source ON fetches (source_id, id);
+    CREATE TABLE published (
+        uid TEXT PRIMARY KEY,
+        source_id TEXT NOT NULL,
+        event_json TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        sequence INTEGER NOT NULL,
+        first_seen TEXT NOT NULL,
+        modified TEXT NOT NULL,
+        vanished_at TEXT,
+        sort_key TEXT NOT NULL,
+        render_key TEXT NOT NULL,
+        vevent BLOB NOT NULL
+    );
+    CREATE INDEX published_order ON published (sort_key);
+    INSERT INTO meta VALUES ('generation', '0');
+    """,
+    # 2: one row per snapshot event, so that large sources are written and read as streams.
+    """
+    CREATE TABLE snapshot_events (
+        source_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        event_json TEXT NOT NULL,
+        PRIMARY KEY (source_id, position)
+    );
+    INSERT INTO snapshot_events (source_id, position, event_json)
+        SELECT sources.id, CAST(entry.key AS INTEGER), entry.value FROM sources, json_each(sources.events_json) AS entry;
+    UPDATE sources SET events_json = '[]';
+    """,
+)

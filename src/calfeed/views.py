@@ -1,0 +1,243 @@
+"""How pages and JSON exports show an event and a feed: French dates, links, the event's fields."""
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from .links import subscribe_links
+from .render import STATUS_LINE
+from .selection import CRITERIA, event_key
+from .text import slugify
+
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
+WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+STATUS_LABELS = {"annule": "Annulé", "reporte": "Reporté", "en-ligne": "Passé en ligne", "complet": "Complet"}
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a page is, for its links: `root` leads (relatively) to the feeds folder; `base` is the
+    live service's absolute address, or "" in a static build that does not know it."""
+
+    root: str
+    base: str
+    static: bool = False
+
+    def href(self, path: str) -> str:
+        return self.root + path
+
+    def absolute(self, path: str) -> str:
+        return f"{self.base}/feeds/{path}" if self.base else ""
+
+
+# French typography: a narrow no-break space before ; ! ? and a no-break space before : and inside « ».
+_BEFORE_NARROW = re.compile(r"[ \u00a0]([;!?])(?=\s|$|<|&)")
+_BEFORE_COLON = re.compile(r"[ \u202f]:(?=\s|$|<)")
+_AFTER_OPENING = re.compile(r"«[ \u202f]")
+_BEFORE_CLOSING = re.compile(r"[ \u202f]»")
+
+
+def french_spacing(text):
+    """Put French no-break spaces in `text` (a Jinja filter: applied to whole rendered pages too)."""
+    fixed = _BEFORE_NARROW.sub("\u202f\\1", str(text))
+    fixed = _BEFORE_COLON.sub("\u00a0:", fixed)
+    fixed = _AFTER_OPENING.sub("«\u00a0", fixed)
+    fixed = _BEFORE_CLOSING.sub("\u00a0»", fixed)
+    return Markup(fixed) if isinstance(text, Markup) else fixed
+
+
+def plural(count: int, one: str, many: str) -> str:
+    return one if count == 1 else many
+
+
+def matching_sentence(count: int) -> str:
+    """« Aucun événement ne correspond encore », « 1 événement correspond », « 2 événements correspondent »."""
+    if count == 0:
+        return "Aucun événement ne correspond encore à ces critères."
+    return f"{count} {plural(count, 'événement correspond', 'événements correspondent')} à ces critères."
+
+
+def french_date(day: dt.date) -> str:
+    return f"{WEEKDAYS[day.weekday()]} {day.day}{'er' if day.day == 1 else ''} {MONTHS[day.month - 1]} {day.year}"
+
+
+def short_date(day: dt.date) -> str:
+    return f"{WEEKDAYS[day.weekday()]} {day.day}{'er' if day.day == 1 else ''} {MONTHS[day.month - 1]}"
+
+
+def when(event) -> str:
+    """« mercredi 16 novembre 2022 » or « mardi 15 novembre 2022, 14 h 00 – 16 h 00 »."""
+    if event.all_day:
+        last = event.end - dt.timedelta(days=1)
+        if last == event.start:
+            return french_date(event.start)
+        return f"du {french_date(event.start)} au {french_date(last)}"
+    start, end = event.start, event.end
+    text = f"{french_date(start.date())}, {start:%H} h {start:%M}"
+    if end > start:
+        text += f" – {end:%H} h {end:%M}" if end.date() == start.date() else \
+            f" – {french_date(end.date())}, {end:%H} h {end:%M}"
+    if event.timezone != "Europe/Paris":
+        text += f" (heure locale, {event.timezone})"
+    return text
+
+
+def subscription(feed, where: Where) -> dict:
+    """Everything a page offers to add one feed: subscribe links, download, import copy, JSON, embed."""
+    path = feed.path
+    plain = path.split("?")[0]
+    query = "?" + path.split("?", 1)[1] if "?" in path else ""
+    absolute = where.absolute(path)
+    short = feed.name.split(" — ", 1)[-1]
+    return {
+        "name": feed.name,
+        "short_name": short[:1].upper() + short[1:],
+        "path": path,
+        "id": slugify(plain.removesuffix(".ics")) + ("-" + slugify(query) if query else ""),
+        "links": subscribe_links(absolute, feed.name) if absolute else {},
+        "download": where.href(path) if feed.static or not where.static else absolute,
+        "import_url": (where.href("import/" + path) if feed.static else
+                       (absolute + ("&" if query else "?") + "usage=import") if absolute else ""),
+        "json": where.href(plain.removesuffix(".ics") + ".json") if feed.static else
+                (where.absolute(plain.removesuffix(".ics") + ".json" + query) if absolute else ""),
+        "embed": where.href("integrer/" + plain.removesuffix(".ics") + ".html") if feed.static else "",
+        "embed_absolute": (where.absolute("integrer/" + plain.removesuffix(".ics") + ".html")
+                           if feed.static and where.base else ""),
+    }
+
+
+def event_view(item, taxonomy, where: Where) -> dict:
+    """One event as pages and JSON exports show it."""
+    event = item.event
+    key = event_key(event.uid)
+    location = event.location
+    return {
+        "key": key,
+        "slug": slugify(event.title)[:60].strip("-") or key,
+        "uid": event.uid,
+        "title": event.title,
+        "when": when(event),
+        "start": event.start.isoformat(),
+        "end": event.end.isoformat(),
+        "all_day": event.all_day,
+        "timezone": event.timezone,
+        "status": item.status,
+        "status_label": STATUS_LABELS.get(item.status, ""),
+        "status_text": STATUS_LINE.get(item.status, ""),
+        "description": event.description,
+        "organiser": event.organiser,
+        "category": event.category,
+        "category_name": taxonomy.categories.name(event.category),
+        "themes": list(event.themes),
+        "theme_names": [taxonomy.themes.name(t) for t in event.themes],
+        "event_type": event.event_type,
+        "event_type_name": taxonomy.event_types.name(event.event_type) if event.event_type else "",
+        "attendance": event.attendance,
+        "attendance_name": taxonomy.formats.name(event.attendance) if event.attendance else "",
+        "formats": list(CRITERIA["format"].values(event)),
+        "place": {
+            "name": location.name, "address": location.address, "city": location.city,
+            "postal_code": location.postal_code, "region": location.region,
+            "region_name": taxonomy.regions.name(location.region) if location.region else "",
+            "latitude": location.latitude, "longitude": location.longitude,
+        },
+        "online_url": event.online_url,
+        "url": event.url,
+        "registration_url": event.registration_url,
+        "page": where.href(f"evenements/{key}.html"),
+        "page_absolute": where.absolute(f"evenements/{key}.html"),
+        "ics": where.href(f"evenements/{key}.ics"),
+        "short_date": short_date(event.start if event.all_day else event.start.date()),
+        "sequence": item.publication.sequence,
+        "modified": item.publication.modified.isoformat(),
+    }
+
+
+def upcoming(items, now: dt.datetime, count: int = 3) -> list:
+    """The next events; once the edition is over, its first ones."""
+    later = [item for item in items if item.event.start_utc >= now]
+    return (later or list(items))[:count]
+
+
+def feed_json_chunks(config, programme, where: Where, feed):
+    """A feed as JSON for labs' sites (fields documented in the README), piece by piece.
+
+    Like the iCalendar feeds, it is assembled from each event's JSON, written once per programme
+    version and reused by every feed that holds the event.
+    """
+    items = programme.select(feed.filters)
+    cache = programme.memo.setdefault(("json", where), {})
+    head = json.dumps({"nom": feed.name, "description": feed.description,
+                       "ics": where.absolute(feed.path) or where.href(feed.path), "nombre": len(items)},
+                      ensure_ascii=False)
+    yield (head[:-1] + ', "evenements": [').encode("utf-8")
+    for position, item in enumerate(items):
+        data = cache.get(item.event.uid)
+        if data is None:
+            data = cache[item.event.uid] = json.dumps(_json_event(event_view(item, config.taxonomy, where)),
+                                                      ensure_ascii=False).encode("utf-8")
+        yield b", " + data if position else data
+    yield b"]}"
+
+
+def feed_json(config, programme, where: Where, feed) -> bytes:
+    return b"".join(feed_json_chunks(config, programme, where, feed))
+
+
+def _json_event(view: dict) -> dict:
+    return {
+        "uid": view["uid"], "titre": view["title"], "debut": view["start"], "fin": view["end"],
+        "journee_entiere": view["all_day"], "fuseau": view["timezone"], "quand": view["when"],
+        "statut": view["status"], "description": view["description"], "organisateur": view["organiser"],
+        "categorie": view["category"], "themes": view["themes"], "type": view["event_type"],
+        "format": view["attendance"],
+        "lieu": {"nom": view["place"]["name"], "adresse": view["place"]["address"], "ville": view["place"]["city"],
+                 "code_postal": view["place"]["postal_code"], "region": view["place"]["region"],
+                 "latitude": view["place"]["latitude"], "longitude": view["place"]["longitude"]},
+        "lien_en_ligne": view["online_url"], "lien": view["url"], "inscription": view["registration_url"],
+        "page": view["page"], "ics": view["ics"], "sequence": view["sequence"], "modifie_le": view["modified"],
+    }
+
+
+ATTENDANCE_MODES = {"presentiel": "OfflineEventAttendanceMode", "en-ligne": "OnlineEventAttendanceMode",
+                    "hybride": "MixedEventAttendanceMode"}
+EVENT_STATUSES = {"annule": "EventCancelled", "reporte": "EventPostponed", "en-ligne": "EventMovedOnline"}
+
+
+def event_jsonld(view: dict) -> Markup:
+    """schema.org `Event` markup of an event page, for search engines."""
+    place = view["place"]
+    data = {"@context": "https://schema.org", "@type": "Event", "name": view["title"],
+            "startDate": view["start"], "endDate": view["end"],
+            "eventStatus": "https://schema.org/" + EVENT_STATUSES.get(view["status"], "EventScheduled")}
+    if view["description"]:
+        data["description"] = view["description"]
+    if view["attendance"]:
+        data["eventAttendanceMode"] = "https://schema.org/" + ATTENDANCE_MODES[view["attendance"]]
+    locations = []
+    if place["name"] or place["city"]:
+        address = {"@type": "PostalAddress", "addressCountry": "FR"}
+        for field_name, key in (("streetAddress", "address"), ("postalCode", "postal_code"),
+                                ("addressLocality", "city"), ("addressRegion", "region_name")):
+            if place[key]:
+                address[field_name] = place[key]
+        locations.append({"@type": "Place", "name": place["name"] or place["city"], "address": address})
+    if view["online_url"]:
+        locations.append({"@type": "VirtualLocation", "url": view["online_url"]})
+    if locations:
+        data["location"] = locations[0] if len(locations) == 1 else locations
+    if view["organiser"] or view["category_name"]:
+        data["organizer"] = {"@type": "Organization", "name": view["organiser"] or view["category_name"]}
+    if view["url"] or view["page_absolute"]:
+        data["url"] = view["url"] or view["page_absolute"]
+    return script_json(data)
+
+
+def script_json(data) -> Markup:
+    """JSON to put inside a <script> element: no character of it can close the element."""
+    text = json.dumps(data, ensure_ascii=False)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))

@@ -1,0 +1,43 @@
+"""The live site: an app factory; one blueprint (`routes`); one response path for feeds and JSON
+exports (`responses`). Feeds come from the store, never from sources."""
+
+import os
+
+from flask import Flask
+from werkzeug.exceptions import HTTPException
+
+from ..config import load_config
+from ..refresh import ensure_published
+from ..schedule import start_refresher
+from ..store import Store
+from .responses import Bodies, Published
+from .routes import bp, http_error, unexpected_error
+
+__all__ = ["Bodies", "Published", "create_app"]
+
+
+def create_app(test_config=None) -> Flask:
+    app = Flask("calfeed", static_url_path="/feeds/static")  # the package's static/ folder
+    app.config.from_mapping(
+        CALFEED_CONFIG=os.environ.get("CALFEED_CONFIG", "sources.yaml"),
+        CALFEED_REFRESH=os.environ.get("CALFEED_REFRESH", "0") == "1",
+        # How often a worker asks the store whether the programme changed (seconds).
+        CALFEED_CHECK_SECONDS=1.0,
+        # Memory for feed bodies per worker (MB); beyond it the least used are rendered again when asked.
+        CALFEED_CACHE_MB=int(os.environ.get("CALFEED_CACHE_MB", "256")),
+    )
+    if test_config:
+        app.config.update(test_config)
+    config = load_config(app.config["CALFEED_CONFIG"])
+    store = Store(config.store_path)
+    ensure_published(config, store)
+    app.extensions["calfeed"] = Published(config, store, app.config["CALFEED_CHECK_SECONDS"],
+                                          app.config["CALFEED_CACHE_MB"] * 2**20)
+    app.register_blueprint(bp)
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(Exception, unexpected_error)
+    if app.config["CALFEED_REFRESH"]:
+        start_refresher(config, store)
+    return app
+
+

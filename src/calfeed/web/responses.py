@@ -1,0 +1,173 @@
+"""One response path for feeds and JSON exports: a worker keeps the current programme version and,
+within a memory budget, the bodies it answered; werkzeug answers conditional requests from each
+version's ETag (one per content-coding) and Last-Modified."""
+
+import datetime as dt
+import gzip
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from flask import Response, current_app, request
+from werkzeug.http import is_resource_modified, parse_accept_header
+
+from ..publish import load_programme
+from ..selection import Programme
+from ..store import Store
+
+# Microsoft's calendar fetchers (Outlook desktop, Outlook.com / 365, Exchange) are reported to fail on
+# compressed calendar feeds (markuspoerschke/iCal#541: "disabling gzip compression fixed it"): they
+# always get the plain body, whatever Accept-Encoding they send.
+NO_GZIP_AGENTS = ("microsoft", "outlook", "exchange")
+VERSIONS_KEPT = 4096  # ETags remembered per programme version (a 304 needs no body)
+NOSNIFF = {"X-Content-Type-Options": "nosniff"}
+
+
+class Bodies:
+    """Response bodies, least recently used first out beyond a budget in bytes: memory stays bounded
+    whatever the programme's size and the selections asked for (a body dropped is made again, the
+    same bytes: the output is deterministic)."""
+
+    def __init__(self, budget: int):
+        self.budget, self.size = budget, 0
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            body = self._entries.get(key)
+            if body is not None:
+                self._entries.move_to_end(key)
+            return body
+
+    def put(self, key, body: bytes):
+        if len(body) > self.budget:
+            return  # served, never kept: it would push everything else out
+        with self._lock:
+            old = self._entries.pop(key, None)
+            self.size += len(body) - (len(old) if old is not None else 0)
+            self._entries[key] = body
+            while self.size > self.budget:
+                _, dropped = self._entries.popitem(last=False)
+                self.size -= len(dropped)
+
+    def clear(self):
+        with self._lock:
+            self._entries.clear()
+            self.size = 0
+
+
+class Published:
+    """One worker's view of the store: the current programme version and the bodies made from it."""
+
+    def __init__(self, config, store: Store, check_seconds: float = 1.0, cache_bytes: int = 256 * 2**20):
+        self.config, self.store = config, store
+        self.check_seconds = check_seconds
+        self._checked = 0.0
+        self._programme: Programme | None = None
+        self._swap = threading.Lock()
+        self._making: dict = {}  # key → lock: one thread makes a given body, the others wait for it
+        self._making_lock = threading.Lock()
+        self._versions: OrderedDict = OrderedDict()
+        self.bodies = Bodies(cache_bytes)
+
+    def programme(self) -> Programme:
+        programme, now = self._programme, time.monotonic()
+        if programme is not None and now - self._checked < self.check_seconds:
+            return programme  # asked the store less than check_seconds ago
+        generation = self.store.generation()
+        self._checked = now
+        if programme is None or programme.generation != generation:
+            with self._swap:
+                if self._programme is None or self._programme.generation != generation:
+                    self._programme = load_programme(self.store)
+                    self._versions = OrderedDict()
+                    self.bodies.clear()
+                programme = self._programme
+        return programme
+
+    def body(self, programme: Programme, key, make, packed: bool) -> bytes:
+        """The body for `key` at `programme` (gzipped if `packed`), made at most once at a time."""
+        key = (programme.generation, key, packed)
+        body = self.bodies.get(key)
+        if body is not None:
+            return body
+        with self._making_lock:
+            lock = self._making.setdefault(key, threading.Lock())
+        with lock:
+            body = self.bodies.get(key)
+            if body is None:
+                if packed:
+                    body = gzip.compress(self.body(programme, key[1], make, False), compresslevel=6, mtime=0)
+                else:
+                    body = make()
+                if programme is self._programme:  # a superseded version is answered, not kept
+                    self.bodies.put(key, body)
+        with self._making_lock:
+            self._making.pop(key, None)
+        return body
+
+    def version(self, programme: Programme, key, make, packed: bool, mimetype: str, filename: str) -> "Version":
+        """What answers `key` at `programme`: its ETag (one per content-coding) and its headers, prepared
+        once per version with werkzeug and remembered, so that a 304 needs no body."""
+        remembered = (programme.generation, key, packed)
+        version = self._versions.get(remembered)
+        if version is None:
+            etag = hashlib.sha256(self.body(programme, key, make, False)).hexdigest()[:32]
+            version = Version.prepare(etag + ("-gzip" if packed else ""), programme.published_at, self.config.refresh,
+                                      mimetype, filename, packed)
+            if programme is self._programme:
+                self._versions[remembered] = version
+                while len(self._versions) > VERSIONS_KEPT:
+                    self._versions.popitem(last=False)
+        return version
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    etag: str
+    last_modified: dt.datetime
+    headers: list  # of a 200, but its Content-Length
+    not_modified_headers: list  # what a 304 repeats (RFC 9110 15.4.5): what a cache must update
+
+    @classmethod
+    def prepare(cls, etag: str, last_modified: dt.datetime, refresh: dt.timedelta, mimetype: str, filename: str,
+                packed: bool) -> "Version":
+        template = Response(mimetype=mimetype)
+        template.set_etag(etag)
+        template.last_modified = last_modified
+        template.cache_control.public = True
+        template.cache_control.max_age = int(refresh.total_seconds())
+        template.vary.add("Accept-Encoding")
+        template.headers["Access-Control-Allow-Origin"] = "*"
+        template.headers.update(NOSNIFF)
+        repeated = [(name, value) for name, value in template.headers.to_wsgi_list()
+                    if name in ("ETag", "Last-Modified", "Cache-Control", "Vary", "Access-Control-Allow-Origin")]
+        if packed:
+            template.headers["Content-Encoding"] = "gzip"
+        template.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+        return cls(etag, last_modified, template.headers.to_wsgi_list(), repeated)
+
+
+def published() -> Published:
+    return current_app.extensions["calfeed"]
+
+
+def wants_gzip() -> bool:
+    encodings = request.headers.get("Accept-Encoding", "")
+    if "gzip" not in encodings or parse_accept_header(encodings)["gzip"] <= 0:
+        return False
+    agent = request.headers.get("User-Agent", "").lower()
+    return not any(name in agent for name in NO_GZIP_AGENTS)
+
+
+def respond(programme: Programme, key, make, mimetype: str, filename: str) -> Response:
+    """The one response path of feeds and JSON exports: conditional, compressed when asked."""
+    site = published()
+    packed = wants_gzip()
+    version = site.version(programme, key, make, packed, mimetype, filename)
+    if not is_resource_modified(request.environ, etag=version.etag, last_modified=version.last_modified):
+        return Response(status=304, headers=version.not_modified_headers)  # from the ETag alone, no body
+    return Response(site.body(programme, key, make, packed), headers=version.headers)
