@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import json
+
 import pytest
 import requests
 
@@ -87,7 +89,7 @@ def page(browser):
 
 def screenshot(page, name):
     ARTIFACTS.mkdir(exist_ok=True)
-    for label, size in (("bureau", {"width": 1280, "height": 900}), ("mobile", {"width": 390, "height": 844})):
+    for label, size in (("bureau", {"width": 1280, "height": 900}), ("mobile", {"width": 375, "height": 740})):
         page.set_viewport_size(size)
         page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -148,3 +150,219 @@ def test_no_accessibility_violation(server, browser, name, javascript):
     found = violations(page)
     context.close()
     assert found == []
+
+
+def plain(text: str) -> str:
+    """Text as the feeds write it: the page's French no-break spaces read as spaces."""
+    return " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
+
+
+def outlook_name(page, block="#abonnement-selection"):
+    href = page.locator(f"{block} a[data-lien=outlook365]").get_attribute("href")
+    return parse_qs(urlsplit(href).query)["name"][0]
+
+
+def test_home_page_leads_with_the_main_task(server, page):
+    page.goto(server + "/")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.locator("h1").inner_text() == "Ajoutez le programme à votre agenda"
+    assert page.locator("summary.groupe__titre .groupe__nom").all_inner_texts() == [
+        "Par organisateur", "Par thème", "Par région", "Par format"]
+    labs = page.locator("#agenda-categorie-labs")
+    assert labs.locator(".agenda__compte").text_content().startswith("3 événements")
+    page.get_by_text("Par organisateur").click()
+    labs.locator("summary").click()
+    name = "Mois de l'innovation publique 2022 — Laboratoires d'innovation territoriale"
+    for client in ("Nouvel Outlook, Outlook sur le web, Microsoft 365", "Outlook.com (compte personnel)",
+                   "Google Agenda", "Apple Calendrier, Thunderbird, Outlook classique",
+                   "Télécharger le fichier (.ics)", "Version à importer (sans abonnement)"):
+        assert labs.get_by_role("link", name=client).count() == 1, client
+        assert name in labs.get_by_role("link", name=client).evaluate("e => e.textContent"), client
+    # On a phone, the whole programme, the round tables, organisers and themes are on the first screen.
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(server + "/")
+    for selector in ("#agenda-tous-tous summary", "#agenda-selection-tables-rondes-ditp summary",
+                     "#categorie > summary", "#theme > summary"):
+        box = page.locator(selector).bounding_box()
+        assert box["y"] + box["height"] <= 740, selector
+    page.set_viewport_size({"width": 1280, "height": 900})
+    screenshot(page, "accueil")
+
+
+def test_builder_names_counts_and_previews_what_is_ticked(server, page):
+    page.goto(server + "/feeds/constructeur.html")
+    page.get_by_label("Laboratoires d'innovation territoriale").check(force=True)
+    page.wait_for_function("document.getElementById('compte').textContent.startsWith('3 événements correspondent')")
+    assert outlook_name(page).endswith("sélection : Laboratoires d'innovation territoriale")
+    assert page.locator("#apercu li").count() == 3
+    page.get_by_label("Grand Est").check(force=True)
+    page.wait_for_function("document.getElementById('compte').textContent.startsWith('1 événement correspond ')")
+    assert outlook_name(page).endswith("sélection : Laboratoires d'innovation territoriale · Grand Est")
+    assert page.locator("#apercu li").count() == 1
+    address = page.locator("#abonnement-selection input[data-lien=https]").input_value()
+    events = parse_feed(requests.get(address, timeout=10).content)
+    assert len(events) == 1
+    screenshot(page, "constructeur")
+    named = outlook_name(page)
+    page.get_by_role("button", name="Voir mon agenda").click()  # the same without JavaScript: the server answers
+    page.wait_for_url(re.compile(r"constructeur\.html\?"))
+    assert page.locator("#compte").inner_text().startswith("1 événement correspond ")
+    assert outlook_name(page) == named
+    assert page.locator("#abonnement-selection input[data-lien=https]").input_value() == address
+
+
+def test_an_empty_selection_offers_no_subscription(server, page):
+    page.goto(server + "/feeds/constructeur.html")
+    page.get_by_label("Laboratoires d'innovation territoriale").check(force=True)
+    page.get_by_label("En ligne").check(force=True)
+    page.wait_for_function("document.getElementById('compte').textContent.startsWith('Aucun événement ne correspond')")
+    assert not page.locator("#abonnement-selection").is_visible()
+    assert page.locator("#agenda-vide").is_visible()
+    assert page.locator("#apercu li").count() == 0
+    html = requests.get(server + "/feeds/constructeur.html?categorie=labs&format=en-ligne", timeout=10).text
+    assert "Aucun événement ne correspond encore" in html
+    assert 'id="abonnement-selection" hidden' in html.replace("\n", " ")
+
+
+def test_two_events_added_from_their_pages_make_a_programme_of_two(server, page):
+    first = first_event_path(server)
+    others = re.findall(r'href="(evenements/[0-9a-f]{12}\.html)"',
+                        requests.get(server + "/feeds/evenements.html", timeout=10).text)
+    second = "/feeds/" + next(path for path in others if "/feeds/" + path != first)
+    titles = []
+    for path in (first, second):
+        page.goto(server + path)
+        titles.append(plain(page.locator("h1").inner_text()))
+        page.get_by_role("link", name="Ajouter à mon programme").click()
+        page.wait_for_function("document.getElementById('retirer-programme').hidden === false")
+    assert plain(page.locator("#lien-programme").inner_text()) == "Mon programme (2)"
+    page.locator("#lien-programme").click()
+    page.wait_for_url(re.compile(r"mon-programme\.html\?e="))
+    assert sorted(plain(t) for t in page.locator("#programme-liste h3").all_inner_texts()) == sorted(titles)
+    address = page.locator("#abonnement-programme input[data-lien=https]").input_value()
+    assert sorted(str(e["SUMMARY"]) for e in parse_feed(requests.get(address, timeout=10).content).values()) == \
+        sorted(titles)
+    screenshot(page, "programme")
+    page.locator("#programme-liste a.retirer").first.click()  # removing removes
+    page.wait_for_url(re.compile(r"mon-programme\.html"))
+    assert page.locator("#programme-liste h3").count() == 1
+    assert plain(page.locator("#lien-programme").inner_text()) == "Mon programme (1)"
+
+
+def test_my_programme_from_ticked_events(server, page):
+    page.goto(server + "/feeds/evenements.html")
+    boxes = page.locator("#choix input[name=e]")
+    chosen = [boxes.nth(0).get_attribute("value"), boxes.nth(3).get_attribute("value")]
+    titles = [plain(page.locator(f"#choix li:has(input[value='{key}']) h3").inner_text()) for key in chosen]
+    boxes.nth(0).check(force=True)
+    boxes.nth(3).check(force=True)
+    page.get_by_role("button", name="Voir mon programme avec les événements cochés").click()
+    page.wait_for_url(re.compile(r"mon-programme\.html\?"))
+    address = page.locator("input[data-lien=https]").input_value()
+    events = parse_feed(requests.get(address, timeout=10).content)
+    assert sorted(str(e["SUMMARY"]) for e in events.values()) == sorted(titles)
+    page.goto(server + "/feeds/evenements.html")  # the list keeps the ticks
+    assert [page.locator(f"#choix-{key}").is_checked() for key in chosen] == [True, True]
+
+
+def test_event_page_adds_to_calendars_and_describes_the_event(server, page):
+    page.goto(server + "/feeds/evenements.html")
+    page.get_by_role("link", name="Anniversaire du Ti Lab").click()
+    assert page.locator("h1").inner_text() == "Anniversaire du Ti Lab"
+    data = json.loads(page.locator("script[type='application/ld+json']").text_content())
+    assert data["@context"] == "https://schema.org" and data["@type"] == "Event"
+    assert data["name"] == "Anniversaire du Ti Lab" and data["startDate"] == "2022-11-18"
+    assert data["location"]["@type"] == "Place" and data["location"]["address"]["addressRegion"] == "Bretagne"
+    google = page.get_by_role("link", name=re.compile("^Google Agenda")).get_attribute("href")
+    assert parse_qs(urlsplit(google).query)["dates"] == ["20221118/20221119"]
+    outlook = page.get_by_role("link", name=re.compile("^Outlook sur le web")).get_attribute("href")
+    assert parse_qs(urlsplit(outlook).query)["subject"] == ["Anniversaire du Ti Lab"]
+    with page.expect_download() as info:
+        page.locator("#ajouter-agenda").click()
+    assert info.value.suggested_filename == "anniversaire-du-ti-lab.ics"
+    data = Path(info.value.path()).read_bytes()
+    assert [str(e["SUMMARY"]) for e in parse_feed(data).values()] == ["Anniversaire du Ti Lab"]
+    assert b"X-WR-CALNAME" not in data  # imported into the agent's own calendar
+    ics = requests.get(page.locator("#ajouter-agenda").evaluate("e => e.href"), timeout=10)
+    assert 'filename="anniversaire-du-ti-lab.ics"' in ics.headers["Content-Disposition"]
+
+
+def test_event_list_filters_in_place(server, page):
+    page.goto(server + "/feeds/evenements.html")
+    page.get_by_text("Filtrer par organisateur, thème, région, format").click()
+    page.get_by_label("Associations").check(force=True)
+    page.wait_for_function("document.getElementById('compte-evenements').textContent.startsWith('2 ')")
+    visible = page.locator("#choix li.evenement:visible h3").all_inner_texts()
+    assert len(visible) == 2 and any("diversité" in title for title in visible)
+
+
+@pytest.mark.parametrize("path, status", [("/feeds/selection.ics?theme=inconnu", 400), ("/feeds/inconnu.ics", 404),
+                                          ("/feeds/evenements/000000000000.html", 404), ("/nulle-part", 404),
+                                          ("/feeds/tous.ics?usage=autre", 400)])
+def test_every_error_is_a_french_page_with_its_status(server, page, path, status):
+    response = page.goto(server + path)
+    assert response.status == status  # what a calendar client reads
+    assert response.headers["content-type"].startswith("text/html")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.title() and page.locator("h1").inner_text() == page.title().split(" — ")[0]
+    assert page.locator("header[role=banner] .fr-logo").count() == 1
+    assert page.get_by_role("link", name="Retour à la liste des agendas").count() == 1
+
+
+def test_the_subscribe_control_works_without_javascript(server, browser):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, locale="fr-FR", java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server + "/")
+    row = page.locator("#agenda-tous-tous")
+    assert not row.get_by_role("link", name=re.compile("^Google Agenda")).is_visible()
+    row.locator("summary").click()
+    link = row.get_by_role("link", name=re.compile("^Google Agenda"))
+    assert link.is_visible() and "tout le programme" in link.evaluate("e => e.textContent")
+    url = parse_qs(urlsplit(link.get_attribute("href")).query)["cid"][0]
+    assert requests.get(url, timeout=10).status_code == 200
+    assert page.get_by_role("link", name="Composer mon agenda").first.is_visible()  # the menu, without its script
+    screenshot(page, "accueil-sans-js")
+    context.close()
+
+
+def test_pages_load_nothing_from_elsewhere(server, browser):
+    for name, path in PAGE_TYPES.items():
+        context, page = open_page(browser, page_address(server, path))
+        requested = []
+        page.on("request", lambda request, seen=requested: seen.append(request.url))
+        page.reload(wait_until="networkidle")
+        assert requested and all(url.startswith(server + "/") for url in requested), (name, requested)
+        sources = page.eval_on_selector_all("[src], link[href]", "els => els.map(e => e.src || e.href)")
+        assert all(url.startswith(server + "/") for url in sources), (name, sources)
+        context.close()
+
+
+def test_keyboard_reaches_the_content_with_a_visible_focus(server, page):
+    page.goto(server + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Aller au contenu"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+
+
+def test_every_link_of_the_page_points_at_a_served_feed(server, page):
+    page.goto(server + "/")
+    links = page.eval_on_selector_all("[data-lien]", "els => els.map(e => [e.dataset.lien, e.href || e.value])")
+    links += page.eval_on_selector_all(".integrations a", "els => els.map(e => [e.textContent, e.href])")
+    checked = set()
+    for kind, link in links:
+        if kind in ("outlook365", "outlookcom"):
+            url = parse_qs(urlsplit(link).query)["url"][0]
+        elif kind == "google":
+            url = parse_qs(urlsplit(link).query)["cid"][0]
+        elif kind == "webcal":
+            url = "http://" + link.removeprefix("webcal://")
+        else:
+            url = link
+        if url in checked:
+            continue
+        checked.add(url)
+        response = requests.get(url, timeout=10)
+        assert response.status_code == 200, (kind, url)
+        expected = {"JSON": "application/json", "liste à intégrer": "text/html"}.get(kind, "text/calendar")
+        assert response.headers["Content-Type"].startswith(expected), (kind, url)
+    assert len(checked) > 40
