@@ -8,7 +8,10 @@ For each size, in one run, side by side:
 - `calfeed build --no-event-pages` of all feeds (both variants) and the site's pages from a fresh
   store, in a child process (wall time and peak resident memory);
 - the full `calfeed build`, which also writes one page and one .ics per event, from a fresh store;
-- naive: every feed rendered with the plain renderer, as a server rendering each feed would.
+- naive: every feed rendered with the plain renderer, as a server rendering each feed would;
+- rebuild: the same `calfeed build --no-event-pages` again, nothing changed in the sources: its time
+  and how many published files it rewrote (modification time or inode changed, file added or
+  removed; the folder's `.calfeed-build` marker, rewritten by every build, is not a published file).
 """
 
 import argparse
@@ -28,7 +31,7 @@ def baseline_and_naive(config_path: Path, naive: bool):
     from calfeed.feeds import feed_header
     from calfeed.publish import load_programme
     from calfeed.addresses import FeedRequest, feed_catalogue
-    from calfeed.render import FeedHeader, render_calendar, zones_needed  # noqa: F401
+    from calfeed.render import render_calendar
     from calfeed.store import Store
     config = load_config(config_path)
     programme = load_programme(Store(config.store_path))
@@ -47,6 +50,12 @@ def baseline_and_naive(config_path: Path, naive: bool):
     return baseline, naive_time, len(items)
 
 
+def file_states(folder: Path) -> dict:
+    from calfeed.build import MARKER
+    return {path: (stat.st_mtime_ns, stat.st_ino) for path in folder.rglob("*")
+            if path.is_file() and path.name != MARKER for stat in [path.stat()]}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="350,10000,100000")
@@ -63,20 +72,27 @@ def main():
             shutil.rmtree(folder / "store")
             build_time, peak, _ = run_measured([*CALFEED, "build", "--no-event-pages", "--config", str(config),
                                                 "--output", str(folder / "site")], env=env_with_src())
+            before = file_states(folder / "site")
+            rebuild_time, _, _ = run_measured([*CALFEED, "build", "--no-event-pages", "--config", str(config),
+                                               "--output", str(folder / "site")], env=env_with_src())
+            after = file_states(folder / "site")
+            rewritten = sum(1 for path in before.keys() | after.keys() if before.get(path) != after.get(path))
             baseline, naive, count = baseline_and_naive(config, size <= args.naive_up_to)
             files = sum(1 for p in (folder / "site").rglob("*.ics"))
-            rows.append((size, count, files, baseline, build_time, naive, peak, full_time, full_peak))
+            rows.append((size, count, files, baseline, build_time, naive, peak, full_time, full_peak,
+                         rebuild_time, f"{rewritten} sur {len(after)}"))
             shutil.rmtree(folder)
             print(f"  {size} événements : fait", file=sys.stderr)
     print("| événements | agendas .ics | sérialisation unique (réf.) | build des agendas | build / réf. | "
           "rendu naïf par flux | naïf / réf. | µs par événement (build) | mémoire max (build) | "
-          "build complet (+ page et .ics par événement) | mémoire max (complet) |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for _, count, files, baseline, build_time, naive, peak, full_time, full_peak in rows:
+          "build complet (+ page et .ics par événement) | mémoire max (complet) | "
+          "rebuild sans changement | fichiers réécrits |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for _, count, files, baseline, build_time, naive, peak, full_time, full_peak, rebuild_time, rewritten in rows:
         naive_text = f"{naive:.2f} s | {fmt_ratio(naive / baseline)}" if naive else "— | —"
         print(f"| {count} | {files} | {baseline:.2f} s | {build_time:.2f} s | {fmt_ratio(build_time / baseline)} | "
               f"{naive_text} | {build_time / count * 1e6:.0f} | {peak / 2**20:.0f} Mo | {full_time:.2f} s | "
-              f"{full_peak / 2**20:.0f} Mo |")
+              f"{full_peak / 2**20:.0f} Mo | {rebuild_time:.2f} s | {rewritten} |")
 
 
 if __name__ == "__main__":

@@ -8,12 +8,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from icalendar import Calendar
 
 from calfeed.config import load_config
-from calfeed.store import Store
+from calfeed.store.owner import open_store
 
 
 def open_project(path):
     config = load_config(path)
-    return config, Store(config.store_path)
+    return config, open_store(config.store_path, config.path, config.legacy_store_path)
 
 
 def parse_feed(data: bytes) -> dict:

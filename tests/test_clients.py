@@ -31,6 +31,17 @@ SAMPLES = [
     {"id": "generique", "type": "json", "path": "generic_events.json", "category": "labs"},
     {"id": "openagenda", "type": "json", "path": "openagenda_export.json", "preset": "openagenda",
      "category": "collectivites"},
+    {"id": "producteurs", "type": "ics", "path": "producer_quirks.ics", "category": "labs"},
+    {"id": "google", "type": "ics", "path": "google_calendar_html.ics", "category": "labs"},
+    {"id": "outlook", "type": "ics", "path": "outlook_exchange.ics", "category": "etat"},
+    {"id": "tableur", "type": "csv", "path": "tableur_intitule_horaires.csv"},
+    {"id": "tableur-colonnes", "type": "csv", "path": "tableur_colonnes_libres.csv", "category": "labs",
+     "columns": {"titre": "Nom de l'atelier", "date_debut": "Quand", "horaires": "Créneau horaire"}},
+    {"id": "excel", "type": "xlsx", "path": "tableur_excel.xlsx"},
+    {"id": "openagenda-api", "type": "openagenda", "agenda": "1", "path": "openagenda_api_events.json",
+     "category": "collectivites"},
+    {"id": "openagenda-arles", "type": "openagenda", "agenda": "1", "path": "openagenda_export_arles_shape.json",
+     "category": "collectivites"},
 ]
 
 
@@ -55,6 +66,11 @@ def icaljs(paths):
     return json.loads(result.stdout)
 
 
+def vobject_end(event):
+    """An event's end as RFC 5545 reads it: DTEND, or DTSTART for a timed event without one."""
+    return event.dtend.value if hasattr(event, "dtend") else event.dtstart.value
+
+
 def js_instant(value):
     if "date" in value:
         return value["date"]
@@ -73,11 +89,11 @@ def check_folder(config_path, folder):
         expected = model_instants(config, store, feed)
         text = path.read_text(encoding="utf-8")
         strict = IcsCalendarStream.calendar_from_ics(text)
-        got = sorted((e.uid, expected_instant(e.dtstart), expected_instant(e.dtend)) for e in strict.events)
+        got = sorted((e.uid, expected_instant(e.dtstart), expected_instant(e.end)) for e in strict.events)
         assert got == expected, f"ical: {path}"
         if expected:
             parsed = vobject.readOne(text)
-            got = sorted((str(e.uid.value), expected_instant(e.dtstart.value), expected_instant(e.dtend.value))
+            got = sorted((str(e.uid.value), expected_instant(e.dtstart.value), expected_instant(vobject_end(e)))
                          for e in parsed.vevent_list)
             assert got == expected, f"vobject: {path}"
         got = sorted((e["uid"], js_instant(e["start"]), js_instant(e["end"])) for e in js[str(path)]["events"])
@@ -156,3 +172,35 @@ def test_dynamic_feeds_read_alike_in_every_parser(project, tmp_path):
             assert got_vobject == strict, file
         counts.append(len(strict))
     assert counts[3] == 6 and counts[4] == 1 and counts[5] == 0 and min(counts[:3]) > 0
+
+
+def test_two_zones_and_literal_backslashes_read_alike_in_every_parser(project, tmp_path):
+    """A Paris → New York trip lasts 9 hours, and `C:\\New folder` stays as written, in every parser."""
+    path = project([{"id": "voyages", "type": "ics", "path": "two_zones_and_backslashes.ics", "category": "etat"}],
+                   files=["two_zones_and_backslashes.ics"])
+    output = tmp_path / "site"
+    result = CliRunner().invoke(cli, ["build", "--config", str(path), "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    feed = output / "tous.ics"
+    text = feed.read_bytes().decode("utf-8")
+    trip, folder = "voyage-paris-new-york@delegation.gouv.fr", "dossier-partage@ministere.gouv.fr"
+    assert "DTSTART;TZID=Europe/Paris:20221115T100000\r\n" in text
+    assert "DTEND;TZID=America/New_York:20221115T130000\r\n" in text
+    expected = {trip: ("2022-11-15T09:00:00Z", "2022-11-15T18:00:00Z"),
+                folder: ("2022-11-16T13:00:00Z", "2022-11-16T14:00:00Z")}
+    title = "Ranger C:\\New folder"
+    description = "Le partage C:\\New folder, et \\\\N tel quel.\nDeuxième ligne."
+
+    events = {e.uid: e for e in IcsCalendarStream.calendar_from_ics(text).events}
+    assert {uid: (expected_instant(e.dtstart), expected_instant(e.dtend)) for uid, e in events.items()} == expected
+    assert events[folder].summary == title and events[folder].description == description
+
+    events = {str(e.uid.value): e for e in vobject.readOne(text).vevent_list}
+    assert {uid: (expected_instant(e.dtstart.value), expected_instant(e.dtend.value))
+            for uid, e in events.items()} == expected
+    assert events[folder].summary.value == title
+    assert events[folder].description.value == description
+
+    events = {e["uid"]: e for e in icaljs([feed])[str(feed)]["events"]}
+    assert {uid: (js_instant(e["start"]), js_instant(e["end"])) for uid, e in events.items()} == expected
+    assert events[folder]["summary"] == title and events[folder]["description"] == description

@@ -4,13 +4,13 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import vobject
-from icalendar import Calendar
+from icalendar import Calendar, Event as VEvent, vText
 
 from calfeed.feeds import feed_bytes
 from calfeed.model import Event, Location
 from calfeed.addresses import Feed, FeedRequest
+from calfeed.render import TITLE_PREFIX, FeedHeader, Publication, render_calendar, render_event
 from calfeed.selection import Item, Programme
-from calfeed.render import FeedHeader, Publication, render_calendar, render_event
 from calfeed.vtimezone import vtimezone
 from helpers import open_project, parse_feed
 
@@ -127,7 +127,7 @@ def test_every_tzid_has_its_vtimezone(project):
     body, _ = feed_of(config, events)
     calendar = Calendar.from_ical(body)
     declared = {str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")}
-    used = {e["DTSTART"].params.get("TZID") for e in calendar.walk("VEVENT")}
+    used = {e[name].params.get("TZID") for e in calendar.walk("VEVENT") for name in ("DTSTART", "DTEND")}
     assert declared == used == {"Europe/Paris", "Indian/Reunion"}
 
 
@@ -162,14 +162,13 @@ def test_alarm_variant_adds_a_valarm(project):
     assert len(alarms) == 1 and alarms[0]["TRIGGER"].dt == -dt.timedelta(minutes=30)
 
 
-def test_fast_renderer_writes_what_icalendar_writes(project):
-    """render_event writes VEVENTs directly; they must be icalendar's bytes, to the octet."""
+def many_events(project, config_path=None):
+    """The sample sources, a synthetic programme and random titles full of characters that need care."""
     import random
     import sys
     from pathlib import Path
 
     from calfeed.adapters import parse_source
-    from calfeed.render import event_component
     from test_clients import SAMPLES
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
     from synthetic import write_programme
@@ -179,8 +178,7 @@ def test_fast_renderer_writes_what_icalendar_writes(project):
     events = []
     for source in config.sources:
         events += parse_source(source.path.read_bytes(), source, config.taxonomy).events
-    synthetic = load_synthetic(write_programme(path.parent / "synthetique", 300), write_programme)
-    events += synthetic
+    events += load_synthetic(write_programme(path.parent / "synthetique", 300), write_programme)
     rng = random.Random(7)
     pieces = ["é", "🎉", "\\", "\\N", "^", ";", ",", ":", "\n", "«", "»", "a", " ", "ç" * 3, "x" * 70, "\\n"]
     for n in range(300):
@@ -188,11 +186,148 @@ def test_fast_renderer_writes_what_icalendar_writes(project):
         events.append(make_event(uid=f"u{n},x;y@z", title=title, description=title * rng.randrange(0, 4),
                                  location=Location(name=title[:40], city="Brest"),
                                  online_url=rng.choice(["", "https://v.example/a?x=1,2;3"])))
+    return config, events
+
+
+def written_zone(value):
+    """The TZID a DTSTART or DTEND must carry: its own zone, none for a date or a UTC instant."""
+    key = getattr(getattr(value, "tzinfo", None), "key", None)
+    return None if key in (None, "UTC", "Etc/UTC") else key
+
+
+def test_every_rendered_event_reads_back_as_its_model(project):
+    """Every VEVENT, parsed back, says what the model says: texts to the character, each time in its
+    own zone at the same instant, lines folded at 75 octets on UTF-8 boundaries; and twice the same bytes."""
+    from calfeed.render import describe, effective_status, place
+
+    config, events = many_events(project)
     assert len(events) > 600
+    seen_zones = set()
     for number, event in enumerate(events):
         for publication in (STAMP, Publication(number, STAMP.modified, vanished=number % 5 == 0)):
-            assert render_event(event, publication, config.taxonomy) == \
-                event_component(event, publication, config.taxonomy).to_ical(), event.uid
+            data = render_event(event, publication, config.taxonomy)
+            assert data == render_event(event, publication, config.taxonomy)
+            lines = data.split(b"\r\n")
+            assert lines[0] == b"BEGIN:VEVENT" and lines[-2:] == [b"END:VEVENT", b""]
+            assert all(len(line) <= 75 and line.decode("utf-8") for line in lines[:-1]), event.uid
+            parsed = VEvent.from_ical(data)
+            status = effective_status(event, publication)
+            assert str(parsed["SUMMARY"]) == TITLE_PREFIX.get(status, "") + event.title, event.uid
+            assert str(parsed["UID"]) == event.uid
+            assert str(parsed.get("DESCRIPTION", "")) == describe(event, status, publication.vanished,
+                                                                  config.taxonomy)
+            assert str(parsed.get("LOCATION", "")) == place(event, config.taxonomy)
+            assert parsed["SEQUENCE"] == publication.sequence
+            if not event.all_day and event.end == event.start:
+                assert "DTEND" not in parsed, event.uid  # an instant: RFC 5545 wants DTEND after DTSTART
+            for name, value in (("DTSTART", event.start), ("DTEND", event.end)):
+                if name not in parsed and event.end == event.start:
+                    continue
+                read = parsed[name].dt
+                assert type(read) is type(value) and read == value, (event.uid, name)
+                assert parsed[name].params.get("TZID") == written_zone(value), (event.uid, name)
+                seen_zones.add(written_zone(value))
+    assert {None, "Europe/Paris", "Indian/Reunion"} <= seen_zones
+
+
+def test_icalendar_still_reads_backslash_n_as_a_line_break():
+    """render._Text exists only because icalendar's own TEXT escaping turns a literal \\N into a line
+    break. If this fails, icalendar writes TEXT right: drop _Text and write plain strings."""
+    assert vText("C:\\New folder").to_ical() == b"C:\\new folder"
+    event = VEvent()
+    event.add("SUMMARY", "C:\\New folder")
+    assert str(VEvent.from_ical(event.to_ical())["SUMMARY"]) == "C:" + "\n" + "ew folder"
+
+
+def test_literal_backslash_n_stays_two_characters(project):
+    config, _ = open_project(project([{"id": "s", "type": "ics", "path": "x.ics"}]))
+    text = "C:\\New folder, \\\\N et \\n"
+    body, _ = feed_of(config, [make_event(title=text, description=text, location=Location(name=text))])
+    assert b"SUMMARY:C:\\\\New folder\\, \\\\\\\\N et \\\\n\r\n" in body
+    event = parse_feed(body)["essai@calfeed"]
+    assert str(event["SUMMARY"]) == text
+    assert str(event["DESCRIPTION"]).startswith(text + "\n\n")
+    assert str(event["LOCATION"]) == text + " (et en ligne)"  # a hybrid event
+    assert vobject.readOne(body.decode()).vevent.summary.value == text
+
+
+def test_each_time_keeps_its_own_zone(project):
+    """A trip from Paris to New York: DTEND in New York's zone, a VTIMEZONE for each, 9 hours long."""
+    config, _ = open_project(project([{"id": "s", "type": "ics", "path": "x.ics"}]))
+    new_york = ZoneInfo("America/New_York")
+    trip = make_event(start=dt.datetime(2022, 11, 15, 10, tzinfo=PARIS),
+                      end=dt.datetime(2022, 11, 15, 13, tzinfo=new_york))
+    body, _ = feed_of(config, [trip])
+    assert b"DTSTART;TZID=Europe/Paris:20221115T100000\r\n" in body
+    assert b"DTEND;TZID=America/New_York:20221115T130000\r\n" in body
+    calendar = Calendar.from_ical(body)
+    assert {str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")} == {"Europe/Paris", "America/New_York"}
+    parsed = vobject.readOne(body.decode()).vevent  # zones built from the file's VTIMEZONEs
+    assert parsed.dtend.value - parsed.dtstart.value == dt.timedelta(hours=9)
+    assert parsed.dtend.value.astimezone(dt.UTC) == dt.datetime(2022, 11, 15, 18, tzinfo=dt.UTC)
+
+
+def test_utc_and_fixed_offsets_are_written_as_utc_instants(project):
+    config, _ = open_project(project([{"id": "s", "type": "ics", "path": "x.ics"}]))
+    plus_two = dt.timezone(dt.timedelta(hours=2))
+    event = make_event(start=dt.datetime(2022, 11, 15, 9, tzinfo=ZoneInfo("UTC")),
+                       end=dt.datetime(2022, 11, 15, 13, tzinfo=plus_two))
+    body, _ = feed_of(config, [event])
+    assert b"DTSTART:20221115T090000Z\r\n" in body and b"DTEND:20221115T110000Z\r\n" in body
+    calendar = Calendar.from_ical(body)
+    assert calendar.walk("VTIMEZONE") == []  # no TZID written, none declared
+
+
+def test_render_key_follows_the_renderer_and_the_taxonomy(project, tmp_path, monkeypatch):
+    from calfeed import render
+    config, _ = open_project(project([{"id": "s", "type": "ics", "path": "x.ics"}]))
+    key = render.render_key(config.taxonomy)
+    assert key == render.render_key(config.taxonomy)
+    other, _ = open_project(project([{"id": "s", "type": "ics", "path": "x.ics"}],
+                                    categories={"labs": {"name": "Labos d'innovation"}}))
+    assert render.render_key(other.taxonomy) != key
+    edited = tmp_path / "vtimezone.py"
+    edited.write_text(render.RENDERER_FILES[1].read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    monkeypatch.setattr(render, "RENDERER_FILES", (render.RENDERER_FILES[0], edited))
+    assert render.render_key(config.taxonomy) != key
+    monkeypatch.undo()
+    real = render.version
+    monkeypatch.setattr(render, "version", lambda name: "99.0" if name == "icalendar" else real(name))
+    assert render.render_key(config.taxonomy) != key
+
+
+def test_a_renderer_change_renders_stored_events_again_without_a_new_sequence(project, tmp_path, monkeypatch):
+    from calfeed import render
+    from calfeed.publish import load_programme, publish_events
+    from calfeed.refresh import refresh_sources
+
+    (tmp_path / "agenda.csv").write_text("id;titre;date_debut;heure_debut;heure_fin;categorie\n"
+                                         "a;Atelier A;15/11/2022;10:00;12:00;labs\n", encoding="utf-8")
+    config, store = open_project(project([{"id": "s", "type": "csv", "path": "agenda.csv"}]))
+    t0 = dt.datetime(2022, 11, 10, 8, tzinfo=dt.UTC)
+    refresh_sources(config, store, now=t0)
+    [before] = load_programme(store).items
+    generation = store.generation()
+    original = render.event_component
+
+    def changed_renderer(*args):
+        component = original(*args)
+        component.add("X-CALFEED-ESSAI", "nouveau rendu")
+        return component
+
+    monkeypatch.setattr(render, "event_component", changed_renderer)
+    report = publish_events(config, store, now=t0 + dt.timedelta(hours=1))
+    assert report.rerendered == 0 and store.generation() == generation  # the key decides, and it is the same
+    edited = tmp_path / "render.py"
+    edited.write_text(render.RENDERER_FILES[0].read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    monkeypatch.setattr(render, "RENDERER_FILES", (edited, render.RENDERER_FILES[1]))
+    report = publish_events(config, store, now=t0 + dt.timedelta(hours=2))
+    assert report.rerendered == 1 and store.generation() == generation + 1
+    [after] = load_programme(store).items
+    assert b"X-CALFEED-ESSAI:nouveau rendu" in after.vevent and b"X-CALFEED-ESSAI" not in before.vevent
+    assert after.publication == before.publication  # same SEQUENCE, same LAST-MODIFIED: not a new version
+    assert store.get_meta("render_key") == render.render_key(config.taxonomy)
+    assert publish_events(config, store, now=t0 + dt.timedelta(hours=3)).rerendered == 0
 
 
 def load_synthetic(sources_path, _):
@@ -200,3 +335,47 @@ def load_synthetic(sources_path, _):
     config, _store = open_project(sources_path)
     source = config.sources[0]
     return parse_source(source.path.read_bytes(), source, config.taxonomy).events
+
+
+def test_vtimezones_are_read_right_by_thunderbirds_parser(project, tmp_path):
+    """Why vtimezone.py exists, checked: ical.js (Thunderbird's parser, which knows no zone but the file's)
+    puts summer and winter events at the right instant with calfeed's RRULE observances, and gets some
+    wrong with icalendar's own generator (one RDATE list per observance, of which it reads the first)."""
+    from icalendar import Timezone
+
+    from test_clients import icaljs
+    config, _ = open_project(project([{"id": "s", "type": "ics", "path": "x.ics"}]))
+    events = []
+    for zone in (PARIS, ZoneInfo("America/New_York")):
+        for year in range(2022, 2027):
+            for month in (1, 4, 7, 11):
+                start = dt.datetime(year, month, 14, 14, tzinfo=zone)
+                events.append(make_event(uid=f"{zone.key}-{year}-{month}", start=start,
+                                         end=start + dt.timedelta(hours=2)))
+    ours, _ = feed_of(config, events)
+    calendar = Calendar.from_ical(ours)
+    calendar.subcomponents = [
+        *(Timezone.from_tzid(key, first_date=dt.date(2022, 1, 1), last_date=dt.date(2027, 1, 1))
+          for key in ("America/New_York", "Europe/Paris")),
+        *(c for c in calendar.subcomponents if c.name != "VTIMEZONE")]
+    theirs = calendar.to_ical()
+    assert theirs.count(b"BEGIN:VTIMEZONE") == 2 and b"RDATE:" in theirs and b"RDATE" not in ours
+    files = {}
+    for name, body in (("calfeed", ours), ("icalendar", theirs)):
+        files[name] = tmp_path / f"{name}.ics"
+        files[name].write_bytes(body)
+    read = icaljs(files.values())
+    expected = {e.uid: e.start.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") for e in events}
+    got = {name: {e["uid"]: e["start"]["utc"] for e in read[str(path)]["events"]} for name, path in files.items()}
+    assert got["calfeed"] == expected
+    wrong = [uid for uid in expected if got["icalendar"][uid] != expected[uid]]
+    assert wrong, "ical.js now reads icalendar's VTIMEZONEs: vtimezone.py could give way to them"
+
+
+def test_an_event_with_a_start_time_only_has_no_dtend(project):
+    """RFC 5545 wants DTEND after DTSTART; a timed event without an end is an instant: no DTEND at all."""
+    config, _ = open_project(project([{"id": "s", "type": "ics", "path": "x.ics"}]))
+    start = dt.datetime(2022, 11, 18, 14, tzinfo=PARIS)
+    body, _ = feed_of(config, [make_event(start=start, end=start)])
+    [event] = parse_feed(body).values()
+    assert event.get("DTEND") is None and event.decoded("DTSTART") == start

@@ -182,14 +182,17 @@ def test_unknown_feed_is_a_404_in_french(client, path):
     assert "root:" not in response.data.decode() and "Traceback" not in response.data.decode()
 
 
-def test_page_lists_every_feed_with_links(client):
-    page = client.get("/").data.decode()
+def test_page_lists_every_feed_with_links(bundled):
+    from calfeed.web import create_app
+    bundled.write_text(bundled.read_text(encoding="utf-8").replace('base_url: ""', "base_url: https://agenda.example"),
+                       encoding="utf-8")
+    page = create_app({"TESTING": True, "CALFEED_CONFIG": str(bundled)}).test_client().get("/").data.decode()
     assert '<html lang="fr">' in page
     for path in ("tous.ics", "categorie/labs.ics", "theme/transition-ecologique.ics", "tables-rondes-ditp.ics"):
-        assert f"http://localhost/feeds/{path}" in page
-        assert f"webcal://localhost/feeds/{path}" in page
-    assert "https://outlook.office.com/calendar/0/addfromweb?url=http%3A%2F%2Flocalhost%2Ffeeds%2Ftous.ics" in page
-    assert "https://calendar.google.com/calendar/r?cid=http%3A%2F%2Flocalhost%2Ffeeds%2Ftous.ics" in page
+        assert f"https://agenda.example/feeds/{path}" in page
+        assert f"webcal://agenda.example/feeds/{path}" in page
+    assert "https://outlook.office.com/calendar/0/addfromweb?url=https%3A%2F%2Fagenda.example%2Ffeeds%2Ftous.ics" in page
+    assert "https://calendar.google.com/calendar/r?cid=https%3A%2F%2Fagenda.example%2Ffeeds%2Ftous.ics" in page
     assert "19 événements" in page
 
 
@@ -227,7 +230,7 @@ def test_feed_as_json_for_labs_sites(client):
     response = client.get("/feeds/categorie/labs.json")
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     data = response.get_json()
-    assert data["nombre"] == 3 and data["ics"] == "http://localhost/feeds/categorie/labs.ics"
+    assert data["nombre"] == 3 and data["ics"] == "/feeds/categorie/labs.ics"  # no base_url: no absolute address
     first = data["evenements"][0]
     assert first["titre"] == "Anniversaire du Ti Lab" and first["debut"] == "2022-11-18"
     assert first["journee_entiere"] is True and first["lieu"]["region"] == "bretagne"

@@ -1,7 +1,9 @@
 """The static build: the only code that writes under the output folder, atomically, never outside it."""
 
+import fcntl
 import filecmp
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +14,8 @@ from .addresses import static_feeds
 
 MARKER = ".calfeed-build"
 MANAGED_SUFFIXES = (".ics", ".html", ".json", ".css", ".js", ".woff", ".woff2", ".svg", ".png", ".ico", ".md")
+# The temporary files _write makes (mkstemp: ".<name>.<8 random characters>.tmp"); a killed build leaves them.
+TEMPORARY = re.compile(r"\..+\.[A-Za-z0-9_]{8}\.tmp")
 
 
 @dataclass
@@ -68,13 +72,43 @@ def prepare_folder(folder: Path) -> Path:
     return folder
 
 
+def _lock_folder(folder: Path):
+    """Hold the folder for this build alone (released when the returned file is closed or the process ends)."""
+    handle = open(folder / MARKER, "rb")  # kept open for the whole build: the lock lives with it
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise CalfeedError(f"un autre « calfeed build » écrit déjà dans {folder} : attendez qu'il finisse.") from None
+    return handle
+
+
+def remove_stale_temporaries(folder: Path) -> list[str]:
+    """Remove the temporary files a killed build left; safe because the folder is locked by this build."""
+    removed = []
+    for path in sorted(folder.rglob("*.tmp")):
+        if path.is_file() and TEMPORARY.fullmatch(path.name):
+            path.unlink()
+            removed.append(path.relative_to(folder).as_posix())
+    return removed
+
+
 def write_site(config, programme, folder: Path, pages) -> BuildReport:
     """Write every feed (subscription and import variants) and the given pages (pairs of path and
     bytes, produced one at a time), then remove the files of feeds and pages that no longer exist —
     only after the new ones are in place.
     """
     folder = prepare_folder(folder)
+    lock = _lock_folder(folder)
+    try:
+        return _write_site(config, programme, folder, pages)
+    finally:
+        lock.close()
+
+
+def _write_site(config, programme, folder: Path, pages) -> BuildReport:
     report = BuildReport(folder)
+    report.removed.extend(remove_stale_temporaries(folder))
     expected = set()
     for relative, request in static_feeds(config, programme):
         _write(folder, relative, feed_chunks(config, programme, request), report)

@@ -10,10 +10,19 @@ from .config import load_config
 from .errors import CalfeedError
 from .model import utc_now
 from .pages import static_pages, status_context
+from .preview import format_preview, preview_source, source_for_preview
 from .publish import load_programme
 from .refresh import ensure_published, refresh_sources
 from .server import run_server
-from .store import Store
+from .store import DAMAGED, damaged_message
+from .store.owner import open_store
+
+class Failure(click.ClickException):
+    """A user's mistake or a failing source, said in French without a traceback (exit code 1)."""
+
+    def show(self, file=None):
+        click.echo(f"Erreur : {self.format_message()}", err=True, file=file)
+
 
 config_option = click.option(
     "--config", "config_path", default="sources.yaml", show_default=True, envvar="CALFEED_CONFIG",
@@ -23,12 +32,24 @@ config_option = click.option(
 def _open(config_path):
     try:
         config = load_config(config_path)
-        return config, Store(config.store_path)
+        store = open_store(config.store_path, config.path, config.legacy_store_path)
     except CalfeedError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Failure(str(exc)) from None
+    click.get_current_context().meta["calfeed.store"] = store.path
+    return config, store
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group, turning a damaged store met by any command into a French message."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except DAMAGED as exc:
+            raise Failure(damaged_message(ctx.meta.get("calfeed.store", "de calfeed"), exc)) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="calfeed", message="calfeed %(version)s")
 def cli():
     """calfeed : agrège les sources d'événements et publie des agendas iCalendar."""
@@ -36,7 +57,10 @@ def cli():
 
 def _print_reports(reports):
     for report in reports:
-        if report.ok:
+        if report.ok and report.held:
+            mark = click.style("À VOIR", fg="yellow")
+            detail = f"{report.events} événement(s), {len(report.held)} retenu(s) à leur dernière version valide"
+        elif report.ok:
             mark = click.style("OK", fg="green")
             detail = f"{report.events} événement(s)"
             if report.rejected:
@@ -51,6 +75,8 @@ def _print_reports(reports):
             click.echo(f"        rejeté — {line}")
         if len(report.rejected) > 10:
             click.echo(f"        … et {len(report.rejected) - 10} autre(s) (voir « calfeed check »)")
+        for line in report.held:
+            click.echo(f"        retenu — {line}")
 
 
 @cli.command()
@@ -62,8 +88,27 @@ def fetch(config_path, only):
     try:
         reports = refresh_sources(config, store, only=list(only) or None)
     except CalfeedError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Failure(str(exc)) from None
     click.echo(f"Actualisation de {len(reports)} source(s) :")
+    _print_reports(reports)
+    if any(not r.ok or r.held for r in reports):
+        sys.exit(1)
+
+
+@cli.command()
+@config_option
+@click.argument("sources", nargs=-1, required=True)
+def accept(config_path, sources):
+    """Accepte l'état actuel d'une source retenue (forte baisse, fichier coupé, événements illisibles).
+
+    Relit la source et publie ce qu'elle contient maintenant : ses événements absents sont annoncés
+    comme annulés aux abonnés. À réserver aux changements voulus par l'organisateur."""
+    config, store = _open(config_path)
+    try:
+        reports = refresh_sources(config, store, only=list(sources), accept=set(sources))
+    except CalfeedError as exc:
+        raise Failure(str(exc)) from None
+    click.echo(f"État accepté pour {len(reports)} source(s) :")
     _print_reports(reports)
     if any(not r.ok for r in reports):
         sys.exit(1)
@@ -89,7 +134,7 @@ def build(config_path, output, no_fetch, no_event_pages):
         report = write_site(config, programme, output,
                             static_pages(config, programme, utc_now(), event_pages=not no_event_pages))
     except CalfeedError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Failure(str(exc)) from None
     click.echo(f"{len(programme.items)} événement(s) publiés dans {report.folder} : {len(report.written)} fichier(s) "
                f"écrit(s), {len(report.unchanged)} inchangé(s), {len(report.removed)} supprimé(s).")
     if not config.base_url:
@@ -113,7 +158,7 @@ def serve(config_path, host, port, workers, no_refresh, quiet, cache_mb):
     try:
         ensure_published(config, store)
     except CalfeedError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Failure(str(exc)) from None
     click.echo(f"calfeed sert {config.edition_name} sur http://{host}:{port}/ "
                f"({workers} processus ; actualisation {'désactivée' if no_refresh else 'toutes les %d min' % (config.fetch_interval.total_seconds() // 60)}). "
                "Ctrl+C pour arrêter.")
@@ -134,7 +179,7 @@ def check(config_path, no_fetch):
             refresh_sources(config, store)
         status = status_context(config, store, load_programme(store))
     except CalfeedError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Failure(str(exc)) from None
     click.echo(f"{config.path} : configuration valide, {len(config.sources)} source(s), "
                f"{status['events']} événement(s) publiés.")
     rows = [("Source", "État", "Dernier succès", "Lus", "Publiés", "Rejetés", "Dernière erreur")]
@@ -149,9 +194,39 @@ def check(config_path, no_fetch):
             click.echo(f"  {s['id']} — rejeté — {reason}")
         for warning in s["warnings"]:
             click.echo(f"  {s['id']} — avertissement — {warning}")
+        for held in s["held"]:
+            click.echo(f"  {s['id']} — retenu — {held}")
     if status["failing"]:
         click.echo(click.style(f"Source(s) en échec : {', '.join(status['failing'])}", fg="red"), err=True)
+    if status["held"]:
+        click.echo(click.style(f"Source(s) dont des événements publiés sont devenus illisibles : "
+                               f"{', '.join(status['held'])} (« calfeed accept SOURCE » pour accepter leur état)",
+                               fg="yellow"), err=True)
+    if status["failing"] or status["held"]:
         sys.exit(1)
+
+
+@cli.command()
+@config_option
+@click.argument("source_id", required=False)
+@click.option("--url", default="", help="Adresse d'une source qui n'est pas (encore) dans sources.yaml.")
+@click.option("--path", default="", type=click.Path(dir_okay=False), help="Fichier d'une source hors sources.yaml.")
+@click.option("--type", "kind", default="", help="Type de la source indiquée par --url ou --path.")
+@click.option("--category", default="", help="Catégorie par défaut des événements (comme « category: »).")
+@click.option("--preset", default="calfeed", help="Preset JSON (calfeed ou openagenda).")
+@click.option("--sheet", default="", help="Feuille d'un classeur .xlsx.")
+@click.option("--agenda", default="", help="Identifiant de l'agenda OpenAgenda.")
+@click.option("--key-env", default="", help="Variable d'environnement qui contient la clé d'API OpenAgenda.")
+def preview(config_path, source_id, url, path, kind, **options):
+    """Montre ce que calfeed lit d'une source, sans rien publier ni enregistrer."""
+    try:
+        config = load_config(config_path)
+        source = source_for_preview(config, source_id, url=url, path=path, kind=kind, **options)
+    except CalfeedError as exc:
+        raise click.ClickException(str(exc)) from None
+    result = preview_source(config, source)
+    click.echo("\n".join(format_preview(result)))
+    sys.exit(1 if result.error else 0)
 
 
 def main():

@@ -7,15 +7,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
+from .config_schema import Mapping, SiteInfo, read_document, read_site, schema_errors, to_date, to_moment
 from .errors import ConfigError
 from .addresses import RESERVED_NAMES
 from .selection import NAMED_CRITERIA, vocabulary_of
 from .taxonomy import Taxonomy, Term, Vocabulary
 from .text import slugify
 
-SOURCE_TYPES = ("ics", "csv", "json")
+SOURCE_TYPES = ("ics", "csv", "xlsx", "json", "openagenda")
+STORE_FOLDER = ".calfeed"
+LEGACY_STORE_NAME = "calfeed.sqlite"
 JSON_PRESETS = ("calfeed", "openagenda")
 
 
@@ -34,8 +35,13 @@ class Source:
     region: str = ""
     preset: str = "calfeed"
     allow_empty: bool = False
+    max_drop: float = 0.3  # share of its events a source may lose at once before it is held
     max_bytes: int = 10 * 1024 * 1024
     timeout: float = 20.0
+    columns: tuple[tuple[str, str], ...] = ()  # csv, xlsx: calfeed column → the sheet's own header
+    sheet: str = ""  # xlsx: the sheet to read (the first one by default)
+    agenda: str = ""  # openagenda: the agenda's uid; `url` is the API's address (fetch.OPENAGENDA_API if empty)
+    key_env: str = ""  # openagenda: the environment variable holding the API key (never the key itself)
 
     @property
     def location(self) -> str:
@@ -56,25 +62,6 @@ class Selection:
     filters: dict[str, tuple[str, ...]]
 
 
-ACCESSIBILITY_LEVELS = ("non conforme", "partiellement conforme", "totalement conforme")
-
-
-@dataclass(frozen=True)
-class SiteInfo:
-    """Who publishes the agents' site and what its legal pages say (section `site:` of sources.yaml)."""
-
-    brand: tuple[str, ...] = ("République", "française")
-    service: str = ""
-    operator: str = ""
-    contact_email: str = ""
-    contact_url: str = ""
-    publication_director: str = ""
-    host: str = ""
-    accessibility: str = "non conforme"
-    accessibility_note: str = ""
-    legal_notice: str = ""
-
-
 @dataclass(frozen=True)
 class Config:
     path: Path
@@ -93,6 +80,9 @@ class Config:
     sources: tuple[Source, ...]
     taxonomy: Taxonomy
     selections: tuple[Selection, ...] = field(default=())
+    # The default store of calfeed before stores were named after their configuration, kept in use
+    # when it belongs to this configuration (see store.open_store).
+    legacy_store_path: Path | None = None
     site: SiteInfo = field(default=SiteInfo())
 
     @property
@@ -100,67 +90,32 @@ class Config:
         return self.path.parent
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A YAML loader whose mappings remember the line they start on."""
-
-
-class _Mapping(dict):
-    line = 0
-
-
-def _construct_mapping(loader, node):
-    mapping = _Mapping(loader.construct_mapping(node, deep=True))
-    mapping.line = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 class _Reader:
-    """Reads values out of the parsed YAML and reports mistakes with file and line."""
+    """Reads values out of the parsed YAML, once the schema has checked their shapes, and reports the
+    mistakes only code can see (unknown vocabulary, a path outside the folder…) with file and line."""
 
     def __init__(self, path: Path):
         self.path = path
 
     def fail(self, mapping, message: str):
-        line = getattr(mapping, "line", 0)
+        """Raise ConfigError at the line of `mapping` (or at line `mapping` when given a number)."""
+        line = mapping if isinstance(mapping, int) else getattr(mapping, "line", 0)
         where = f"{self.path}, ligne {line}" if line else str(self.path)
         raise ConfigError(f"{where} : {message}")
 
-    def mapping(self, parent, key, default=None):
-        value = parent.get(key, default if default is not None else _Mapping())
-        if not isinstance(value, dict):
-            self.fail(parent, f"« {key} » doit être une liste de clés (clé: valeur).")
-        return value
+    @staticmethod
+    def mapping(parent, key):
+        return parent.get(key) or Mapping()
 
-    def text(self, parent, key, default="") -> str:
-        value = parent.get(key, default)
-        if value is None:
-            return default
-        if isinstance(value, (dict, list)):
-            self.fail(parent, f"« {key} » doit être un texte.")
-        return str(value)
+    @staticmethod
+    def text(parent, key, default="") -> str:
+        value = parent.get(key)
+        return default if value is None else str(value)
 
-    def labels(self, parent, key) -> list[str]:
+    @staticmethod
+    def labels(parent, key) -> list[str]:
         value = parent.get(key) or []
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
-            self.fail(parent, f"« {key} » doit être une liste de textes, par exemple [a, b].")
-        return [str(v) for v in value]
-
-    def number(self, parent, key, default, minimum=0):
-        value = parent.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-            self.fail(parent, f"« {key} » doit être un nombre supérieur ou égal à {minimum} (lu : {value!r}).")
-        return value
-
-    def flag(self, parent, key, default=False) -> bool:
-        value = parent.get(key, default)
-        if not isinstance(value, bool):
-            self.fail(parent, f"« {key} » doit valoir true ou false (lu : {value!r}).")
-        return value
+        return [str(v) for v in ([value] if isinstance(value, str) else value)]
 
     def timezone(self, parent, key, default) -> str:
         name = self.text(parent, key, default)
@@ -171,36 +126,6 @@ class _Reader:
                               "Utilisez un nom IANA, par exemple Europe/Paris ou Indian/Reunion.")
         return name
 
-    def date(self, parent, key) -> dt.date | None:
-        value = parent.get(key)
-        if value is None or value == "":
-            return None
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            self.fail(parent, f"« {key} » doit être une date AAAA-MM-JJ (lu : {value!r}).")
-
-    def moment(self, parent, key, timezone: str) -> dt.datetime | None:
-        value = parent.get(key)
-        if value is None or value == "":
-            return None
-        if isinstance(value, dt.datetime):
-            moment = value
-        elif isinstance(value, dt.date):
-            moment = dt.datetime.combine(value, dt.time())
-        else:
-            try:
-                moment = dt.datetime.fromisoformat(str(value))
-            except ValueError:
-                self.fail(parent, f"« {key} » doit être une date AAAA-MM-JJ ou une date et heure ISO (lu : {value!r}).")
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=ZoneInfo(timezone))
-        return moment
-
     def vocabulary(self, root, key) -> Vocabulary:
         entries = self.mapping(root, key)
         terms = []
@@ -208,9 +133,7 @@ class _Reader:
             if slugify(str(slug)) != str(slug):
                 self.fail(entries, f"l'identifiant « {slug} » de « {key} » doit être en minuscules sans accents "
                                    f"ni espaces, par exemple « {slugify(str(slug))} ».")
-            term = _Mapping({"name": entry}) if isinstance(entry, str) else entry
-            if not isinstance(term, dict):
-                self.fail(entries, f"« {key}.{slug} » doit avoir un nom (name:).")
+            term = Mapping({"name": entry}) if isinstance(entry, str) else entry
             terms.append(Term(str(slug), self.text(term, "name", str(slug)), self.text(term, "description"),
                               tuple(self.labels(term, "aliases"))))
         return Vocabulary(tuple(terms))
@@ -219,27 +142,16 @@ class _Reader:
 def load_config(path: str | Path) -> Config:
     """Read `sources.yaml`; raise ConfigError naming the file and line of any mistake."""
     path = Path(path).resolve()
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError(f"{path} : fichier introuvable. Indiquez le bon chemin avec --config.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path} : lecture impossible ({exc}). Enregistrez le fichier en UTF-8.") from None
-    try:
-        root = yaml.load(text, Loader=_LineLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f", ligne {mark.line + 1}, colonne {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{path}{where} : YAML invalide ({problem}). "
-                          "Vérifiez l'indentation et les deux-points.") from None
-    return parse_config(root, path)
+    return parse_config(read_document(path), path)
 
 
 def parse_config(root, path: Path) -> Config:
     r = _Reader(path)
     if not isinstance(root, dict):
         r.fail(root, "le fichier doit contenir des clés « sources: », « categories: », « themes: ».")
+    errors = schema_errors(root, path)
+    if errors:
+        raise ConfigError("\n".join(errors))
     edition = r.mapping(root, "edition")
     publish = r.mapping(root, "publish")
     store = r.mapping(root, "store")
@@ -252,112 +164,104 @@ def parse_config(root, path: Path) -> Config:
     )
     if not taxonomy.categories.terms:
         r.fail(root, "aucune catégorie définie : ajoutez une section « categories: ».")
-    store_path = Path(r.text(store, "path", ".calfeed/calfeed.sqlite"))
+    # A store belongs to one configuration: by default it is named after the configuration file
+    # (sources.yaml → .calfeed/sources.sqlite), so a scratch essai.yaml next to it gets its own.
+    store_path = Path(r.text(store, "path") or f"{STORE_FOLDER}/{path.stem}.sqlite")
+    legacy_store = None if r.text(store, "path") else path.parent / STORE_FOLDER / LEGACY_STORE_NAME
     config = Config(
         path=path,
         edition_name=r.text(edition, "name", "Programme"),
-        edition_start=r.date(edition, "start"),
-        edition_end=r.date(edition, "end"),
+        edition_start=to_date(edition.get("start")),
+        edition_end=to_date(edition.get("end")),
         timezone=timezone,
-        refresh=dt.timedelta(minutes=r.number(publish, "refresh_minutes", 60, minimum=1)),
-        reference_time=r.moment(publish, "reference_time", timezone),
-        grace=dt.timedelta(days=r.number(publish, "grace_days", 30)),
+        refresh=dt.timedelta(minutes=publish.get("refresh_minutes", 60)),
+        reference_time=to_moment(publish.get("reference_time"), timezone),
+        grace=dt.timedelta(days=publish.get("grace_days", 30)),
         base_url=r.text(publish, "base_url").rstrip("/"),
         store_path=store_path if store_path.is_absolute() else path.parent / store_path,
-        fetch_interval=dt.timedelta(minutes=r.number(fetch, "interval_minutes", 60, minimum=1)),
-        concurrency=int(r.number(fetch, "concurrency", 20, minimum=1)),
-        retries=int(r.number(fetch, "retries", 2)),
+        legacy_store_path=legacy_store,
+        fetch_interval=dt.timedelta(minutes=fetch.get("interval_minutes", 60)),
+        concurrency=fetch.get("concurrency", 20),
+        retries=fetch.get("retries", 2),
         sources=(),
         taxonomy=taxonomy,
     )
     sources = _parse_sources(r, root, config, fetch)
     selections = _parse_selections(r, root, config, sources)
-    return dataclasses.replace(config, sources=sources, selections=selections, site=_parse_site(r, root, config))
+    return dataclasses.replace(config, sources=sources, selections=selections,
+                               site=read_site(root.get("site") or {}, config.edition_name))
 
 
-def _parse_site(r: _Reader, root, config: Config) -> SiteInfo:
-    """The `site:` section: brand block, operator, contact and legal texts; every key is optional."""
-    entry = r.mapping(root, "site")
-    brand = r.labels(entry, "brand") or list(SiteInfo.brand)
-    level = r.text(entry, "accessibility", SiteInfo.accessibility).strip().lower()
-    if level not in ACCESSIBILITY_LEVELS:
-        r.fail(entry, f"« accessibility » vaut {', '.join(f'« {v} »' for v in ACCESSIBILITY_LEVELS)} (lu : {level!r}) ; "
-                      "sans audit RGAA complet, indiquez « non conforme » ou « partiellement conforme ».")
-    email = r.text(entry, "contact_email").strip()
-    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-        r.fail(entry, f"« contact_email » n'est pas une adresse électronique (lu : {email!r}).")
-    url = r.text(entry, "contact_url").strip()
-    if url and not re.match(r"^https?://[^/\s]+", url):
-        r.fail(entry, f"« contact_url » doit commencer par http:// ou https:// (lu : {url!r}).")
-    return SiteInfo(brand=tuple(brand), service=r.text(entry, "service") or f"Agendas du {config.edition_name}",
-                    operator=r.text(entry, "operator"), contact_email=email, contact_url=url,
-                    publication_director=r.text(entry, "publication_director"), host=r.text(entry, "host"),
-                    accessibility=level, accessibility_note=r.text(entry, "accessibility_note"),
-                    legal_notice=r.text(entry, "legal_notice"))
+# A source's defaults checked against the vocabulary: key → (taxonomy attribute, « unknown », « possible »).
+SOURCE_VOCABULARY = {
+    "category": ("categories", "catégorie inconnue", "Catégories possibles"),
+    "themes": ("themes", "thème inconnu", "Thèmes possibles"),
+    "format": ("formats", "format inconnu", "Formats possibles"),
+    "region": ("regions", "région inconnue", "Régions possibles"),
+}
 
 
 def _parse_sources(r: _Reader, root, config: Config, fetch) -> tuple[Source, ...]:
     entries = root.get("sources")
-    if not isinstance(entries, list) or not entries:
+    if not entries:
         r.fail(root, "aucune source : ajoutez une liste « sources: » (voir le README).")
-    default_max = int(r.number(fetch, "max_bytes", 10 * 1024 * 1024, minimum=1))
-    default_timeout = float(r.number(fetch, "timeout", 20, minimum=1))
     sources, seen = [], set()
     for entry in entries:
-        if not isinstance(entry, dict):
-            r.fail(root, "chaque source doit être une liste de clés (id:, type:, path: ou url:).")
-        source_id = r.text(entry, "id")
-        if not source_id or slugify(source_id) != source_id:
-            r.fail(entry, f"chaque source a besoin d'un « id » en minuscules sans espaces (lu : {source_id!r}).")
-        if source_id in seen:
-            r.fail(entry, f"l'id de source « {source_id} » est déjà utilisé : chaque source a un id unique.")
-        seen.add(source_id)
-        kind = r.text(entry, "type")
-        if kind not in SOURCE_TYPES:
-            r.fail(entry, f"source « {source_id} » : type inconnu « {kind} ». Types possibles : "
-                          f"{', '.join(SOURCE_TYPES)}.")
-        url, raw_path = r.text(entry, "url"), r.text(entry, "path")
-        if bool(url) == bool(raw_path):
-            r.fail(entry, f"source « {source_id} » : indiquez soit « url: » (http ou https), soit « path: » "
-                          "(fichier relatif à sources.yaml), et un seul des deux.")
-        path = None
-        if url and not re.match(r"^https?://[^/\s]+", url):
-            r.fail(entry, f"source « {source_id} » : l'adresse « {url} » doit commencer par http:// ou https://.")
-        if raw_path:
-            path = (config.folder / raw_path).resolve()
-            if not path.is_relative_to(config.folder):
-                r.fail(entry, f"source « {source_id} » : le chemin « {raw_path} » sort du dossier de "
-                              f"sources.yaml ({config.folder}). Placez le fichier dans ce dossier.")
-        category = r.text(entry, "category")
-        if category and category not in config.taxonomy.categories:
-            r.fail(entry, f"source « {source_id} » : catégorie inconnue « {category} ». Catégories possibles : "
-                          f"{', '.join(config.taxonomy.categories.slugs)}.")
-        themes = r.labels(entry, "themes")
-        for theme in themes:
-            if theme not in config.taxonomy.themes:
-                r.fail(entry, f"source « {source_id} » : thème inconnu « {theme} ». Thèmes possibles : "
-                              f"{', '.join(config.taxonomy.themes.slugs)}.")
-        attendance = r.text(entry, "format")
-        if attendance and attendance not in config.taxonomy.formats:
-            r.fail(entry, f"source « {source_id} » : format inconnu « {attendance} ». Formats possibles : "
-                          f"{', '.join(config.taxonomy.formats.slugs)}.")
-        region = r.text(entry, "region")
-        if region and region not in config.taxonomy.regions:
-            r.fail(entry, f"source « {source_id} » : région inconnue « {region} ». Régions possibles : "
-                          f"{', '.join(config.taxonomy.regions.slugs)}.")
-        preset = r.text(entry, "preset", "calfeed")
-        if preset not in JSON_PRESETS:
-            r.fail(entry, f"source « {source_id} » : preset inconnu « {preset} ». Presets possibles : "
-                          f"{', '.join(JSON_PRESETS)}.")
-        sources.append(Source(
-            id=source_id, type=kind, url=url, path=path, category=category, themes=tuple(themes),
-            timezone=r.timezone(entry, "timezone", config.timezone),
-            organiser=r.text(entry, "organiser"), event_type=r.text(entry, "event_type"),
-            attendance=attendance, region=region, preset=preset, allow_empty=r.flag(entry, "allow_empty"),
-            max_bytes=int(r.number(entry, "max_bytes", default_max, minimum=1)),
-            timeout=float(r.number(entry, "timeout", default_timeout, minimum=1)),
-        ))
+        source = _parse_source(r, entry, config, fetch)
+        if source.id in seen:
+            r.fail(entry, f"l'id de source « {source.id} » est déjà utilisé : chaque source a un id unique.")
+        seen.add(source.id)
+        sources.append(source)
     return tuple(sources)
+
+
+def _parse_source(r: _Reader, entry, config: Config, fetch) -> Source:
+    source_id = r.text(entry, "id")
+    if not source_id or slugify(source_id) != source_id:
+        r.fail(entry, f"chaque source a besoin d'un « id » en minuscules sans espaces (lu : {source_id!r}).")
+    kind, preset = r.text(entry, "type"), r.text(entry, "preset", "calfeed")
+    for value, possible, what in ((kind, SOURCE_TYPES, "type"), (preset, JSON_PRESETS, "preset")):
+        if value not in possible:
+            r.fail(entry, f"source « {source_id} » : {what} inconnu « {value} ». {what.capitalize()}s possibles : "
+                          f"{', '.join(possible)}.")
+    defaults = {}
+    for key, (attribute, unknown, possible) in SOURCE_VOCABULARY.items():
+        vocabulary = getattr(config.taxonomy, attribute)
+        values = r.labels(entry, key)
+        for value in values:
+            if value not in vocabulary:
+                r.fail(entry, f"source « {source_id} » : {unknown} « {value} ». {possible} : "
+                              f"{', '.join(vocabulary.slugs)}.")
+        defaults[key] = tuple(values) if key == "themes" else r.text(entry, key)
+    url, path = _source_location(r, entry, source_id, config, kind)
+    return Source(
+        id=source_id, type=kind, url=url, path=path, category=defaults["category"], themes=defaults["themes"],
+        timezone=r.timezone(entry, "timezone", config.timezone), organiser=r.text(entry, "organiser"),
+        event_type=r.text(entry, "event_type"), attendance=defaults["format"], region=defaults["region"],
+        preset=preset, allow_empty=entry.get("allow_empty", False),
+        max_drop=float(entry.get("max_drop", fetch.get("max_drop", 0.3))),
+        max_bytes=int(entry.get("max_bytes", fetch.get("max_bytes", 10 * 1024 * 1024))),
+        timeout=float(entry.get("timeout", fetch.get("timeout", 20))),
+        columns=tuple((str(k), str(v)) for k, v in (entry.get("columns") or {}).items()),
+        **{key: r.text(entry, key) for key in ("sheet", "agenda", "key_env")},  # key_env is checked by fetch
+    )
+
+
+def _source_location(r: _Reader, entry, source_id: str, config: Config, kind: str) -> tuple[str, Path | None]:
+    """The source's `url:`, or its `path:` resolved and kept inside the configuration's folder."""
+    url, raw_path = r.text(entry, "url"), r.text(entry, "path")
+    if bool(url) == bool(raw_path) and not (kind == "openagenda" and not raw_path):  # the API's own address
+        r.fail(entry, f"source « {source_id} » : indiquez soit « url: » (http ou https), soit « path: » "
+                      "(fichier relatif à sources.yaml), et un seul des deux.")
+    if url and not re.match(r"^https?://[^/\s]+", url):
+        r.fail(entry, f"source « {source_id} » : l'adresse « {url} » doit commencer par http:// ou https://.")
+    if not raw_path:
+        return url, None
+    path = (config.folder / raw_path).resolve()
+    if not path.is_relative_to(config.folder):
+        r.fail(entry, f"source « {source_id} » : le chemin « {raw_path} » sort du dossier de "
+                      f"sources.yaml ({config.folder}). Placez le fichier dans ce dossier.")
+    return url, path
 
 
 def _parse_selections(r: _Reader, root, config: Config, sources) -> tuple[Selection, ...]:
@@ -365,14 +269,13 @@ def _parse_selections(r: _Reader, root, config: Config, sources) -> tuple[Select
     selections = []
     for key_in_yaml, entry in entries.items():
         slug = str(key_in_yaml)
+        where = getattr(entries, "key_lines", {}).get(key_in_yaml, getattr(entries, "line", 0))
         if slugify(slug) != slug:
-            r.fail(entries, f"sélection « {slug} » : nom invalide ; utilisez des minuscules sans accents et des "
-                            f"tirets, par exemple « {slugify(slug)} ».")
+            r.fail(where, f"sélection « {slug} » : nom invalide ; utilisez des minuscules sans accents et des "
+                          f"tirets, par exemple « {slugify(slug)} ».")
         if slug in RESERVED_NAMES:
-            r.fail(entries, f"sélection « {slug} » : ce nom est déjà celui d'une adresse du site (/feeds/{slug}…) ; "
-                            "choisissez-en un autre, par exemple « ma-selection ».")
-        if not isinstance(entry, dict):
-            r.fail(entries, f"sélection « {slug} » : indiquez « name: » et « filter: ».")
+            r.fail(where, f"sélection « {slug} » : ce nom est déjà celui d'une adresse du site (/feeds/{slug}…) ; "
+                          "choisissez-en un autre, par exemple « ma-selection ».")
         filters_in = r.mapping(entry, "filter")
         if not filters_in:
             r.fail(entry, f"sélection « {slug} » : « filter: » est vide ; elle publierait tout le programme.")

@@ -25,3 +25,7 @@ class SelectionError(CalfeedError, ValueError):
 
 class EventError(CalfeedError, ValueError):
     """One event of a source is unusable; the rest of the source is kept."""
+
+
+class StoreError(CalfeedError):
+    """The store cannot be used: unreadable, damaged, or owned by another configuration."""

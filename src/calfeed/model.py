@@ -152,3 +152,16 @@ def stable_uid(*parts: str, domain: str = "calfeed") -> str:
     """A UID derived from stable identifying parts, identical on every run."""
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
     return f"{digest}@{domain}"
+
+
+def covers_uid(record: str, uid: str) -> bool:
+    """Whether `uid` may be an event of the record whose UID is `record`: itself, or one of its
+    occurrences (`<UID>-<n>` or `<stem>-<n>@<domain>`, as adapters number them). It may also match
+    another record whose own id extends this one: callers use it only to hold, never to cancel."""
+    if not record:
+        return False
+    if uid == record or uid.startswith(record + "-"):
+        return True
+    stem, _, domain = record.partition("@")
+    uid_stem, _, uid_domain = uid.partition("@")
+    return domain == uid_domain and uid_stem.startswith(stem + "-")

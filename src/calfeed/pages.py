@@ -175,6 +175,7 @@ def status_context(config, store, programme) -> dict:
             "events_published": published.get(source.id, 0),
             "rejected": list(state.rejected),
             "warnings": list(state.warnings),
+            "held": list(state.held),
             "history": store.fetch_history(source.id, limit=5),
         })
     return {
@@ -185,6 +186,7 @@ def status_context(config, store, programme) -> dict:
         "cancelled": sum(1 for item in programme.items if item.status == "annule"),
         "sources": sources,
         "failing": [s["id"] for s in sources if not s["ok"]],
+        "held": [s["id"] for s in sources if s["held"]],  # published events kept while unreadable
     }
 
 

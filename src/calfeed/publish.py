@@ -7,10 +7,11 @@ kept in the store, so feeds are assembled without rendering.
 
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass
 
-from .model import content_hash, event_from_dict, utc_now
+from .model import content_hash, covers_uid, event_from_dict, utc_now
 from .render import Publication, render_event, render_key
 from .selection import Item, Programme
 from .store import PublishedRow, Store
@@ -58,10 +59,19 @@ def _later(now: dt.datetime, row: PublishedRow) -> dt.datetime:
 class _Publisher:
     """One publication pass inside one write transaction."""
 
-    def __init__(self, config, store: Store, db, now: dt.datetime):
+    def __init__(self, config, store: Store, db, now: dt.datetime, accept=()):
         self.config, self.store, self.db, self.now = config, store, db, now
         self.key = render_key(config.taxonomy)
         self.report = PublishReport()
+        # Per source: its rejected events as (UID or "", why), unless the operator accepted its new state.
+        self.rejections = {}
+        for source in config.sources:
+            state = store.source_state(source.id)
+            if source.id not in accept and state.rejected:
+                uids = state.rejected_uids if len(state.rejected_uids) == len(state.rejected) else \
+                    ("",) * len(state.rejected)
+                self.rejections[source.id] = list(zip(uids, state.rejected, strict=True))
+        self.held = {source.id: [] for source in config.sources}
 
     def write(self, row: PublishedRow, event, publication: Publication):
         vevent = render_event(event, publication, self.config.taxonomy)
@@ -97,8 +107,35 @@ class _Publisher:
             return
         self.write(row, event, publication)
 
+    def hold_reason(self, row: PublishedRow) -> str:
+        """Why an event missing from its source's snapshot keeps its last good version ("": it does not).
+
+        An event the source still serves but unreadably is not gone: cancelling it would tell subscribers
+        something false. When a source rejects an event it gives no identifier to, any of its missing
+        events may be that one: all of them are held, until the source is fixed or `calfeed accept`."""
+        # The reasons themselves (with the source's text) are in the source's rejected list, not repeated here.
+        rejections = self.rejections.get(row.source_id, ())
+        for uid, rejection in rejections:
+            if covers_uid(uid, row.uid):
+                return f"illisible dans la source (rejet : {rejection.split(' : ', 1)[0]})"
+        unknown = sum(1 for uid, _ in rejections if not uid)
+        if unknown:
+            return (f"absent de la source, qui rejette {unknown} événement(s) sans identifiant : ce peut être "
+                    "l'un d'eux")
+        return ""
+
     def gone(self, row: PublishedRow):
         """An event in the store that no source publishes any more: cancelled, then removed after grace."""
+        reason = self.hold_reason(row) if row.vanished_at is None else ""
+        if reason:
+            event = event_from_dict(json.loads(self.store.published_event_json(row.uid)))
+            self.held[row.source_id].append(f"« {event.title} » ({row.uid}) : dernière version valide conservée, "
+                                            f"{reason}")
+            if row.render_key != self.key:
+                self.write(dataclasses.replace(row, event_json=self.store.published_event_json(row.uid)), event,
+                           Publication(row.sequence, dt.datetime.fromisoformat(row.modified)))
+                self.report.rerendered += 1
+            return
         if row.vanished_at is None:
             publication = Publication(row.sequence + 1, _later(self.now, row), vanished=True)
             row = dataclasses.replace(row, vanished_at=self.now.isoformat())
@@ -117,25 +154,39 @@ class _Publisher:
                    publication)
 
 
-def publish_events(config, store: Store, *, now: dt.datetime | None = None) -> PublishReport:
-    """Bring the published events in line with the snapshots, tracking versions for clients."""
+def publish_events(config, store: Store, *, now: dt.datetime | None = None, accept=()) -> PublishReport:
+    """Bring the published events in line with the snapshots, tracking versions for clients.
+
+    `accept`: sources whose operator accepted the new state (`calfeed accept`): their missing events
+    are cancelled even if the source rejects some."""
     now = (now or utc_now()).replace(microsecond=0)
     with store.transaction() as db:
-        publisher = _Publisher(config, store, db, now)
+        publisher = _Publisher(config, store, db, now, accept)
         published = store.published_versions()
         for event, event_json in current_events(config, store):
             publisher.present(event, event_json, published.pop(event.uid, None))
         for row in published.values():
             publisher.gone(row)
+        for source_id, held in publisher.held.items():
+            store.set_held(db, source_id, held)
         store.set_meta(db, "render_key", publisher.key)
-        if publisher.report.any:
+        # A new configuration changes what is served (feed names, links…) even when no event changed:
+        # Last-Modified must move with the bytes, or If-Modified-Since clients keep a stale copy (a 304).
+        if publisher.report.any or store.get_meta("config_key") != config_key(config):
+            store.set_meta(db, "config_key", config_key(config))
             store.bump_generation(db, now)
     return publisher.report
 
 
+def config_key(config) -> str:
+    """The configuration as feeds and pages use it: when it changes, what is served may change."""
+    return hashlib.sha256(repr(config).encode()).hexdigest()[:16]
+
+
 def needs_publishing(config, store: Store) -> bool:
-    """Whether the store was never published, or with another renderer or vocabulary."""
-    return store.generation() == 0 or store.get_meta("render_key") != render_key(config.taxonomy)
+    """Whether the store was never published, or with another renderer, vocabulary or configuration."""
+    return store.generation() == 0 or store.get_meta("render_key") != render_key(config.taxonomy) or \
+        store.get_meta("config_key") != config_key(config)
 
 
 def load_programme(store: Store) -> Programme:

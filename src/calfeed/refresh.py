@@ -15,6 +15,11 @@ from .publish import needs_publishing, publish_events
 from .store import Store
 
 
+# A source that loses more than this many events, and more than its share `max_drop` (sources.yaml),
+# is held at its last good snapshot until the operator accepts the new state.
+MIN_DROP = 2
+
+
 @dataclass
 class SourceReport:
     """What one refresh of one source did."""
@@ -26,6 +31,7 @@ class SourceReport:
     rejected: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str = ""
+    held: list[str] = field(default_factory=list)  # published events kept at their last good version
     http_status: int | None = None
     size: int = 0
     duration_ms: int = 0
@@ -62,8 +68,11 @@ def _read(source, taxonomy, state, session, retries):
 
 
 def refresh_sources(config, store: Store, *, now: dt.datetime | None = None, only: list[str] | None = None,
-                    session=None) -> list[SourceReport]:
-    """Fetch every source (concurrently), keep each one's last good snapshot, then publish."""
+                    session=None, accept=()) -> list[SourceReport]:
+    """Fetch every source (concurrently), keep each one's last good snapshot, then publish.
+
+    `accept`: sources whose new state the operator accepts as it is (`calfeed accept`): it replaces
+    the snapshot even if it shrank or looks cut short, and their missing events are cancelled."""
     now = now or utc_now()
     sources = [s for s in config.sources if not only or s.id in only]
     unknown = set(only or ()) - {s.id for s in config.sources}
@@ -78,18 +87,41 @@ def refresh_sources(config, store: Store, *, now: dt.datetime | None = None, onl
     reports = []
     with store.transaction() as db:
         for source, (report, result) in zip(sources, results, strict=True):
-            _apply(store, db, source, states[source.id], report, result, now)
+            _apply(store, db, source, states[source.id], report, result, now, source.id in accept)
             reports.append(report)
         if not only:
             for stale in set(store.known_sources()) - {s.id for s in config.sources}:
                 store.forget_source(db, stale)  # removed from sources.yaml: its events vanish below
             store.set_meta(db, "last_refresh", now.isoformat())
     del results  # the parsed events are in the snapshots now: free them before publishing
-    publish_events(config, store, now=now)
+    publish_events(config, store, now=now, accept=accept)
+    for report in reports:
+        report.held = list(store.source_state(report.source_id).held)
     return reports
 
 
-def _apply(store, db, source, state, report, result, now):
+def _refusal(source, state, parsed, accepted: bool) -> str:
+    """Why a source's new snapshot is not to be believed without the operator's word ("" if it is):
+    a body that looks cut short, or one that lost a large share of the events (rejected ones are held
+    one by one, not counted as lost)."""
+    if accepted:
+        return ""
+    before, now = state.event_count, len(parsed.events)
+    fix = f"si c'est voulu, lancez « calfeed accept {source.id} »"
+    if parsed.truncated:
+        return f"{parsed.truncated} : l'instantané précédent reste publié ({fix})"
+    if not now and before and not source.allow_empty:
+        return (f"la source ne renvoie plus aucun événement alors qu'elle en publiait {before} : l'instantané "
+                f"précédent reste publié ({fix}, ou mettez « allow_empty: true » pour accepter un calendrier vide)")
+    lost = before - now - len(parsed.rejected)
+    if lost > MIN_DROP and lost > before * source.max_drop:
+        return (f"la source ne renvoie plus que {now} événement(s) alors qu'elle en publiait {before} "
+                f"({lost} de moins, {lost * 100 // before} %) : l'instantané précédent reste publié ({fix}, ou "
+                f"relevez « max_drop: » de la source, aujourd'hui {source.max_drop:g})")
+    return ""
+
+
+def _apply(store, db, source, state, report, result, now, accepted=False):
     """Record one source's refresh, and keep its new snapshot if it is one to believe."""
     if result is None:
         store.record_fetch(db, source.id, now, report.duration_ms, http_status=report.http_status,
@@ -108,14 +140,13 @@ def _apply(store, db, source, state, report, result, now):
     report.events = len(parsed.events)
     report.rejected = [str(r) for r in parsed.rejected]
     report.warnings = [str(w) for w in parsed.warnings]
-    if not parsed.events and state.event_count and not source.allow_empty:
-        report.error = (f"la source ne renvoie plus aucun événement alors qu'elle en publiait {state.event_count} : "
-                        "l'instantané précédent reste publié (mettez « allow_empty: true » pour accepter un "
-                        "calendrier vide)")
+    report.error = _refusal(source, state, parsed, accepted)
+    if report.error:
         store.set_fetch_error(db, source.id, report.error)
         return
     store.save_snapshot(db, source.id, now, (event.to_json() for event in parsed.events), report.rejected,
-                        report.warnings, etag=fetched.etag, last_modified=fetched.last_modified, body_hash=digest)
+                        report.warnings, etag=fetched.etag, last_modified=fetched.last_modified, body_hash=digest,
+                        rejected_uids=[r.uid for r in parsed.rejected])
     parsed.events.clear()  # stored: free them before the next source
     report.ok, report.changed = True, True
 

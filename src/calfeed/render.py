@@ -3,6 +3,9 @@
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 from icalendar import Alarm, Calendar, Event as VEvent, vDuration, vText
 
@@ -12,6 +15,7 @@ from .vtimezone import vtimezone
 PRODID = "-//calfeed//Mois de l'innovation publique//FR"
 END_CALENDAR = b"END:VCALENDAR\r\n"
 END_EVENT = b"END:VEVENT\r\n"
+UTC_KEYS = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/GMT", "GMT", "Etc/Zulu", "Zulu", "Universal"})
 
 TITLE_PREFIX = {"annule": "ANNULÉ – ", "reporte": "REPORTÉ – ", "en-ligne": "EN LIGNE – ", "complet": "COMPLET – "}
 STATUS_LINE = {
@@ -20,6 +24,8 @@ STATUS_LINE = {
     "en-ligne": "Cet événement a lieu désormais en ligne.",
     "complet": "Cet événement est complet.",
 }
+# The code whose text decides the bytes rendered: any change to it renders every stored event again.
+RENDERER_FILES = (Path(__file__), Path(__file__).with_name("vtimezone.py"))
 VANISHED_LINE = "Cet événement a été retiré du programme par son organisateur : considérez-le comme annulé."
 
 
@@ -45,44 +51,96 @@ class FeedHeader:
 
 
 def render_key(taxonomy) -> str:
-    """What decides the rendered bytes besides an event and its version: a change re-renders every event."""
-    return hashlib.sha256(repr(("1", taxonomy)).encode()).hexdigest()[:16]
+    """What rendered VEVENT bytes depend on besides the event and its version.
+
+    The versions of calfeed and icalendar, the renderer's own source text and the taxonomy (its
+    labels are written in CATEGORIES and DESCRIPTION): when any changes, publishing renders every
+    stored event again, keeping its SEQUENCE (the event itself did not change).
+    """
+    parts = (_package_version("calfeed"), _package_version("icalendar"), _source_digest(RENDERER_FILES),
+             repr(taxonomy))
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
+def _package_version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:  # run from a source tree without installing: the source digest still counts
+        return "?"
+
+
+@lru_cache(maxsize=8)
+def _source_digest(paths: tuple[Path, ...]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def effective_status(event: Event, publication: Publication) -> str:
     return "annule" if publication.vanished else event.status
 
 
+class _Text(vText):
+    r"""A TEXT value escaped as RFC 5545 (3.3.11) says, and only so.
+
+    icalendar 7's vText first turns a literal backslash-N into a line break (a title
+    `C:\New folder` would be read back as `C:` and a new line `ew folder`); this is the one
+    place that works around it. `test_icalendar_still_reads_backslash_n_as_a_line_break` fails
+    when icalendar stops doing that: this class can then go.
+    """
+
+    __slots__ = ()
+
+    def to_ical(self) -> bytes:
+        return (self.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+                .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")).encode()
+
+
+def _tzid(zone) -> str | None:
+    """The TZID of a time in `zone`: its IANA name; None for UTC or a fixed offset, written as UTC."""
+    key = getattr(zone, "key", None)
+    return None if key in UTC_KEYS else key
+
+
+def _moment(value: dt.datetime | dt.date) -> dt.datetime | dt.date:
+    """DTSTART or DTEND as written: a date, a UTC instant, or a wall clock in its own IANA zone."""
+    if isinstance(value, dt.datetime) and _tzid(value.tzinfo) is None:
+        return value.astimezone(dt.UTC)
+    return value
+
+
 def event_component(event: Event, publication: Publication, taxonomy) -> VEvent:
     """The VEVENT of one event, as every feed publishes it."""
     status = effective_status(event, publication)
     component = VEvent()
-    component.add("UID", event.uid)
+    component.add("SUMMARY", _Text(TITLE_PREFIX.get(status, "") + event.title))
+    component.add("DTSTART", _moment(event.start))  # each in its own zone: a trip may end in another
+    if event.all_day or event.end != event.start:  # RFC 5545 3.8.2.2: a DTEND is after DTSTART; none = an instant
+        component.add("DTEND", _moment(event.end))
     component.add("DTSTAMP", publication.modified.astimezone(dt.UTC))
-    component.add("LAST-MODIFIED", publication.modified.astimezone(dt.UTC))
+    component.add("UID", _Text(event.uid))
     component.add("SEQUENCE", publication.sequence)
-    component.add("SUMMARY", TITLE_PREFIX.get(status, "") + event.title)
-    component.add("DTSTART", event.start)
-    component.add("DTEND", event.end)
-    description = describe(event, status, publication.vanished, taxonomy)
-    if description:  # libical drops an empty DESCRIPTION with an error
-        component.add("DESCRIPTION", description)
-    location = place(event, taxonomy)
-    if location:
-        component.add("LOCATION", location)
-    if event.location.latitude is not None and event.location.longitude is not None:
-        component.add("GEO", (event.location.latitude, event.location.longitude))
-    link = event.url or event.registration_url or event.online_url
-    if link:
-        component.add("URL", link, parameters={"VALUE": "URI"})
     labels = [taxonomy.categories.name(event.category), *(taxonomy.themes.name(t) for t in event.themes)]
     component.add("CATEGORIES", labels)
+    component.add("CLASS", "PUBLIC")
     if event.online_url and status != "annule":
         component.add("CONFERENCE", event.online_url,
                       parameters={"VALUE": "URI", "FEATURE": "VIDEO", "LABEL": "Rejoindre en ligne"})
+    description = describe(event, status, publication.vanished, taxonomy)
+    if description:  # libical drops an empty DESCRIPTION with an error
+        component.add("DESCRIPTION", _Text(description))
+    if event.location.latitude is not None and event.location.longitude is not None:
+        component.add("GEO", (event.location.latitude, event.location.longitude))
+    component.add("LAST-MODIFIED", publication.modified.astimezone(dt.UTC))
+    location = place(event, taxonomy)
+    if location:
+        component.add("LOCATION", _Text(location))
     component.add("STATUS", {"annule": "CANCELLED", "reporte": "TENTATIVE"}.get(status, "CONFIRMED"))
-    component.add("CLASS", "PUBLIC")
     component.add("TRANSP", "TRANSPARENT")
+    link = event.url or event.registration_url or event.online_url
+    if link:
+        component.add("URL", link, parameters={"VALUE": "URI"})
     component.add("X-MICROSOFT-CDO-BUSYSTATUS", "FREE")
     return component
 
@@ -145,79 +203,10 @@ def alarm_component(minutes: int) -> Alarm:
 def render_event(event: Event, publication: Publication, taxonomy) -> bytes:
     """The VEVENT bytes of one event: what the store keeps, what feeds are assembled from.
 
-    Written directly, about ten times faster than through icalendar's objects, and byte for
-    byte what `event_component(...).to_ical()` writes (the test suite checks it on every sample).
+    Written by icalendar, once per version of the event (the store keeps the bytes), so a feed
+    costs only the assembly of bytes already rendered.
     """
-    status = effective_status(event, publication)
-    modified = _utc_stamp(publication.modified)
-    lines = [
-        "BEGIN:VEVENT",
-        "SUMMARY:" + _text(TITLE_PREFIX.get(status, "") + event.title),
-        "DTSTART" + _moment(event.start, event.timezone),
-        "DTEND" + _moment(event.end, event.timezone),
-        "DTSTAMP:" + modified,
-        "UID:" + _text(event.uid),
-        f"SEQUENCE:{publication.sequence}",
-        "CATEGORIES:" + ",".join(_text(label) for label in (
-            taxonomy.categories.name(event.category), *(taxonomy.themes.name(t) for t in event.themes))),
-        "CLASS:PUBLIC",
-    ]
-    if event.online_url and status != "annule":
-        lines.append("CONFERENCE;FEATURE=VIDEO;LABEL=Rejoindre en ligne;VALUE=URI:" + event.online_url)
-    description = describe(event, status, publication.vanished, taxonomy)
-    if description:
-        lines.append("DESCRIPTION:" + _text(description))
-    if event.location.latitude is not None and event.location.longitude is not None:
-        lines.append(f"GEO:{event.location.latitude};{event.location.longitude}")
-    lines.append("LAST-MODIFIED:" + modified)
-    location = place(event, taxonomy)
-    if location:
-        lines.append("LOCATION:" + _text(location))
-    lines.append("STATUS:" + {"annule": "CANCELLED", "reporte": "TENTATIVE"}.get(status, "CONFIRMED"))
-    lines.append("TRANSP:TRANSPARENT")
-    link = event.url or event.registration_url or event.online_url
-    if link:
-        lines.append("URL;VALUE=URI:" + link)
-    lines.append("X-MICROSOFT-CDO-BUSYSTATUS:FREE")
-    lines.append("END:VEVENT")
-    return b"\r\n".join([_fold(line.encode("utf-8")) for line in lines]) + b"\r\n"
-
-
-def _text(value: str) -> str:
-    """RFC 5545 TEXT escaping, exactly as icalendar does it (a literal \\N is read as a newline)."""
-    return (value.replace("\\N", "\n").replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
-
-
-def _utc_stamp(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _moment(value, timezone: str) -> str:
-    """The parameters and value of DTSTART or DTEND, after the property name."""
-    if not isinstance(value, dt.datetime):
-        return value.strftime(";VALUE=DATE:%Y%m%d")
-    if timezone in ("UTC", "Etc/UTC"):
-        return ":" + _utc_stamp(value)
-    return f";TZID={timezone}:{value:%Y%m%dT%H%M%S}"
-
-
-def _fold(line: bytes, limit: int = 75) -> bytes:
-    """Fold an encoded content line at 75 octets without splitting a UTF-8 character, as
-    icalendar does (including its rule of never ending a fold on a backslash or a caret)."""
-    if len(line) < limit:
-        return line
-    parts, start = [], 0
-    while len(line) - start >= limit:
-        end = start + limit - 1
-        while line[end] & 0xC0 == 0x80:  # inside a multi-byte character: cut before it
-            end -= 1
-        if end - 1 > start and line[end - 1] in b"\\^":
-            end -= 1
-        parts.append(line[start:end])
-        start = end
-    parts.append(line[start:])
-    return b"\r\n ".join(parts)
+    return event_component(event, publication, taxonomy).to_ical()
 
 
 def with_alarm(vevent: bytes, alarm: bytes) -> bytes:
@@ -232,11 +221,11 @@ def _calendar(header: FeedHeader, timezones: dict[str, int]) -> Calendar:
     calendar.add("CALSCALE", "GREGORIAN")
     calendar.add("METHOD", "PUBLISH")
     if header.subscription:
-        # vText: icalendar leaves plain strings of X- properties unescaped.
-        calendar.add("X-WR-CALNAME", vText(header.name))
-        calendar.add("NAME", vText(header.name))
-        calendar.add("X-WR-CALDESC", vText(header.description))
-        calendar.add("DESCRIPTION", vText(header.description))
+        # A TEXT value: icalendar leaves plain strings of X- properties unescaped.
+        calendar.add("X-WR-CALNAME", _Text(header.name))
+        calendar.add("NAME", _Text(header.name))
+        calendar.add("X-WR-CALDESC", _Text(header.description))
+        calendar.add("DESCRIPTION", _Text(header.description))
         calendar.add("REFRESH-INTERVAL", header.refresh, parameters={"VALUE": "DURATION"})
         calendar.add("X-PUBLISHED-TTL", vDuration(header.refresh))
         if header.url:
@@ -248,12 +237,17 @@ def _calendar(header: FeedHeader, timezones: dict[str, int]) -> Calendar:
 
 
 def zones_needed(events) -> dict[str, int]:
-    """Each TZID the events use, with the first year it must cover."""
+    """Each TZID the events' starts and ends are written with, with the first year it must cover."""
     zones: dict[str, int] = {}
-    for event in events:
-        if not event.all_day:
-            year = min(event.start.year, event.end.year)
-            zones[event.timezone] = min(zones.get(event.timezone, year), year)
+    for event in events:  # every event of every feed: kept to attribute lookups
+        start, end = event.start, event.end
+        if not isinstance(start, dt.datetime):
+            continue
+        year = min(start.year, end.year)
+        for zone in (start.tzinfo, end.tzinfo) if start.tzinfo is not end.tzinfo else (start.tzinfo,):
+            tzid = _tzid(zone)
+            if tzid and zones.get(tzid, year + 1) > year:
+                zones[tzid] = year
     return zones
 
 

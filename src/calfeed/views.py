@@ -93,6 +93,15 @@ def subscription(feed, where: Where) -> dict:
     query = "?" + path.split("?", 1)[1] if "?" in path else ""
     absolute = where.absolute(path)
     short = feed.name.split(" — ", 1)[-1]
+    json_path = plain.removesuffix(".ics") + ".json"
+    if feed.static:
+        import_url, json_url = where.href("import/" + path), where.href(json_path)
+    elif absolute:
+        import_url, json_url = absolute + ("&" if query else "?") + "usage=import", where.absolute(json_path + query)
+    elif not where.static:  # the live site without a configured address: relative links, never the Host header
+        import_url, json_url = where.href(path) + ("&" if query else "?") + "usage=import", where.href(json_path + query)
+    else:
+        import_url = json_url = ""
     return {
         "name": feed.name,
         "short_name": short[:1].upper() + short[1:],
@@ -100,10 +109,8 @@ def subscription(feed, where: Where) -> dict:
         "id": slugify(plain.removesuffix(".ics")) + ("-" + slugify(query) if query else ""),
         "links": subscribe_links(absolute, feed.name) if absolute else {},
         "download": where.href(path) if feed.static or not where.static else absolute,
-        "import_url": (where.href("import/" + path) if feed.static else
-                       (absolute + ("&" if query else "?") + "usage=import") if absolute else ""),
-        "json": where.href(plain.removesuffix(".ics") + ".json") if feed.static else
-                (where.absolute(plain.removesuffix(".ics") + ".json" + query) if absolute else ""),
+        "import_url": import_url,
+        "json": json_url,
         "embed": where.href("integrer/" + plain.removesuffix(".ics") + ".html") if feed.static else "",
         "embed_absolute": (where.absolute("integrer/" + plain.removesuffix(".ics") + ".html")
                            if feed.static and where.base else ""),

@@ -72,12 +72,6 @@ def transitions(tzid: str, first_year: int) -> list[Transition]:
     return found
 
 
-def _format_offset(offset: dt.timedelta) -> str:
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    return f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
-
-
 def _observance(first: Transition, rrule: dict | None):
     component = TimezoneDaylight() if first.daylight else TimezoneStandard()
     component.add("DTSTART", first.local)

@@ -18,6 +18,7 @@ for (const path of process.argv.slice(2)) {
     return {
       uid: event.uid,
       summary: event.summary,
+      description: event.description,
       start: instant(event.startDate),
       end: instant(event.endDate),
       status: component.getFirstPropertyValue("status"),

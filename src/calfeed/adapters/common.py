@@ -23,10 +23,15 @@ SAFE_SCHEMES = ("http://", "https://")
 
 @dataclass(frozen=True)
 class Rejected:
-    """An event of a source that could not be used, with where it was and why."""
+    """An event of a source that could not be used, with where it was and why.
+
+    `uid` is the UID the event would have had (see `record_uid`), when the source gives it an
+    identifier of its own: an event published before keeps its last good version while it is
+    unreadable. "" when unknown."""
 
     where: str
     reason: str
+    uid: str = ""
 
     def __str__(self):
         return f"{self.where} : {self.reason}"
@@ -37,6 +42,17 @@ class Parsed:
     events: list[Event] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     warnings: list[Rejected] = field(default_factory=list)
+    truncated: str = ""  # why the body looks cut short (its end is missing): not to be believed as is
+
+
+def record_uid(record_id, source_id: str) -> str:
+    """The UID of the event a record with the source's own identifier `record_id` becomes; the
+    events of a record with several occurrences are `<stem>-<n>@<domain>` (see model.covers_uid)."""
+    base_id = clean_text(record_id)
+    if not base_id:
+        return ""
+    return base_id if "@" in base_id else f"{slugify(base_id)}@{source_id}.calfeed"
+
 
 
 def clean_text(value) -> str:
@@ -136,8 +152,46 @@ def build_events(record: dict, occurrences, source, taxonomy, where: str, warnin
     organiser, category, themes (labels), event_type, url, registration_url, status, modified,
     labels (free labels to classify), timezone.
     """
-    labels = list(record.get("labels") or [])
-    found = taxonomy.classify(labels)
+    classes = _classify(record, source, taxonomy, where, warnings)
+    location = record.get("location") or {}
+    online_url = safe_url(record.get("online_url"))
+    if not classes["attendance"] and online_url and not any(location.get(k) for k in ("name", "address", "city")):
+        classes["attendance"] = "en-ligne"
+    title = clean_text(record.get("title"))
+    timezone = record.get("timezone") or source.timezone
+    base_id = clean_text(record.get("id"))
+    place = Location(
+        name=clean_text(location.get("name")), address=clean_text(location.get("address")),
+        city=clean_text(location.get("city")), postal_code=clean_text(location.get("postal_code")),
+        region=classes.pop("region") or "", latitude=_coordinate(location.get("latitude"), 90),
+        longitude=_coordinate(location.get("longitude"), 180),
+    )
+    events = []
+    for index, (start, end) in enumerate(occurrences, start=1):
+        events.append(Event(
+            uid=_uid(base_id, title, start, index, len(occurrences), source), title=title, start=start, end=end,
+            source=source.id, timezone=zone_of(start, timezone) if isinstance(start, dt.datetime) else timezone,
+            description=clean_text(record.get("description")), location=place, online_url=online_url,
+            organiser=clean_text(record.get("organiser")) or source.organiser,
+            url=safe_url(record.get("url")), registration_url=safe_url(record.get("registration_url")),
+            modified=record.get("modified"), **classes,
+        ))
+    return events
+
+
+def _uid(base_id: str, title: str, start, index: int, count: int, source) -> str:
+    if not base_id:
+        return stable_uid(source.id, slugify(title), start.isoformat(), domain=f"{source.id}.calfeed")
+    uid = record_uid(base_id, source.id)
+    if count > 1:
+        uid = f"{uid.split('@')[0]}-{index}@{uid.split('@', 1)[1]}"
+    return uid
+
+
+def _classify(record: dict, source, taxonomy, where: str, warnings: list) -> dict:
+    """Category, themes, type, format, status and region of a record: its own values, else its labels,
+    else the source's defaults; an unknown value is dropped with a warning (an unknown category rejects it)."""
+    found = taxonomy.classify(list(record.get("labels") or []))
 
     def pick(vocabulary, label, what):
         try:
@@ -155,46 +209,16 @@ def build_events(record: dict, occurrences, source, taxonomy, where: str, warnin
         slug = pick(taxonomy.themes, label, "thème")
         if slug and slug not in themes:
             themes.append(slug)
-    event_type = pick(taxonomy.event_types, record.get("event_type"), "type") or \
-        (found["event_type"][0] if found["event_type"] else source.event_type)
-    attendance = pick(taxonomy.formats, record.get("attendance"), "format") or \
-        (found["format"][0] if found["format"] else source.attendance)
-    status = pick(taxonomy.statuses, record.get("status"), "statut") or "confirme"
-    location = record.get("location") or {}
-    region = location.get("region") or ""
-    region_slug = pick(taxonomy.regions, region, "région") or \
-        (found["region"][0] if found["region"] else source.region)
-    online_url = safe_url(record.get("online_url"))
-    if not attendance and online_url and not any(location.get(k) for k in ("name", "address", "city")):
-        attendance = "en-ligne"
-    title = clean_text(record.get("title"))
-    timezone = record.get("timezone") or source.timezone
-    base_id = clean_text(record.get("id"))
-    events = []
-    for index, (start, end) in enumerate(occurrences, start=1):
-        if base_id:
-            uid = base_id if "@" in base_id else f"{slugify(base_id)}@{source.id}.calfeed"
-            if len(occurrences) > 1:
-                uid = f"{uid.split('@')[0]}-{index}@{uid.split('@', 1)[1]}"
-        else:
-            uid = stable_uid(source.id, slugify(title), start.isoformat(), domain=f"{source.id}.calfeed")
-        events.append(Event(
-            uid=uid, title=title, start=start, end=end, source=source.id,
-            timezone=zone_of(start, timezone) if isinstance(start, dt.datetime) else timezone,
-            description=clean_text(record.get("description")),
-            location=Location(
-                name=clean_text(location.get("name")), address=clean_text(location.get("address")),
-                city=clean_text(location.get("city")), postal_code=clean_text(location.get("postal_code")),
-                region=region_slug or "", latitude=_coordinate(location.get("latitude"), 90),
-                longitude=_coordinate(location.get("longitude"), 180),
-            ),
-            online_url=online_url, attendance=attendance,
-            organiser=clean_text(record.get("organiser")) or source.organiser,
-            category=category, themes=tuple(themes), event_type=event_type,
-            url=safe_url(record.get("url")), registration_url=safe_url(record.get("registration_url")),
-            status=status, modified=record.get("modified"),
-        ))
-    return events
+    region = (record.get("location") or {}).get("region") or ""
+    return {
+        "category": category, "themes": tuple(themes),
+        "event_type": pick(taxonomy.event_types, record.get("event_type"), "type") or
+        (found["event_type"][0] if found["event_type"] else source.event_type),
+        "attendance": pick(taxonomy.formats, record.get("attendance"), "format") or
+        (found["format"][0] if found["format"] else source.attendance),
+        "status": pick(taxonomy.statuses, record.get("status"), "statut") or "confirme",
+        "region": pick(taxonomy.regions, region, "région") or (found["region"][0] if found["region"] else source.region),
+    }
 
 
 def _pick(vocabulary, label, what: str) -> str:

@@ -1,20 +1,28 @@
-"""iCalendar sources (RFC 5545): time zones, floating times, all-day, DURATION, recurrences, STATUS."""
+"""iCalendar sources (RFC 5545): time zones, floating times, all-day, DURATION, recurrences, STATUS.
+
+Recurrences are expanded by `recurring-ical-events` (RRULE, RDATE periods, EXDATE, overrides with
+RANGE=THISANDFUTURE, duplicate UIDs by SEQUENCE, DST) within calfeed's own bounds: no rule more
+frequent than hourly, a cap on occurrences per event and per source, a time budget per source.
+Producers' quirks are read leniently, and every event that is not published is listed with its reason.
+"""
 
 import datetime as dt
-import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil.rrule import rruleset, rrulestr
+import recurring_ical_events
 from icalendar import Calendar
+from icalendar.prop import vBroken, vDDDLists, vDDDTypes
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from ..errors import EventError, SourceError
-from .common import Parsed, Rejected, build_events, clean_text, require_format
+from .common import Parsed, Rejected, build_events, clean_text, record_uid, require_format
+from .html import html_to_text
+from .recurrence import Budget, as_list, budget_reason, end_zones, normalise_rules, occurrences, stamp
 
-# An unbounded rule is expanded this far after its first occurrence, and never past this count:
-# enough for any programme, and the same on every run.
-HORIZON = dt.timedelta(days=5 * 366)
-MAX_OCCURRENCES = 1000
+PRIVATE_CLASSES = ("PRIVATE", "CONFIDENTIAL")
+_UTC_KEYS = ("UTC", "Etc/UTC", "GMT", "Etc/GMT")
+_TIMES = ("DTSTART", "DTEND", "RECURRENCE-ID")
+_NO_UID = "sans-uid-"
 
 
 def events_from_ics(data: bytes, source, taxonomy) -> Parsed:
@@ -27,36 +35,45 @@ def events_from_ics(data: bytes, source, taxonomy) -> Parsed:
     wr_zone = str(calendar.get("X-WR-TIMEZONE") or "").strip()
     if wr_zone:
         floating_zone = _iana(wr_zone) or floating_zone
-    components = list(calendar.walk("VEVENT"))
-    masters, overrides = {}, {}
     parsed = Parsed()
-    for number, component in enumerate(components, start=1):
-        uid = clean_text(component.get("UID")) or f"sans-uid-{number}"
-        if component.get("RECURRENCE-ID") is not None:
-            overrides.setdefault(uid, []).append(component)
-        else:
-            masters.setdefault(uid, component)
-    for uid, component in masters.items():
+    groups: dict[str, list] = {}
+    private = set()
+    for number, component in enumerate(calendar.walk("VEVENT"), start=1):
+        uid = clean_text(component.get("UID")) or f"{_NO_UID}{number}"
         where = f"VEVENT UID {uid}"
+        if str(component.get("CLASS") or "").strip().upper() in PRIVATE_CLASSES:
+            private.add(uid)
+            continue
         try:
-            parsed.events.extend(_expand(uid, component, overrides.get(uid, []), floating_zone, source,
-                                         taxonomy, where, parsed.warnings))
+            _normalise(component, floating_zone, where, parsed.warnings)
         except EventError as exc:
-            parsed.rejected.append(Rejected(where, str(exc)))
-        except (ValueError, TypeError, AttributeError, KeyError) as exc:
-            parsed.rejected.append(Rejected(where, f"propriété illisible ({exc})"))
-    for uid in overrides.keys() - masters.keys():
-        # An occurrence published alone (some servers do): treat it as a single event.
-        for component in overrides[uid]:
-            where = f"VEVENT UID {uid} (occurrence isolée)"
-            try:
-                start, end = _span(component, floating_zone)
-                stamp = _stamp(_moment(component["RECURRENCE-ID"], floating_zone))
-                parsed.events.extend(build_events(_record(component, f"{uid}-{stamp}", floating_zone),
-                                                  [(start, end)], source, taxonomy, where, parsed.warnings))
-            except (EventError, ValueError, TypeError, KeyError) as exc:
-                parsed.rejected.append(Rejected(where, str(exc)))
+            parsed.rejected.append(Rejected(where, str(exc), _known(uid, source)))
+            continue
+        groups.setdefault(uid, []).append(component)
+    for uid in private:
+        groups.pop(uid, None)  # an edit of a private appointment stays private too
+    if private:
+        parsed.warnings.append(Rejected("calendrier", f"{len(private)} événement(s) privé(s) (CLASS:PRIVATE ou "
+                                                      "CONFIDENTIAL) non publié(s)"))
+    _all_day_overrides(groups)
+    budget = Budget()
+    for uid, components in groups.items():
+        where = f"VEVENT UID {uid}"
+        if budget.spent and _is_recurring(components):
+            parsed.rejected.append(Rejected(where, budget_reason(budget), _known(uid, source)))
+            continue
+        try:
+            _expand(uid, components, floating_zone, source, taxonomy, where, parsed, budget)
+        except EventError as exc:
+            parsed.rejected.append(Rejected(where, str(exc), _known(uid, source)))
+        except (ValueError, TypeError, AttributeError, KeyError, recurring_ical_events.InvalidCalendar) as exc:
+            parsed.rejected.append(Rejected(where, f"propriété illisible ({exc})", _known(uid, source)))
     return parsed
+
+
+def _known(uid: str, source) -> str:
+    """The UID a rejected event would have had (see common.record_uid); "" for one without UID of its own."""
+    return "" if uid.startswith(_NO_UID) else record_uid(uid, source.id)
 
 
 def _iana(name: str) -> str | None:
@@ -68,18 +85,16 @@ def _iana(name: str) -> str | None:
     return name
 
 
-def _moment(prop, floating_zone: str):
-    """A DTSTART-like property as a date, or an aware datetime in an IANA zone."""
-    value = prop.dt
+def _zoned(value, tzid, floating_zone: str):
+    """A date, or a datetime in an IANA zone or UTC (kept in UTC so that a rule recurs at the same instant)."""
     if not isinstance(value, dt.datetime):
         return value
-    tzid = prop.params.get("TZID")
     known = _iana(tzid) if tzid else None
     if value.tzinfo is None:
         return value.replace(tzinfo=ZoneInfo(known or floating_zone))
     key = getattr(value.tzinfo, "key", None)
-    if key in ("UTC", "Etc/UTC", "GMT", "Etc/GMT"):  # an instant: show it in the calendar's zone
-        return value.astimezone(ZoneInfo(floating_zone))
+    if key in _UTC_KEYS:
+        return value.astimezone(dt.UTC)
     if key:
         return value
     if known:  # e.g. a Windows zone name with its own VTIMEZONE: the wall clock is what the author meant
@@ -87,49 +102,118 @@ def _moment(prop, floating_zone: str):
     return value.astimezone(ZoneInfo(floating_zone))
 
 
-def _span(component, floating_zone):
+def _shown(value, floating_zone: str):
+    """An instant in UTC is shown in the calendar's zone; any other value as it is."""
+    if isinstance(value, dt.datetime) and value.tzinfo is dt.UTC:
+        return value.astimezone(ZoneInfo(floating_zone))
+    return value
+
+
+def _normalise(component, floating_zone: str, where: str, warnings: list):
+    """Rewrite one VEVENT so the recurrence library reads it as its producer meant; raise EventError if unusable."""
+    ms_all_day = str(component.get("X-MICROSOFT-CDO-ALLDAYEVENT") or "").strip().upper() == "TRUE"
+    for name in _TIMES:
+        prop = component.get(name)
+        if prop is None:
+            continue
+        if isinstance(prop, vBroken) or isinstance(prop, list):
+            raise EventError(f"{name} illisible « {prop if not isinstance(prop, list) else prop[0]} »")
+        component[name] = vDDDTypes(_zoned(prop.dt, prop.params.get("TZID"), floating_zone))
+        component[name].params.update({k: v for k, v in prop.params.items() if k not in ("TZID", "VALUE")})
     if component.get("DTSTART") is None:
         raise EventError("DTSTART manquant")
-    start = _moment(component["DTSTART"], floating_zone)
-    if component.get("DTEND") is not None:
-        end = _moment(component["DTEND"], floating_zone)
-    elif component.get("DURATION") is not None:
-        end = start + component["DURATION"].dt
-    elif isinstance(start, dt.datetime):
-        end = start
-    else:
-        end = start + dt.timedelta(days=1)
-    if isinstance(start, dt.datetime) and not isinstance(end, dt.datetime):
-        end = dt.datetime.combine(end, dt.time(), start.tzinfo)
-    if not isinstance(start, dt.datetime) and isinstance(end, dt.datetime):
-        end = end.date() if end.time() == dt.time() and end.date() > start else start + dt.timedelta(days=1)
-    return start, end
+    start = component["DTSTART"].dt
+    if ms_all_day and _midnight(start) and (component.get("DTEND") is None or _midnight(component["DTEND"].dt)):
+        for name in _TIMES:  # Outlook's « toute la journée » written as midnight to midnight
+            if component.get(name) is not None:
+                component[name] = vDDDTypes(component[name].dt.date())
+        start = component["DTSTART"].dt
+    end = component["DTEND"].dt if component.get("DTEND") is not None else None
+    if end is not None:
+        if isinstance(start, dt.datetime) and not isinstance(end, dt.datetime):
+            component["DTEND"] = vDDDTypes(dt.datetime.combine(end, dt.time(), start.tzinfo))
+        elif not isinstance(start, dt.datetime) and isinstance(end, dt.datetime):
+            end = end.date() if end.time() == dt.time() and end.date() > start else start + dt.timedelta(days=1)
+            component["DTEND"] = vDDDTypes(end)
+        elif not isinstance(start, dt.datetime) and end == start:
+            component["DTEND"] = vDDDTypes(start + dt.timedelta(days=1))  # a one-day event, as its producer meant
+        if component["DTEND"].dt < start:
+            raise EventError(f"la fin ({component['DTEND'].dt}) précède le début ({start})")
+    _normalise_dates(component, start, floating_zone, where, warnings)
+    normalise_rules(component, start, where, warnings)
 
 
-def _stamp(value) -> str:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    return value.strftime("%Y%m%d")
+def _midnight(value) -> bool:
+    return isinstance(value, dt.datetime) and value.time() == dt.time()
 
 
-def _key(value):
-    return value.astimezone(dt.UTC) if isinstance(value, dt.datetime) else value
+def _normalise_dates(component, start, floating_zone, where, warnings):
+    all_day = not isinstance(start, dt.datetime)
+    for name in ("EXDATE", "RDATE"):
+        entries = component.get(name)
+        if entries is None:
+            continue
+        kept = []
+        for entry in entries if isinstance(entries, list) else [entries]:
+            if isinstance(entry, vBroken):
+                warnings.append(Rejected(where, f"{name} illisible « {entry} » ignoré"
+                                         + (" : ces dates ne sont pas exclues" if name == "EXDATE" else "")))
+                continue
+            tzid = entry.params.get("TZID")
+            values = []
+            for item in entry.dts:
+                value = item.dt
+                if isinstance(value, tuple):  # an RDATE PERIOD: start and end, or start and duration
+                    first = _zoned(value[0], tzid, floating_zone)
+                    second = value[1] if isinstance(value[1], dt.timedelta) else _zoned(value[1], tzid, floating_zone)
+                    values.append((first, second))
+                    continue
+                value = _zoned(value, tzid, floating_zone)
+                if all_day and isinstance(value, dt.datetime):
+                    value = value.date()
+                values.append(value)
+            if values:
+                kept.append(vDDDLists(values))
+        del component[name]
+        for entry in kept:
+            component.add(name, entry)
+
+
+def _all_day_overrides(groups):
+    """An Outlook all-day series made of dates: its overrides' RECURRENCE-ID must be dates too."""
+    for components in groups.values():
+        masters = [c for c in components if c.get("RECURRENCE-ID") is None]
+        if masters and not isinstance(masters[0]["DTSTART"].dt, dt.datetime):
+            for component in components:
+                rid = component.get("RECURRENCE-ID")
+                if rid is not None and isinstance(rid.dt, dt.datetime):
+                    component["RECURRENCE-ID"] = vDDDTypes(rid.dt.date())
+
+
+def _description(component) -> str:
+    """The description as readable text: Outlook's HTML version (X-ALT-DESC) keeps links, so it comes first."""
+    for alternative in as_list(component.get("X-ALT-DESC")):
+        if "html" in str(getattr(alternative, "params", {}).get("FMTTYPE", "")).lower():
+            text = html_to_text(str(alternative))
+            if text:
+                return text
+    return html_to_text(str(component.get("DESCRIPTION") or ""))
 
 
 def _record(component, uid: str, floating_zone: str) -> dict:
     labels = []
-    for entry in _as_list(component.get("CATEGORIES")):
+    for entry in as_list(component.get("CATEGORIES")):
         labels.extend(str(c) for c in getattr(entry, "cats", [entry]))
     status = str(component.get("STATUS") or "").upper()
     geo = component.get("GEO")
     organiser = component.get("ORGANIZER")
     modified = component.get("LAST-MODIFIED")
     online = component.get("CONFERENCE") or component.get("X-GOOGLE-CONFERENCE")
-    online = _as_list(online)[0] if online else ""
+    online = as_list(online)[0] if online else ""
     return {
         "id": uid,
         "title": component.get("SUMMARY"),
-        "description": component.get("DESCRIPTION"),
+        "description": _description(component),
         "location": {
             "name": component.get("LOCATION"),
             "latitude": geo.latitude if geo else None,
@@ -140,82 +224,61 @@ def _record(component, uid: str, floating_zone: str) -> dict:
         "labels": labels,
         "url": str(component.get("URL") or ""),
         "status": {"CANCELLED": "annule"}.get(status, ""),
-        "modified": _moment(modified, floating_zone).astimezone(dt.UTC) if modified is not None else None,
+        "modified": _modified(modified, floating_zone),
         "timezone": None,
     }
 
 
-def _as_list(value):
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
+def _modified(prop, floating_zone):
+    if prop is None or isinstance(prop, vBroken) or not hasattr(prop, "dt"):
+        return None
+    value = prop.dt
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time())
+    return _zoned(value, prop.params.get("TZID"), floating_zone).astimezone(dt.UTC)
 
 
-def _expand(uid, master, overrides, floating_zone, source, taxonomy, where, warnings):
-    start, end = _span(master, floating_zone)
-    record = _record(master, uid, floating_zone)
-    if master.get("RRULE") is None and master.get("RDATE") is None:
-        return build_events(record, [(start, end)], source, taxonomy, where, warnings)
-    duration = end - start
-    replaced = {}
-    for component in overrides:
-        replaced[_key(_moment(component["RECURRENCE-ID"], floating_zone))] = component
-    events = []
-    for occurrence in _occurrences(master, start, floating_zone):
-        stamp = _stamp(occurrence)
-        override = replaced.get(_key(occurrence))
-        if override is not None:
-            o_start, o_end = _span(override, floating_zone)
-            o_record = _record(override, f"{uid}-{stamp}", floating_zone)
-            o_record["labels"] = o_record["labels"] or record["labels"]
-            events.extend(build_events(o_record, [(o_start, o_end)], source, taxonomy,
-                                       f"{where} ({stamp})", warnings))
-        else:
-            events.extend(build_events({**record, "id": f"{uid}-{stamp}"}, [(occurrence, occurrence + duration)],
-                                       source, taxonomy, where, warnings))
-    return events
+def _is_recurring(components) -> bool:
+    return any(c.get(name) is not None for c in components for name in ("RRULE", "RDATE", "RECURRENCE-ID"))
 
 
-def _occurrences(master, start, floating_zone):
-    """Every start of a recurring event: RRULE and RDATE, less EXDATE, bounded."""
-    all_day = not isinstance(start, dt.datetime)
-    anchor = dt.datetime.combine(start, dt.time()) if all_day else start
-    rules = rruleset()
-    for rule in _as_list(master.get("RRULE")):
-        text = rule.to_ical().decode()
-        text = _fix_until(text, anchor)
-        rules.rrule(rrulestr(text, dtstart=anchor, forceset=False, cache=False))
-    for prop, add in (("RDATE", rules.rdate), ("EXDATE", rules.exdate)):
-        for entry in _as_list(master.get(prop)):
-            for value in entry.dts:
-                moment = _moment(value, floating_zone)
-                if isinstance(moment, dt.datetime) and all_day:
-                    moment = dt.datetime.combine(moment.date(), dt.time())
-                elif not isinstance(moment, dt.datetime):
-                    moment = dt.datetime.combine(moment, dt.time(), None if all_day else anchor.tzinfo)
-                add(moment)
-    limit = anchor + HORIZON
-    found = []
-    for moment in rules:
-        if moment > limit or len(found) >= MAX_OCCURRENCES:
-            break
-        found.append(moment.date() if all_day else moment)
-    return found
+def _expand(uid, components, floating_zone, source, taxonomy, where, parsed, budget):
+    recurring = _is_recurring(components)
+    masters = [c for c in components if c.get("RECURRENCE-ID") is None]
+    master_labels = _record(masters[0], uid, floating_zone)["labels"] if masters else []
+    failures: dict[str, int] = {}
+    stamps, zones = set(), end_zones(components)
+    found = occurrences(components, budget, where, parsed.warnings)
+    if not found:
+        parsed.rejected.append(Rejected(where, "aucune date : toutes les occurrences sont exclues (EXDATE) ou hors "
+                                               "des cinq ans lus", _known(uid, source)))
+    for occurrence in found:
+        component = occurrence.as_component(False)
+        start, end = _span(occurrence, component, floating_zone, zones)
+        key = stamp(component["RECURRENCE-ID"].dt if component.get("RECURRENCE-ID") is not None else start)
+        if key in stamps:  # occurrences moved by a RANGE=THISANDFUTURE override share its RECURRENCE-ID
+            key = stamp(start)
+        stamps.add(key)
+        record = _record(component, f"{uid}-{key}" if recurring else uid, floating_zone)
+        record["labels"] = record["labels"] or master_labels
+        try:
+            parsed.events.extend(build_events(record, [(start, end)], source, taxonomy, where, parsed.warnings))
+        except EventError as exc:
+            failures[str(exc)] = failures.get(str(exc), 0) + 1
+    for reason, count in failures.items():
+        parsed.rejected.append(Rejected(where, reason if count == 1 else f"{reason} ({count} occurrences)",
+                                        _known(uid, source)))
 
 
-_UNTIL = re.compile(r"UNTIL=(\d{8})(T\d{6})?(Z?)")
-
-
-def _fix_until(rule: str, anchor: dt.datetime) -> str:
-    """dateutil wants UNTIL in UTC for a zoned DTSTART and floating for a floating one."""
-    m = _UNTIL.search(rule)
-    if not m:
-        return rule
-    day, time, utc = m.group(1), m.group(2) or "T235959", m.group(3)
-    until = dt.datetime.strptime(day + time, "%Y%m%dT%H%M%S")
-    if anchor.tzinfo is not None:
-        until = until.replace(tzinfo=dt.UTC if utc else anchor.tzinfo).astimezone(dt.UTC)
-        value = until.strftime("%Y%m%dT%H%M%SZ")
-    else:
-        value = until.strftime("%Y%m%dT%H%M%S")
-    return rule[:m.start()] + f"UNTIL={value}" + rule[m.end():]
+def _span(occurrence, component, floating_zone: str, zones: dict):
+    """An occurrence's start and end, each shown in its own zone (a flight leaves New York, lands in Paris)."""
+    start, end = _shown(occurrence.start, floating_zone), occurrence.end
+    if isinstance(end, dt.timedelta):
+        end = start + end
+    if isinstance(start, dt.datetime) and not isinstance(end, dt.datetime):
+        end = dt.datetime.combine(end, dt.time(), start.tzinfo)
+    rid = component.get("RECURRENCE-ID")
+    zone = zones.get(stamp(rid.dt) if rid is not None else None, zones.get(None))
+    if isinstance(end, dt.datetime) and zone is not None:
+        end = end.astimezone(zone)
+    return start, _shown(end, floating_zone)

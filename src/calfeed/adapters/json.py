@@ -1,18 +1,25 @@
-"""JSON exports: calfeed's documented generic schema, and OpenAgenda's API v2 export as a preset."""
+"""JSON exports: calfeed's documented generic schema, and OpenAgenda's events (API pages or a saved export)."""
 
 import datetime as dt
 import json
 
 from ..errors import EventError, SourceError
-from .common import (Parsed, Rejected, as_moment, build_events, check_zone, clean_text, localize,
-                     parse_moment)
+from .common import Parsed, Rejected, as_moment, build_events, check_zone, clean_text, parse_moment, record_uid
+from .openagenda import record_from_openagenda
 
-# OpenAgenda's status codes (API v2): 1 scheduled, 2 rescheduled, 3 moved online, 4 postponed, 5 full, 6 cancelled.
-OPENAGENDA_STATUS = {1: "confirme", 2: "confirme", 3: "en-ligne", 4: "reporte", 5: "complet", 6: "annule"}
-OPENAGENDA_ATTENDANCE = {1: "presentiel", 2: "en-ligne", 3: "hybride"}
 
 
 def events_from_json(data: bytes, source, taxonomy) -> Parsed:
+    read = record_from_openagenda if source.preset == "openagenda" else _record_from_calfeed
+    return _events_from_document(data, source, taxonomy, read)
+
+
+def events_from_openagenda(data: bytes, source, taxonomy) -> Parsed:
+    """An OpenAgenda source: every page the API gave (see fetch.fetch_openagenda), or an export saved to disk."""
+    return _events_from_document(data, source, taxonomy, record_from_openagenda)
+
+
+def _events_from_document(data: bytes, source, taxonomy, read) -> Parsed:
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -22,7 +29,6 @@ def events_from_json(data: bytes, source, taxonomy) -> Parsed:
     items = document.get("events") if isinstance(document, dict) else document
     if not isinstance(items, list):
         raise SourceError(source.id, "le JSON doit être une liste d'événements ou un objet { \"events\": [...] }.")
-    read = _record_from_openagenda if source.preset == "openagenda" else _record_from_calfeed
     parsed = Parsed()
     for number, item in enumerate(items, start=1):
         where = f"événement n° {number}"
@@ -34,8 +40,17 @@ def events_from_json(data: bytes, source, taxonomy) -> Parsed:
                 where = f"{where} (id {item.get('id') or item.get('uid')})"
             parsed.events.extend(build_events(record, occurrences, source, taxonomy, where, parsed.warnings))
         except EventError as exc:
-            parsed.rejected.append(Rejected(where, str(exc)))
+            parsed.rejected.append(Rejected(where, str(exc), _known_uid(item, source, read)))
     return parsed
+
+
+def _known_uid(item, source, read) -> str:
+    """The UID an item's event has when it can be read (its `id`, or OpenAgenda's `uid`), or ""."""
+    if not isinstance(item, dict):
+        return ""
+    if read is record_from_openagenda:
+        return record_uid(f"openagenda-{item['uid']}", source.id) if item.get("uid") else ""
+    return record_uid(item.get("id"), source.id)
 
 
 def _record_from_calfeed(item: dict, source):
@@ -83,60 +98,3 @@ def _span(start_text, end_text, timezone):
     if isinstance(start, dt.datetime) != isinstance(end, dt.datetime):
         raise EventError("« debut » et « fin » doivent être tous deux des dates, ou tous deux des dates et heures")
     return start, end
-
-
-def _localised(value) -> str:
-    """OpenAgenda's multilingual fields are {"fr": "...", "en": "..."}: prefer French."""
-    if isinstance(value, dict):
-        return value.get("fr") or next((v for v in value.values() if v), "")
-    return value or ""
-
-
-def _record_from_openagenda(item: dict, source):
-    location = item.get("location") or {}
-    timezone = check_zone(clean_text(location.get("timezone")) or clean_text(item.get("timezone"))
-                          or source.timezone)
-    timings = item.get("timings") or []
-    if not timings:
-        raise EventError("aucun horaire (« timings » vide)")
-    occurrences = []
-    for timing in timings:
-        start = parse_moment(str(timing.get("begin") or ""), timezone)
-        end = parse_moment(str(timing.get("end") or timing.get("begin")), timezone)
-        if not isinstance(start, dt.datetime) or not isinstance(end, dt.datetime):
-            raise EventError("horaire OpenAgenda sans heure")
-        occurrences.append((localize(start, timezone), localize(end, timezone)))
-    keywords = _localised(item.get("keywords")) or []
-    if isinstance(keywords, str):
-        keywords = [keywords]
-    registration = ""
-    for entry in item.get("registration") or []:
-        value = entry.get("value") if isinstance(entry, dict) else entry
-        kind = entry.get("type") if isinstance(entry, dict) else ""
-        if kind == "email" and value:
-            value = f"mailto:{value}"
-        if value and (kind in ("link", "email") or str(value).startswith("http")):
-            registration = str(value)
-            break
-    description = "\n\n".join(t for t in (clean_text(_localised(item.get("description"))),
-                                          clean_text(_localised(item.get("longDescription")))) if t)
-    updated = item.get("updatedAt")
-    record = {
-        "id": f"openagenda-{item['uid']}" if item.get("uid") else None,
-        "title": _localised(item.get("title")),
-        "description": description,
-        "location": {
-            "name": location.get("name"), "address": location.get("address"), "city": location.get("city"),
-            "postal_code": location.get("postalCode"), "region": clean_text(location.get("region")),
-            "latitude": location.get("latitude"), "longitude": location.get("longitude"),
-        },
-        "online_url": item.get("onlineAccessLink"),
-        "attendance": OPENAGENDA_ATTENDANCE.get(item.get("attendanceMode"), ""),
-        "labels": [str(k) for k in keywords],
-        "url": item.get("canonicalUrl") or item.get("link"),
-        "registration_url": registration,
-        "status": OPENAGENDA_STATUS.get(item.get("status"), ""),
-        "modified": parse_moment(updated, timezone) if updated else None,
-        "timezone": timezone,
-    }
-    return record, occurrences

@@ -31,7 +31,7 @@
     block.setAttribute("data-name", name);
     block.querySelectorAll("[data-lien]").forEach(function (element) {
       var kind = element.getAttribute("data-lien");
-      if (kind === "https") { element.value = url; return; }
+      if (kind === "https") { element.value = url; element.parentNode.hidden = false; return; }
       if (kind === "download") { element.href = url; return; }
       if (kind === "import") { element.href = url + (url.indexOf("?") < 0 ? "?" : "&") + "usage=import"; return; }
       if (links[kind]) { element.href = links[kind]; }
@@ -67,8 +67,10 @@
         item.appendChild(link);
         list.appendChild(item);
       });
+      var address = block.querySelector("input[data-lien=https]");
+      if (address) { address.value = download.href; address.parentNode.hidden = false; }
       var note = block.querySelector(".abonner__sans-adresse");
-      if (note) { note.textContent = "Adresse de l'agenda : " + download.href; }
+      if (note) { note.hidden = true; }
     });
     document.querySelectorAll("code[data-integrer]").forEach(function (code) {
       code.textContent = code.textContent.replace(/src="[^"]*"/, 'src="' + absolute(code.getAttribute("data-integrer")) + '"');
@@ -216,7 +218,7 @@
     if (isStatic) { selectionFromAddress(builder); }
     loadEvents().then(function (events) {
       var result = document.getElementById("resultat");
-      var prefix = result.getAttribute("data-prefixe");
+      var prefix = result.getAttribute("data-prefixe") || feedsAddress;
       var block = document.querySelector("#abonnement-selection .abonner");
       var update = function () {
         var selection = chosen(builder);

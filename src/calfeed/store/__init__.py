@@ -9,10 +9,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import CalfeedError
+from ..errors import StoreError
 from .schema import MIGRATIONS
 
 HISTORY_KEPT = 200  # fetch records kept per source
+# What a damaged database file raises from any query (« database disk image is malformed »…).
+DAMAGED = (sqlite3.DatabaseError,)
+
+
+def damaged_message(path, exc: Exception) -> str:
+    """What to tell the operator when the store's file is damaged."""
+    return (f"la base {path} est endommagée ({exc}). Arrêtez calfeed, puis restaurez une sauvegarde de ce "
+            "fichier ; à défaut, renommez-le : « calfeed fetch » en recréera un à partir des sources, mais "
+            "l'historique des versions repartira de zéro (annulations en cours oubliées, SEQUENCE remises à 0 : "
+            "des agendas abonnés pourraient ignorer la prochaine modification d'un événement déjà modifié).")
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,8 @@ class SourceState:
     failures: int = 0
     rejected: tuple = ()
     warnings: tuple = ()
+    rejected_uids: tuple = ()  # the UID of each rejected event, "" when the source gives none
+    held: tuple = ()  # published events kept at their last good version, each with why
 
 
 @dataclass(frozen=True)
@@ -60,7 +72,7 @@ class Store:
             with self.transaction() as db:
                 self._migrate(db)
         except (OSError, sqlite3.Error) as exc:
-            raise CalfeedError(f"base de données {self.path} inutilisable ({exc}). "
+            raise StoreError(f"base de données {self.path} inutilisable ({exc}). "
                                "Vérifiez le chemin « store: path: » de sources.yaml et ses droits d'écriture.") from None
 
     @property
@@ -95,7 +107,7 @@ class Store:
     def _migrate(self, db):
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > len(MIGRATIONS):
-            raise CalfeedError(f"la base {self.path} vient d'une version plus récente de calfeed "
+            raise StoreError(f"la base {self.path} vient d'une version plus récente de calfeed "
                                f"(schéma {version}) : mettez calfeed à jour.")
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             for statement in script.split(";"):
@@ -112,10 +124,12 @@ class Store:
     def source_state(self, source_id: str) -> SourceState:
         row = self.db.execute(
             "SELECT id, event_count, etag, last_modified, body_hash, last_attempt, last_success, last_error,"
-            " failures, rejected_json, warnings_json FROM sources WHERE id = ?", (source_id,)).fetchone()
+            " failures, rejected_json, warnings_json, rejected_uids_json, held_json FROM sources WHERE id = ?",
+            (source_id,)).fetchone()
         if row is None:
             return SourceState(source_id)
-        return SourceState(*row[:9], rejected=tuple(json.loads(row[9])), warnings=tuple(json.loads(row[10])))
+        return SourceState(*row[:9], rejected=tuple(json.loads(row[9])), warnings=tuple(json.loads(row[10])),
+                           rejected_uids=tuple(json.loads(row[11])), held=tuple(json.loads(row[12])))
 
     def snapshot(self, source_id: str):
         """The JSON text of each event of the source's last good snapshot, in order, as a stream."""
@@ -136,7 +150,7 @@ class Store:
                    " last_attempt = excluded.last_attempt", (source_id, _now_text(started)))
 
     def save_snapshot(self, db, source_id: str, when: dt.datetime, events, rejected: list[str],
-                      warnings: list[str], etag=None, last_modified=None, body_hash=None) -> int:
+                      warnings: list[str], etag=None, last_modified=None, body_hash=None, rejected_uids=()) -> int:
         """Replace the source's snapshot by `events` (JSON texts, streamed); return how many."""
         db.execute("DELETE FROM snapshot_events WHERE source_id = ?", (source_id,))
         db.executemany("INSERT INTO snapshot_events VALUES (?, ?, ?)",
@@ -147,7 +161,12 @@ class Store:
             " last_modified = ?, body_hash = ?, last_success = ?, last_error = NULL, failures = 0 WHERE id = ?",
             (count, json.dumps(rejected, ensure_ascii=False), json.dumps(warnings, ensure_ascii=False), etag,
              last_modified, body_hash, _now_text(when), source_id))
+        db.execute("UPDATE sources SET rejected_uids_json = ? WHERE id = ?",
+                   (json.dumps(list(rejected_uids) or [""] * len(rejected)), source_id))
         return count
+
+    def set_held(self, db, source_id: str, held: list[str]):
+        db.execute("UPDATE sources SET held_json = ? WHERE id = ?", (json.dumps(held, ensure_ascii=False), source_id))
 
     def set_fetch_error(self, db, source_id: str, error: str):
         """Record an error found after the fetch itself (the body was read, but refused)."""
@@ -223,7 +242,12 @@ class Store:
         return int(self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
 
     def bump_generation(self, db, now: dt.datetime):
+        """A new version of what is served; its time is later than the last one, even within one second
+        (HTTP dates count whole seconds: an equal Last-Modified would answer a stale copy with a 304)."""
         db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+        row = db.execute("SELECT value FROM meta WHERE key = 'published_at'").fetchone()
+        if row:
+            now = max(now.replace(microsecond=0), dt.datetime.fromisoformat(row[0]) + dt.timedelta(seconds=1))
         db.execute("INSERT OR REPLACE INTO meta VALUES ('published_at', ?)", (_now_text(now),))
 
     def published_at(self) -> dt.datetime | None:
@@ -253,3 +277,4 @@ class Store:
     def release_lease(self, owner: str):
         with self.transaction() as db:
             db.execute("DELETE FROM meta WHERE key = 'lease' AND value LIKE ?", (f"{owner}|%",))
+

@@ -58,4 +58,10 @@ MIGRATIONS = (
         SELECT sources.id, CAST(entry.key AS INTEGER), entry.value FROM sources, json_each(sources.events_json) AS entry;
     UPDATE sources SET events_json = '[]';
     """,
+    # 3: which events a source rejected (their UIDs when known), and the published events held at their last
+    # good version because their source now serves them unreadable.
+    """
+    ALTER TABLE sources ADD COLUMN rejected_uids_json TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE sources ADD COLUMN held_json TEXT NOT NULL DEFAULT '[]';
+    """,
 )

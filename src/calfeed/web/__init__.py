@@ -9,9 +9,10 @@ from werkzeug.exceptions import HTTPException
 from ..config import load_config
 from ..refresh import ensure_published
 from ..schedule import start_refresher
-from ..store import Store
+from ..store import DAMAGED
+from ..store.owner import open_store
 from .responses import Bodies, Published
-from .routes import bp, http_error, unexpected_error
+from .routes import bp, http_error, store_damaged, unexpected_error
 
 __all__ = ["Bodies", "Published", "create_app"]
 
@@ -29,13 +30,15 @@ def create_app(test_config=None) -> Flask:
     if test_config:
         app.config.update(test_config)
     config = load_config(app.config["CALFEED_CONFIG"])
-    store = Store(config.store_path)
+    store = open_store(config.store_path, config.path, config.legacy_store_path)
     ensure_published(config, store)
     app.extensions["calfeed"] = Published(config, store, app.config["CALFEED_CHECK_SECONDS"],
                                           app.config["CALFEED_CACHE_MB"] * 2**20)
     app.register_blueprint(bp)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, unexpected_error)
+    for damaged in DAMAGED:
+        app.register_error_handler(damaged, store_damaged)
     if app.config["CALFEED_REFRESH"]:
         start_refresher(config, store)
     return app

@@ -5,6 +5,7 @@ version's ETag (one per content-coding) and Last-Modified."""
 import datetime as dt
 import gzip
 import hashlib
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -15,7 +16,9 @@ from werkzeug.http import is_resource_modified, parse_accept_header
 
 from ..publish import load_programme
 from ..selection import Programme
-from ..store import Store
+from ..store import DAMAGED, Store
+
+log = logging.getLogger(__name__)
 
 # Microsoft's calendar fetchers (Outlook desktop, Outlook.com / 365, Exchange) are reported to fail on
 # compressed calendar feeds (markuspoerschke/iCal#541: "disabling gzip compression fixed it"): they
@@ -66,6 +69,7 @@ class Published:
         self.config, self.store = config, store
         self.check_seconds = check_seconds
         self._checked = 0.0
+        self._damaged = False  # the store failed at the last check (logged once)
         self._programme: Programme | None = None
         self._swap = threading.Lock()
         self._making: dict = {}  # key → lock: one thread makes a given body, the others wait for it
@@ -77,8 +81,20 @@ class Published:
         programme, now = self._programme, time.monotonic()
         if programme is not None and now - self._checked < self.check_seconds:
             return programme  # asked the store less than check_seconds ago
+        try:
+            return self._current(programme, now)
+        except DAMAGED:
+            if programme is None:
+                raise
+            # The feeds in memory are still right: keep serving them while the operator repairs the store.
+            if not self._damaged:
+                log.exception("the store is damaged; serving the programme already in memory")
+            self._damaged, self._checked = True, now
+            return programme
+
+    def _current(self, programme: Programme | None, now: float) -> Programme:
         generation = self.store.generation()
-        self._checked = now
+        self._checked, self._damaged = now, False
         if programme is None or programme.generation != generation:
             with self._swap:
                 if self._programme is None or self._programme.generation != generation:

@@ -18,8 +18,9 @@ bp = Blueprint("calfeed", __name__)
 
 
 def _where(depth: int = 0) -> Where:
-    """Links from a page `depth` folders below /feeds/ (the static build's layout)."""
-    return Where("../" * depth, published().config.base_url or request.url_root.rstrip("/"))
+    """Links from a page `depth` folders below /feeds/ (the static build's layout); absolute ones only to
+    the configured address, never to the request's Host header, which any client may set."""
+    return Where("../" * depth, published().config.base_url)
 
 
 def _page(template: str, context: dict, status: int = 200):
@@ -188,8 +189,15 @@ def http_error(error: HTTPException):
 
 def _error_page(title: str, message: str, status: int):
     config = published().config
-    base = config.base_url or request.url_root.rstrip("/")
-    return render_page("erreur.html", error_context(config, Where("/feeds/", base), title, message)), status, NOSNIFF
+    return render_page("erreur.html", error_context(config, Where("/feeds/", config.base_url), title, message)), \
+        status, NOSNIFF
+
+
+def store_damaged(error: Exception):
+    current_app.logger.error("store damaged: %s", error)
+    return _error_page("Service indisponible", "La base de données du service est endommagée ; l'équipe en est "
+                                               "avertie dans les journaux. Les agendas déjà chargés restent servis.",
+                       503)
 
 
 def unexpected_error(error: Exception):

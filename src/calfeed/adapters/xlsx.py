@@ -1,0 +1,59 @@
+"""Excel workbooks (.xlsx) through openpyxl: the first sheet or a named one, the same columns and rules as CSV."""
+
+import datetime as dt
+import io
+import zipfile
+
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from ..errors import SourceError
+from .common import Parsed
+from .spreadsheet import events_from_rows
+
+
+def events_from_xlsx(data: bytes, source, taxonomy) -> Parsed:
+    """Read one sheet of a workbook: its first row holds the headers, each other row an event."""
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError):
+        head = data[:40].decode("utf-8", "replace").strip()
+        raise SourceError(source.id, f"le contenu reçu n'est pas un classeur Excel .xlsx (début : « {head} »). "
+                                     "Vérifiez l'adresse ou le type de la source (un .xls ancien : enregistrez-le "
+                                     "en .xlsx).") from None
+    try:
+        sheet = _sheet(workbook, source)
+        rows = ([_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True))
+        header = next(rows, None)
+        if not header:
+            return Parsed()
+        return events_from_rows(header, enumerate(rows, start=2), source, taxonomy)
+    finally:
+        workbook.close()
+
+
+def _sheet(workbook, source):
+    """The sheet named by `sheet:` (a name, or a number from 1), or the first one."""
+    if not source.sheet:
+        return workbook.worksheets[0]
+    if source.sheet in workbook.sheetnames:
+        return workbook[source.sheet]
+    if source.sheet.isdigit() and 1 <= int(source.sheet) <= len(workbook.worksheets):
+        return workbook.worksheets[int(source.sheet) - 1]
+    raise SourceError(source.id, f"feuille « {source.sheet} » absente du classeur (feuilles : "
+                                 f"{', '.join(workbook.sheetnames)}). Corrigez « sheet: » dans sources.yaml.")
+
+
+def _text(value) -> str:
+    """A cell as the CSV reader would see it: Excel dates and times as dates and hours, not serial numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.strftime("%Y-%m-%dT%H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -1,0 +1,283 @@
+"""The shape of `sources.yaml` as one JSON Schema, and its errors as French messages with a line (the
+YAML is read with a loader that remembers the line of every key and list item).
+
+Every key `sources.yaml` may hold is declared here, once: adding a key to a section is one line in
+the table below (then read it in `config.py`). jsonschema does the checking; this module only turns
+each error into a message that names the file, the line and the fix.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+import difflib
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import jsonschema
+import yaml
+
+from .errors import ConfigError
+
+# Value shapes. A « text » may be written as a number in YAML (`name: 2022`), never as true/false/a list.
+TEXT = {"type": ["string", "number", "null"]}
+TEXTS = {"type": ["array", "string", "null"], "items": TEXT}  # `[a, b]` or a single `a`
+FLAG = {"type": "boolean"}
+POSITIVE = {"type": "number", "exclusiveMinimum": 0}
+COUNT = {"type": "integer", "minimum": 0}
+SHARE = {"type": "number", "minimum": 0, "maximum": 1}  # a proportion, 0.3 for 30 %
+DATE = {"type": ["date", "null"]}  # calendar date AAAA-MM-JJ that exists
+MOMENT = {"type": ["moment", "null"]}  # date, or ISO date and time
+TERM = {  # a vocabulary entry: `slug: Name` or `slug: {name:, description:, aliases:}`
+    "type": ["string", "object"],
+    "properties": {"name": TEXT, "description": TEXT, "aliases": TEXTS},
+    "additionalProperties": False,
+}
+VOCABULARY = {"type": ["object", "null"], "additionalProperties": TERM}
+
+SOURCE_KEYS = {
+    "id": TEXT, "type": TEXT, "url": TEXT, "path": TEXT,
+    # defaults given to the source's events
+    "category": TEXT, "themes": TEXTS, "timezone": TEXT, "organiser": TEXT, "event_type": TEXT,
+    "format": TEXT, "region": TEXT,
+    # reading
+    "preset": TEXT, "max_bytes": POSITIVE, "timeout": POSITIVE,
+    # trust: what calfeed accepts from a source without the operator's word
+    "allow_empty": FLAG, "max_drop": SHARE,
+    # spreadsheets and the OpenAgenda API (issue 13)
+    "columns": {"type": "object", "additionalProperties": TEXT},
+    "sheet": {"type": ["string", "integer"]},
+    "agenda": TEXT, "key_env": TEXT,
+}
+
+# The whole file: section → its keys. A key not listed here is an error.
+SECTIONS = {
+    "edition": {"name": TEXT, "start": DATE, "end": DATE},
+    "publish": {"timezone": TEXT, "refresh_minutes": {"type": "number", "minimum": 1},
+                "grace_days": {"type": "number", "minimum": 0}, "reference_time": MOMENT, "base_url": TEXT},
+    "store": {"path": TEXT},
+    "site": {"brand": TEXTS, "service": TEXT, "operator": TEXT, "publication_director": TEXT, "host": TEXT,
+             "contact_email": {"type": ["string", "null"], "pattern": r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$"},
+             "contact_url": {"type": ["string", "null"], "pattern": r"^$|^https?://[^/\s]+"},
+             "accessibility": {"enum": ["non conforme", "partiellement conforme", "totalement conforme"]},
+             "accessibility_note": TEXT, "legal_notice": TEXT},
+    "fetch": {"interval_minutes": {"type": "number", "minimum": 1}, "concurrency": {"type": "integer", "minimum": 1},
+              "timeout": POSITIVE, "max_bytes": POSITIVE, "retries": COUNT, "max_drop": SHARE},
+}
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        **{name: {"type": ["object", "null"], "properties": keys, "additionalProperties": False}
+           for name, keys in SECTIONS.items()},
+        "sources": {"type": "array", "items": {"type": "object", "properties": SOURCE_KEYS,
+                                               "additionalProperties": False}},
+        "categories": VOCABULARY, "themes": VOCABULARY, "event_types": VOCABULARY,
+        "selections": {"type": ["object", "null"], "additionalProperties": {
+            "type": "object",
+            "properties": {"name": TEXT, "description": TEXT, "filter": {"type": "object", "additionalProperties": TEXTS}},
+            "additionalProperties": False}},
+        # The site's texts (issue 12) declare their keys in their own block.
+        "site": {"type": ["object", "null"]},
+    },
+    "additionalProperties": False,
+}
+
+class _LineLoader(yaml.SafeLoader):
+    """A YAML loader whose mappings and lists remember the lines they and their entries start on."""
+
+
+class Mapping(dict):
+    line = 0
+    key_lines: dict = {}
+
+
+class _Sequence(list):
+    line = 0
+    item_lines: dict = {}
+
+
+def _construct_mapping(loader, node):
+    mapping = Mapping(loader.construct_mapping(node, deep=True))
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {}
+    for key_node, _value in node.value:
+        try:
+            mapping.key_lines[loader.construct_object(key_node, deep=True)] = key_node.start_mark.line + 1
+        except TypeError:  # an unhashable key: construct_mapping has reported it already
+            continue
+    return mapping
+
+
+def _construct_sequence(loader, node):
+    sequence = _Sequence(loader.construct_sequence(node, deep=True))
+    sequence.line = node.start_mark.line + 1
+    sequence.item_lines = {index: item.start_mark.line + 1 for index, item in enumerate(node.value)}
+    return sequence
+
+
+def _construct_timestamp(loader, node):
+    """A date that does not exist (`2022-11-31`) stays text, for validation to report it with its line."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
+def read_document(path: Path):
+    """The parsed YAML of `path`, each mapping and list knowing its lines; ConfigError if unreadable."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{path} : fichier introuvable. Indiquez le bon chemin avec --config.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} : lecture impossible ({exc}). Enregistrez le fichier en UTF-8.") from None
+    try:
+        return yaml.load(text, Loader=_LineLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", ligne {mark.line + 1}, colonne {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{path}{where} : YAML invalide ({problem}). "
+                          "Vérifiez l'indentation et les deux-points.") from None
+
+
+TYPE_NAMES = {"string": "un texte", "number": "un nombre", "integer": "un nombre entier", "boolean": "true ou false",
+              "array": "une liste, par exemple [a, b]", "object": "une liste de clés (clé: valeur)",
+              "date": "une date AAAA-MM-JJ qui existe", "moment": "une date AAAA-MM-JJ ou une date et heure ISO",
+              "null": "vide"}
+
+
+def _is_date(_checker, value) -> bool:
+    if isinstance(value, dt.date):
+        return True
+    try:
+        dt.date.fromisoformat(value)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def _is_moment(checker, value) -> bool:
+    if _is_date(checker, value):
+        return True
+    try:
+        dt.datetime.fromisoformat(value)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def to_date(value) -> dt.date | None:
+    """A value of type « date », checked by the schema, as a date."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def to_moment(value, timezone: str) -> dt.datetime | None:
+    """A value of type « moment », checked by the schema, as an aware datetime (`timezone` if floating)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = dt.datetime.combine(value, dt.time())
+    else:
+        moment = dt.datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
+
+
+_Validator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine_many({"date": _is_date, "moment": _is_moment}))
+_VALIDATOR = _Validator(SCHEMA)
+
+
+def schema_errors(root, path: Path) -> list[str]:
+    """Every mistake of shape in the parsed `sources.yaml`, as French messages, first line first."""
+    found = []
+    for error in _VALIDATOR.iter_errors(root):
+        for line, message in _describe(error, root):
+            found.append((line, message))
+    found.sort(key=lambda item: item[0])
+    return [f"{path}, ligne {line} : {message}" if line else f"{path} : {message}" for line, message in found]
+
+
+def _where(root, where) -> tuple[int, str]:
+    """The line of the element at `where` (a jsonschema path) and its name as written (`sources[2].url`)."""
+    node, line, names = root, getattr(root, "line", 0), []
+    for part in where:
+        if isinstance(part, int):
+            source_id = node[part].get("id") if isinstance(node[part], dict) else None
+            names.append(f"[{source_id}]" if isinstance(source_id, str) and source_id else f"[{part + 1}]")
+            line = getattr(node, "item_lines", {}).get(part, line)
+        else:
+            names.append(f".{part}" if names else str(part))
+            line = getattr(node, "key_lines", {}).get(part, line)
+        node = node[part]
+    return line, "".join(names)
+
+
+def _describe(error, root):
+    line, name = _where(root, error.absolute_path)
+    label = f"« {name} »" if name else "le fichier"
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        for key in sorted(set(error.instance) - set(allowed), key=str):
+            key_line = getattr(error.instance, "key_lines", {}).get(key, line)
+            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+            hint = (f"vouliez-vous dire {close[0]} ?" if close
+                    else f"clés possibles{' dans ' + label if name else ''} : {', '.join(allowed)}.")
+            yield key_line, f"{key} : clé inconnue{' dans ' + label if name else ''} ; {hint}"
+    elif error.validator == "type":
+        expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        wanted = " ou ".join(TYPE_NAMES[kind] for kind in expected if kind != "null")
+        quoted = " (mettez-la entre guillemets)" if isinstance(error.instance, bool) and "string" in expected else ""
+        yield line, f"{label} doit être {wanted} (lu : {_shown(error.instance)}){quoted}."
+    elif error.validator in ("minimum", "exclusiveMinimum", "maximum"):
+        bound = {"minimum": "supérieur ou égal à", "exclusiveMinimum": "supérieur à",
+                 "maximum": "inférieur ou égal à"}[error.validator]
+        yield line, f"{label} doit être un nombre {bound} {error.validator_value} (lu : {_shown(error.instance)})."
+    else:  # a rule this table does not use yet: jsonschema's own words, still with the line
+        yield line, f"{label} : {error.message}."
+
+
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return "des clés"
+    if isinstance(value, list):
+        return "une liste"
+    return repr(value)
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """Who publishes the agents' site and what its legal pages say (section `site:`); without an
+    RGAA audit, the statement says « non conforme »."""
+
+    brand: tuple[str, ...] = ("République", "française")
+    service: str = ""
+    operator: str = ""
+    contact_email: str = ""
+    contact_url: str = ""
+    publication_director: str = ""
+    host: str = ""
+    accessibility: str = "non conforme"
+    accessibility_note: str = ""
+    legal_notice: str = ""
+
+
+def read_site(section, edition_name: str) -> SiteInfo:
+    """The `site:` section, already checked against SECTIONS["site"]; every key is optional."""
+    values = {key: str(value).strip() for key, value in section.items() if value is not None and key != "brand"}
+    brand = tuple(str(line) for line in section.get("brand") or ()) or SiteInfo.brand
+    return SiteInfo(**{**values, "brand": brand, "service": values.get("service") or f"Agendas du {edition_name}"})

@@ -1,0 +1,115 @@
+"""What calfeed would read from one source, before it is published: events, rejections, warnings.
+
+Reads the source (file or HTTP) and its adapter only: no store, no feeds are touched.
+"""
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .adapters import ADAPTERS
+from .config import SOURCE_TYPES, Source
+from .errors import CalfeedError, ConfigError, SourceError
+from .fetch import OPENAGENDA_API, fetch_source
+
+HEADINGS = ("Date", "Heures", "Titre", "Catégorie", "Thèmes", "Région", "Format", "Statut")
+TITLE_WIDTH = 48
+
+
+@dataclass
+class Preview:
+    source: Source
+    rows: list[tuple[str, ...]] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: str = ""
+
+
+def source_for_preview(config, source_id=None, *, url="", path="", kind="", **options) -> Source:
+    """The source named in sources.yaml, or one described on the command line (address or file, type)."""
+    if source_id:
+        for source in config.sources:
+            if source.id == source_id:
+                return source
+        raise ConfigError(f"source inconnue « {source_id} ». Sources de {config.path.name} : "
+                          f"{', '.join(s.id for s in config.sources)}.")
+    if kind == "openagenda" and not path:
+        url = url or OPENAGENDA_API
+    if bool(url) == bool(path) or kind not in SOURCE_TYPES:
+        raise ConfigError(f"indiquez l'id d'une source de {config.path.name}, ou bien --url ou --path avec --type "
+                          f"({', '.join(SOURCE_TYPES)}).")
+    fields = {f.name for f in dataclasses.fields(Source)}
+    extra = {k: v for k, v in options.items() if k in fields and v not in (None, "", ())}
+    return Source(id="apercu", type=kind, url=url, path=Path(path).resolve() if path else None,
+                  timezone=config.timezone, **extra)
+
+
+def preview_source(config, source: Source, session=None) -> Preview:
+    """Fetch and read `source` as a refresh would, and describe each event in French."""
+    preview = Preview(source)
+    try:
+        fetched = fetch_source(source, session, retries=0)
+        parsed = ADAPTERS[source.type](fetched.body or b"", source, config.taxonomy)
+    except CalfeedError as exc:
+        preview.error = exc.reason if isinstance(exc, SourceError) else str(exc)
+        return preview
+    taxonomy = config.taxonomy
+    for event in sorted(parsed.events, key=lambda e: e.sort_key()):
+        preview.rows.append((
+            _date(event), _hours(event), _short(event.title),
+            taxonomy.categories.name(event.category) if event.category else "—",
+            ", ".join(taxonomy.themes.name(t) for t in event.themes) or "—",
+            taxonomy.regions.name(event.location.region) if event.location.region else "—",
+            taxonomy.formats.name(event.attendance) if event.attendance else "—",
+            taxonomy.statuses.name(event.status),
+        ))
+    preview.rejected = [str(r) for r in parsed.rejected]
+    preview.warnings = [str(w) for w in parsed.warnings]
+    if parsed.rejected and not parsed.events:
+        preview.error = "aucun événement lisible : la source serait en échec et rien ne serait publié."
+    return preview
+
+
+def format_preview(preview: Preview) -> list[str]:
+    """The preview as lines of French text: a table, then rejections and warnings."""
+    source = preview.source
+    lines = [f"Aperçu de la source « {source.id} » ({source.type}, {source.location}) — rien n'est publié."]
+    if preview.rows:
+        rows = [HEADINGS, *preview.rows]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(HEADINGS))]
+        lines.append("")
+        lines.extend("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
+    lines.append("")
+    lines.append(f"{len(preview.rows)} événement(s) lu(s), {len(preview.rejected)} rejeté(s), "
+                 f"{len(preview.warnings)} avertissement(s).")
+    lines.extend(f"  rejeté — {line}" for line in preview.rejected)
+    lines.extend(f"  avertissement — {line}" for line in preview.warnings)
+    if preview.error:
+        lines.append(f"Échec : {preview.error}")
+    return lines
+
+
+def _date(event) -> str:
+    if event.all_day:
+        last = event.end.toordinal() - 1
+        if last == event.start.toordinal():
+            return f"{event.start:%d/%m/%Y}"
+        return f"{event.start:%d/%m/%Y} → {type(event.start).fromordinal(last):%d/%m/%Y}"
+    return f"{event.start:%d/%m/%Y}"
+
+
+def _hours(event) -> str:
+    if event.all_day:
+        return "toute la journée"
+    start, end = event.start, event.end
+    zone = "" if event.timezone == "Europe/Paris" else f" ({event.timezone})"
+    if end == start:
+        return f"{start:%H:%M}{zone}"
+    if end.date() != start.date():
+        return f"{start:%H:%M} → {end:%d/%m %H:%M}{zone}"
+    return f"{start:%H:%M}–{end:%H:%M}{zone}"
+
+
+def _short(title: str) -> str:
+    title = " ".join(title.split())
+    return title if len(title) <= TITLE_WIDTH else title[:TITLE_WIDTH - 1] + "…"

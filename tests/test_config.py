@@ -1,0 +1,134 @@
+"""`sources.yaml` is validated strictly: an unknown key or an impossible value is an error naming the
+file, the line and the fix, never accepted silently and never a traceback."""
+
+import pytest
+
+from calfeed.cli import cli
+from calfeed.addresses import RESERVED_NAMES
+from calfeed.config import load_config
+from calfeed.errors import ConfigError
+
+BASE = """\
+edition:
+  name: Essai
+  start: 2022-11-02
+  end: 2022-11-30
+sources:
+  - id: ditp
+    type: ics
+    path: a.ics
+    category: labs
+categories:
+  labs: Labs
+"""
+
+
+def write(tmp_path, text):
+    path = tmp_path / "sources.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_of(tmp_path, text) -> str:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert str(path) in message
+    return message
+
+
+def line_of(text, needle) -> int:
+    return next(number for number, line in enumerate(text.splitlines(), start=1) if needle in line)
+
+
+def test_the_base_document_is_valid(tmp_path):
+    config = load_config(write(tmp_path, BASE))
+    assert [s.id for s in config.sources] == ["ditp"]
+
+
+def test_organizer_for_organiser_names_the_line_and_the_right_key(tmp_path):
+    text = BASE.replace("    category: labs\n", "    category: labs\n    organizer: DITP\n")
+    message = error_of(tmp_path, text)
+    assert f"ligne {line_of(text, 'organizer')} : organizer : clé inconnue" in message
+    assert "vouliez-vous dire organiser ?" in message
+
+
+def test_categroy_typo_in_a_source(tmp_path):
+    text = BASE.replace("    category: labs\n", "    categroy: labs\n")
+    message = error_of(tmp_path, text)
+    assert f"ligne {line_of(text, 'categroy')} : categroy : clé inconnue dans « sources[ditp] »" in message
+    assert "vouliez-vous dire category ?" in message
+
+
+@pytest.mark.parametrize("before, after, wrong, right", [
+    ("edition:\n", "editon:\n", "editon", "edition"),                                   # a section
+    ("  start: 2022-11-02\n", "  begin: 2022-11-02\n", "begin", None),                  # a key with no close match
+    ("  labs: Labs\n", "  labs: {name: Labs, alias: [lab]}\n", "alias", "aliases"),     # a vocabulary entry
+    ("categories:\n", "publish:\n  grace_day: 3\ncategories:\n", "grace_day", "grace_days"),
+])
+def test_unknown_keys_anywhere(tmp_path, before, after, wrong, right):
+    text = BASE.replace(before, after)
+    message = error_of(tmp_path, text)
+    assert f"ligne {line_of(text, wrong)} : {wrong} : clé inconnue" in message
+    if right:
+        assert f"vouliez-vous dire {right} ?" in message
+    else:  # no guess: the valid keys are listed instead
+        assert "clés possibles" in message and "start" in message
+
+
+def test_unknown_key_in_a_named_selection(tmp_path):
+    text = BASE + "selections:\n  ditp:\n    name: DITP\n    filtre: {organisateur: [DITP]}\n"
+    message = error_of(tmp_path, text)
+    assert f"ligne {line_of(text, 'filtre')} : filtre : clé inconnue dans « selections.ditp » ; " \
+           "vouliez-vous dire filter ?" in message
+
+
+def test_impossible_date_is_an_error_with_its_line(tmp_path):
+    text = BASE.replace("end: 2022-11-30", "end: 2022-11-31")
+    message = error_of(tmp_path, text)
+    assert f"ligne {line_of(text, 'end:')} : « edition.end » doit être une date AAAA-MM-JJ qui existe " \
+           "(lu : '2022-11-31')" in message
+
+
+def test_impossible_date_through_the_cli_is_no_traceback(runner, tmp_path):
+    path = write(tmp_path, BASE.replace("end: 2022-11-30", "end: 2022-11-31"))
+    result = runner.invoke(cli, ["check", "--config", str(path)], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and "2022-11-31" in result.output
+
+
+@pytest.mark.parametrize("key_line, expected", [
+    ("    allow_empty: oui\n", "« sources[ditp].allow_empty » doit être true ou false (lu : 'oui')"),
+    ("    organiser: yes\n", "« sources[ditp].organiser » doit être un texte ou un nombre (lu : true) "
+                           "(mettez-la entre guillemets)"),
+    ("    timeout: -3\n", "« sources[ditp].timeout » doit être un nombre supérieur à 0 (lu : -3)"),
+    ("    max_drop: 1.5\n", "« sources[ditp].max_drop » doit être un nombre inférieur ou égal à 1 (lu : 1.5)"),
+    ("    themes: {a: b}\n", "« sources[ditp].themes » doit être une liste, par exemple [a, b] ou un texte"),
+])
+def test_wrong_types_are_errors(tmp_path, key_line, expected):
+    text = BASE.replace("    category: labs\n", "    category: labs\n" + key_line)
+    message = error_of(tmp_path, text)
+    assert f"ligne {line_of(text, key_line.strip())} : {expected}" in message
+
+
+def test_every_mistake_is_reported_at_once_in_line_order(tmp_path):
+    text = BASE.replace("end: 2022-11-30", "end: 2022-02-30").replace("    category: labs\n",
+                                                                     "    categroy: labs\n    organizer: X\n")
+    lines = error_of(tmp_path, text).splitlines()
+    assert len(lines) == 3
+    assert [int(line.split("ligne ")[1].split(" ")[0]) for line in lines] == \
+           [line_of(text, "end:"), line_of(text, "categroy"), line_of(text, "organizer")]
+
+
+@pytest.mark.parametrize("name", ["tous", "mon-programme", "selection"])
+def test_reserved_selection_names(tmp_path, name):
+    assert name in RESERVED_NAMES
+    text = BASE + f"selections:\n  {name}:\n    name: X\n    filter: {{categorie: [labs]}}\n"
+    message = error_of(tmp_path, text)
+    assert f"ligne {line_of(text, name + ':')} : sélection « {name} » : ce nom est déjà celui d'une adresse du site" in message
+
+
+def test_the_shipped_configuration_is_valid(bundled):
+    config = load_config(bundled)
+    assert {s.id for s in config.sources} == {"ditp-tables-rondes", "programme-2022"}
