@@ -33,11 +33,16 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("site")
-    shutil.copy(ROOT / "sources.yaml", folder / "sources.yaml")
     shutil.copytree(ROOT / "data", folder / "data")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    # As in production, the service knows its public address (publish.base_url): pages carry absolute
+    # subscribe links, without JavaScript too.
+    text = (ROOT / "sources.yaml").read_text(encoding="utf-8")
+    assert 'base_url: ""' in text
+    (folder / "sources.yaml").write_text(text.replace('base_url: ""', f'base_url: "http://127.0.0.1:{port}"', 1),
+                                         encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     log = open(folder / "serve.log", "wb")  # noqa: SIM115 - closed at teardown
     process = subprocess.Popen([sys.executable, "-m", "calfeed.cli", "serve", "--config", str(folder / "sources.yaml"),

@@ -49,7 +49,8 @@
   if (feedsAddress) {
     document.querySelectorAll(".abonner [data-a-construire]").forEach(function (list) {
       var block = list.closest(".abonner");
-      var name = block.getAttribute("data-name") || "";
+      // The page's French spacing is for reading; a calendar is named as the feed names itself.
+      var name = (block.getAttribute("data-name") || "").replace(/[\u00a0\u202f]/g, " ");
       var download = block.querySelector("a[data-lien=download]");
       if (!download) { return; }
       var links = subscribeLinks(download.href, name);
