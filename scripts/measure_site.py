@@ -87,7 +87,7 @@ def main():
         pages = {"accueil": "/", "constructeur": "/feeds/constructeur.html", "liste": "/feeds/evenements.html",
                  "événement": event_url.removeprefix(base), "programme": "/feeds/mon-programme.html",
                  "état": "/etat", "intégrer": "/feeds/integrer/categorie/labs.html",
-                 "accessibilité": "/accessibilite", "404": "/feeds/inconnu.ics", "400": "/feeds/selection.ics?theme=x"}
+                 "accessibilité": "/feeds/accessibilite.html", "404": "/feeds/inconnu.ics", "400": "/feeds/selection.ics?theme=x"}
         for name, path in pages.items():
             totals = weight(browser, base + path)
             print(f"weight {name}: total {sum(totals.values()) / 1024:.0f} Kio (" +

@@ -19,8 +19,8 @@ from pathlib import Path
 
 VERSION = "1.15.3"
 # Components whose styles the templates use, in the order of the package's own dsfr.css.
-COMPONENTS = ("link", "button", "tag", "badge", "logo", "skiplink", "navigation", "breadcrumb", "header", "footer",
-              "card", "accordion", "form", "input", "checkbox", "alert", "notice", "callout", "table", "modal")
+COMPONENTS = ("link", "button", "tag", "badge", "logo", "skiplink", "navigation", "header", "footer", "accordion",
+              "form", "input", "checkbox", "alert", "modal")
 # Components whose behaviour the pages use (mobile menu, accordions, modal).
 SCRIPTS = ("navigation", "header", "modal", "accordion", "button")
 # Icons named by the templates (class fr-icon-<name>), with their family folder.
