@@ -371,3 +371,58 @@ def test_every_link_of_the_page_points_at_a_served_feed(server, page):
         expected = {"JSON": "application/json", "liste à intégrer": "text/html"}.get(kind, "text/calendar")
         assert response.headers["Content-Type"].startswith(expected), (kind, url)
     assert len(checked) > 40
+
+
+@pytest.fixture(scope="module")
+def static_copy(tmp_path_factory):
+    """`calfeed build` with the shipped empty base_url, served by a plain static web server."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    folder = tmp_path_factory.mktemp("statique")
+    shutil.copy(ROOT / "sources.yaml", folder / "sources.yaml")
+    shutil.copytree(ROOT / "data", folder / "data")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    built = subprocess.run([sys.executable, "-m", "calfeed.cli", "build", "--config", str(folder / "sources.yaml"),
+                            "--output", str(folder / "site")], env=env, capture_output=True, text=True, timeout=120)
+    assert built.returncode == 0, built.stderr
+    assert "publish.base_url est vide" in built.stderr
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder / "site")))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", folder / "site"
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_static_copy_keeps_its_promises_or_says_what_it_cannot_do(static_copy, page):
+    base, folder = static_copy
+    for path in folder.rglob("*.html"):
+        assert "publish.base_url" not in path.read_text(encoding="utf-8"), path
+    page.goto(base + "/index.html")
+    row = page.locator("#agenda-tous-tous")
+    row.locator("summary").click()
+    google = row.get_by_role("link", name=re.compile("^Google Agenda"))
+    assert parse_qs(urlsplit(google.get_attribute("href")).query)["cid"] == [base + "/tous.ics"]
+    assert requests.get(base + "/tous.ics", timeout=10).status_code == 200
+    snippet = page.locator("code[data-integrer]").text_content()
+    assert f'src="{base}/integrer/tous.html"' in snippet  # an absolute address, usable on a lab's site
+    # Filtering on a static host: the address is read by the page, not reset by the server.
+    page.goto(base + "/evenements.html?categorie=associations")
+    page.wait_for_function("document.getElementById('compte-evenements').textContent.startsWith('2 ')")
+    assert page.locator("#categorie-associations").is_checked()
+    boxes = page.locator("#choix li.evenement:visible input[name=e]")
+    boxes.nth(0).check(force=True)
+    boxes.nth(1).check(force=True)
+    page.get_by_role("button", name="Voir mon programme avec les événements cochés").click()
+    page.wait_for_url(re.compile(r"mon-programme\.html\?e="))
+    page.wait_for_function("document.querySelectorAll('#programme-liste li').length === 2")
+    assert plain(page.locator("#lien-programme").inner_text()) == "Mon programme (2)"
+    assert "ne peut pas servir d'agenda personnel" in page.locator("main").inner_text()
+    page.goto(base + "/constructeur.html")
+    assert "ne peut pas servir d'agenda composé" in page.locator("main").inner_text()
