@@ -194,6 +194,7 @@ def test_export_with_start_end_in_utc_registration_url_and_top_level_location(pr
     assert museum[0].start == dt.datetime(2022, 9, 24, 19, tzinfo=PARIS)
     assert (museum[1].start, museum[1].end) == (dt.date(2022, 9, 26), dt.date(2022, 9, 27))
     assert [r.reason for r in parsed.rejected] == ["aucun horaire (« timings » vide)"]
+    assert parsed.rejected[0].where == "événement n° 3 (id 80013)"  # to find it in OpenAgenda
 
 
 def test_an_export_whose_every_event_is_rejected_is_a_failing_source(project, tmp_path):

@@ -275,7 +275,7 @@ def test_a_site_section_claiming_an_unknown_conformity_is_refused(project):
     with pytest.raises(ConfigError) as error:
         load_config(path)
     message = str(error.value)
-    assert "« site.accessibility » : valeur refusée (lu : 'conforme')" in message and "partiellement conforme" in message
+    assert "« site.accessibility » : valeur refusée (lu : « conforme »)" in message and "partiellement conforme" in message
     assert "sources.yaml, ligne" in message
 
 

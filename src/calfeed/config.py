@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .config_schema import Mapping, SiteInfo, read_document, read_site, schema_errors, to_date, to_moment
+from .config_schema import Mapping, read_document, schema_errors, to_date, to_moment
 from .errors import ConfigError
 from .addresses import RESERVED_NAMES
 from .selection import NAMED_CRITERIA, vocabulary_of
+from .site_info import SiteInfo, read_site
 from .taxonomy import Taxonomy, Term, Vocabulary
 from .text import slugify
 
@@ -218,7 +219,7 @@ def _parse_sources(r: _Reader, root, config: Config, fetch) -> tuple[Source, ...
 def _parse_source(r: _Reader, entry, config: Config, fetch) -> Source:
     source_id = r.text(entry, "id")
     if not source_id or slugify(source_id) != source_id:
-        r.fail(entry, f"chaque source a besoin d'un « id » en minuscules sans espaces (lu : {source_id!r}).")
+        r.fail(entry, f"chaque source a besoin d'un « id » en minuscules sans espaces (lu : « {source_id} »).")
     kind, preset = r.text(entry, "type"), r.text(entry, "preset", "calfeed")
     for value, possible, what in ((kind, SOURCE_TYPES, "type"), (preset, JSON_PRESETS, "preset")):
         if value not in possible:

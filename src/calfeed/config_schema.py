@@ -7,7 +7,6 @@ each error into a message that names the file, the line and the fix.
 """
 
 import datetime as dt
-from dataclasses import dataclass
 import difflib
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -96,13 +95,23 @@ class _Sequence(list):
     item_lines: dict = {}
 
 
+class _DuplicateKey(yaml.MarkedYAMLError):
+    """A key written twice in one mapping: YAML would silently keep the last one (a second `sources:` at the
+    end of the file would drop every source of the first)."""
+
+
 def _construct_mapping(loader, node):
     mapping = Mapping(loader.construct_mapping(node, deep=True))
     mapping.line = node.start_mark.line + 1
     mapping.key_lines = {}
     for key_node, _value in node.value:
         try:
-            mapping.key_lines[loader.construct_object(key_node, deep=True)] = key_node.start_mark.line + 1
+            key = loader.construct_object(key_node, deep=True)
+            if key in mapping.key_lines:
+                raise _DuplicateKey(problem=f"« {key} » est écrit deux fois (déjà ligne {mapping.key_lines[key]}) ; "
+                                            "YAML ne garderait que le second : n'en gardez qu'un",
+                                    problem_mark=key_node.start_mark)
+            mapping.key_lines[key] = key_node.start_mark.line + 1
         except TypeError:  # an unhashable key: construct_mapping has reported it already
             continue
     return mapping
@@ -138,12 +147,31 @@ def read_document(path: Path):
         raise ConfigError(f"{path} : lecture impossible ({exc}). Enregistrez le fichier en UTF-8.") from None
     try:
         return yaml.load(text, Loader=_LineLoader)
+    except _DuplicateKey as exc:
+        raise ConfigError(f"{path}, ligne {exc.problem_mark.line + 1} : {exc.problem}.") from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f", ligne {mark.line + 1}, colonne {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{path}{where} : YAML invalide ({problem}). "
-                          "Vérifiez l'indentation et les deux-points.") from None
+        said, at_start = next(((said, at_start) for start, said, at_start in YAML_PROBLEMS if problem.startswith(start)),
+                              (f"YAML invalide ({problem}) : vérifiez l'indentation et les deux-points", False))
+        # Some mistakes are noticed lines after they are made: point at the key or bracket that started them.
+        mark = (at_start and getattr(exc, "context_mark", None)) or getattr(exc, "problem_mark", None)
+        where = f", ligne {mark.line + 1}, colonne {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}{where} : {said}.") from None
+
+
+# PyYAML's problems (English) said in French: its message's start → (what to say, point at where it started).
+YAML_PROBLEMS = (
+    ("could not find expected ':'", "il manque les deux-points « : » après la clé", True),
+    ("mapping values are not allowed here", "« : » inattendu : vérifiez l'indentation de cette ligne, ou mettez "
+                                            "entre guillemets une valeur qui contient « : »", False),
+    ("found character '\\t'", "tabulation : indentez avec des espaces, jamais avec des tabulations", False),
+    ("found unexpected end of stream", "guillemet jamais fermé", True),
+    ("expected ',' or ']'", "crochet « [ » jamais fermé", True),
+    ("expected ',' or '}'", "accolade « { » jamais fermée", True),
+    ("expected <block end>", "indentation incohérente : alignez cette ligne sur celles de sa section", False),
+    ("found undefined alias", "une valeur qui commence par « * » doit être mise entre guillemets", False),
+    ("found character '@'", "une valeur qui commence par « @ » doit être mise entre guillemets", False),
+)
 
 
 TYPE_NAMES = {"string": "un texte", "number": "un nombre", "integer": "un nombre entier", "boolean": "true ou false",
@@ -261,28 +289,6 @@ def _shown(value) -> str:
         return "des clés"
     if isinstance(value, list):
         return "une liste"
-    return repr(value)
-
-
-@dataclass(frozen=True)
-class SiteInfo:
-    """Who publishes the agents' site and what its legal pages say (section `site:`); without an
-    RGAA audit, the statement says « non conforme »."""
-
-    brand: tuple[str, ...] = ("République", "française")
-    service: str = ""
-    operator: str = ""
-    contact_email: str = ""
-    contact_url: str = ""
-    publication_director: str = ""
-    host: str = ""
-    accessibility: str = "non conforme"
-    accessibility_note: str = ""
-    legal_notice: str = ""
-
-
-def read_site(section, edition_name: str) -> SiteInfo:
-    """The `site:` section, already checked against SECTIONS["site"]; every key is optional."""
-    values = {key: str(value).strip() for key, value in section.items() if value is not None and key != "brand"}
-    brand = tuple(str(line) for line in section.get("brand") or ()) or SiteInfo.brand
-    return SiteInfo(**{**values, "brand": brand, "service": values.get("service") or f"Agendas du {edition_name}"})
+    if isinstance(value, str):
+        return f"« {value} »"
+    return str(value)

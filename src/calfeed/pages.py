@@ -2,6 +2,7 @@
 site and the static build render the same templates from the same contexts, given "now" by the caller."""
 
 import datetime as dt
+import re
 from functools import cache
 from importlib import resources
 
@@ -154,8 +155,25 @@ def error_context(config, where: Where, title: str, message: str) -> dict:
     return {**common(config, where, title), "message": message}
 
 
-def status_context(config, store, programme) -> dict:
-    """The health of every source, for /etat, /etat.json and `calfeed check`."""
+# What a source wrote (a cell, a label, a column name) is quoted « like this » in reasons and warnings.
+QUOTED = re.compile(r"«[^»]*»")
+
+
+def public_text(text: str | None) -> str | None:
+    """A reason or warning fit for the public status page: the values the source wrote are left out
+    (a cell may hold anything); where it is stays (a line, a UID, a column's name), so the team knows
+    what to fix. The operator's terminal (`calfeed check`) shows it whole."""
+    if not text:
+        return text
+    where, separator, reason = text.partition(" : ")
+    if not separator or "«" in where and not where.startswith(("colonne «", "VEVENT")):
+        return QUOTED.sub("«…»", text)
+    return where + separator + QUOTED.sub("«…»", reason)
+
+
+def status_context(config, store, programme, *, public: bool = False) -> dict:
+    """The health of every source, for /etat and /etat.json (`public`) and `calfeed check`."""
+    shown = public_text if public else (lambda text: text)
     published = {}
     for item in programme.items:
         published[item.event.source] = published.get(item.event.source, 0) + 1
@@ -169,14 +187,14 @@ def status_context(config, store, programme) -> dict:
             "ok": state.last_error is None and state.last_success is not None,
             "last_attempt": state.last_attempt,
             "last_success": state.last_success,
-            "last_error": state.last_error,
+            "last_error": shown(state.last_error),
             "failures": state.failures,
             "events_read": state.event_count,
             "events_published": published.get(source.id, 0),
-            "rejected": list(state.rejected),
-            "warnings": list(state.warnings),
+            "rejected": [shown(reason) for reason in state.rejected],
+            "warnings": [shown(warning) for warning in state.warnings],
             "held": list(state.held),
-            "history": store.fetch_history(source.id, limit=5),
+            "history": [{**entry, "error": shown(entry["error"])} for entry in store.fetch_history(source.id, limit=5)],
         })
     return {
         "edition": config.edition_name,

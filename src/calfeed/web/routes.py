@@ -155,7 +155,7 @@ def _file_name(feed) -> str:
 @bp.get("/etat")
 def status_page():
     site = published()
-    context = status_context(site.config, site.store, site.programme())
+    context = status_context(site.config, site.store, site.programme(), public=True)
     return _page("etat.html", {**error_context(site.config, Where("feeds/", _where().base), "État des sources", ""),
                                **context})
 
@@ -163,7 +163,7 @@ def status_page():
 @bp.get("/etat.json")
 def status_json():
     site = published()
-    response = current_app.json.response(status_context(site.config, site.store, site.programme()))
+    response = current_app.json.response(status_context(site.config, site.store, site.programme(), public=True))
     response.headers.update(NOSNIFF)
     response.headers["Cache-Control"] = "no-store"
     return response
