@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "calfeed"
 # top. README, « Architecture », names what each one owns.
 LAYERS = (
     ("errors", "text"),
-    ("taxonomy", "model", "config_schema"),
+    ("taxonomy", "model", "config_schema", "site_info"),
     ("selection",),
     ("addresses",),
     ("config", "vtimezone", "links", "adapters.decode"),

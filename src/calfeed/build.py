@@ -13,7 +13,7 @@ from .feeds import feed_chunks
 from .addresses import static_feeds
 
 MARKER = ".calfeed-build"
-MANAGED_SUFFIXES = (".ics", ".html", ".json", ".css", ".js")
+MANAGED_SUFFIXES = (".ics", ".html", ".json", ".css", ".js", ".woff", ".woff2", ".svg", ".png", ".ico", ".md")
 # The temporary files _write makes (mkstemp: ".<name>.<8 random characters>.tmp"); a killed build leaves them.
 TEMPORARY = re.compile(r"\..+\.[A-Za-z0-9_]{8}\.tmp")
 

@@ -53,6 +53,15 @@ SECTIONS = {
     "publish": {"timezone": TEXT, "refresh_minutes": {"type": "number", "minimum": 1},
                 "grace_days": {"type": "number", "minimum": 0}, "reference_time": MOMENT, "base_url": TEXT},
     "store": {"path": TEXT},
+    "site": {"brand": TEXTS, "service": TEXT, "operator": TEXT, "publication_director": TEXT, "host": TEXT,
+             "contact_email": {"type": ["string", "null"], "pattern": r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                               "description": "une adresse électronique, par exemple agendas@exemple.gouv.fr"},
+             "contact_url": {"type": ["string", "null"], "pattern": r"^$|^https?://[^/\s]+",
+                             "description": "une adresse qui commence par https://"},
+             "accessibility": {"enum": ["non conforme", "partiellement conforme", "totalement conforme"],
+                               "description": "« non conforme » ou « partiellement conforme » (sans audit RGAA "
+                                              "complet), « totalement conforme » après un audit"},
+             "accessibility_note": TEXT, "legal_notice": TEXT},
     "fetch": {"interval_minutes": {"type": "number", "minimum": 1}, "concurrency": {"type": "integer", "minimum": 1},
               "timeout": POSITIVE, "max_bytes": POSITIVE, "retries": COUNT, "max_drop": SHARE},
 }
@@ -68,8 +77,6 @@ SCHEMA = {
             "type": "object",
             "properties": {"name": TEXT, "description": TEXT, "filter": {"type": "object", "additionalProperties": TEXTS}},
             "additionalProperties": False}},
-        # The site's texts (issue 12) declare their keys in their own block.
-        "site": {"type": ["object", "null"]},
     },
     "additionalProperties": False,
 }
@@ -266,6 +273,9 @@ def _describe(error, root):
         bound = {"minimum": "supérieur ou égal à", "exclusiveMinimum": "supérieur à",
                  "maximum": "inférieur ou égal à"}[error.validator]
         yield line, f"{label} doit être un nombre {bound} {error.validator_value} (lu : {_shown(error.instance)})."
+    elif error.validator in ("enum", "pattern"):  # the key's schema says what it accepts
+        accepted = error.schema.get("description") or ", ".join(f"« {v} »" for v in error.validator_value)
+        yield line, f"{label} : valeur refusée (lu : {_shown(error.instance)}) ; attendu : {accepted}."
     else:  # a rule this table does not use yet: jsonschema's own words, still with the line
         yield line, f"{label} : {error.message}."
 
