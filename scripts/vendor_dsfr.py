@@ -33,6 +33,18 @@ HEADER = ("/*! DSFR v{version} (@gouvfr/dsfr, Etalab-2.0, see LICENSE.md): core 
           "written by scripts/vendor_dsfr.py */\n")
 
 
+def join_scripts(scripts: list[str]) -> str:
+    """One module file from several published module files. Each one declares its own top-level names
+    (`const e=window.dsfr` in every component), which collide once concatenated, so each is wrapped in a
+    block of its own; the source-map comments point at maps that are not vendored and are dropped."""
+    blocks = []
+    for script in scripts:
+        banner, _, code = script.partition("*/")
+        code = re.sub(r"^//# sourceMappingURL=.*$", "", code, flags=re.M).strip()
+        blocks.append(f"{banner}*/\n{{\n{code}\n}}\n")
+    return "".join(blocks)
+
+
 def _restyle(css: str, depth_prefix: str) -> str:
     """Paths in a component's file are relative to it; make them relative to the bundle."""
     return css.replace(f"url({depth_prefix}fonts/", "url(fonts/").replace(f"url({depth_prefix}icons/", "url(icons/")
@@ -69,7 +81,7 @@ def main() -> int:
         scripts = [(dist / "core" / "core.module.min.js").read_text(encoding="utf-8")]
         scripts += [(dist / "component" / name / f"{name}.module.min.js").read_text(encoding="utf-8")
                     for name in SCRIPTS]
-        (TARGET / "dsfr.module.min.js").write_text("\n".join(scripts), encoding="utf-8")
+        (TARGET / "dsfr.module.min.js").write_text(join_scripts(scripts), encoding="utf-8")
         (TARGET / "favicon").mkdir()
         for name in ("favicon.svg", "favicon.ico", "apple-touch-icon.png"):
             shutil.copyfile(dist / "favicon" / name, TARGET / "favicon" / name)

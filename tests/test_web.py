@@ -192,7 +192,7 @@ def test_page_lists_every_feed_with_links(bundled):
         assert f"https://agenda.example/feeds/{path}" in page
         assert f"webcal://agenda.example/feeds/{path}" in page
     assert "https://outlook.office.com/calendar/0/addfromweb?url=https%3A%2F%2Fagenda.example%2Ffeeds%2Ftous.ics" in page
-    assert "https://calendar.google.com/calendar/r?cid=https%3A%2F%2Fagenda.example%2Ffeeds%2Ftous.ics" in page
+    assert "https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2Fagenda.example%2Ffeeds%2Ftous.ics" in page
     assert "19 événements" in page
 
 

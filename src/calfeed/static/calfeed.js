@@ -15,12 +15,13 @@
 
   function subscribeLinks(url, name) {
     var query = "url=" + encodeURIComponent(url) + "&name=" + encodeURIComponent(name);
+    var webcal = "webcal://" + url.replace(/^https?:\/\//, "");
     return {
       https: url,
-      webcal: "webcal://" + url.replace(/^https?:\/\//, ""),
+      webcal: webcal,
       outlook365: "https://outlook.office.com/calendar/0/addfromweb?" + query,
       outlookcom: "https://outlook.live.com/calendar/0/addfromweb?" + query,
-      google: "https://calendar.google.com/calendar/r?cid=" + encodeURIComponent(url)
+      google: "https://calendar.google.com/calendar/r?cid=" + encodeURIComponent(webcal)  // Google refuses https here
     };
   }
 
