@@ -323,6 +323,8 @@ def test_the_subscribe_control_works_without_javascript(server, browser):
     row.locator("summary").click()
     link = row.get_by_role("link", name=re.compile("^Google Agenda"))
     assert link.is_visible() and "tout le programme" in link.evaluate("e => e.textContent")
+    field, panel = (row.locator(selector).bounding_box() for selector in ("input[data-lien=https]", ".abonner__choix"))
+    assert field["x"] + field["width"] <= panel["x"] + panel["width"]  # the address stays inside its panel
     url = parse_qs(urlsplit(link.get_attribute("href")).query)["cid"][0]
     assert url.startswith("webcal://")  # Google Agenda refuses an https address in `cid`
     assert requests.get("http://" + url.removeprefix("webcal://"), timeout=10).status_code == 200
