@@ -1,6 +1,7 @@
 """The live site: feeds as clients expect them over HTTP, the page, clear errors."""
 
 import gzip
+import re
 
 import pytest
 
@@ -194,6 +195,15 @@ def test_page_lists_every_feed_with_links(bundled):
     assert "https://outlook.office.com/calendar/0/addfromweb?url=https%3A%2F%2Fagenda.example%2Ffeeds%2Ftous.ics" in page
     assert "https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2Fagenda.example%2Ffeeds%2Ftous.ics" in page
     assert "19 événements" in page
+
+
+def test_home_page_title_names_the_service_once(bundled):
+    from calfeed.web import create_app
+    client = create_app({"TESTING": True, "CALFEED_CONFIG": str(bundled)}).test_client()
+    titles = [re.search(r"<title>(.*?)</title>", client.get(path).data.decode()).group(1)
+              for path in ("/", "/feeds/constructeur.html")]
+    assert titles[0] == "Agendas du Mois de l&#39;innovation publique 2022"
+    assert titles[1] == "Composer mon agenda — " + titles[0]
 
 
 def test_page_escapes_event_text(project, tmp_path):
