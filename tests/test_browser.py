@@ -200,6 +200,9 @@ def test_builder_names_counts_and_previews_what_is_ticked(server, page):
     page.wait_for_function("document.getElementById('compte').textContent.startsWith('3 événements correspondent')")
     assert outlook_name(page).endswith("sélection : Laboratoires d'innovation territoriale")
     assert page.locator("#apercu li").count() == 3
+    shown = outlook_name(page).replace(" :", "\u00a0:")  # Outlook gets the plain name, the page French spacing
+    assert page.locator("#nom-agenda").text_content() == shown
+    assert page.locator("#abonnement-selection summary").text_content() == f"S'abonner à l'agenda «\u00a0{shown}\u00a0»"
     page.get_by_label("Grand Est").check(force=True)
     page.wait_for_function("document.getElementById('compte').textContent.startsWith('1 événement correspond ')")
     assert outlook_name(page).endswith("sélection : Laboratoires d'innovation territoriale · Grand Est")

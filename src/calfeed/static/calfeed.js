@@ -9,6 +9,12 @@
   var isStatic = body.hasAttribute("data-statique");
   var STORE = "calfeed-programme";
 
+  // French spacing for text the script writes, as the server's `fr` filter does for the pages.
+  function french(text) {
+    return text.replace(/ ([;!?])/g, "\u202f$1").replace(/ :/g, "\u00a0:")
+      .replace(/« /g, "«\u00a0").replace(/ »/g, "\u00a0»");
+  }
+
   function absolute(relative) { return new URL(relative, location.href).href; }
   // The feeds folder's address: the live service's, or (a static copy served over http) this copy's.
   var feedsAddress = base || (/^https?:$/.test(location.protocol) ? absolute(root || "./") : "");
@@ -38,8 +44,9 @@
       if (links[kind]) { element.href = links[kind]; }
     });
     block.querySelectorAll(".fr-sr-only").forEach(function (hidden) {
-      hidden.textContent = hidden.textContent.replace(/« .* »|: .*$/, function (found) {
-        return found.charAt(0) === "«" ? "« " + name + " »" : ": " + name;
+      // The page's spaces inside « » and before « : » are no-break ones (\s matches them too).
+      hidden.textContent = hidden.textContent.replace(/«\s.*\s»|:\s.*$/, function (found) {
+        return french(found.charAt(0) === "«" ? "« " + name + " »" : ": " + name);
       });
     });
   }
@@ -64,7 +71,7 @@
         link.textContent = pair[1];
         var hidden = document.createElement("span");
         hidden.className = "fr-sr-only";
-        hidden.textContent = " : " + name;
+        hidden.textContent = french(" : " + name);
         link.appendChild(hidden);
         item.appendChild(link);
         list.appendChild(item);
@@ -227,7 +234,7 @@
         var found = events.filter(function (e) { return matches(selection, function (c) { return field(e, c.field); }); });
         var described = describe(selection);
         document.getElementById("compte").textContent = sentence(found.length);
-        document.getElementById("nom-agenda").textContent = described.name;
+        document.getElementById("nom-agenda").textContent = french(described.name);
         if (block && prefix) {
           setLinks(block, "selection.ics" + (described.query ? "?" + described.query : ""), described.name);
         }
@@ -323,7 +330,7 @@
           var drop = document.createElement("button");
           drop.type = "button";
           drop.className = "fr-btn fr-btn--sm fr-btn--tertiary-no-outline";
-          drop.textContent = "Retirer « " + e.titre + " » de mon programme";
+          drop.textContent = french("Retirer « " + e.titre + " » de mon programme");
           drop.addEventListener("click", function () { toggle(eventKey(e), false); location.reload(); });
           item.appendChild(title);
           item.appendChild(when);
