@@ -246,9 +246,9 @@
           var item = document.createElement("li");
           var link = document.createElement("a");
           link.href = e.page;
-          link.textContent = e.titre;
+          link.textContent = french(e.titre);
           item.appendChild(link);
-          item.appendChild(document.createTextNode(" — " + e.quand));
+          item.appendChild(document.createTextNode(" — " + french(e.quand)));
           preview.appendChild(item);
         });
         document.getElementById("titre-apercu").hidden = found.length === 0;
@@ -322,11 +322,11 @@
           title.className = "evenement__titre";
           var link = document.createElement("a");
           link.href = e.page;
-          link.textContent = e.titre;
+          link.textContent = french(e.titre);
           title.appendChild(link);
           var when = document.createElement("p");
           when.className = "evenement__quand";
-          when.textContent = e.quand;
+          when.textContent = french(e.quand);
           var drop = document.createElement("button");
           drop.type = "button";
           drop.className = "fr-btn fr-btn--sm fr-btn--tertiary-no-outline";
