@@ -288,6 +288,8 @@ def test_event_page_adds_to_calendars_and_describes_the_event(server, page):
     with page.expect_download() as info:
         page.locator("#ajouter-agenda").click()
     assert info.value.suggested_filename == "anniversaire-du-ti-lab.ics"
+    label = plain(page.locator("#ajouter-agenda").text_content())  # the button says what it gives, not a file name
+    assert label == "Autres agendas (fichier .ics) pour « Anniversaire du Ti Lab »"
     data = Path(info.value.path()).read_bytes()
     assert [str(e["SUMMARY"]) for e in parse_feed(data).values()] == ["Anniversaire du Ti Lab"]
     assert b"X-WR-CALNAME" not in data  # imported into the agent's own calendar
