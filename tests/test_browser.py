@@ -244,6 +244,14 @@ def test_two_events_added_from_their_pages_make_a_programme_of_two(server, page)
         page.get_by_role("link", name="Ajouter à mon programme").click()
         page.wait_for_function("document.getElementById('retirer-programme').hidden === false")
     assert plain(page.locator("#lien-programme").inner_text()) == "Mon programme (2)"
+    gap = page.evaluate("""() => {
+        const link = document.getElementById('lien-programme'), count = document.getElementById('nombre-programme');
+        const words = document.createRange(), number = document.createRange();
+        words.selectNodeContents(link.firstChild);
+        const at = count.firstChild.textContent.indexOf('(');
+        number.setStart(count.firstChild, at); number.setEnd(count.firstChild, at + 1);
+        return number.getBoundingClientRect().left - words.getBoundingClientRect().right; }""")
+    assert gap > 2  # « Mon programme (2) », not « Mon programme(2) »
     page.locator("#lien-programme").click()
     page.wait_for_url(re.compile(r"mon-programme\.html\?e="))
     assert sorted(plain(t) for t in page.locator("#programme-liste h3").all_inner_texts()) == sorted(titles)
@@ -452,6 +460,7 @@ def test_the_static_copy_keeps_its_promises_or_says_what_it_cannot_do(static_cop
     assert plain(page.locator("#lien-programme").inner_text()) == "Mon programme (2)"
     written = page.locator("#programme-liste").text_content()  # written by the script: French spacing too
     assert "«\u00a0" in written and not re.search(r"« | »| :", written)
+    assert page.locator("#programme-liste button .fr-sr-only").count() == 2  # the title for screen readers only
     assert "ne peut pas servir d'agenda personnel" in page.locator("main").inner_text()
     page.goto(base + "/constructeur.html")
     assert "ne peut pas servir d'agenda composé" in page.locator("main").inner_text()

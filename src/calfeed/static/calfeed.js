@@ -124,7 +124,8 @@
     var link = document.getElementById("lien-programme");
     var count = document.getElementById("nombre-programme");
     if (link) { link.href = programmeHref(keys); }
-    if (count) { count.textContent = keys.length ? " (" + keys.length + ")" : ""; }
+    // A no-break space: the menu link is a flex box, which drops a plain space at the start of the count.
+    if (count) { count.textContent = keys.length ? "\u00a0(" + keys.length + ")" : ""; }
   }
   var programme = document.getElementById("programme");
   var mine = readStore();
@@ -330,7 +331,11 @@
           var drop = document.createElement("button");
           drop.type = "button";
           drop.className = "fr-btn fr-btn--sm fr-btn--tertiary-no-outline";
-          drop.textContent = french("Retirer « " + e.titre + " » de mon programme");
+          drop.className += " fr-btn--icon-left fr-icon-close-line";
+          var named = document.createElement("span");  // as on the live page: the title for screen readers
+          named.className = "fr-sr-only";
+          named.textContent = french(" « " + e.titre + " »");
+          drop.append("Retirer", named, " de mon programme");
           drop.addEventListener("click", function () { toggle(eventKey(e), false); location.reload(); });
           item.appendChild(title);
           item.appendChild(when);
