@@ -206,6 +206,14 @@ def test_home_page_title_names_the_service_once(bundled):
     assert titles[1] == "Composer mon agenda — " + titles[0]
 
 
+def test_live_page_without_base_url_does_not_call_itself_a_copy(bundled):
+    from calfeed.web import create_app
+    page = create_app({"TESTING": True, "CALFEED_CONFIG": str(bundled)}).test_client().get("/").data.decode()
+    assert 'base_url: ""' in bundled.read_text(encoding="utf-8")
+    assert "s'affichent quand JavaScript est actif" in page  # what an agent without JavaScript is told
+    assert "copie du site" not in page  # the live service is no copy
+
+
 def test_page_escapes_event_text(project, tmp_path):
     (tmp_path / "agenda.csv").write_text("id;titre;date_debut;categorie\nx;<script>alert('x')</script>;15/11/2022;labs\n")
     from calfeed.web import create_app
