@@ -461,6 +461,8 @@ def test_the_static_copy_keeps_its_promises_or_says_what_it_cannot_do(static_cop
     written = page.locator("#programme-liste").text_content()  # written by the script: French spacing too
     assert "«\u00a0" in written and not re.search(r"« | »| :", written)
     assert page.locator("#programme-liste button .fr-sr-only").count() == 2  # the title for screen readers only
+    drop = page.locator("#programme-liste button").first
+    assert drop.evaluate("b => b.firstChild.textContent") == "Retirer de mon programme"
     assert "ne peut pas servir d'agenda personnel" in page.locator("main").inner_text()
     page.goto(base + "/constructeur.html")
     assert "ne peut pas servir d'agenda composé" in page.locator("main").inner_text()
