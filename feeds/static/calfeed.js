@@ -9,18 +9,25 @@
   var isStatic = body.hasAttribute("data-statique");
   var STORE = "calfeed-programme";
 
+  // French spacing for text the script writes, as the server's `fr` filter does for the pages.
+  function french(text) {
+    return text.replace(/ ([;!?])/g, "\u202f$1").replace(/ :/g, "\u00a0:")
+      .replace(/« /g, "«\u00a0").replace(/ »/g, "\u00a0»");
+  }
+
   function absolute(relative) { return new URL(relative, location.href).href; }
   // The feeds folder's address: the live service's, or (a static copy served over http) this copy's.
   var feedsAddress = base || (/^https?:$/.test(location.protocol) ? absolute(root || "./") : "");
 
   function subscribeLinks(url, name) {
     var query = "url=" + encodeURIComponent(url) + "&name=" + encodeURIComponent(name);
+    var webcal = "webcal://" + url.replace(/^https?:\/\//, "");
     return {
       https: url,
-      webcal: "webcal://" + url.replace(/^https?:\/\//, ""),
+      webcal: webcal,
       outlook365: "https://outlook.office.com/calendar/0/addfromweb?" + query,
       outlookcom: "https://outlook.live.com/calendar/0/addfromweb?" + query,
-      google: "https://calendar.google.com/calendar/r?cid=" + encodeURIComponent(url)
+      google: "https://calendar.google.com/calendar/r?cid=" + encodeURIComponent(webcal)  // Google refuses https here
     };
   }
 
@@ -37,8 +44,9 @@
       if (links[kind]) { element.href = links[kind]; }
     });
     block.querySelectorAll(".fr-sr-only").forEach(function (hidden) {
-      hidden.textContent = hidden.textContent.replace(/« .* »|: .*$/, function (found) {
-        return found.charAt(0) === "«" ? "« " + name + " »" : ": " + name;
+      // The page's spaces inside « » and before « : » are no-break ones (\s matches them too).
+      hidden.textContent = hidden.textContent.replace(/«\s.*\s»|:\s.*$/, function (found) {
+        return french(found.charAt(0) === "«" ? "« " + name + " »" : ": " + name);
       });
     });
   }
@@ -63,7 +71,7 @@
         link.textContent = pair[1];
         var hidden = document.createElement("span");
         hidden.className = "fr-sr-only";
-        hidden.textContent = " : " + name;
+        hidden.textContent = french(" : " + name);
         link.appendChild(hidden);
         item.appendChild(link);
         list.appendChild(item);
@@ -116,7 +124,8 @@
     var link = document.getElementById("lien-programme");
     var count = document.getElementById("nombre-programme");
     if (link) { link.href = programmeHref(keys); }
-    if (count) { count.textContent = keys.length ? " (" + keys.length + ")" : ""; }
+    // A no-break space: the menu link is a flex box, which drops a plain space at the start of the count.
+    if (count) { count.textContent = keys.length ? "\u00a0(" + keys.length + ")" : ""; }
   }
   var programme = document.getElementById("programme");
   var mine = readStore();
@@ -226,7 +235,7 @@
         var found = events.filter(function (e) { return matches(selection, function (c) { return field(e, c.field); }); });
         var described = describe(selection);
         document.getElementById("compte").textContent = sentence(found.length);
-        document.getElementById("nom-agenda").textContent = described.name;
+        document.getElementById("nom-agenda").textContent = french(described.name);
         if (block && prefix) {
           setLinks(block, "selection.ics" + (described.query ? "?" + described.query : ""), described.name);
         }
@@ -238,9 +247,9 @@
           var item = document.createElement("li");
           var link = document.createElement("a");
           link.href = e.page;
-          link.textContent = e.titre;
+          link.textContent = french(e.titre);
           item.appendChild(link);
-          item.appendChild(document.createTextNode(" — " + e.quand));
+          item.appendChild(document.createTextNode(" — " + french(e.quand)));
           preview.appendChild(item);
         });
         document.getElementById("titre-apercu").hidden = found.length === 0;
@@ -314,15 +323,19 @@
           title.className = "evenement__titre";
           var link = document.createElement("a");
           link.href = e.page;
-          link.textContent = e.titre;
+          link.textContent = french(e.titre);
           title.appendChild(link);
           var when = document.createElement("p");
           when.className = "evenement__quand";
-          when.textContent = e.quand;
+          when.textContent = french(e.quand);
           var drop = document.createElement("button");
           drop.type = "button";
           drop.className = "fr-btn fr-btn--sm fr-btn--tertiary-no-outline";
-          drop.textContent = "Retirer « " + e.titre + " » de mon programme";
+          drop.className += " fr-btn--icon-left fr-icon-close-line";
+          var named = document.createElement("span");  // as on the live page: the title for screen readers
+          named.className = "fr-sr-only";
+          named.textContent = french(" : « " + e.titre + " »");
+          drop.append("Retirer de mon programme", named);  // one text run: a flex button drops edge spaces
           drop.addEventListener("click", function () { toggle(eventKey(e), false); location.reload(); });
           item.appendChild(title);
           item.appendChild(when);
