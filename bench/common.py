@@ -13,8 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CALFEED = [sys.executable, "-m", "calfeed.cli"]
 
 
-def run_measured(args, **kwargs) -> tuple[float, int, str]:
-    """Run a command; return its wall time, its own peak resident memory (bytes) and its output."""
+def run_timed(args, **kwargs) -> tuple[float, float, int, str]:
+    """Run a command; return its wall time, its own CPU time (user and system), its own peak resident
+    memory (bytes) and its output. The CPU time holds better than the wall time on a loaded machine."""
     with tempfile.TemporaryFile() as output:
         started = time.perf_counter()
         process = subprocess.Popen(args, stdout=output, stderr=subprocess.STDOUT, **kwargs)
@@ -25,7 +26,18 @@ def run_measured(args, **kwargs) -> tuple[float, int, str]:
         text = output.read().decode(errors="replace")
     if process.returncode != 0:
         raise SystemExit(f"échec de {' '.join(map(str, args))} :\n{text}")
-    return elapsed, usage.ru_maxrss * 1024, text  # ru_maxrss is in kB on Linux
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, text  # ru_maxrss: kB on Linux
+
+
+def run_measured(args, **kwargs) -> tuple[float, int, str]:
+    """Run a command; return its wall time, its own peak resident memory (bytes) and its output."""
+    elapsed, _, peak, text = run_timed(args, **kwargs)
+    return elapsed, peak, text
+
+
+def load() -> str:
+    """The machine's load average over the last minute, to print beside a figure."""
+    return f"{os.getloadavg()[0]:.1f}"
 
 
 def fmt_ratio(value: float) -> str:

@@ -21,8 +21,8 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import CALFEED, ROOT, env_with_src, fmt_ratio, run_measured  # noqa: E402
-from synthetic import write_programme  # noqa: E402
+from common import CALFEED, ROOT, env_with_src, fmt_ratio, run_measured
+from synthetic import write_programme
 
 SELECTION = "categorie=labs&categorie=collectivites&theme=transition-ecologique"
 
