@@ -91,7 +91,7 @@ def main():
             threads = [threading.Thread(target=refresher), threading.Thread(target=checker)]
             for thread in threads:
                 thread.start()
-            rate, errors = wrk(url, args.seconds, args.connections)
+            rate, errors, _ = wrk(url, args.seconds, args.connections)
             stop.set()
             for thread in threads:
                 thread.join(60)
