@@ -1,9 +1,11 @@
 """Sources that fail, served by real HTTP servers on loopback: the last good snapshot stays published."""
 
 import datetime as dt
+import sys
 import socket
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from werkzeug import Response
@@ -11,6 +13,8 @@ from werkzeug import Response
 from calfeed.publish import load_programme
 from calfeed.refresh import refresh_sources
 from helpers import SlowServer, open_project
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 T0 = dt.datetime(2022, 11, 10, 8, 0, tzinfo=dt.UTC)
 
@@ -236,7 +240,9 @@ def test_status_page_shows_the_failing_source(project, httpserver):
     path = project([{"id": "lab", "type": "ics", "url": "http://jeton:secret@" + httpserver.url_for("/agenda.ics")
                      .split("://")[1] + "?cle=secret", "category": "labs"}], fetch={"retries": 0})
     from calfeed.web import create_app
-    client = create_app({"TESTING": True, "CALFEED_CONFIG": str(path)}).test_client()
+    app = create_app({"TESTING": True, "CALFEED_CONFIG": str(path)})
+    app.extensions["calfeed.first_read"].join(10)  # web sources are first read in the background
+    client = app.test_client()
     data = client.get("/etat.json").get_json()
     assert data["failing"] == ["lab"] and "500" in data["sources"][0]["last_error"]
     page = client.get("/etat").data.decode()
@@ -270,3 +276,81 @@ def test_background_refresh_runs_once_per_interval_across_processes(project, tmp
     assert not refresh_if_due(config, store, "worker-2", now=T0 + dt.timedelta(minutes=11))
     store.release_lease("worker-1")
     assert refresh_if_due(config, store, "worker-2", now=T0 + dt.timedelta(minutes=11))
+
+
+def test_trickling_source_is_cut_at_its_deadline(project):
+    """10 bytes every half second trips no per-read timeout: the wall clock cuts it, retries included."""
+    from faults import Answer, FaultServer
+    server = FaultServer()
+    server.answer = Answer(GOOD.encode() * 20, content_type="text/calendar", mode="trickle")
+    try:
+        config, store = open_project(project([{"id": "lab", "type": "ics", "url": f"{server.url}/agenda.ics",
+                                               "category": "labs", "timeout": 2}], fetch={"retries": 1}))
+        started = time.monotonic()
+        [report] = refresh_sources(config, store, now=T0)
+        elapsed = time.monotonic() - started
+    finally:
+        server.close()
+    assert not report.ok and "délai dépassé" in report.error
+    assert 2 <= elapsed < 4.5  # two attempts of 2 s at most, pause included
+
+
+def test_redirect_to_another_host_is_refused_and_named(project):
+    from faults import Answer, FaultServer
+    first, second = FaultServer(), FaultServer()
+    first.answer = Answer(status="301 Moved Permanently", headers=(f"Location: {second.url}/interne",))
+    second.answer = Answer(f"db_password=secret {GOOD}".encode(), content_type="text/calendar")
+    try:
+        config, store = open_project(project([{"id": "lab", "type": "ics", "url": f"{first.url}/agenda.ics",
+                                               "category": "labs"}], fetch={"retries": 0}))
+        [report] = refresh_sources(config, store, now=T0)
+    finally:
+        first.close()
+        second.close()
+    assert not report.ok and f"autre hôte (127.0.0.1:{second.port})" in report.error
+    assert titles(store) == []
+
+
+def test_status_page_shows_nothing_the_source_sent(project, httpserver, runner):
+    from calfeed.cli import cli
+    from calfeed.web import create_app
+    header = "colonne;" * 200 + "db_password=hunter2"
+    httpserver.expect_request("/agenda.csv").respond_with_data(f"{header}\r\nx;y\r\n", content_type="text/csv")
+    httpserver.expect_request("/agenda.ics").respond_with_data(
+        "<!DOCTYPE html><html><body>db_password=hunter2</body></html>", content_type="text/html")
+    path = project([{"id": "tableur", "type": "csv", "url": httpserver.url_for("/agenda.csv"), "category": "labs"},
+                    {"id": "lab", "type": "ics", "url": httpserver.url_for("/agenda.ics"), "category": "labs"}],
+                   fetch={"retries": 0})
+    result = runner.invoke(cli, ["fetch", "--config", str(path)])
+    assert result.exit_code == 1
+    assert "hunter2" in result.output  # the operator sees what came back, in the terminal only
+    client = create_app({"TESTING": True, "CALFEED_CONFIG": str(path)}).test_client()
+    data = client.get("/etat.json").get_json()
+    assert sorted(data["failing"]) == ["lab", "tableur"]
+    assert "colonnes obligatoires absentes" in str(data) and "n'est pas un calendrier" in str(data)
+    for page in (client.get("/etat").get_data(as_text=True), client.get("/etat.json").get_data(as_text=True)):
+        assert "hunter2" not in page and "colonne;colonne" not in page and "DOCTYPE" not in page
+
+
+@pytest.mark.parametrize(("url", "location", "allowed"), [
+    ("http://agenda.example/a.ics", "/b.ics", True),
+    ("http://agenda.example/a.ics", "https://agenda.example/b.ics", True),
+    ("http://agenda.example:8080/a.ics", "http://agenda.example:8080/b.ics", True),
+    ("https://agenda.example/a.ics", "http://agenda.example/b.ics", False),  # never down to http
+    ("http://agenda.example/a.ics", "http://agenda.example:8080/b.ics", False),
+    ("http://agenda.example/a.ics", "http://interne.example/b.ics", False),
+    ("http://agenda.example/a.ics", "http://127.0.0.1/b.ics", False),
+    ("http://agenda.example/a.ics", "file:///etc/passwd", False),
+])
+def test_redirect_rules(url, location, allowed):
+    from calfeed.errors import SourceError
+    from calfeed.fetch import redirect_target
+
+    class Source:
+        id = "lab"
+
+    if allowed:
+        assert redirect_target(Source, url, location).endswith("/b.ics")
+    else:
+        with pytest.raises(SourceError, match="redirection"):
+            redirect_target(Source, url, location)

@@ -1,5 +1,6 @@
 """The command line: each command reads the options, calls the domain, prints the result in French."""
 
+import re
 import sys
 from pathlib import Path
 
@@ -55,6 +56,15 @@ def cli():
     """calfeed : agrège les sources d'événements et publie des agendas iCalendar."""
 
 
+# C0 and C1 controls (ESC, CSI…) from a source would drive the operator's terminal: show them as \xNN.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _safe(text) -> str:
+    """Text from a source, made harmless to print in a terminal."""
+    return _CONTROLS.sub(lambda match: f"\\x{ord(match.group()):02x}", str(text))
+
+
 def _print_reports(reports):
     for report in reports:
         if report.ok and report.held:
@@ -70,13 +80,15 @@ def _print_reports(reports):
         else:
             mark = click.style("ÉCHEC", fg="red")
             detail = f"{report.error} — les derniers événements valides restent publiés"
-        click.echo(f"  {mark}  {report.source_id} : {detail}")
+        click.echo(f"  {mark}  {report.source_id} : {_safe(detail)}")
+        if report.detail:
+            click.echo(f"        reçu — {_safe(report.detail)}")
         for line in report.rejected[:10]:
-            click.echo(f"        rejeté — {line}")
+            click.echo(f"        rejeté — {_safe(line)}")
         if len(report.rejected) > 10:
             click.echo(f"        … et {len(report.rejected) - 10} autre(s) (voir « calfeed check »)")
         for line in report.held:
-            click.echo(f"        retenu — {line}")
+            click.echo(f"        retenu — {_safe(line)}")
 
 
 @cli.command()
@@ -130,6 +142,9 @@ def build(config_path, output, no_fetch, no_event_pages):
         else:
             reports = refresh_sources(config, store)
             _print_reports(reports)
+            if reports and not any(report.ok for report in reports):
+                raise Failure("aucune source n'a pu être lue (voir ci-dessus) : agendas non écrits. Corrigez les "
+                              "sources, ou écrivez le dernier état valide avec « calfeed build --no-fetch ».")
         programme = load_programme(store)
         report = write_site(config, programme, output,
                             static_pages(config, programme, utc_now(), event_pages=not no_event_pages))
@@ -152,7 +167,7 @@ def serve(config_path, host, port, workers, no_refresh, quiet, cache_mb):
     """Sert les agendas et la page en direct (gunicorn), en actualisant les sources périodiquement."""
     config, store = _open(config_path)
     try:
-        ensure_published(config, store)
+        ensure_published(config, store, remote=False)  # the workers read web sources in the background
     except CalfeedError as exc:
         raise Failure(str(exc)) from None
     click.echo(f"calfeed sert {config.edition_name} sur http://{host}:{port}/ "
@@ -168,11 +183,12 @@ def serve(config_path, host, port, workers, no_refresh, quiet, cache_mb):
 def check(config_path, no_fetch):
     """Valide sources.yaml, relit chaque source et affiche son état ; code de sortie 1 si une source échoue."""
     config, store = _open(config_path)
+    details = []
     try:
         if no_fetch:
             ensure_published(config, store)
         else:
-            refresh_sources(config, store)
+            details = [(r.source_id, r.detail) for r in refresh_sources(config, store) if r.detail]
         status = status_context(config, store, load_programme(store))
     except CalfeedError as exc:
         raise Failure(str(exc)) from None
@@ -181,17 +197,19 @@ def check(config_path, no_fetch):
     rows = [("Source", "État", "Dernier succès", "Lus", "Publiés", "Rejetés", "Dernière erreur")]
     for s in status["sources"]:
         rows.append((s["id"], "OK" if s["ok"] else "ÉCHEC", s["last_success"] or "jamais", str(s["events_read"]),
-                     str(s["events_published"]), str(len(s["rejected"])), s["last_error"] or "—"))
+                     str(s["events_published"]), str(len(s["rejected"])), _safe(s["last_error"] or "—")))
     widths = [max(len(row[i]) for row in rows) for i in range(6)]
     for row in rows:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[6])
     for s in status["sources"]:
         for reason in s["rejected"]:
-            click.echo(f"  {s['id']} — rejeté — {reason}")
+            click.echo(f"  {s['id']} — rejeté — {_safe(reason)}")
         for warning in s["warnings"]:
-            click.echo(f"  {s['id']} — avertissement — {warning}")
+            click.echo(f"  {s['id']} — avertissement — {_safe(warning)}")
         for held in s["held"]:
-            click.echo(f"  {s['id']} — retenu — {held}")
+            click.echo(f"  {s['id']} — retenu — {_safe(held)}")
+    for source_id, detail in details:
+        click.echo(f"  {source_id} — reçu — {_safe(detail)}")
     if status["failing"]:
         click.echo(click.style(f"Source(s) en échec : {', '.join(status['failing'])}", fg="red"), err=True)
     if status["held"]:
@@ -221,7 +239,7 @@ def preview(config_path, source_id, url, path, kind, **options):
     except CalfeedError as exc:
         raise click.ClickException(str(exc)) from None
     result = preview_source(config, source)
-    click.echo("\n".join(format_preview(result)))
+    click.echo(_safe("\n".join(format_preview(result))))
     sys.exit(1 if result.error else 0)
 
 

@@ -12,11 +12,14 @@ class ConfigError(CalfeedError, ValueError):
 class SourceError(CalfeedError):
     """A source could not be fetched or read."""
 
-    def __init__(self, source_id: str, message: str, *, http_status: int | None = None):
+    def __init__(self, source_id: str, message: str, *, http_status: int | None = None, detail: str = ""):
         super().__init__(f"source « {source_id} » : {message}")
         self.source_id = source_id
         self.reason = message
         self.http_status = http_status
+        # What the source sent (the start of an HTML page, a header line): for the operator's terminal
+        # only, never stored nor shown on the public status page.
+        self.detail = detail
 
 
 class SelectionError(CalfeedError, ValueError):

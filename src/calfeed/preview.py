@@ -49,9 +49,11 @@ def preview_source(config, source: Source, session=None) -> Preview:
     preview = Preview(source)
     try:
         fetched = fetch_source(source, session, retries=0)
-        parsed = ADAPTERS[source.type](fetched.body or b"", source, config.taxonomy)
+        parsed = ADAPTERS[source.type](fetched.body or b"", source, config.taxonomy, fetched.charset)
     except CalfeedError as exc:
         preview.error = exc.reason if isinstance(exc, SourceError) else str(exc)
+        if getattr(exc, "detail", ""):  # the operator's terminal: what the source sent may be shown
+            preview.error += f" — reçu : {exc.detail}"
         return preview
     taxonomy = config.taxonomy
     for event in sorted(parsed.events, key=lambda e: e.sort_key()):

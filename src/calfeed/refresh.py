@@ -4,10 +4,11 @@ last good snapshot; then publish. The one path behind `fetch`, `build`, `check` 
 import datetime as dt
 import hashlib
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from .adapters import parse_source
+from .adapters.decode import DECODER_VERSION
 from .errors import CalfeedError, SourceError
 from .fetch import fetch_source, new_session
 from .model import utc_now
@@ -18,6 +19,10 @@ from .store import Store
 # A source that loses more than this many events, and more than its share `max_drop` (sources.yaml),
 # is held at its last good snapshot until the operator accepts the new state.
 MIN_DROP = 2
+
+# Sources are kept as each one is read; once none has finished for this long while some are still
+# being read, what was read is published: a slow source (bounded by its deadline) never holds the others.
+PUBLISH_PAUSE = 1.0
 
 
 @dataclass
@@ -31,6 +36,7 @@ class SourceReport:
     rejected: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str = ""
+    detail: str = ""  # what the source sent, for the operator's terminal only: never stored
     held: list[str] = field(default_factory=list)  # published events kept at their last good version
     http_status: int | None = None
     size: int = 0
@@ -54,13 +60,14 @@ def _read(source, taxonomy, state, session, retries):
         if fetched.body is None:
             result = ("unchanged", fetched, None, None)
         else:
-            digest = hashlib.sha256(fetched.body + _fingerprint(source, taxonomy).encode()).hexdigest()
+            reading = f"{_fingerprint(source, taxonomy)}|{fetched.charset}|{DECODER_VERSION}"
+            digest = hashlib.sha256(fetched.body + reading.encode()).hexdigest()
             if digest == state.body_hash:
                 result = ("unchanged", fetched, None, digest)
             else:
-                result = ("parsed", fetched, parse_source(fetched.body, source, taxonomy), digest)
+                result = ("parsed", fetched, parse_source(fetched.body, source, taxonomy, fetched.charset), digest)
     except SourceError as exc:
-        report.error, report.http_status = exc.reason, exc.http_status
+        report.error, report.http_status, report.detail = exc.reason, exc.http_status, exc.detail
     except Exception as exc:  # a bug in an adapter must not take the other sources down
         report.error = f"erreur inattendue en lisant la source ({type(exc).__name__}: {exc})"
     report.duration_ms = int((time.monotonic() - started) * 1000)
@@ -69,8 +76,10 @@ def _read(source, taxonomy, state, session, retries):
 
 def refresh_sources(config, store: Store, *, now: dt.datetime | None = None, only: list[str] | None = None,
                     session=None, accept=()) -> list[SourceReport]:
-    """Fetch every source (concurrently), keep each one's last good snapshot, then publish.
+    """Fetch every source (concurrently), keep each one's last good snapshot as it comes, publish.
 
+    Each source is bounded by its fetch deadline; the sources read while a slow one is still going
+    are published without waiting for it (see PUBLISH_PAUSE).
     `accept`: sources whose new state the operator accepts as it is (`calfeed accept`): it replaces
     the snapshot even if it shrank or looks cut short, and their missing events are cancelled."""
     now = now or utc_now()
@@ -81,23 +90,32 @@ def refresh_sources(config, store: Store, *, now: dt.datetime | None = None, onl
                            f"{', '.join(s.id for s in config.sources)}.")
     states = {s.id: store.source_state(s.id) for s in sources}
     session = session or new_session(config.concurrency)
+    reports = {}
     with ThreadPoolExecutor(max_workers=min(config.concurrency, max(len(sources), 1))) as pool:
-        futures = [pool.submit(_read, s, config.taxonomy, states[s.id], session, config.retries) for s in sources]
-        results = [future.result() for future in futures]
-    reports = []
-    with store.transaction() as db:
-        for source, (report, result) in zip(sources, results, strict=True):
-            _apply(store, db, source, states[source.id], report, result, now, source.id in accept)
-            reports.append(report)
-        if not only:
+        pending = {pool.submit(_read, s, config.taxonomy, states[s.id], session, config.retries): s for s in sources}
+        unpublished = False
+        while pending:
+            done, _ = wait(pending, timeout=PUBLISH_PAUSE if unpublished else None, return_when=FIRST_COMPLETED)
+            if not done:  # the others are in, a slow source is still being read: publish them now
+                publish_events(config, store, now=now, accept=accept)
+                unpublished = False
+                continue
+            with store.transaction() as db:
+                for future in done:
+                    source = pending.pop(future)
+                    report, result = future.result()
+                    _apply(store, db, source, states[source.id], report, result, now, source.id in accept)
+                    reports[source.id] = report
+                    unpublished = unpublished or report.changed
+    if not only:
+        with store.transaction() as db:
             for stale in set(store.known_sources()) - {s.id for s in config.sources}:
                 store.forget_source(db, stale)  # removed from sources.yaml: its events vanish below
             store.set_meta(db, "last_refresh", now.isoformat())
-    del results  # the parsed events are in the snapshots now: free them before publishing
     publish_events(config, store, now=now, accept=accept)
-    for report in reports:
+    for report in reports.values():
         report.held = list(store.source_state(report.source_id).held)
-    return reports
+    return [reports[s.id] for s in sources]
 
 
 def _refusal(source, state, parsed, accepted: bool) -> str:
@@ -151,10 +169,17 @@ def _apply(store, db, source, state, report, result, now, accepted=False):
     report.ok, report.changed = True, True
 
 
-def ensure_published(config, store: Store, *, now: dt.datetime | None = None):
-    """Read the sources never read yet, so a fresh install serves its feeds at once."""
-    missing = [s.id for s in config.sources if store.source_state(s.id).last_attempt is None]
-    if missing:
-        refresh_sources(config, store, now=now, only=missing)
+def ensure_published(config, store: Store, *, now: dt.datetime | None = None, remote: bool = True) -> list[str]:
+    """Read the sources never read yet, so a fresh install serves its feeds at once.
+
+    With `remote=False`, only local files are read: the ids of the web sources never read are returned
+    for the caller to read in the background, so that a slow server never delays serving what is known.
+    """
+    missing = [s for s in config.sources if store.source_state(s.id).last_attempt is None]
+    later = [s.id for s in missing if s.path is None and not remote]
+    now_read = [s.id for s in missing if s.id not in later]
+    if now_read:
+        refresh_sources(config, store, now=now, only=now_read)
     elif needs_publishing(config, store):
         publish_events(config, store, now=now)
+    return later

@@ -48,3 +48,27 @@ def start_refresher(config, store: Store) -> threading.Thread:
     thread = threading.Thread(target=loop, name="calfeed-refresh", daemon=True)
     thread.start()
     return thread
+
+
+def start_first_read(config, store: Store, source_ids: list[str]) -> threading.Thread:
+    """Read web sources never read before in the background, so that serving starts at once.
+
+    One process does it (the refresh lease); the others serve the store, which shows these sources as
+    never read until then.
+    """
+    owner = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}:first-read"
+    longest = max(s.timeout * (config.retries + 1) for s in config.sources if s.id in source_ids)
+
+    def read():
+        if not store.acquire_lease(owner, utc_now(), seconds=longest + 60):
+            return
+        try:
+            refresh_sources(config, store, only=source_ids)
+        except Exception:  # keep serving whatever happens here
+            log.exception("first read of the web sources failed")
+        finally:
+            store.release_lease(owner)
+
+    thread = threading.Thread(target=read, name="calfeed-first-read", daemon=True)
+    thread.start()
+    return thread

@@ -18,10 +18,13 @@ ADAPTERS = {
 __all__ = ["ADAPTERS", "Parsed", "Rejected", "parse_source"]
 
 
-def parse_source(data: bytes, source, taxonomy) -> Parsed:
+def parse_source(data: bytes, source, taxonomy, charset: str | None = None) -> Parsed:
     """Read `data` with the adapter of `source.type`; raise SourceError if it is not that format,
-    or if it holds events and every one of them is rejected (never a source « OK » that publishes nothing)."""
-    parsed = ADAPTERS[source.type](data, source, taxonomy)
+    or if it holds events and every one of them is rejected (never a source « OK » that publishes nothing).
+
+    `charset` is the encoding the server declared, if any (adapters/decode.py says how it is weighed).
+    """
+    parsed = ADAPTERS[source.type](data, source, taxonomy, charset)
     if parsed.rejected and not parsed.events:
         shown = "; ".join(str(r) for r in parsed.rejected[:3])
         more = f" (et {len(parsed.rejected) - 3} autre(s))" if len(parsed.rejected) > 3 else ""

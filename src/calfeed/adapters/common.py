@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..errors import EventError, SourceError
 from ..model import Event, Location, stable_uid
 from ..text import slugify, split_list
+from .decode import garbled
 
 MONTHS = {
     "janvier": 1, "fevrier": 2, "février": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
@@ -136,12 +137,17 @@ def split_dates(value: str) -> list[str]:
     return [part for part in re.split(r"\s*(?:\||,|;|\bet\b)\s*", clean_text(value)) if part]
 
 
-def require_format(ok: bool, source, expected: str, data: bytes):
-    """Refuse a body that is not the source's format (an HTML error page, say)."""
+def require_format(ok: bool, source, expected: str, text: str):
+    """Refuse a body that is not the source's format (an HTML error page, say).
+
+    The message never quotes the body: it is stored and shown on the public status page. The start
+    of the body goes in the error's `detail`, printed only in the operator's terminal.
+    """
     if not ok:
-        head = clean_text(data[:60].decode("utf-8", "replace")).replace("\n", " ")
-        raise SourceError(source.id, f"le contenu reçu n'est pas {expected} (début : « {head} »). "
-                                     f"Vérifiez l'adresse ou le type de la source.")
+        head = clean_text(text[:60]).replace("\n", " ")
+        raise SourceError(source.id, f"le contenu reçu n'est pas {expected}. "
+                                     "Vérifiez l'adresse ou le type de la source.",
+                          detail=f"début : « {head} »")
 
 
 def build_events(record: dict, occurrences, source, taxonomy, where: str, warnings: list) -> list[Event]:
@@ -152,6 +158,7 @@ def build_events(record: dict, occurrences, source, taxonomy, where: str, warnin
     organiser, category, themes (labels), event_type, url, registration_url, status, modified,
     labels (free labels to classify), timezone.
     """
+    _refuse_garbled(record)
     classes = _classify(record, source, taxonomy, where, warnings)
     location = record.get("location") or {}
     online_url = safe_url(record.get("online_url"))
@@ -177,6 +184,16 @@ def build_events(record: dict, occurrences, source, taxonomy, where: str, warnin
             modified=record.get("modified"), **classes,
         ))
     return events
+
+
+def _refuse_garbled(record: dict):
+    """Text garbled before calfeed read it is never published: a subscriber cannot correct « num\ufffdro »."""
+    location = record.get("location") or {}
+    for value in (record.get("title"), record.get("description"), record.get("organiser"),
+                  *(location.get(key) for key in ("name", "address", "city"))):
+        if isinstance(value, str) and (fragment := garbled(value)):
+            raise EventError(f"texte abîmé avant sa lecture (« {clean_text(fragment)} ») : caractères de "
+                             "remplacement ou accents mal encodés ; corrigez l'encodage à la source")
 
 
 def _uid(base_id: str, title: str, start, index: int, count: int, source) -> str:

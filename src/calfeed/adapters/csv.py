@@ -3,22 +3,16 @@
 import csv
 import io
 
-from ..errors import SourceError
-from .common import Parsed, require_format
+from .common import Parsed, Rejected, require_format
+from .decode import decode_text
 from .spreadsheet import events_from_rows
 
 
-def events_from_csv(data: bytes, source, taxonomy) -> Parsed:
+def events_from_csv(data: bytes, source, taxonomy, charset: str | None = None) -> Parsed:
     """Read a CSV export: one row an event (or one row several dates), French headers."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            raise SourceError(source.id, "le fichier CSV n'est pas en UTF-8 : enregistrez-le en « CSV UTF-8 ».") from None
+    text, decoding = decode_text(data, charset, source)
     require_format(not text.lstrip().lower().startswith(("<!doctype", "<html", "<?xml", "{", "[")),
-                   source, "un fichier CSV", data)
+                   source, "un fichier CSV", text)
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -34,6 +28,7 @@ def events_from_csv(data: bytes, source, taxonomy) -> Parsed:
             yield reader.line_num, row
 
     parsed = events_from_rows(header, rows(), source, taxonomy)
+    parsed.warnings[:0] = [Rejected("contenu", warning) for warning in decoding]
     if last and len(last[0]) < len(header) and not text.endswith(("\n", "\r")):
         # A half-written export (or one cut in transit with a matching Content-Length): its last row misses
         # cells (an unterminated quote swallows the rest too), and the rows after it are missing.

@@ -16,6 +16,7 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from ..errors import EventError, SourceError
 from .common import Parsed, Rejected, build_events, clean_text, record_uid, require_format
+from .decode import decode_text
 from .html import html_to_text
 from .recurrence import Budget, as_list, budget_reason, end_zones, normalise_rules, occurrences, stamp
 
@@ -25,17 +26,19 @@ _TIMES = ("DTSTART", "DTEND", "RECURRENCE-ID")
 _NO_UID = "sans-uid-"
 
 
-def events_from_ics(data: bytes, source, taxonomy) -> Parsed:
-    require_format(b"BEGIN:VCALENDAR" in data[:4096].upper(), source, "un calendrier iCalendar (ICS)", data)
+def events_from_ics(data: bytes, source, taxonomy, charset: str | None = None) -> Parsed:
+    text, decoding = decode_text(data, charset, source)
+    require_format("BEGIN:VCALENDAR" in text[:4096].upper(), source, "un calendrier iCalendar (ICS)", text)
     try:
-        calendar = Calendar.from_ical(data.decode("utf-8-sig", "replace"))
-    except Exception as exc:  # icalendar raises ValueError and friends on broken syntax
-        raise SourceError(source.id, f"calendrier ICS illisible : {exc}") from None
+        calendar = Calendar.from_ical(text)
+    except Exception as exc:  # icalendar raises ValueError and friends on broken syntax, quoting the line
+        raise SourceError(source.id, "calendrier ICS illisible (syntaxe iCalendar invalide)",
+                          detail=str(exc)) from None
     floating_zone = source.timezone
     wr_zone = str(calendar.get("X-WR-TIMEZONE") or "").strip()
     if wr_zone:
         floating_zone = _iana(wr_zone) or floating_zone
-    parsed = Parsed()
+    parsed = Parsed(warnings=[Rejected("contenu", warning) for warning in decoding])
     groups: dict[str, list] = {}
     private = set()
     for number, component in enumerate(calendar.walk("VEVENT"), start=1):

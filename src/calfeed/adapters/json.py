@@ -5,31 +5,33 @@ import json
 
 from ..errors import EventError, SourceError
 from .common import Parsed, Rejected, as_moment, build_events, check_zone, clean_text, parse_moment, record_uid
+from .decode import decode_text
 from .openagenda import record_from_openagenda
 
 
 
-def events_from_json(data: bytes, source, taxonomy) -> Parsed:
+def events_from_json(data: bytes, source, taxonomy, charset: str | None = None) -> Parsed:
     read = record_from_openagenda if source.preset == "openagenda" else _record_from_calfeed
-    return _events_from_document(data, source, taxonomy, read)
+    return _events_from_document(data, source, taxonomy, read, charset)
 
 
-def events_from_openagenda(data: bytes, source, taxonomy) -> Parsed:
+def events_from_openagenda(data: bytes, source, taxonomy, charset: str | None = None) -> Parsed:
     """An OpenAgenda source: every page the API gave (see fetch.fetch_openagenda), or an export saved to disk."""
-    return _events_from_document(data, source, taxonomy, record_from_openagenda)
+    return _events_from_document(data, source, taxonomy, record_from_openagenda, charset)
 
 
-def _events_from_document(data: bytes, source, taxonomy, read) -> Parsed:
+def _events_from_document(data: bytes, source, taxonomy, read, charset: str | None) -> Parsed:
+    text, decoding = decode_text(data, charset, source)
     try:
-        document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        head = data[:60].decode("utf-8", "replace").strip()
-        raise SourceError(source.id, f"le contenu reçu n'est pas du JSON valide ({exc}; début : « {head} »). "
-                                     "Vérifiez l'adresse ou le type de la source.") from None
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SourceError(source.id, f"le contenu reçu n'est pas du JSON valide (ligne {exc.lineno}, colonne "
+                                     f"{exc.colno}). Vérifiez l'adresse ou le type de la source.",
+                          detail=f"début : « {text[:60].strip()} »") from None
     items = document.get("events") if isinstance(document, dict) else document
     if not isinstance(items, list):
         raise SourceError(source.id, "le JSON doit être une liste d'événements ou un objet { \"events\": [...] }.")
-    parsed = Parsed()
+    parsed = Parsed(warnings=[Rejected("contenu", warning) for warning in decoding])
     for number, item in enumerate(items, start=1):
         where = f"événement n° {number}"
         try:

@@ -66,12 +66,12 @@ def read_header(header: list, source) -> tuple[list, list[Rejected]]:
     for column, title in source.columns:
         if column not in columns:
             raise SourceError(source.id, f"« columns: » : la colonne « {title} » (pour {column}) est absente du "
-                                         f"tableau (en-têtes lus : {', '.join(map(str, header))}).")
+                                         "tableau.", detail=f"en-têtes lus : {', '.join(map(str, header))}")
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
-        raise SourceError(source.id, f"colonnes obligatoires absentes : {', '.join(missing)} (en-têtes lus : "
-                                     f"{', '.join(map(str, header))}). Nommez-les dans « columns: » de la source "
-                                     "(par exemple « titre: Intitulé ») ; voir le README, « Colonnes CSV ».")
+        raise SourceError(source.id, f"colonnes obligatoires absentes : {', '.join(missing)}. Nommez-les dans "
+                                     "« columns: » de la source (par exemple « titre: Intitulé ») ; voir le README, "
+                                     "« Colonnes CSV ».", detail=f"en-têtes lus : {', '.join(map(str, header))}")
     seen, warnings = set(), []
     for number, (name, column) in enumerate(zip(header, columns, strict=True), start=1):
         if column in seen:

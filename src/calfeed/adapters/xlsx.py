@@ -12,8 +12,10 @@ from .common import Parsed
 from .spreadsheet import events_from_rows
 
 
-def events_from_xlsx(data: bytes, source, taxonomy) -> Parsed:
-    """Read one sheet of a workbook: its first row holds the headers, each other row an event."""
+def events_from_xlsx(data: bytes, source, taxonomy, charset: str | None = None) -> Parsed:
+    """Read one sheet of a workbook: its first row holds the headers, each other row an event.
+
+    `charset` is unused (every adapter takes it): a workbook records its own encoding."""
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError):

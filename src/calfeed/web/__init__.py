@@ -8,7 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..config import load_config
 from ..refresh import ensure_published
-from ..schedule import start_refresher
+from ..schedule import start_first_read, start_refresher
 from ..store import DAMAGED
 from ..store.owner import open_store
 from .responses import Bodies, Published
@@ -31,7 +31,7 @@ def create_app(test_config=None) -> Flask:
         app.config.update(test_config)
     config = load_config(app.config["CALFEED_CONFIG"])
     store = open_store(config.store_path, config.path, config.legacy_store_path)
-    ensure_published(config, store)
+    never_read = ensure_published(config, store, remote=False)  # web sources are read in the background
     app.extensions["calfeed"] = Published(config, store, app.config["CALFEED_CHECK_SECONDS"],
                                           app.config["CALFEED_CACHE_MB"] * 2**20)
     app.register_blueprint(bp)
@@ -39,6 +39,8 @@ def create_app(test_config=None) -> Flask:
     app.register_error_handler(Exception, unexpected_error)
     for damaged in DAMAGED:
         app.register_error_handler(damaged, store_damaged)
+    if never_read:
+        app.extensions["calfeed.first_read"] = start_first_read(config, store, never_read)
     if app.config["CALFEED_REFRESH"]:
         start_refresher(config, store)
     return app
