@@ -1,6 +1,6 @@
 """Benchmark 1 and 3: the static build against serialising every event once, and its growth.
 
-    python bench/build.py [--sizes 350,10000,100000] [--naive-up-to 10000] [--rounds 2]
+    python bench/build.py [--sizes 350,10000,100000] [--naive-up-to 10000] [--full-up-to 100000] [--rounds 2]
 
 For each size, in one run, side by side:
 - the full `calfeed build`, which also writes one page and one .ics per event, from a fresh store;
@@ -66,12 +66,14 @@ def build_args(config: Path, output: Path, *more) -> list:
     return [*CALFEED, "build", *more, "--config", str(config), "--output", str(output)]
 
 
-def measure(folder: Path, size: int, rounds: int, naive_up_to: int) -> dict:
+def measure(folder: Path, size: int, rounds: int, naive_up_to: int, full_up_to: int) -> dict:
     config = write_programme(folder, size)
-    full_time, _, full_peak, _ = run_timed(build_args(config, folder / "complet"), env=env_with_src())
+    full_time = full_peak = None
+    if size <= full_up_to:
+        full_time, _, full_peak, _ = run_timed(build_args(config, folder / "complet"), env=env_with_src())
     builds, baselines, naive = [], [], None
     for _ in range(rounds):
-        shutil.rmtree(folder / "store")
+        shutil.rmtree(folder / "store", ignore_errors=True)
         shutil.rmtree(folder / "site", ignore_errors=True)
         builds.append(run_timed(build_args(config, folder / "site", "--no-event-pages"), env=env_with_src()))
         first = not baselines  # the naive rendering (long) once, after the first baseline
@@ -96,12 +98,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="350,10000,100000")
     parser.add_argument("--naive-up-to", type=int, default=10000, help="naive rendering only up to this size")
+    parser.add_argument("--full-up-to", type=int, default=100000, help="full build only up to this size")
     parser.add_argument("--rounds", type=int, default=2, help="alternated builds and baselines; the fastest kept")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory(prefix="calfeed-bench-") as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
-            rows.append(measure(Path(tmp) / str(size), size, args.rounds, args.naive_up_to))
+            rows.append(measure(Path(tmp) / str(size), size, args.rounds, args.naive_up_to, args.full_up_to))
             shutil.rmtree(Path(tmp) / str(size))
             print(f"  {size} événements : fait (charge {rows[-1]['load']})", file=sys.stderr)
     print("| événements | agendas .ics | sérialisation unique (réf.) | build des agendas | build / réf. | "
@@ -111,11 +114,12 @@ def main():
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         naive = f"{row['naive']:.2f} s | {fmt_ratio(row['naive'] / row['baseline'])}" if row["naive"] else "— | —"
+        full = f"{row['full']:.2f} s | {row['full_peak'] / 2**20:.0f} Mo" if row["full"] else "— | —"
         print(f"| {row['count']} | {row['files']} | {row['baseline']:.2f} s | {row['build']:.2f} s | "
               f"{fmt_ratio(row['build'] / row['baseline'])} | {row['build_cpu']:.2f} s / {row['baseline_cpu']:.2f} s "
               f"= {fmt_ratio(row['build_cpu'] / row['baseline_cpu'])} | {naive} | "
-              f"{row['build'] / row['count'] * 1e6:.0f} | {row['peak'] / 2**20:.0f} Mo | {row['full']:.2f} s | "
-              f"{row['full_peak'] / 2**20:.0f} Mo | {row['rebuild']:.2f} s | {row['rewritten']} sur "
+              f"{row['build'] / row['count'] * 1e6:.0f} | {row['peak'] / 2**20:.0f} Mo | {full} | "
+              f"{row['rebuild']:.2f} s | {row['rewritten']} sur "
               f"{row['published']} | {row['load']} |")
     by_size = {row["count"]: row for row in rows}
     if 10000 in by_size and 100000 in by_size:
