@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "calfeed"
 # top. README, « Architecture », names what each one owns.
 LAYERS = (
     ("errors", "text"),
-    ("taxonomy", "model", "config_schema"),
+    ("taxonomy", "model", "config_schema", "site_info"),
     ("selection",),
     ("addresses",),
     ("config", "vtimezone", "links", "adapters.decode"),
@@ -28,7 +28,9 @@ LAYERS = (
     ("web.routes",),
     ("web",),
     ("server",),
+    ("cli.words",),
     ("cli",),
+    ("cli.__main__",),
 )
 # Third-party modules only one edge may import.
 OWNED = {"sqlite3": "store", "requests": "fetch", "flask": "web", "click": "cli", "gunicorn": "server"}

@@ -13,7 +13,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlsplit
+
+import json
 
 import pytest
 import requests
@@ -31,11 +33,16 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("site")
-    shutil.copy(ROOT / "sources.yaml", folder / "sources.yaml")
     shutil.copytree(ROOT / "data", folder / "data")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    # As in production, the service knows its public address (publish.base_url): pages carry absolute
+    # subscribe links, without JavaScript too.
+    text = (ROOT / "sources.yaml").read_text(encoding="utf-8")
+    assert 'base_url: ""' in text
+    (folder / "sources.yaml").write_text(text.replace('base_url: ""', f'base_url: "http://127.0.0.1:{port}"', 1),
+                                         encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     log = open(folder / "serve.log", "wb")  # noqa: SIM115 - closed at teardown
     process = subprocess.Popen([sys.executable, "-m", "calfeed.cli", "serve", "--config", str(folder / "sources.yaml"),
@@ -87,113 +94,265 @@ def page(browser):
 
 def screenshot(page, name):
     ARTIFACTS.mkdir(exist_ok=True)
-    for label, size in (("bureau", {"width": 1280, "height": 900}), ("mobile", {"width": 390, "height": 844})):
+    for label, size in (("bureau", {"width": 1280, "height": 900}), ("mobile", {"width": 375, "height": 740})):
         page.set_viewport_size(size)
         page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
-def serious_violations(page):
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+def violations(page, levels=("critical", "serious", "moderate")):
+    """axe-core's findings; evaluated by Playwright, so it runs even when the page's scripts are off."""
+    source = AXE.read_text(encoding="utf-8")
+    result = page.evaluate("async () => {\n" + source + "\nreturn await axe.run(document, {resultTypes: ['violations']}); }")
     return [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
-            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+            for v in result["violations"] if v["impact"] in levels]
 
 
-def test_home_page(server, page):
+def first_event_path(server):
+    page = requests.get(server + "/feeds/evenements.html", timeout=10).text
+    return "/feeds/" + re.search(r'href="(evenements/[0-9a-f]{12}\.html)"', page).group(1)
+
+
+PAGE_TYPES = {"accueil": "/", "constructeur": "/feeds/constructeur.html?categorie=labs", "liste": "/feeds/evenements.html",
+              "evenement": "EVENT", "programme": "/feeds/mon-programme.html", "programme-plein": "PROGRAMME",
+              "etat": "/etat", "integrer": "/feeds/integrer/categorie/labs.html",
+              "accessibilite": "/feeds/accessibilite.html", "mentions-legales": "/feeds/mentions-legales.html",
+              "contact": "/feeds/contact.html", "400": "/feeds/selection.ics?theme=inconnu",
+              "404": "/feeds/inconnu.ics", "404-site": "/nulle-part"}
+
+
+def page_address(server, path):
+    if path == "EVENT":
+        return server + first_event_path(server)
+    if path == "PROGRAMME":
+        return server + "/feeds/mon-programme.html?e=" + first_event_path(server).split("/")[-1].removesuffix(".html")
+    return server + path
+
+
+def without_javascript(html: str) -> str:
+    """The page as a browser without JavaScript reads it: <noscript> content applies, no script runs.
+    (axe-core itself needs JavaScript, so the page is served to it in that state.)"""
+    html = re.sub(r"<script(?![^>]*application/(?:ld\+)?json)[^>]*>.*?</script>", "", html, flags=re.S)
+    return re.sub(r"</?noscript>", "", html)
+
+
+def open_page(browser, address, javascript=True, size=(1280, 900)):
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="fr-FR")
+    page = context.new_page()
+    if not javascript:
+        def serve(route):
+            response = route.fetch()
+            route.fulfill(response=response, body=without_javascript(response.text()))
+        page.route(address, serve)
+    page.goto(address, wait_until="networkidle")
+    return context, page
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["avec-js", "sans-js"])
+@pytest.mark.parametrize("name", sorted(PAGE_TYPES))
+def test_no_accessibility_violation(server, browser, name, javascript):
+    context, page = open_page(browser, page_address(server, PAGE_TYPES[name]), javascript)
+    found = violations(page)
+    context.close()
+    assert found == []
+
+
+def plain(text: str) -> str:
+    """Text as the feeds write it: the page's French no-break spaces read as spaces."""
+    return " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
+
+
+def outlook_name(page, block="#abonnement-selection"):
+    href = page.locator(f"{block} a[data-lien=outlook365]").get_attribute("href")
+    return parse_qs(urlsplit(href).query)["name"][0]
+
+
+def test_home_page_leads_with_the_main_task(server, page):
     page.goto(server + "/")
     assert page.locator("html").get_attribute("lang") == "fr"
-    assert page.locator("h1").inner_text() == "Mois de l'innovation publique 2022"
+    assert page.locator("h1").inner_text() == "Ajoutez le programme à votre agenda"
+    assert page.locator("summary.groupe__titre .groupe__nom").all_inner_texts() == [
+        "Par organisateur", "Par thème", "Par région", "Par format"]
     labs = page.locator("#agenda-categorie-labs")
-    assert labs.locator(".compte").inner_text() == "3 événements"
-    assert "Anniversaire du Ti Lab" in labs.locator(".prochains").inner_text()
-    for name in ("Outlook (web / 365)", "Outlook.com", "Google Agenda", "Apple, Thunderbird, Outlook classique",
-                 "Télécharger (.ics)"):
-        assert labs.get_by_role("link", name=name).count() == 1
+    assert labs.locator(".agenda__compte").text_content().startswith("3 événements")
+    page.get_by_text("Par organisateur").click()
+    labs.locator("summary").click()
+    name = "Mois de l'innovation publique 2022 — Laboratoires d'innovation territoriale"
+    for client in ("Nouvel Outlook, Outlook sur le web, Microsoft 365", "Outlook.com (compte personnel)",
+                   "Google Agenda", "Apple Calendrier, Thunderbird, Outlook classique",
+                   "Télécharger le fichier (.ics)", "Version à importer (sans abonnement)"):
+        assert labs.get_by_role("link", name=client).count() == 1, client
+        assert name in labs.get_by_role("link", name=client).evaluate("e => e.textContent"), client
+    # On a phone, the whole programme, the round tables, organisers and themes are on the first screen.
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(server + "/")
+    for selector in ("#agenda-tous-tous summary", "#agenda-selection-tables-rondes-ditp summary",
+                     "#categorie > summary", "#theme > summary"):
+        box = page.locator(selector).bounding_box()
+        assert box["y"] + box["height"] <= 740, selector
+    page.set_viewport_size({"width": 1280, "height": 900})
     screenshot(page, "accueil")
 
 
-def test_feed_builder_gives_an_address_with_exactly_the_matching_events(server, page):
+def test_builder_names_counts_and_previews_what_is_ticked(server, page):
     page.goto(server + "/feeds/constructeur.html")
-    page.get_by_label("Laboratoires d'innovation territoriale").check()
-    page.get_by_label("Collectivités territoriales").check()
-    page.get_by_label("Données et numérique").check()
-    page.wait_for_function("document.getElementById('nombre').textContent === '2'")
+    page.get_by_label("Laboratoires d'innovation territoriale").check(force=True)
+    page.wait_for_function("document.getElementById('compte').textContent.startsWith('3 événements correspondent')")
+    assert outlook_name(page).endswith("sélection : Laboratoires d'innovation territoriale")
+    assert page.locator("#apercu li").count() == 3
+    page.get_by_label("Grand Est").check(force=True)
+    page.wait_for_function("document.getElementById('compte').textContent.startsWith('1 événement correspond ')")
+    assert outlook_name(page).endswith("sélection : Laboratoires d'innovation territoriale · Grand Est")
+    assert page.locator("#apercu li").count() == 1
     address = page.locator("#abonnement-selection input[data-lien=https]").input_value()
-    assert address.startswith(server + "/feeds/selection.ics?")
     events = parse_feed(requests.get(address, timeout=10).content)
-    assert len(events) == 2
-    for event in events.values():
-        labels = [str(c) for c in event["CATEGORIES"].cats]
-        assert "Données et numérique" in labels
-        assert labels[0] in ("Laboratoires d'innovation territoriale", "Collectivités territoriales")
+    assert len(events) == 1
     screenshot(page, "constructeur")
+    named = outlook_name(page)
     page.get_by_role("button", name="Voir mon agenda").click()  # the same without JavaScript: the server answers
     page.wait_for_url(re.compile(r"constructeur\.html\?"))
-    assert page.locator("#nombre").inner_text() == "2"
+    assert page.locator("#compte").inner_text().startswith("1 événement correspond ")
+    assert outlook_name(page) == named
     assert page.locator("#abonnement-selection input[data-lien=https]").input_value() == address
 
 
-def test_my_programme_with_two_ticked_events(server, page):
+def test_an_empty_selection_offers_no_subscription(server, page):
+    page.goto(server + "/feeds/constructeur.html")
+    page.get_by_label("Laboratoires d'innovation territoriale").check(force=True)
+    page.get_by_label("En ligne").check(force=True)
+    page.wait_for_function("document.getElementById('compte').textContent.startsWith('Aucun événement ne correspond')")
+    assert not page.locator("#abonnement-selection").is_visible()
+    assert page.locator("#agenda-vide").is_visible()
+    assert page.locator("#apercu li").count() == 0
+    html = requests.get(server + "/feeds/constructeur.html?categorie=labs&format=en-ligne", timeout=10).text
+    assert "Aucun événement ne correspond encore" in html
+    assert 'id="abonnement-selection" hidden' in html.replace("\n", " ")
+
+
+def test_two_events_added_from_their_pages_make_a_programme_of_two(server, page):
+    first = first_event_path(server)
+    others = re.findall(r'href="(evenements/[0-9a-f]{12}\.html)"',
+                        requests.get(server + "/feeds/evenements.html", timeout=10).text)
+    second = "/feeds/" + next(path for path in others if "/feeds/" + path != first)
+    titles = []
+    for path in (first, second):
+        page.goto(server + path)
+        titles.append(plain(page.locator("h1").inner_text()))
+        page.get_by_role("link", name="Ajouter à mon programme").click()
+        page.wait_for_function("document.getElementById('retirer-programme').hidden === false")
+    assert plain(page.locator("#lien-programme").inner_text()) == "Mon programme (2)"
+    page.locator("#lien-programme").click()
+    page.wait_for_url(re.compile(r"mon-programme\.html\?e="))
+    assert sorted(plain(t) for t in page.locator("#programme-liste h3").all_inner_texts()) == sorted(titles)
+    address = page.locator("#abonnement-programme input[data-lien=https]").input_value()
+    assert sorted(str(e["SUMMARY"]) for e in parse_feed(requests.get(address, timeout=10).content).values()) == \
+        sorted(titles)
+    screenshot(page, "programme")
+    page.locator("#programme-liste a.retirer").first.click()  # removing removes
+    page.wait_for_url(re.compile(r"mon-programme\.html"))
+    assert page.locator("#programme-liste h3").count() == 1
+    assert plain(page.locator("#lien-programme").inner_text()) == "Mon programme (1)"
+
+
+def test_my_programme_from_ticked_events(server, page):
     page.goto(server + "/feeds/evenements.html")
     boxes = page.locator("#choix input[name=e]")
     chosen = [boxes.nth(0).get_attribute("value"), boxes.nth(3).get_attribute("value")]
-    titles = [page.locator(f"#choix article:has(input[value='{key}']) h3").inner_text() for key in chosen]
-    boxes.nth(0).check()
-    boxes.nth(3).check()
-    page.get_by_role("button", name="Créer mon programme avec les événements cochés").click()
+    titles = [plain(page.locator(f"#choix li:has(input[value='{key}']) h3").inner_text()) for key in chosen]
+    boxes.nth(0).check(force=True)
+    boxes.nth(3).check(force=True)
+    page.get_by_role("button", name="Voir mon programme avec les événements cochés").click()
     page.wait_for_url(re.compile(r"mon-programme\.html\?"))
     address = page.locator("input[data-lien=https]").input_value()
     events = parse_feed(requests.get(address, timeout=10).content)
     assert sorted(str(e["SUMMARY"]) for e in events.values()) == sorted(titles)
-    assert "mon programme" in requests.get(address, timeout=10).text
+    page.goto(server + "/feeds/evenements.html")  # the list keeps the ticks
+    assert [page.locator(f"#choix-{key}").is_checked() for key in chosen] == [True, True]
 
 
-def test_event_page_and_its_single_event_file(server, page):
+def test_event_page_adds_to_calendars_and_describes_the_event(server, page):
     page.goto(server + "/feeds/evenements.html")
     page.get_by_role("link", name="Anniversaire du Ti Lab").click()
     assert page.locator("h1").inner_text() == "Anniversaire du Ti Lab"
+    data = json.loads(page.locator("script[type='application/ld+json']").text_content())
+    assert data["@context"] == "https://schema.org" and data["@type"] == "Event"
+    assert data["name"] == "Anniversaire du Ti Lab" and data["startDate"] == "2022-11-18"
+    assert data["location"]["@type"] == "Place" and data["location"]["address"]["addressRegion"] == "Bretagne"
+    google = page.get_by_role("link", name=re.compile("^Google Agenda")).get_attribute("href")
+    assert parse_qs(urlsplit(google).query)["dates"] == ["20221118/20221119"]
+    outlook = page.get_by_role("link", name=re.compile("^Outlook sur le web")).get_attribute("href")
+    assert parse_qs(urlsplit(outlook).query)["subject"] == ["Anniversaire du Ti Lab"]
     with page.expect_download() as info:
-        page.get_by_role("link", name="Ajouter à mon agenda (.ics)").click()
+        page.locator("#ajouter-agenda").click()
+    assert info.value.suggested_filename == "anniversaire-du-ti-lab.ics"
     data = Path(info.value.path()).read_bytes()
-    events = parse_feed(data)
-    assert [str(e["SUMMARY"]) for e in events.values()] == ["Anniversaire du Ti Lab"]
+    assert [str(e["SUMMARY"]) for e in parse_feed(data).values()] == ["Anniversaire du Ti Lab"]
     assert b"X-WR-CALNAME" not in data  # imported into the agent's own calendar
+    ics = requests.get(page.locator("#ajouter-agenda").evaluate("e => e.href"), timeout=10)
+    assert 'filename="anniversaire-du-ti-lab.ics"' in ics.headers["Content-Disposition"]
 
 
 def test_event_list_filters_in_place(server, page):
     page.goto(server + "/feeds/evenements.html")
     page.get_by_text("Filtrer par organisateur, thème, région, format").click()
-    page.get_by_label("Associations").check()
+    page.get_by_label("Associations").check(force=True)
     page.wait_for_function("document.getElementById('compte-evenements').textContent.startsWith('2 ')")
-    visible = page.locator("#choix article:visible h3").all_inner_texts()
+    visible = page.locator("#choix li.evenement:visible h3").all_inner_texts()
     assert len(visible) == 2 and any("diversité" in title for title in visible)
 
 
-@pytest.mark.parametrize("path", ["/", "/feeds/constructeur.html?categorie=labs", "/feeds/evenements.html",
-                                  "/feeds/mon-programme.html", "FIRST_EVENT"])
-def test_no_serious_accessibility_violation(server, page, path):
-    if path == "FIRST_EVENT":
-        page.goto(server + "/feeds/evenements.html")
-        path = page.locator("#choix article h3 a").first.get_attribute("href")
-        path = "/feeds/" + path
-    page.goto(server + path)
-    assert serious_violations(page) == []
+@pytest.mark.parametrize("path, status", [("/feeds/selection.ics?theme=inconnu", 400), ("/feeds/inconnu.ics", 404),
+                                          ("/feeds/evenements/000000000000.html", 404), ("/nulle-part", 404),
+                                          ("/feeds/tous.ics?usage=autre", 400)])
+def test_every_error_is_a_french_page_with_its_status(server, page, path, status):
+    response = page.goto(server + path)
+    assert response.status == status  # what a calendar client reads
+    assert response.headers["content-type"].startswith("text/html")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.title() and page.locator("h1").inner_text() == page.title().split(" — ")[0]
+    assert page.locator("header[role=banner] .fr-logo").count() == 1
+    assert page.get_by_role("link", name="Retour à la liste des agendas").count() == 1
+
+
+def test_the_subscribe_control_works_without_javascript(server, browser):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, locale="fr-FR", java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server + "/")
+    row = page.locator("#agenda-tous-tous")
+    assert not row.get_by_role("link", name=re.compile("^Google Agenda")).is_visible()
+    row.locator("summary").click()
+    link = row.get_by_role("link", name=re.compile("^Google Agenda"))
+    assert link.is_visible() and "tout le programme" in link.evaluate("e => e.textContent")
+    url = parse_qs(urlsplit(link.get_attribute("href")).query)["cid"][0]
+    assert requests.get(url, timeout=10).status_code == 200
+    assert page.get_by_role("link", name="Composer mon agenda").first.is_visible()  # the menu, without its script
+    screenshot(page, "accueil-sans-js")
+    context.close()
+
+
+def test_pages_load_nothing_from_elsewhere(server, browser):
+    for name, path in PAGE_TYPES.items():
+        context, page = open_page(browser, page_address(server, path))
+        requested = []
+        page.on("request", lambda request, seen=requested: seen.append(request.url))
+        page.reload(wait_until="networkidle")
+        assert requested and all(url.startswith(server + "/") for url in requested), (name, requested)
+        sources = page.eval_on_selector_all("[src], link[href]", "els => els.map(e => e.src || e.href)")
+        assert all(url.startswith(server + "/") for url in sources), (name, sources)
+        context.close()
 
 
 def test_keyboard_reaches_the_content_with_a_visible_focus(server, page):
     page.goto(server + "/")
     page.keyboard.press("Tab")
-    focused = page.evaluate("document.activeElement.textContent")
-    assert focused == "Aller au contenu"
-    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
-    assert outline != "none"
+    assert page.evaluate("document.activeElement.textContent") == "Aller au contenu"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
 
 
 def test_every_link_of_the_page_points_at_a_served_feed(server, page):
     page.goto(server + "/")
     links = page.eval_on_selector_all("[data-lien]", "els => els.map(e => [e.dataset.lien, e.href || e.value])")
-    links += page.eval_on_selector_all("details.integrer a", "els => els.map(e => ['json', e.href])")
+    links += page.eval_on_selector_all(".integrations a", "els => els.map(e => [e.textContent, e.href])")
     checked = set()
     for kind, link in links:
         if kind in ("outlook365", "outlookcom"):
@@ -209,11 +368,61 @@ def test_every_link_of_the_page_points_at_a_served_feed(server, page):
         checked.add(url)
         response = requests.get(url, timeout=10)
         assert response.status_code == 200, (kind, url)
-        expected = "application/json" if kind == "json" else "text/calendar"
+        expected = {"JSON": "application/json", "liste à intégrer": "text/html"}.get(kind, "text/calendar")
         assert response.headers["Content-Type"].startswith(expected), (kind, url)
     assert len(checked) > 40
-    embeds = re.findall(r'src="([^"]+integrer[^"]+)"', page.content().replace("&lt;", "<").replace("&gt;", ">")
-                        .replace("&#34;", '"').replace("&quot;", '"'))
-    assert embeds
-    for embed in set(embeds):
-        assert requests.get(urljoin(page.url, embed), timeout=10).status_code == 200
+
+
+@pytest.fixture(scope="module")
+def static_copy(tmp_path_factory):
+    """`calfeed build` with the shipped empty base_url, served by a plain static web server."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    folder = tmp_path_factory.mktemp("statique")
+    shutil.copy(ROOT / "sources.yaml", folder / "sources.yaml")
+    shutil.copytree(ROOT / "data", folder / "data")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    built = subprocess.run([sys.executable, "-m", "calfeed.cli", "build", "--config", str(folder / "sources.yaml"),
+                            "--output", str(folder / "site")], env=env, capture_output=True, text=True, timeout=120)
+    assert built.returncode == 0, built.stderr
+    assert "publish.base_url est vide" in built.stderr
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder / "site")))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", folder / "site"
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_static_copy_keeps_its_promises_or_says_what_it_cannot_do(static_copy, page):
+    base, folder = static_copy
+    for path in folder.rglob("*.html"):
+        assert "publish.base_url" not in path.read_text(encoding="utf-8"), path
+    page.goto(base + "/index.html")
+    row = page.locator("#agenda-tous-tous")
+    row.locator("summary").click()
+    google = row.get_by_role("link", name=re.compile("^Google Agenda"))
+    assert parse_qs(urlsplit(google.get_attribute("href")).query)["cid"] == [base + "/tous.ics"]
+    assert requests.get(base + "/tous.ics", timeout=10).status_code == 200
+    snippet = page.locator("code[data-integrer]").text_content()
+    assert f'src="{base}/integrer/tous.html"' in snippet  # an absolute address, usable on a lab's site
+    # Filtering on a static host: the address is read by the page, not reset by the server.
+    page.goto(base + "/evenements.html?categorie=associations")
+    page.wait_for_function("document.getElementById('compte-evenements').textContent.startsWith('2 ')")
+    assert page.locator("#categorie-associations").is_checked()
+    boxes = page.locator("#choix li.evenement:visible input[name=e]")
+    boxes.nth(0).check(force=True)
+    boxes.nth(1).check(force=True)
+    page.get_by_role("button", name="Voir mon programme avec les événements cochés").click()
+    page.wait_for_url(re.compile(r"mon-programme\.html\?e="))
+    page.wait_for_function("document.querySelectorAll('#programme-liste li').length === 2")
+    assert plain(page.locator("#lien-programme").inner_text()) == "Mon programme (2)"
+    assert "ne peut pas servir d'agenda personnel" in page.locator("main").inner_text()
+    page.goto(base + "/constructeur.html")
+    assert "ne peut pas servir d'agenda composé" in page.locator("main").inner_text()

@@ -1,8 +1,13 @@
 """The command line: clear French messages naming the file, line or source; never a traceback."""
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from calfeed.cli import cli
+
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def run(runner, *args):
@@ -65,7 +70,15 @@ def test_check_fails_on_a_failing_source(runner, project, tmp_path):
     assert "absent" in result.output and "ÉCHEC" in result.output and "fichier introuvable" in result.output
     assert "bon — rejeté — ligne 3 : date impossible « 32/11/2022 »" in result.output
     result = run(runner, "fetch", "--config", str(path))
-    assert result.exit_code == 1 and "les derniers événements valides restent publiés" in result.output
+    assert result.exit_code == 1 and "absent.ics. Vérifiez" in result.output
+    assert "aucun événement de cette source n'est publié" in result.output  # never read: nothing of it stays
+    (tmp_path / "absent.ics").write_text("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nSUMMARY:A\r\n"
+                                         "DTSTART:20221115T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    assert run(runner, "fetch", "--config", str(path)).exit_code == 0
+    (tmp_path / "absent.ics").unlink()
+    result = run(runner, "fetch", "--config", str(path))
+    assert result.exit_code == 1 and "absent.ics. Vérifiez « path: » dans sources.yaml. — les derniers événements " \
+                                      "valides restent publiés" in result.output
 
 
 def test_build_never_writes_into_a_foreign_folder(runner, bundled, tmp_path):
@@ -124,5 +137,88 @@ def test_the_committed_feeds_are_what_a_fresh_build_writes(runner, bundled, tmp_
     built = {p.relative_to(output).as_posix(): p.read_bytes() for p in output.rglob("*") if p.is_file()}
     committed = {p.relative_to(ROOT / "feeds").as_posix(): p.read_bytes() for p in (ROOT / "feeds").rglob("*")
                  if p.is_file()}
+    # The marker names the configuration that builds the folder, relative to it.
+    assert committed.pop(".calfeed-build").endswith(b"configuration : ../sources.yaml\n")
+    assert built.pop(".calfeed-build").endswith(b"configuration : ../bundled/sources.yaml\n")
     assert sorted(built) == sorted(committed)
     assert [name for name in built if built[name] != committed[name]] == []
+
+
+@pytest.mark.parametrize("args", [["-h"], ["check", "-h"], ["preview", "--help"]])
+def test_help_lines_are_in_french(runner, args):
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0
+    assert "Affiche cette aide et quitte." in result.output
+    assert "Show this message" not in result.output and "Show the version" not in result.output
+
+
+def test_check_says_when_in_the_programme_s_time_zone(runner, bundled):
+    result = run(runner, "check", "--config", str(bundled))
+    [row] = [line for line in result.output.splitlines() if line.startswith("ditp-tables-rondes ")]
+    assert "+00:00" not in row and "T" not in row.split()[2]
+    shown = dt.datetime.strptime(" ".join(row.split()[2:4]), "%d/%m/%Y %H:%M").replace(tzinfo=PARIS)
+    assert abs(shown - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
+
+
+@pytest.mark.parametrize("args, said", [
+    (["check", "--no-fetc"], "option inconnue « --no-fetc » ; vouliez-vous dire --no-fetch ?"),
+    (["accept"], "il manque SOURCES"),
+    (["serve", "--port", "abc"], "--port attend un nombre entier"),
+    (["serve", "--workers", "99"], "--workers attend un nombre entier de 1 à 64"),
+    (["chek"], "commande inconnue « chek » ; vouliez-vous dire check ?"),
+    (["--verison"], "option inconnue « --verison » ; vouliez-vous dire --version ?"),
+    (["preview", "--type"], "l'option « --type » attend une valeur"),
+])
+def test_command_line_mistakes_are_said_in_french(runner, args, said):
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2
+    assert f"Erreur : {said}" in result.output, result.output
+    assert "Error" not in result.output and "Usage:" not in result.output
+
+
+def test_help_pages_use_french_words_for_click_s_own(runner):
+    for args in (["-h"], ["serve", "-h"], ["preview", "-h"]):
+        output = runner.invoke(cli, args).output
+        assert output.startswith("Utilisation : ") and "Options :" in output
+        assert not any(word in output for word in ("Usage:", "Commands:", "[default:", " TEXT", " FILE", "INTEGER"))
+    assert "Commandes :" in runner.invoke(cli, ["-h"]).output
+    assert "(par défaut : 5000)" in runner.invoke(cli, ["serve", "-h"]).output
+
+
+def test_build_fails_when_every_source_failed(runner, project, tmp_path):
+    path = project([{"id": "absente", "type": "ics", "path": "absente.ics", "category": "labs"}])
+    result = runner.invoke(cli, ["build", "--config", str(path), "--output", str(tmp_path / "site")])
+    assert result.exit_code == 1, result.output
+    assert "Erreur : aucune source n'a pu être lue" in result.output
+    assert "aucun événement de cette source n'est publié" in result.output  # never read: nothing stays published
+    assert "restent publiés" not in result.output
+
+
+def test_serve_on_a_port_in_use_says_so_at_once(runner, bundled):
+    import socket
+    import time
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        started = time.monotonic()
+        result = runner.invoke(cli, ["serve", "--config", str(bundled), "--port", str(port), "--no-refresh"])
+    assert time.monotonic() - started < 5  # gunicorn alone retries for five seconds
+    assert result.exit_code == 1
+    assert f"Erreur : impossible d'écouter sur 127.0.0.1:{port} : port déjà utilisé" in result.output
+
+
+def test_a_second_configuration_never_builds_into_the_first_ones_folder(runner, bundled):
+    """`calfeed build --config essai.yaml` next to the real sources.yaml must not rewrite the real site
+    (issue 10, point 6, for the static tree): the folder belongs to the configuration that built it."""
+    folder = bundled.parent
+    assert run(runner, "build", "--config", str(bundled), "--output", str(folder / "feeds")).exit_code == 0
+    before = {p: p.read_bytes() for p in (folder / "feeds").rglob("*") if p.is_file()}
+    essai = folder / "essai.yaml"
+    essai.write_text(bundled.read_text(encoding="utf-8").replace("Mois de l'innovation publique 2022", "Essai"),
+                     encoding="utf-8")
+    result = run(runner, "build", "--config", str(essai), "--output", str(folder / "feeds"))
+    assert result.exit_code == 1 and "est publié par une autre configuration" in result.output
+    assert "--output feeds-essai" in result.output
+    assert {p: p.read_bytes() for p in (folder / "feeds").rglob("*") if p.is_file()} == before
+    assert run(runner, "build", "--config", str(essai), "--output", str(folder / "feeds-essai")).exit_code == 0

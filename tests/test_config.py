@@ -88,7 +88,7 @@ def test_impossible_date_is_an_error_with_its_line(tmp_path):
     text = BASE.replace("end: 2022-11-30", "end: 2022-11-31")
     message = error_of(tmp_path, text)
     assert f"ligne {line_of(text, 'end:')} : « edition.end » doit être une date AAAA-MM-JJ qui existe " \
-           "(lu : '2022-11-31')" in message
+           "(lu : « 2022-11-31 »)" in message
 
 
 def test_impossible_date_through_the_cli_is_no_traceback(runner, tmp_path):
@@ -99,7 +99,7 @@ def test_impossible_date_through_the_cli_is_no_traceback(runner, tmp_path):
 
 
 @pytest.mark.parametrize("key_line, expected", [
-    ("    allow_empty: oui\n", "« sources[ditp].allow_empty » doit être true ou false (lu : 'oui')"),
+    ("    allow_empty: oui\n", "« sources[ditp].allow_empty » doit être true ou false (lu : « oui »)"),
     ("    organiser: yes\n", "« sources[ditp].organiser » doit être un texte ou un nombre (lu : true) "
                            "(mettez-la entre guillemets)"),
     ("    timeout: -3\n", "« sources[ditp].timeout » doit être un nombre supérieur à 0 (lu : -3)"),
@@ -132,3 +132,38 @@ def test_reserved_selection_names(tmp_path, name):
 def test_the_shipped_configuration_is_valid(bundled):
     config = load_config(bundled)
     assert {s.id for s in config.sources} == {"ditp-tables-rondes", "programme-2022"}
+
+
+def test_a_bad_source_id_is_quoted_in_french(tmp_path):
+    message = error_of(tmp_path, BASE.replace("id: ditp", "id: Tables Rondes", 1))
+    assert "en minuscules sans espaces (lu : « Tables Rondes »)" in message
+
+
+@pytest.mark.parametrize("addition, key", [
+    # a second `sources:` written at the end of the file would silently drop every source of the first
+    ("sources:\n  - id: nouvelle\n    type: ics\n    path: nouvelle.ics\n", "sources"),
+])
+def test_a_key_written_twice_is_an_error_with_its_lines(tmp_path, addition, key):
+    text = BASE + addition
+    message = error_of(tmp_path, text)
+    first = line_of(text, f"{key}:")
+    assert f"ligne {text.count(chr(10), 0, text.rindex(key + ':')) + 1} : « {key} » est écrit deux fois " \
+           f"(déjà ligne {first})" in message
+
+
+def test_a_source_key_written_twice_is_an_error(tmp_path):
+    text = BASE.replace("    type: ics\n", "    type: ics\n    type: csv\n", 1)
+    message = error_of(tmp_path, text)
+    assert "« type » est écrit deux fois" in message and "n'en gardez qu'un" in message
+
+
+@pytest.mark.parametrize("text, line, said", [
+    ("edition:\n  name: x\n  start 2022-11-02\nsources: [\n", 3, "il manque les deux-points « : » après la clé"),
+    ("edition:\n  name: x\n   start: 2022-11-02\n", 3, "« : » inattendu : vérifiez l'indentation de cette ligne"),
+    ("edition:\n\tname: x\n", 2, "tabulation : indentez avec des espaces"),
+    ("edition:\n  name: \"Mois de l'innovation\n", 2, "guillemet jamais fermé"),
+    ("themes: [a, b\n", 1, "crochet « [ » jamais fermé"),
+])
+def test_yaml_syntax_mistakes_are_said_in_french_at_their_line(tmp_path, text, line, said):
+    message = error_of(tmp_path, text)
+    assert f", ligne {line}, colonne" in message and f" : {said}" in message, message

@@ -20,7 +20,7 @@ def make_app(config_path, **settings):
 def test_reminder_that_is_not_plain_digits_is_a_400(client, value):
     response = client.get("/feeds/tous.ics", query_string={"rappel": value})
     assert response.status_code == 400
-    assert "« rappel » est un nombre de minutes" in response.data.decode()
+    assert "« rappel » est un nombre de minutes" in response.data.decode().replace("\u00a0", " ")  # page typography
 
 
 def test_reminder_in_plain_digits_is_served(client):
@@ -142,3 +142,20 @@ def test_two_builds_never_write_one_folder_at_once(runner, bundled, tmp_path):
     finally:
         held.close()
     assert runner.invoke(cli, ["build", "--no-fetch", "--config", str(bundled), "-o", str(output)]).exit_code == 0
+
+
+def test_the_public_status_page_shows_nothing_a_source_wrote(runner, project, tmp_path):
+    """A cell's value quoted in a rejection or a warning stays in the operator's terminal; /etat and
+    /etat.json say why without repeating what the source wrote (it may hold anything)."""
+    (tmp_path / "agenda.csv").write_text(
+        "titre;date_debut;categorie;db_password\n"
+        "Atelier;18/11/2022;labs;hunter2\n"
+        "Réunion;31/02/2022-db_password=hunter2;labs;x\n", encoding="utf-8")
+    config_path = project([{"id": "agenda", "type": "csv", "path": "agenda.csv"}])
+    check = runner.invoke(cli, ["check", "--config", str(config_path)])
+    assert "hunter2" in check.output  # the operator sees the cell that was refused
+    client = make_app(config_path).test_client()
+    for address in ("/etat", "/etat.json"):
+        body = client.get(address).data.decode()
+        assert "hunter2" not in body, address
+        assert "ligne 3" in body and "db_password" in body, address  # still says where: a line, a column

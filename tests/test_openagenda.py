@@ -194,6 +194,7 @@ def test_export_with_start_end_in_utc_registration_url_and_top_level_location(pr
     assert museum[0].start == dt.datetime(2022, 9, 24, 19, tzinfo=PARIS)
     assert (museum[1].start, museum[1].end) == (dt.date(2022, 9, 26), dt.date(2022, 9, 27))
     assert [r.reason for r in parsed.rejected] == ["aucun horaire (« timings » vide)"]
+    assert parsed.rejected[0].where == "événement n° 3 (id 80013)"  # to find it in OpenAgenda
 
 
 def test_an_export_whose_every_event_is_rejected_is_a_failing_source(project, tmp_path):
@@ -202,3 +203,17 @@ def test_an_export_whose_every_event_is_rejected_is_a_failing_source(project, tm
                                        "category": "collectivites"}]))
     with pytest.raises(SourceError, match="aucun événement lisible"):
         parse_source((tmp_path / "vide.json").read_bytes(), config.sources[0], config.taxonomy)
+
+
+def test_a_refused_key_or_an_unknown_agenda_says_what_to_check(project, api, monkeypatch):
+    monkeypatch.setenv("OPENAGENDA_KEY", "une-autre-cle")
+    source = {"id": "arles", "type": "openagenda", "agenda": "12345", "url": api.url, "key_env": "OPENAGENDA_KEY",
+              "category": "collectivites"}
+    config, store = open_project(project([source], fetch={"retries": 0}))
+    [report] = refresh_sources(config, store)
+    assert not report.ok and "403" in report.error and "vérifiez la variable OPENAGENDA_KEY" in report.error
+    assert "une-autre-cle" not in report.error
+    monkeypatch.setenv("OPENAGENDA_KEY", KEY)
+    config, store = open_project(project([{**source, "agenda": "999"}], fetch={"retries": 0}))
+    [report] = refresh_sources(config, store)
+    assert not report.ok and "l'agenda « 999 » est introuvable : vérifiez « agenda: »" in report.error

@@ -79,3 +79,45 @@ def test_preview_of_an_unknown_source_is_a_french_error(project, runner):
     path = project([{"id": "x", "type": "ics", "path": "misc_cases.ics"}], files=["misc_cases.ics"])
     result = runner.invoke(cli, ["preview", "inconnue", "--config", str(path)])
     assert result.exit_code == 1 and "source inconnue « inconnue »" in result.output
+
+
+def test_preview_of_a_csv_cut_short_says_it_would_be_held(project, runner, tmp_path):
+    whole = (tmp_path / "programme.csv")
+    whole.write_text("id;titre;date_debut;categorie;description\n"
+                     "r1;Atelier un;15/11/2022;labs;Premier atelier\n"
+                     "r2;Atelier deux;16/11/2022;labs;\"Deuxième atelier, en deux parties\"\n", encoding="utf-8")
+    path = project([{"id": "coupee", "type": "csv", "path": "programme.csv"}])
+    assert runner.invoke(cli, ["preview", "coupee", "--config", str(path)]).exit_code == 0
+    whole.write_bytes(whole.read_bytes()[:-20])  # an export cut in the middle of its last description
+    result = runner.invoke(cli, ["preview", "coupee", "--config", str(path)])
+    assert result.exit_code == 1, result.output
+    assert "il semble coupé" in result.output and "la source serait retenue" in result.output
+
+
+def test_preview_errors_are_said_in_french(project, runner):
+    path = project([{"id": "x", "type": "ics", "path": "misc_cases.ics"}], files=["misc_cases.ics"])
+    result = runner.invoke(cli, ["preview", "--config", str(path), "--path", "ailleurs.ics"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Erreur : indiquez") and "Error" not in result.output
+
+
+@pytest.mark.parametrize("options, said", [
+    (["--path", "misc_cases.ics", "--category", "inconnue"], "catégorie inconnue « inconnue ». Catégories possibles"),
+    (["--url", "ftp://exemple.fr/agenda.ics"], "l'adresse « ftp://exemple.fr/agenda.ics » doit commencer par http"),
+])
+def test_preview_options_are_checked_as_sources_yaml_is(project, runner, options, said):
+    path = project([{"id": "x", "type": "ics", "path": "misc_cases.ics"}], files=["misc_cases.ics"])
+    result = runner.invoke(cli, ["preview", "--config", str(path), "--type", "ics", *options])
+    assert result.exit_code == 1 and said in result.output, result.output
+    assert "Aperçu" not in result.output  # refused before anything is read
+
+
+def test_preview_takes_a_category_by_its_name(project, runner, tmp_path):
+    (tmp_path / "sans-categorie.ics").write_text(
+        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nSUMMARY:Atelier\r\nDTSTART:20221115T100000Z\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n")
+    path = project([{"id": "x", "type": "ics", "path": "misc_cases.ics"}], files=["misc_cases.ics"])
+    result = runner.invoke(cli, ["preview", "--config", str(path), "--path", str(tmp_path / "sans-categorie.ics"),
+                                 "--type", "ics", "--category", "laboratoire"])
+    assert result.exit_code == 0, result.output
+    assert "Laboratoires d'innovation territoriale" in result.output  # not the raw « laboratoire »

@@ -93,6 +93,19 @@ def test_links_reach_outlook_through_the_description(project):
     assert event["DTSTAMP"].dt == STAMP.modified == event["LAST-MODIFIED"].dt
 
 
+def test_location_says_each_part_of_the_address_once(project):
+    # OpenAgenda's `address` usually holds the whole address: the place's name and the town are already in it.
+    config, _ = open_project(project([{"id": "s", "type": "ics", "path": "x.ics"}]))
+    arles = Location(name="Place de la République", address="Place de la République, 13200 Arles", city="Arles",
+                     postal_code="13200", region="provence-alpes-cote-d-azur")
+    rennes = Location(name="Lab", address="1 rue du Labrador", city="Rennes", postal_code="35000")
+    body, _ = feed_of(config, [make_event(uid="a", location=arles, attendance="presentiel"),
+                               make_event(uid="b", location=rennes, attendance="presentiel")])
+    events = parse_feed(body)
+    assert str(events["a"]["LOCATION"]) == "Place de la République, 13200 Arles, Provence-Alpes-Côte d'Azur"
+    assert str(events["b"]["LOCATION"]) == "Lab, 1 rue du Labrador, 35000 Rennes"  # « Lab » is a name of its own
+
+
 def test_status_prefixes_and_cancellation(project):
     config, _ = open_project(project([{"id": "s", "type": "ics", "path": "x.ics"}]))
     statuses = {"annule": ("ANNULÉ – ", "CANCELLED"), "reporte": ("REPORTÉ – ", "TENTATIVE"),
@@ -116,6 +129,16 @@ def test_all_day_events_use_value_date_with_exclusive_end(project):
     body, _ = feed_of(config, [event])
     assert b"DTSTART;VALUE=DATE:20221124\r\n" in body and b"DTEND;VALUE=DATE:20221126\r\n" in body
     assert b"BEGIN:VTIMEZONE" not in body  # no TZID used, none declared
+
+
+def test_an_event_at_one_instant_has_no_dtend(project):
+    # A spreadsheet that gives only « 14h »: the event starts then and has no length; DTEND equal to DTSTART
+    # breaks RFC 5545 (DTEND must be later), so it is left out, which means the same to every client.
+    config, _ = open_project(project([{"id": "s", "type": "ics", "path": "x.ics"}]))
+    start = dt.datetime(2022, 11, 25, 14, tzinfo=PARIS)
+    body, _ = feed_of(config, [make_event(start=start, end=start)])
+    event = parse_feed(body)["essai@calfeed"]
+    assert event["DTSTART"].dt == start and "DTEND" not in event and "DURATION" not in event
 
 
 def test_every_tzid_has_its_vtimezone(project):

@@ -66,8 +66,11 @@ def test_columns_mapping_reads_a_sheet_with_its_own_headers(read):
 
 
 def test_columns_mapping_mistakes_are_named(read, project):
-    with pytest.raises(SourceError, match="colonne calfeed inconnue « title »"):
+    with pytest.raises(SourceError, match="colonne calfeed inconnue « title » \\(vouliez-vous dire titre \\?"):
         read("tableur_colonnes_libres.csv", category="labs", columns={"title": "Nom de l'atelier"})
+    # a mapped header missing from the sheet is named even when calfeed finds the column by itself elsewhere
+    with pytest.raises(SourceError, match="« Heures » \\(pour horaires\\) est absente"):
+        read("tableur_intitule_horaires.csv", columns={"horaires": "Heures"})
     with pytest.raises(SourceError, match="« Nom » \\(pour titre\\) est absente"):
         read("tableur_colonnes_libres.csv", category="labs", columns={**MAPPING, "titre": "Nom"})
     with pytest.raises(ConfigError, match="columns.titre"):
@@ -124,3 +127,20 @@ def test_status_page_reports_unread_columns(project):
         app.extensions["calfeed"].store.close()
     assert any("colonne « Public visé » : non lue" in w for w in status["warnings"])
     assert any("horaires illisibles" in r for r in status["rejected"])
+
+
+def test_a_whole_day_time_cell_is_an_all_day_event_and_reversed_hours_are_said_in_french(read):
+    parsed = read("tableur_journee_entiere.csv", category="labs")
+    assert spans(parsed, "Forum des agents") == [(dt.date(2022, 11, 21), dt.date(2022, 11, 22))]
+    assert spans(parsed, "Salon des solutions") == [(dt.date(2022, 11, 23), dt.date(2022, 11, 25))]
+    reasons = {r.where: r.reason for r in parsed.rejected}
+    assert reasons == {"ligne 4": "la fin (22/11/2022 14:00) précède le début (22/11/2022 16:30)"}
+
+
+def test_abbreviated_months_are_read(read):
+    parsed = read("tableur_mois_abreges.csv", category="labs")
+    assert not parsed.rejected
+    assert spans(parsed, "Atelier abrégé") == [(at(21, 10), at(21, 11))]
+    assert spans(parsed, "Semaine du design") == [(dt.date(2022, 11, 28), dt.date(2022, 12, 3))]
+    assert spans(parsed, "Petit-déjeuner") == [(dt.datetime(2022, 12, 1, 8, 30, tzinfo=PARIS),
+                                                dt.datetime(2022, 12, 1, 9, 30, tzinfo=PARIS))]

@@ -67,6 +67,8 @@ def test_an_unreadable_event_keeps_its_last_good_version(project, tmp_path, kind
     assert status["held"] == ["essai"] and title in status["sources"][0]["held"][0]
     result = runner.invoke(cli, ["check", "--no-fetch", "--config", str(config_path)], catch_exceptions=False)
     assert result.exit_code == 1 and "retenu" in result.output and title in result.output
+    [row] = [line for line in result.output.splitlines() if line.startswith("essai ")]
+    assert row.split()[1:3] == ["À", "VOIR"]  # as `calfeed fetch` says it, never « OK »
 
     data.write_text(data.read_text(encoding="utf-8").replace(bad, good), encoding="utf-8")  # fixed at the source
     [report] = refresh_sources(config, store, now=T2)
@@ -206,6 +208,28 @@ def test_an_unterminated_quote_at_the_end_is_a_cut(served_csv):
     assert versions(store) == before
 
 
+QUOTED_LAST = ("id;titre;date_debut;categorie;description\n"
+               "r1;Atelier un;15/11/2022;collectivites;Premier atelier\n"
+               "r2;Atelier deux;16/11/2022;collectivites;Deuxième atelier\n"
+               "r3;Atelier trois;17/11/2022;collectivites;\"Troisième atelier, en deux parties\"\n").encode()
+
+
+def test_a_cut_inside_the_quoted_last_cell_is_a_cut(served_csv):
+    # The last row keeps all its cells when the cut falls inside a quoted last cell: only the unclosed
+    # quote tells that the text of that cell (here a description) is not whole.
+    make, serve = served_csv
+    serve(QUOTED_LAST)
+    _, config, store = make()
+    serve(QUOTED_LAST)
+    [report] = refresh_sources(config, store, now=T0)
+    assert report.ok and report.events == 3
+    before = versions(store)
+    serve(QUOTED_LAST[:QUOTED_LAST.index(b"en deux")])
+    [report] = refresh_sources(config, store, now=T1)
+    assert not report.ok and "guillemet" in report.error and "il semble coupé" in report.error
+    assert versions(store) == before  # the description is not replaced by its first half
+
+
 def test_a_source_losing_most_of_its_events_is_held_until_accepted(served_csv, runner):
     make, serve = served_csv
     config_path, config, store = make()
@@ -240,3 +264,14 @@ def test_the_drop_threshold(served_csv, settings, kept_rows, believed):
     assert report.ok is believed
     cancelled = sum(1 for _, vanished in versions(store).values() if vanished)
     assert cancelled == (6 - kept_rows if believed else 0)
+
+
+def test_the_drop_is_told_as_a_rounded_share_and_the_fetch_line_says_once_what_stays(served_csv, runner):
+    make, serve = served_csv
+    config_path, config, store = make()
+    refresh_sources(config, store, now=T0)
+    serve(b"".join(CSV.splitlines(keepends=True)[:3]))  # 2 of 6 events left: 4 fewer, two thirds
+    result = runner.invoke(cli, ["fetch", "--config", str(config_path)], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "(4 de moins, 67 %)" in result.output
+    assert result.output.count("reste") == 1, result.output  # « l'instantané précédent reste publié », once

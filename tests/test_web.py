@@ -263,3 +263,70 @@ def test_a_named_selection_without_events_is_not_published(project, tmp_path):
     assert client.get("/feeds/categorie/etat.ics").status_code == 404
     assert client.get("/feeds/tous.ics").status_code == 200
     assert "tables-rondes-ditp.ics" not in client.get("/").data.decode()
+
+
+def test_legal_pages_take_their_texts_from_the_site_section(project, tmp_path):
+    from calfeed.web import create_app
+    (tmp_path / "agenda.csv").write_text("id;titre;date_debut;categorie\na;Atelier;15/11/2022;labs\n")
+    path = project([{"id": "s", "type": "csv", "path": "agenda.csv"}],
+                   site={"operator": "Laboratoire d'essai", "contact_email": "agendas@exemple.gouv.fr",
+                         "host": "Hébergeur d'essai, 1 rue de la Paix", "accessibility": "partiellement conforme"})
+    client = create_app({"TESTING": True, "CALFEED_CONFIG": str(path)}).test_client()
+    home = client.get("/").get_data(as_text=True).replace("\u00a0", " ")
+    assert "Accessibilité : partiellement conforme" in home and "Laboratoire d'essai" in home.replace("&#39;", "'")
+    statement = client.get("/feeds/accessibilite.html").get_data(as_text=True)
+    assert "partiellement conforme" in statement and "mailto:agendas@exemple.gouv.fr" in statement
+    assert "Hébergeur d" in client.get("/feeds/mentions-legales.html").get_data(as_text=True)
+    assert "mailto:agendas@exemple.gouv.fr" in client.get("/feeds/contact.html").get_data(as_text=True)
+
+
+def test_a_site_section_claiming_an_unknown_conformity_is_refused(project):
+    from calfeed.config import load_config
+    from calfeed.errors import ConfigError
+    path = project([{"id": "s", "type": "csv", "path": "agenda.csv"}], site={"accessibility": "conforme"})
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    message = str(error.value)
+    assert "« site.accessibility » : valeur refusée (lu : « conforme »)" in message and "partiellement conforme" in message
+    assert "sources.yaml, ligne" in message
+
+
+@pytest.mark.parametrize("path, status", [("/feeds/inconnu.ics", 404), ("/feeds/selection.ics?theme=x", 400),
+                                          ("/feeds/evenements/000000000000.html", 404), ("/nulle-part", 404)])
+def test_errors_are_french_html_pages_with_their_status(client, path, status):
+    response = client.get(path)
+    page = response.get_data(as_text=True)
+    assert response.status_code == status and response.headers["Content-Type"].startswith("text/html")
+    assert '<html lang="fr">' in page and "<title>" in page and 'class="fr-header"' in page
+    assert "Retour à la liste des agendas" in page
+
+
+def test_a_json_address_answers_its_error_in_json(client):
+    response = client.get("/feeds/inconnu.json")
+    assert response.status_code == 404 and "Aucun agenda" in response.get_json()["erreur"]
+
+
+def test_the_builder_gives_its_script_the_selection_table(client, app):
+    import json
+    import re
+    from calfeed.selection import criteria_data
+    page = client.get("/feeds/constructeur.html").get_data(as_text=True)
+    data = json.loads(re.search(r'<script type="application/json" id="criteres">(.*?)</script>', page, re.S).group(1))
+    assert data["criteres"] == criteria_data(app.extensions["calfeed"].config.taxonomy)
+    hybrid = next(v for c in data["criteres"] if c["key"] == "format" for v in c["values"] if v["value"] == "presentiel")
+    assert hybrid["accepts"] == ["presentiel", "hybride"]
+
+
+def test_french_spacing():
+    from calfeed.views import french_spacing
+    assert french_spacing("Thèmes : « données » ; ok ? oui !") == \
+        "Thèmes\u00a0: «\u00a0données\u00a0»\u202f; ok\u202f? oui\u202f!"
+    assert french_spacing('<a href="x.html?e=1">') == '<a href="x.html?e=1">'
+
+
+def test_a_single_event_file_is_named_after_its_title(client):
+    import re
+    page = client.get("/feeds/evenements.html").get_data(as_text=True)
+    keys = re.findall(r'href="evenements/([0-9a-f]{12})\.html"', page)
+    names = {client.get(f"/feeds/evenements/{key}.ics").headers["Content-Disposition"] for key in keys}
+    assert 'inline; filename="anniversaire-du-ti-lab.ics"' in names

@@ -1,147 +1,341 @@
-// calfeed — small enhancements; every page works without this script.
+// calfeed — enhancements; every page works without this script. The selection rules are not
+// written here: pages give them as data (<script id="criteres">, built from the server's own table).
 (function () {
   "use strict";
 
+  var body = document.body;
+  var root = body.getAttribute("data-racine") || "";        // relative way to the feeds folder
+  var base = body.getAttribute("data-base") || "";          // the live service's /feeds/ address, if known
+  var isStatic = body.hasAttribute("data-statique");
+  var STORE = "calfeed-programme";
+
+  function absolute(relative) { return new URL(relative, location.href).href; }
+  // The feeds folder's address: the live service's, or (a static copy served over http) this copy's.
+  var feedsAddress = base || (/^https?:$/.test(location.protocol) ? absolute(root || "./") : "");
+
   function subscribeLinks(url, name) {
-    var rest = url.replace(/^https?:\/\//, "");
     var query = "url=" + encodeURIComponent(url) + "&name=" + encodeURIComponent(name);
     return {
       https: url,
-      webcal: "webcal://" + rest,
+      webcal: "webcal://" + url.replace(/^https?:\/\//, ""),
       outlook365: "https://outlook.office.com/calendar/0/addfromweb?" + query,
       outlookcom: "https://outlook.live.com/calendar/0/addfromweb?" + query,
       google: "https://calendar.google.com/calendar/r?cid=" + encodeURIComponent(url)
     };
   }
 
-  function setLinks(block, url) {
-    var links = subscribeLinks(url, block.getAttribute("data-name") || "");
+  // Point every link of a subscribe control at `url` (path relative to the feeds folder) and `name`.
+  function setLinks(block, path, name) {
+    var url = feedsAddress + path;
+    var links = subscribeLinks(url, name);
+    block.setAttribute("data-name", name);
     block.querySelectorAll("[data-lien]").forEach(function (element) {
       var kind = element.getAttribute("data-lien");
-      if (kind === "https") { element.value = url; return; }
+      if (kind === "https") { element.value = url; element.parentNode.hidden = false; return; }
       if (kind === "download") { element.href = url; return; }
       if (kind === "import") { element.href = url + (url.indexOf("?") < 0 ? "?" : "&") + "usage=import"; return; }
       if (links[kind]) { element.href = links[kind]; }
     });
+    block.querySelectorAll(".fr-sr-only").forEach(function (hidden) {
+      hidden.textContent = hidden.textContent.replace(/« .* »|: .*$/, function (found) {
+        return found.charAt(0) === "«" ? "« " + name + " »" : ": " + name;
+      });
+    });
   }
 
-  // A static copy published without its address (publish.base_url): build the subscribe links
-  // from where the page is actually served.
-  if (/^https?:$/.test(location.protocol)) {
-    document.querySelectorAll(".abonnement").forEach(function (block) {
+  // A static copy that does not know its public address: build the subscribe links from where it is served.
+  var CLIENTS = [["outlook365", "Nouvel Outlook, Outlook sur le web, Microsoft 365"], ["outlookcom", "Outlook.com (compte personnel)"],
+                 ["google", "Google Agenda"], ["webcal", "Apple Calendrier, Thunderbird, Outlook classique"]];
+  if (feedsAddress) {
+    document.querySelectorAll(".abonner [data-a-construire]").forEach(function (list) {
+      var block = list.closest(".abonner");
+      // The page's French spacing is for reading; a calendar is named as the feed names itself.
+      var name = (block.getAttribute("data-name") || "").replace(/[\u00a0\u202f]/g, " ");
       var download = block.querySelector("a[data-lien=download]");
-      if (block.querySelector("[data-lien=webcal]") || !download) { return; }
-      var links = subscribeLinks(download.href, block.getAttribute("data-name") || "");
-      var row = block.querySelector(".boutons");
-      [["outlook365", "Outlook (web / 365)"], ["outlookcom", "Outlook.com"], ["google", "Google Agenda"],
-       ["webcal", "Apple, Thunderbird, Outlook classique"]].forEach(function (pair) {
+      if (!download) { return; }
+      var links = subscribeLinks(download.href, name);
+      CLIENTS.forEach(function (pair) {
+        var item = document.createElement("li");
         var link = document.createElement("a");
-        link.className = "bouton";
+        link.className = "fr-link";
         link.href = links[pair[0]];
-        link.textContent = pair[1];
         link.setAttribute("data-lien", pair[0]);
-        row.insertBefore(link, download);
+        link.textContent = pair[1];
+        var hidden = document.createElement("span");
+        hidden.className = "fr-sr-only";
+        hidden.textContent = " : " + name;
+        link.appendChild(hidden);
+        item.appendChild(link);
+        list.appendChild(item);
       });
       var address = block.querySelector("input[data-lien=https]");
       if (address) { address.value = download.href; address.parentNode.hidden = false; }
-      var note = block.querySelector(".note");
-      if (note) { note.textContent = address ? "" : "Adresse de l'agenda : " + download.href; }
+      var note = block.querySelector(".abonner__sans-adresse");
+      if (note) { note.hidden = true; }
+    });
+    document.querySelectorAll("code[data-integrer]").forEach(function (code) {
+      code.textContent = code.textContent.replace(/src="[^"]*"/, 'src="' + absolute(code.getAttribute("data-integrer")) + '"');
     });
   }
 
   // Copy an address to the clipboard.
+  document.querySelectorAll("button.copier").forEach(function (button) { button.hidden = false; });
   document.addEventListener("click", function (event) {
     var button = event.target.closest("button.copier");
     if (!button) { return; }
     var input = document.getElementById(button.getAttribute("data-copie"));
     var status = button.parentNode.querySelector(".copie-faite");
     var done = function () { if (status) { status.textContent = "Adresse copiée."; } };
+    input.select();
     if (navigator.clipboard && navigator.clipboard.writeText) {
-      navigator.clipboard.writeText(input.value).then(done, function () { input.select(); });
+      navigator.clipboard.writeText(input.value).then(done, function () { document.execCommand("copy"); done(); });
     } else {
-      input.select();
       document.execCommand("copy");
       done();
     }
   });
 
-  // Criteria: values of one group add up, groups combine; a hybrid event counts for both formats.
+  // ---- « Mon programme »: the address carries it; this browser remembers it (no account, no cookie).
+  function readStore() {
+    try { return JSON.parse(localStorage.getItem(STORE) || "[]").filter(function (k) { return /^[0-9a-f]{12}$/.test(k); }); }
+    catch (error) { return []; }
+  }
+  function writeStore(keys) {
+    try { localStorage.setItem(STORE, JSON.stringify(keys)); } catch (error) { /* private mode: the address still carries it */ }
+    showCount(keys);
+  }
+  function keysFromAddress() {
+    var found = [];
+    new URLSearchParams(location.search).getAll("e").forEach(function (value) {
+      value.split(",").forEach(function (key) { if (/^[0-9a-f]{12}$/.test(key) && found.indexOf(key) < 0) { found.push(key); } });
+    });
+    return found;
+  }
+  function programmeHref(keys) { return root + "mon-programme.html" + (keys.length ? "?e=" + keys.slice().sort().join(",") : ""); }
+  function showCount(keys) {
+    var link = document.getElementById("lien-programme");
+    var count = document.getElementById("nombre-programme");
+    if (link) { link.href = programmeHref(keys); }
+    if (count) { count.textContent = keys.length ? " (" + keys.length + ")" : ""; }
+  }
+  var programme = document.getElementById("programme");
+  var mine = readStore();
+  if (programme && location.search.indexOf("e=") >= 0) {
+    mine = keysFromAddress();  // the address wins: it is what the agent kept or was sent
+    writeStore(mine);
+  }
+  showCount(mine);
+
+  function toggle(key, wanted) {
+    mine = readStore();
+    var at = mine.indexOf(key);
+    if (wanted && at < 0) { mine.push(key); }
+    if (!wanted && at >= 0) { mine.splice(at, 1); }
+    writeStore(mine);
+  }
+
+  // Event page: add or remove this event, without leaving the page.
+  var add = document.getElementById("ajouter-programme");
+  var remove = document.getElementById("retirer-programme");
+  if (add && remove) {
+    var key = add.getAttribute("data-cle");
+    var status = document.getElementById("etat-programme");
+    var show = function (announce) {
+      var inside = mine.indexOf(key) >= 0;
+      add.hidden = inside;
+      remove.hidden = !inside;
+      add.href = programmeHref(mine.concat(inside ? [] : [key]));
+      remove.href = programmeHref(mine.filter(function (k) { return k !== key; }));
+      status.textContent = (inside ? "Cet événement est dans votre programme" : "Cet événement n'est pas dans votre programme") +
+        " (" + mine.length + " événement" + (mine.length > 1 ? "s" : "") + " choisi" + (mine.length > 1 ? "s" : "") + ").";
+      if (announce) { (inside ? remove : add).focus(); }
+    };
+    // An address that carries a programme (from « Mon programme ») joins what this browser remembers.
+    keysFromAddress().forEach(function (k) { if (mine.indexOf(k) < 0) { mine.push(k); } });
+    writeStore(mine);
+    show(false);
+    add.addEventListener("click", function (event) { event.preventDefault(); toggle(key, true); show(true); });
+    remove.addEventListener("click", function (event) { event.preventDefault(); toggle(key, false); show(true); });
+  }
+
+  // ---- Criteria, as the server's table gives them.
+  var table = document.getElementById("criteres");
+  var data = table ? JSON.parse(table.textContent) : null;
+
   function chosen(form) {
     var result = {};
-    form.querySelectorAll("input[type=checkbox]:checked").forEach(function (box) {
+    form.querySelectorAll("fieldset input[type=checkbox]:checked").forEach(function (box) {
       (result[box.name] = result[box.name] || []).push(box.value);
     });
     return result;
   }
-
-  function matches(criteria, data) {
-    return Object.keys(criteria).every(function (key) {
-      var wanted = criteria[key];
-      var have = data[key] || [];
-      return wanted.some(function (value) { return have.indexOf(value) >= 0; });
-    });
-  }
-
-  function query(criteria) {
-    var parts = [];
-    ["categorie", "theme", "region", "format"].forEach(function (key) {
-      (criteria[key] || []).slice().sort().forEach(function (value) {
-        parts.push(key + "=" + encodeURIComponent(value));
+  // Values of one criterion add up (« ou »), criteria combine (« et »); which event values a box
+  // accepts comes from the table (a hybrid event counts as « présentiel » and « en ligne »).
+  function matches(selection, valuesOf) {
+    return data.criteres.every(function (criterion) {
+      var wanted = selection[criterion.key];
+      if (!wanted || !wanted.length) { return true; }
+      var have = valuesOf(criterion);
+      return criterion.values.some(function (value) {
+        return wanted.indexOf(value.value) >= 0 && value.accepts.some(function (a) { return have.indexOf(a) >= 0; });
       });
     });
-    return parts.join("&");
   }
+  function field(event, path) {
+    var value = path.split(".").reduce(function (object, part) { return object ? object[part] : undefined; }, event);
+    return Array.isArray(value) ? value : (value ? [value] : []);
+  }
+  function describe(selection) {
+    var parts = [], query = [];
+    data.criteres.forEach(function (criterion) {
+      var wanted = (selection[criterion.key] || []).slice().sort();
+      if (!wanted.length) { return; }
+      parts.push(wanted.map(function (slug) {
+        return criterion.values.filter(function (v) { return v.value === slug; })[0].label;
+      }).join(data.nom.or));
+      wanted.forEach(function (slug) { query.push(criterion.key + "=" + encodeURIComponent(slug)); });
+    });
+    return { name: data.nom.prefix + (parts.join(data.nom.and) || data.nom.all), query: query.join("&") };
+  }
+  function selectionFromAddress(form) {
+    var params = new URLSearchParams(location.search);
+    form.querySelectorAll("fieldset input[type=checkbox]").forEach(function (box) {
+      if (params.getAll(box.name).some(function (v) { return v.split(",").indexOf(box.value) >= 0; })) { box.checked = true; }
+    });
+  }
+  function sentence(count) {
+    if (count === 0) { return "Aucun événement ne correspond encore à ces critères."; }
+    return count + (count === 1 ? " événement correspond" : " événements correspondent") + " à ces critères.";
+  }
+  function loadEvents() {
+    return fetch(root + "tous.json").then(function (response) { return response.json(); })
+      .then(function (feed) { return feed.evenements; });
+  }
+  function eventKey(event) { var m = /([0-9a-f]{12})\.html$/.exec(event.page); return m ? m[1] : ""; }
 
-  // Feed builder: count and address update as boxes are ticked.
+  // ---- Builder: count, name, subscribe links and preview change together as boxes are ticked.
   var builder = document.getElementById("constructeur");
-  var block = document.querySelector("#abonnement-selection .abonnement");
-  if (builder && block) {
-    var source = builder.getAttribute("action").replace(/constructeur\.html.*$/, "tous.json");
-    var address = block.querySelector("[data-lien=https]");
-    var prefix = address ? address.value.replace(/selection\.ics.*$/, "") : null;
-    fetch(source).then(function (response) { return response.json(); }).then(function (feed) {
-      var events = feed.evenements.map(function (e) {
-        return { categorie: [e.categorie], theme: e.themes, region: [e.lieu.region],
-                 format: e.format === "hybride" ? ["presentiel", "en-ligne", "hybride"] : [e.format] };
-      });
+  if (builder && data) {
+    if (isStatic) { selectionFromAddress(builder); }
+    loadEvents().then(function (events) {
+      var result = document.getElementById("resultat");
+      var prefix = result.getAttribute("data-prefixe") || feedsAddress;
+      var block = document.querySelector("#abonnement-selection .abonner");
       var update = function () {
-        var criteria = chosen(builder);
-        var count = events.filter(function (data) { return matches(criteria, data); }).length;
-        var number = document.getElementById("nombre");
-        if (number) { number.textContent = count; }
-        if (prefix) {
-          var q = query(criteria);
-          setLinks(block, prefix + "selection.ics" + (q ? "?" + q : ""));
+        var selection = chosen(builder);
+        var found = events.filter(function (e) { return matches(selection, function (c) { return field(e, c.field); }); });
+        var described = describe(selection);
+        document.getElementById("compte").textContent = sentence(found.length);
+        document.getElementById("nom-agenda").textContent = described.name;
+        if (block && prefix) {
+          setLinks(block, "selection.ics" + (described.query ? "?" + described.query : ""), described.name);
         }
+        document.getElementById("abonnement-selection").hidden = !block || !prefix || found.length === 0;
+        document.getElementById("agenda-vide").hidden = found.length !== 0;
+        var preview = document.getElementById("apercu");
+        preview.textContent = "";
+        found.slice(0, 5).forEach(function (e) {
+          var item = document.createElement("li");
+          var link = document.createElement("a");
+          link.href = e.page;
+          link.textContent = e.titre;
+          item.appendChild(link);
+          item.appendChild(document.createTextNode(" — " + e.quand));
+          preview.appendChild(item);
+        });
+        document.getElementById("titre-apercu").hidden = found.length === 0;
       };
       builder.addEventListener("change", update);
+      if (isStatic) { update(); }
     }).catch(function () { /* keep the plain form */ });
   }
 
-  // Event list: filter in place as boxes are ticked or words typed.
+  // ---- Event list: filter in place; the ticks are « Mon programme ».
   var filters = document.getElementById("filtres");
-  if (filters) {
-    var articles = Array.prototype.slice.call(document.querySelectorAll("#choix article.evenement"));
+  if (filters && data) {
+    var items = Array.prototype.slice.call(document.querySelectorAll("#choix li.evenement"));
     var counter = document.getElementById("compte-evenements");
+    var fold = function (text) { return text.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, ""); };
     var refresh = function () {
-      var criteria = chosen(filters);
-      var words = (filters.querySelector("#q").value || "").toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "").split(/\s+/).filter(Boolean);
+      var selection = chosen(filters);
+      var words = fold(filters.querySelector("#q").value || "").split(/\s+/).filter(Boolean);
       var shown = 0;
-      articles.forEach(function (article) {
-        var data = {
-          categorie: [article.getAttribute("data-categorie")],
-          theme: (article.getAttribute("data-themes") || "").split(" "),
-          region: [article.getAttribute("data-region")],
-          format: (article.getAttribute("data-formats") || "").split(" ")
-        };
-        var text = article.textContent.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "");
-        var visible = matches(criteria, data) && words.every(function (w) { return text.indexOf(w) >= 0; });
-        article.hidden = !visible;
+      items.forEach(function (item) {
+        var text = fold(item.textContent);
+        var visible = matches(selection, function (c) { return (item.getAttribute("data-" + c.key) || "").split(" "); }) &&
+          words.every(function (w) { return text.indexOf(w) >= 0; });
+        item.hidden = !visible;
         if (visible) { shown += 1; }
       });
-      if (counter) { counter.textContent = shown + " événement" + (shown > 1 ? "s" : "") + " sur " + articles.length + "."; }
+      counter.textContent = shown + " événement" + (shown > 1 ? "s" : "") + " sur " + items.length + ".";
     };
+    if (isStatic) {
+      selectionFromAddress(filters);
+      var words = new URLSearchParams(location.search).get("q");
+      if (words) { filters.querySelector("#q").value = words; }
+      refresh();
+      // A static host ignores the query: filter here instead of reloading an unfiltered page.
+      filters.addEventListener("submit", function (event) { event.preventDefault(); refresh(); });
+    }
     filters.addEventListener("change", refresh);
     filters.addEventListener("input", refresh);
+    var choice = document.getElementById("choix");
+    choice.querySelectorAll("input[name=e]").forEach(function (box) {
+      if (mine.indexOf(box.value) >= 0) { box.checked = true; }
+      box.addEventListener("change", function () { toggle(box.value, box.checked); });
+    });
+    choice.addEventListener("submit", function (event) {
+      event.preventDefault();
+      location.href = programmeHref(readStore());
+    });
+  }
+
+  // ---- « Mon programme » page.
+  if (programme) {
+    var fromPage = (programme.getAttribute("data-cles") || "").split(",").filter(Boolean);
+    if (!isStatic && !keysFromAddress().length && mine.length) {
+      location.replace(programmeHref(mine));  // the server writes the page for the remembered choice
+      return;
+    }
+    if (isStatic && mine.length && !fromPage.length) {
+      loadEvents().then(function (events) {
+        var chosenEvents = events.filter(function (e) { return mine.indexOf(eventKey(e)) >= 0; });
+        document.getElementById("programme-vide").hidden = chosenEvents.length > 0;
+        document.getElementById("programme-plein").hidden = chosenEvents.length === 0;
+        document.getElementById("programme-compte").textContent = chosenEvents.length + " événement" +
+          (chosenEvents.length > 1 ? "s" : "") + " choisi" + (chosenEvents.length > 1 ? "s" : "") +
+          ". Votre choix est gardé par ce navigateur et dans l'adresse de cette page.";
+        var list = document.getElementById("programme-liste");
+        list.textContent = "";
+        chosenEvents.forEach(function (e) {
+          var item = document.createElement("li");
+          item.className = "evenement";
+          var title = document.createElement("h3");
+          title.className = "evenement__titre";
+          var link = document.createElement("a");
+          link.href = e.page;
+          link.textContent = e.titre;
+          title.appendChild(link);
+          var when = document.createElement("p");
+          when.className = "evenement__quand";
+          when.textContent = e.quand;
+          var drop = document.createElement("button");
+          drop.type = "button";
+          drop.className = "fr-btn fr-btn--sm fr-btn--tertiary-no-outline";
+          drop.textContent = "Retirer « " + e.titre + " » de mon programme";
+          drop.addEventListener("click", function () { toggle(eventKey(e), false); location.reload(); });
+          item.appendChild(title);
+          item.appendChild(when);
+          item.appendChild(drop);
+          list.appendChild(item);
+        });
+        var block = document.querySelector("#abonnement-programme .abonner");
+        if (block && base && chosenEvents.length) {
+          setLinks(block, "mon-programme.ics?e=" + mine.slice().sort().join(","), block.getAttribute("data-name"));
+          document.getElementById("abonnement-programme").hidden = false;
+        }
+        if (history.replaceState) { history.replaceState(null, "", programmeHref(mine)); }
+      });
+    }
   }
 })();

@@ -12,7 +12,7 @@ from .feeds import feed_chunks
 from .addresses import static_feeds
 
 MARKER = ".calfeed-build"
-MANAGED_SUFFIXES = (".ics", ".html", ".json", ".css", ".js")
+MANAGED_SUFFIXES = (".ics", ".html", ".json", ".css", ".js", ".woff", ".woff2", ".svg", ".png", ".ico", ".md")
 # The temporary files _write makes (mkstemp: ".<name>.<8 random characters>.tmp"); a killed build leaves them.
 BLOCK = 1 << 20  # read and write buffers: a feed is written in few system calls
 TEMPORARY = re.compile(r"\..+\.[A-Za-z0-9_]{8}\.tmp")
@@ -85,19 +85,40 @@ def _same_prefix(path: Path, chunks) -> tuple[int, bytes | None]:
         return (same, b"") if old.read(1) else (same, None)
 
 
-def prepare_folder(folder: Path) -> Path:
-    """The output folder, resolved; refuse a non-empty folder that calfeed did not create."""
+MARKER_TEXT = "Dossier écrit par « calfeed build » : son contenu est regénéré à chaque build.\n"
+OWNER_PREFIX = "configuration : "
+
+
+def prepare_folder(folder: Path, config_path: Path) -> Path:
+    """The output folder, resolved; refuse a non-empty folder that calfeed did not create, and one that
+    another configuration builds (its marker names its configuration, relative to the folder)."""
     folder = Path(folder).resolve()
     if folder.exists() and not folder.is_dir():
         raise CalfeedError(f"{folder} existe et n'est pas un dossier : choisissez un autre --output.")
-    if folder.exists() and any(folder.iterdir()) and not (folder / MARKER).exists():
+    marker = folder / MARKER
+    if folder.exists() and any(folder.iterdir()) and not marker.exists():
         raise CalfeedError(f"le dossier {folder} n'est pas vide et n'a pas été créé par « calfeed build » : "
                            "choisissez un dossier vide ou nouveau avec --output, pour ne rien y écraser.")
+    owner = _owner(marker, folder)
+    if owner is not None and owner.exists() and owner.resolve() != config_path.resolve():
+        raise CalfeedError(f"le dossier {folder} est publié par une autre configuration ({owner.resolve()}) : "
+                           f"pour {config_path.name}, choisissez un autre dossier, par exemple "
+                           f"--output {folder.name}-{config_path.stem}.")
     folder.mkdir(parents=True, exist_ok=True)
-    if not (folder / MARKER).exists():  # a rebuild with nothing changed touches no file
-        (folder / MARKER).write_text("Dossier écrit par « calfeed build » : son contenu est regénéré à chaque "
-                                     "build.\n", encoding="utf-8")
+    text = MARKER_TEXT + OWNER_PREFIX + Path(os.path.relpath(config_path.resolve(), folder)).as_posix() + "\n"
+    if not marker.exists() or marker.read_text(encoding="utf-8") != text:  # a rebuild touches no file
+        marker.write_text(text, encoding="utf-8")
     return folder
+
+
+def _owner(marker: Path, folder: Path) -> Path | None:
+    """The configuration that last built the folder, from its marker (None for an older marker)."""
+    if not marker.exists():
+        return None
+    for line in marker.read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.startswith(OWNER_PREFIX):
+            return folder / line.removeprefix(OWNER_PREFIX)
+    return None
 
 
 def _lock_folder(folder: Path):
@@ -126,7 +147,7 @@ def write_site(config, programme, folder: Path, pages) -> BuildReport:
     bytes, produced one at a time), then remove the files of feeds and pages that no longer exist —
     only after the new ones are in place.
     """
-    folder = prepare_folder(folder)
+    folder = prepare_folder(folder, config.path)
     lock = _lock_folder(folder)
     try:
         return _write_site(config, programme, folder, pages)

@@ -11,6 +11,7 @@ from .config_schema import Mapping, read_document, schema_errors, to_date, to_mo
 from .errors import ConfigError
 from .addresses import RESERVED_NAMES
 from .selection import NAMED_CRITERIA, vocabulary_of
+from .site_info import SiteInfo, read_site
 from .taxonomy import Taxonomy, Term, Vocabulary
 from .text import slugify
 
@@ -83,6 +84,7 @@ class Config:
     # The default store of calfeed before stores were named after their configuration, kept in use
     # when it belongs to this configuration (see store.open_store).
     legacy_store_path: Path | None = None
+    site: SiteInfo = field(default=SiteInfo())
 
     @property
     def folder(self) -> Path:
@@ -187,7 +189,8 @@ def parse_config(root, path: Path) -> Config:
     )
     sources = _parse_sources(r, root, config, fetch)
     selections = _parse_selections(r, root, config, sources)
-    return dataclasses.replace(config, sources=sources, selections=selections)
+    return dataclasses.replace(config, sources=sources, selections=selections,
+                               site=read_site(root.get("site") or {}, config.edition_name))
 
 
 # A source's defaults checked against the vocabulary: key → (taxonomy attribute, « unknown », « possible »).
@@ -216,7 +219,7 @@ def _parse_sources(r: _Reader, root, config: Config, fetch) -> tuple[Source, ...
 def _parse_source(r: _Reader, entry, config: Config, fetch) -> Source:
     source_id = r.text(entry, "id")
     if not source_id or slugify(source_id) != source_id:
-        r.fail(entry, f"chaque source a besoin d'un « id » en minuscules sans espaces (lu : {source_id!r}).")
+        r.fail(entry, f"chaque source a besoin d'un « id » en minuscules sans espaces (lu : « {source_id} »).")
     kind, preset = r.text(entry, "type"), r.text(entry, "preset", "calfeed")
     for value, possible, what in ((kind, SOURCE_TYPES, "type"), (preset, JSON_PRESETS, "preset")):
         if value not in possible:

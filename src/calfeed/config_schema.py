@@ -53,6 +53,15 @@ SECTIONS = {
     "publish": {"timezone": TEXT, "refresh_minutes": {"type": "number", "minimum": 1},
                 "grace_days": {"type": "number", "minimum": 0}, "reference_time": MOMENT, "base_url": TEXT},
     "store": {"path": TEXT},
+    "site": {"brand": TEXTS, "service": TEXT, "operator": TEXT, "publication_director": TEXT, "host": TEXT,
+             "contact_email": {"type": ["string", "null"], "pattern": r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                               "description": "une adresse électronique, par exemple agendas@exemple.gouv.fr"},
+             "contact_url": {"type": ["string", "null"], "pattern": r"^$|^https?://[^/\s]+",
+                             "description": "une adresse qui commence par https://"},
+             "accessibility": {"enum": ["non conforme", "partiellement conforme", "totalement conforme"],
+                               "description": "« non conforme » ou « partiellement conforme » (sans audit RGAA "
+                                              "complet), « totalement conforme » après un audit"},
+             "accessibility_note": TEXT, "legal_notice": TEXT},
     "fetch": {"interval_minutes": {"type": "number", "minimum": 1}, "concurrency": {"type": "integer", "minimum": 1},
               "timeout": POSITIVE, "max_bytes": POSITIVE, "retries": COUNT, "max_drop": SHARE},
 }
@@ -68,8 +77,6 @@ SCHEMA = {
             "type": "object",
             "properties": {"name": TEXT, "description": TEXT, "filter": {"type": "object", "additionalProperties": TEXTS}},
             "additionalProperties": False}},
-        # The site's texts (issue 12) declare their keys in their own block.
-        "site": {"type": ["object", "null"]},
     },
     "additionalProperties": False,
 }
@@ -88,13 +95,23 @@ class _Sequence(list):
     item_lines: dict = {}
 
 
+class _DuplicateKey(yaml.MarkedYAMLError):
+    """A key written twice in one mapping: YAML would silently keep the last one (a second `sources:` at the
+    end of the file would drop every source of the first)."""
+
+
 def _construct_mapping(loader, node):
     mapping = Mapping(loader.construct_mapping(node, deep=True))
     mapping.line = node.start_mark.line + 1
     mapping.key_lines = {}
     for key_node, _value in node.value:
         try:
-            mapping.key_lines[loader.construct_object(key_node, deep=True)] = key_node.start_mark.line + 1
+            key = loader.construct_object(key_node, deep=True)
+            if key in mapping.key_lines:
+                raise _DuplicateKey(problem=f"« {key} » est écrit deux fois (déjà ligne {mapping.key_lines[key]}) ; "
+                                            "YAML ne garderait que le second : n'en gardez qu'un",
+                                    problem_mark=key_node.start_mark)
+            mapping.key_lines[key] = key_node.start_mark.line + 1
         except TypeError:  # an unhashable key: construct_mapping has reported it already
             continue
     return mapping
@@ -130,12 +147,31 @@ def read_document(path: Path):
         raise ConfigError(f"{path} : lecture impossible ({exc}). Enregistrez le fichier en UTF-8.") from None
     try:
         return yaml.load(text, Loader=_LineLoader)
+    except _DuplicateKey as exc:
+        raise ConfigError(f"{path}, ligne {exc.problem_mark.line + 1} : {exc.problem}.") from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f", ligne {mark.line + 1}, colonne {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{path}{where} : YAML invalide ({problem}). "
-                          "Vérifiez l'indentation et les deux-points.") from None
+        said, at_start = next(((said, at_start) for start, said, at_start in YAML_PROBLEMS if problem.startswith(start)),
+                              (f"YAML invalide ({problem}) : vérifiez l'indentation et les deux-points", False))
+        # Some mistakes are noticed lines after they are made: point at the key or bracket that started them.
+        mark = (at_start and getattr(exc, "context_mark", None)) or getattr(exc, "problem_mark", None)
+        where = f", ligne {mark.line + 1}, colonne {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}{where} : {said}.") from None
+
+
+# PyYAML's problems (English) said in French: its message's start → (what to say, point at where it started).
+YAML_PROBLEMS = (
+    ("could not find expected ':'", "il manque les deux-points « : » après la clé", True),
+    ("mapping values are not allowed here", "« : » inattendu : vérifiez l'indentation de cette ligne, ou mettez "
+                                            "entre guillemets une valeur qui contient « : »", False),
+    ("found character '\\t'", "tabulation : indentez avec des espaces, jamais avec des tabulations", False),
+    ("found unexpected end of stream", "guillemet jamais fermé", True),
+    ("expected ',' or ']'", "crochet « [ » jamais fermé", True),
+    ("expected ',' or '}'", "accolade « { » jamais fermée", True),
+    ("expected <block end>", "indentation incohérente : alignez cette ligne sur celles de sa section", False),
+    ("found undefined alias", "une valeur qui commence par « * » doit être mise entre guillemets", False),
+    ("found character '@'", "une valeur qui commence par « @ » doit être mise entre guillemets", False),
+)
 
 
 TYPE_NAMES = {"string": "un texte", "number": "un nombre", "integer": "un nombre entier", "boolean": "true ou false",
@@ -237,6 +273,9 @@ def _describe(error, root):
         bound = {"minimum": "supérieur ou égal à", "exclusiveMinimum": "supérieur à",
                  "maximum": "inférieur ou égal à"}[error.validator]
         yield line, f"{label} doit être un nombre {bound} {error.validator_value} (lu : {_shown(error.instance)})."
+    elif error.validator in ("enum", "pattern"):  # the key's schema says what it accepts
+        accepted = error.schema.get("description") or ", ".join(f"« {v} »" for v in error.validator_value)
+        yield line, f"{label} : valeur refusée (lu : {_shown(error.instance)}) ; attendu : {accepted}."
     else:  # a rule this table does not use yet: jsonschema's own words, still with the line
         yield line, f"{label} : {error.message}."
 
@@ -250,4 +289,6 @@ def _shown(value) -> str:
         return "des clés"
     if isinstance(value, list):
         return "une liste"
-    return repr(value)
+    if isinstance(value, str):
+        return f"« {value} »"
+    return str(value)

@@ -63,7 +63,7 @@ class Event:
         if isinstance(self.start, dt.datetime) and (self.start.tzinfo is None or self.end.tzinfo is None):
             raise EventError("heure sans fuseau horaire")
         if self.end < self.start or (self.all_day and self.end == self.start):
-            raise EventError(f"la fin ({self.end}) précède le début ({self.start})")
+            raise EventError(f"la fin ({shown_moment(self.end)}) précède le début ({shown_moment(self.start)})")
         if self.attendance and self.attendance not in ATTENDANCES:
             raise EventError(f"format inconnu « {self.attendance} »")
         if self.status not in STATUS_SLUGS:
@@ -165,3 +165,8 @@ def covers_uid(record: str, uid: str) -> bool:
     stem, _, domain = record.partition("@")
     uid_stem, _, uid_domain = uid.partition("@")
     return domain == uid_domain and uid_stem.startswith(stem + "-")
+
+
+def shown_moment(moment: dt.date) -> str:
+    """A date or a time as a French reader writes it in a message: 22/11/2022, 22/11/2022 14:00."""
+    return f"{moment:%d/%m/%Y %H:%M}" if isinstance(moment, dt.datetime) else f"{moment:%d/%m/%Y}"

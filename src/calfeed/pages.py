@@ -2,6 +2,7 @@
 site and the static build render the same templates from the same contexts, given "now" by the caller."""
 
 import datetime as dt
+import re
 from functools import cache
 from importlib import resources
 
@@ -9,18 +10,22 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from .feeds import feed_bytes
 from .addresses import FeedRequest, event_feed, feed_catalogue, parse_selection, personal_feed
-from .selection import BUILDER_CRITERIA, CRITERIA, PUBLIC_CRITERIA, vocabulary_of
+from .links import event_links
+from .selection import BUILDER_CRITERIA, CRITERIA, PUBLIC_CRITERIA, criteria_data, vocabulary_of
 from .text import fold
-from .views import Where, event_view, feed_json_chunks, french_date, subscription, upcoming
+from .views import (Where, event_jsonld, event_view, feed_json_chunks, french_date, french_spacing,
+                    matching_sentence, script_json, subscription, upcoming)
 
+# The home page: the calendars most agents want first, then the groups folded into a compact list.
+FEATURED = ("tous", "selection")
 GROUPS = (
-    ("tous", "Tout le programme"),
-    ("selection", "Les tables rondes de la DITP"),
     ("categorie", "Par organisateur"),
     ("theme", "Par thème"),
     ("region", "Par région"),
     ("format", "Par format"),
 )
+LEGAL_PAGES = {"accessibilite": "Déclaration d'accessibilité", "mentions-legales": "Mentions légales",
+               "contact": "Contact"}
 LIST_LIMIT = 500  # events listed on one page; beyond, the page asks to narrow the search
 
 
@@ -45,22 +50,40 @@ def _choices(config, programme=None) -> list[dict]:
 
 
 def common(config, where: Where, title: str) -> dict:
-    return {"config": config, "where": where, "title": title, "edition_dates": _edition_dates(config)}
+    return {"config": config, "site": config.site, "where": where, "title": title,
+            "edition_dates": _edition_dates(config)}
+
+
+def _criteria_json(config) -> str:
+    """The criteria table (selection.criteria_data) and how a composed calendar is named
+    (addresses.parse_selection), for the page's script: it holds no rule of its own."""
+    everything = parse_selection(config, {}).name
+    naming = {"prefix": everything.removesuffix("tout le programme"), "all": "tout le programme",
+              "or": " ou ", "and": " · "}
+    return script_json({"criteres": criteria_data(config.taxonomy), "nom": naming})
+
+
+def _card(config, programme, feed, where: Where, now: dt.datetime) -> dict:
+    items = programme.select(feed.filters)
+    following = upcoming(items, now, 1)
+    return {"feed": feed, "count": len(items), "title": subscription(feed, where)["short_name"],
+            "next": event_view(following[0], config.taxonomy, where) if following else None,
+            **subscription(feed, where)}
 
 
 def home_context(config, programme, where: Where, now: dt.datetime) -> dict:
+    """The home page: the calendars most agents want first, each with one subscribe control; the
+    others folded by group, with their counts; then the next events."""
+    catalogue = feed_catalogue(config, programme)
+    featured = [_card(config, programme, feed, where, now) for feed in catalogue if feed.group in FEATURED]
     groups = []
     for group, heading in GROUPS:
-        cards = []
-        for feed in (f for f in feed_catalogue(config, programme) if f.group == group):
-            items = programme.select(feed.filters)
-            title = feed.name.split(" — ", 1)[-1]
-            cards.append({"feed": feed, "count": len(items), "title": title[:1].upper() + title[1:],
-                          "upcoming": [event_view(i, config.taxonomy, where) for i in upcoming(items, now)],
-                          **subscription(feed, where)})
+        cards = [_card(config, programme, feed, where, now) for feed in catalogue if feed.group == group]
         if cards:
             groups.append({"id": group, "title": heading, "cards": cards})
-    return {**common(config, where, config.edition_name), "groups": groups, "total": len(programme.items)}
+    return {**common(config, where, config.site.service), "featured": featured, "groups": groups,
+            "total": len(programme.items),
+            "upcoming": [event_view(i, config.taxonomy, where) for i in upcoming(programme.items, now, 5)]}
 
 
 def builder_context(config, programme, where: Where, params: dict) -> dict:
@@ -70,7 +93,8 @@ def builder_context(config, programme, where: Where, params: dict) -> dict:
     items = programme.select(feed.filters)
     return {**common(config, where, "Composer mon agenda"), "choices": _choices(config, programme),
             "selected": {key: set(values) for key, values in feed.filters.items()}, "asked": bool(chosen),
-            "count": len(items), "feed": feed, **subscription(feed, where),
+            "count": len(items), "sentence": matching_sentence(len(items)), "feed": feed,
+            **subscription(feed, where), "criteria_json": _criteria_json(config),
             "sample": [event_view(i, config.taxonomy, where) for i in items[:5]]}
 
 
@@ -85,18 +109,26 @@ def events_context(config, programme, where: Where, params: dict) -> dict:
         items = [i for i in items if all(n in fold(" ".join((i.event.title, i.event.description, i.event.organiser,
                                                               i.event.location.city))) for n in needles)]
     views = [event_view(i, config.taxonomy, where) for i in items[:LIST_LIMIT]]
+    kept = set(personal_feed(config, params.get("e", [])).filters["evenement"])
     return {**common(config, where, "Tous les événements"), "choices": _choices(config, programme),
             "selected": {key: set(values) for key, values in feed.filters.items()}, "words": words,
-            "events": views, "matching": len(items), "total": len(programme.items)}
+            "events": views, "matching": len(items), "total": len(programme.items), "kept": kept,
+            "criteria_json": _criteria_json(config)}
 
 
-def event_context(config, programme, where: Where, key: str) -> dict | None:
+def event_context(config, programme, where: Where, key: str, keys: list[str] = ()) -> dict | None:
+    """An event's page; `keys` is the agent's programme carried by the address (« Mon programme »)."""
     item = programme.by_key.get(key)
     if item is None:
         return None
     view = event_view(item, config.taxonomy, where)
-    return {**common(config, where, view["title"]), "event": view,
-            "personal": where.href(f"mon-programme.html?e={key}")}
+    mine = list(personal_feed(config, keys).filters["evenement"])
+    added = sorted(set(mine) | {key})
+    details = "\n\n".join(part for part in (view["description"], view["page_absolute"]) if part)
+    return {**common(config, where, view["title"]), "event": view, "programme": mine, "in_programme": key in mine,
+            "add": where.href("mon-programme.html?e=" + ",".join(added)),
+            "remove": where.href("mon-programme.html?e=" + ",".join(k for k in mine if k != key)),
+            "agenda_links": event_links(item.event, details), "jsonld": event_jsonld(view)}
 
 
 def personal_context(config, programme, where: Where, keys: list[str]) -> dict:
@@ -104,7 +136,7 @@ def personal_context(config, programme, where: Where, keys: list[str]) -> dict:
     items = programme.select(feed.filters)
     return {**common(config, where, "Mon programme"), "feed": feed, "keys": feed.filters["evenement"],
             "events": [event_view(i, config.taxonomy, where) for i in items], **subscription(feed, where),
-            "unknown": len(feed.filters["evenement"]) - len(items)}
+            "unknown": len(feed.filters["evenement"]) - len(items), "count": len(items)}
 
 
 def embed_context(config, programme, where: Where, feed, now: dt.datetime) -> dict:
@@ -114,8 +146,34 @@ def embed_context(config, programme, where: Where, feed, now: dt.datetime) -> di
             **subscription(feed, where)}
 
 
-def status_context(config, store, programme) -> dict:
-    """The health of every source, for /etat, /etat.json and `calfeed check`."""
+def legal_context(config, where: Where, page: str) -> dict:
+    """« Accessibilité », « Mentions légales », « Contact »: texts from the `site:` section of sources.yaml."""
+    return {**common(config, where, LEGAL_PAGES[page]), "legal_page": page}
+
+
+def error_context(config, where: Where, title: str, message: str) -> dict:
+    return {**common(config, where, title), "message": message}
+
+
+# What a source wrote (a cell, a label, a column name) is quoted « like this » in reasons and warnings.
+QUOTED = re.compile(r"«[^»]*»")
+
+
+def public_text(text: str | None) -> str | None:
+    """A reason or warning fit for the public status page: the values the source wrote are left out
+    (a cell may hold anything); where it is stays (a line, a UID, a column's name), so the team knows
+    what to fix. The operator's terminal (`calfeed check`) shows it whole."""
+    if not text:
+        return text
+    where, separator, reason = text.partition(" : ")
+    if not separator or "«" in where and not where.startswith(("colonne «", "VEVENT")):
+        return QUOTED.sub("«…»", text)
+    return where + separator + QUOTED.sub("«…»", reason)
+
+
+def status_context(config, store, programme, *, public: bool = False) -> dict:
+    """The health of every source, for /etat and /etat.json (`public`) and `calfeed check`."""
+    shown = public_text if public else (lambda text: text)
     published = {}
     for item in programme.items:
         published[item.event.source] = published.get(item.event.source, 0) + 1
@@ -129,14 +187,14 @@ def status_context(config, store, programme) -> dict:
             "ok": state.last_error is None and state.last_success is not None,
             "last_attempt": state.last_attempt,
             "last_success": state.last_success,
-            "last_error": state.last_error,
+            "last_error": shown(state.last_error),
             "failures": state.failures,
             "events_read": state.event_count,
             "events_published": published.get(source.id, 0),
-            "rejected": list(state.rejected),
-            "warnings": list(state.warnings),
+            "rejected": [shown(reason) for reason in state.rejected],
+            "warnings": [shown(warning) for warning in state.warnings],
             "held": list(state.held),
-            "history": store.fetch_history(source.id, limit=5),
+            "history": [{**entry, "error": shown(entry["error"])} for entry in store.fetch_history(source.id, limit=5)],
         })
     return {
         "edition": config.edition_name,
@@ -155,12 +213,23 @@ def status_context(config, store, programme) -> dict:
 @cache
 def environment() -> Environment:
     """The one template environment: the live site and the static build render through it."""
-    return Environment(loader=PackageLoader("calfeed", "templates"), autoescape=select_autoescape(),
-                       keep_trailing_newline=True)
+    env = Environment(loader=PackageLoader("calfeed", "templates"), autoescape=select_autoescape(),
+                      keep_trailing_newline=True)
+    env.filters["fr"] = french_spacing
+    return env
 
 
 def render_page(template: str, context: dict) -> str:
     return environment().get_template(template).render(**context)
+
+
+def static_files(folder, prefix: str):
+    """The site's own files (styles, scripts, the vendored DSFR: fonts, icons), as (path, bytes)."""
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.is_dir():
+            yield from static_files(entry, f"{prefix}{entry.name}/")
+        elif not entry.name.startswith("."):
+            yield prefix + entry.name, entry.read_bytes()
 
 
 def static_pages(config, programme, now: dt.datetime, *, event_pages: bool = True):
@@ -181,8 +250,13 @@ def static_pages(config, programme, now: dt.datetime, *, event_pages: bool = Tru
         yield f"integrer/{stem}.html", page("integrer.html", embed_context(
             config, programme, Where("../" * depth, base, True), feed, now))
         yield f"{stem}.json", feed_json_chunks(config, programme, top, feed)
-    for name in ("calfeed.css", "calfeed.js"):
-        yield f"static/{name}", resources.files("calfeed").joinpath(f"static/{name}").read_bytes()
+    for name in LEGAL_PAGES:
+        yield f"{name}.html", page("legal.html", legal_context(config, top, name))
+    # Most static hosts answer a missing address with 404.html; its links lead from the site's root.
+    yield "404.html", page("erreur.html", error_context(config, Where("/feeds/", base, True), "Page introuvable",
+                                                        "Cette page n'existe pas. La liste des agendas est sur "
+                                                        "la page d'accueil."))
+    yield from static_files(resources.files("calfeed").joinpath("static"), "static/")
     if event_pages:
         below = Where("../", base, True)
         for key, item in programme.by_key.items():

@@ -4,6 +4,7 @@ Reads the source (file or HTTP) and its adapter only: no store, no feeds are tou
 """
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,8 +39,16 @@ def source_for_preview(config, source_id=None, *, url="", path="", kind="", **op
     if bool(url) == bool(path) or kind not in SOURCE_TYPES:
         raise ConfigError(f"indiquez l'id d'une source de {config.path.name}, ou bien --url ou --path avec --type "
                           f"({', '.join(SOURCE_TYPES)}).")
+    if url and not re.match(r"^https?://[^/\s]+", url):
+        raise ConfigError(f"l'adresse « {url} » doit commencer par http:// ou https://.")
     fields = {f.name for f in dataclasses.fields(Source)}
     extra = {k: v for k, v in options.items() if k in fields and v not in (None, "", ())}
+    if "category" in extra:  # checked as in sources.yaml; a name or an alias is taken for its identifier
+        category = config.taxonomy.categories.lookup(extra["category"])
+        if category is None:
+            raise ConfigError(f"catégorie inconnue « {extra['category']} ». Catégories possibles : "
+                              f"{', '.join(config.taxonomy.categories.slugs)}.")
+        extra["category"] = category
     return Source(id="apercu", type=kind, url=url, path=Path(path).resolve() if path else None,
                   timezone=config.timezone, **extra)
 
@@ -67,7 +76,10 @@ def preview_source(config, source: Source, session=None) -> Preview:
         ))
     preview.rejected = [str(r) for r in parsed.rejected]
     preview.warnings = [str(w) for w in parsed.warnings]
-    if parsed.rejected and not parsed.events:
+    if parsed.truncated:
+        preview.error = (f"{parsed.truncated} : la source serait retenue (son dernier état valide resterait "
+                         "publié) ; corrigez le fichier, ou « calfeed accept » une fois la source déclarée.")
+    elif parsed.rejected and not parsed.events:
         preview.error = "aucun événement lisible : la source serait en échec et rien ne serait publié."
     return preview
 

@@ -134,7 +134,7 @@ def _refusal(source, state, parsed, accepted: bool) -> str:
     lost = before - now - len(parsed.rejected)
     if lost > MIN_DROP and lost > before * source.max_drop:
         return (f"la source ne renvoie plus que {now} événement(s) alors qu'elle en publiait {before} "
-                f"({lost} de moins, {lost * 100 // before} %) : l'instantané précédent reste publié ({fix}, ou "
+                f"({lost} de moins, {round(lost * 100 / before)} %) : l'instantané précédent reste publié ({fix}, ou "
                 f"relevez « max_drop: » de la source, aujourd'hui {source.max_drop:g})")
     return ""
 

@@ -180,7 +180,7 @@ def place(event: Event, taxonomy) -> str:
     """The LOCATION line: the place and its address, or the online link for an online event."""
     loc = event.location
     town = " ".join(part for part in (loc.postal_code, loc.city) if part)
-    parts = [part for part in (loc.name, loc.address, town) if part]
+    parts = _distinct_parts([part for part in (loc.name, loc.address, town) if part])
     region = taxonomy.regions.name(loc.region) if loc.region else ""
     if region and not any(region in part for part in parts):
         parts.append(region)
@@ -190,6 +190,14 @@ def place(event: Event, taxonomy) -> str:
     if event.attendance == "hybride" and text:
         text += " (et en ligne)"
     return text
+
+
+def _distinct_parts(parts: list[str]) -> list[str]:
+    """The parts of a place less those another part says (OpenAgenda's `address` holds name and town), by pieces."""
+    pieces = [{piece.strip().casefold() for piece in part.split(",")} for part in parts]
+    return [part for i, part in enumerate(parts)
+            if not any(j != i and pieces[i] <= pieces[j] and (pieces[i] != pieces[j] or j < i)
+                       for j in range(len(parts)))]
 
 
 def alarm_component(minutes: int) -> Alarm:

@@ -1,5 +1,8 @@
 """Run the web app under gunicorn: the production server, also behind `calfeed serve`."""
 
+import errno
+import socket
+
 from gunicorn.app.base import BaseApplication
 
 from .web import create_app
@@ -24,3 +27,24 @@ def run_server(config_path, *, host: str, port: int, workers: int, refresh: bool
                "timeout": 60, "accesslog": "-" if access_log else None, "graceful_timeout": 10}
     _Server(options, {"CALFEED_CONFIG": str(config_path), "CALFEED_REFRESH": refresh,
                        "CALFEED_CACHE_MB": cache_mb}).run()
+
+
+def address_taken(host: str, port: int) -> str:
+    """Why gunicorn could not listen on host:port (another service there, an unknown host), or "" if it can;
+    gunicorn would retry for five seconds and stop with English messages."""
+    try:
+        for family, kind, proto, _, address in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
+            with socket.socket(family, kind, proto) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn does
+                probe.bind(address)
+    except socket.gaierror:
+        return "adresse inconnue : vérifiez --host"
+    except OSError as exc:
+        return _BIND_ERRORS.get(exc.errno, exc.strerror or str(exc))
+    return ""
+
+
+_BIND_ERRORS = {errno.EADDRINUSE: "port déjà utilisé par un autre service : arrêtez-le, ou choisissez un "
+                                   "autre --port (make run PORT=5077)",
+                errno.EACCES: "port réservé : choisissez un --port au-dessus de 1024",
+                errno.EADDRNOTAVAIL: "adresse qui n'est pas celle de cette machine : vérifiez --host"}

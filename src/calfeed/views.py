@@ -2,12 +2,16 @@
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from itertools import islice
+
+from markupsafe import Markup
 
 from .links import subscribe_links
 from .render import STATUS_LINE
 from .selection import CRITERIA, event_key
+from .text import slugify
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre")
@@ -31,8 +35,39 @@ class Where:
         return f"{self.base}/feeds/{path}" if self.base else ""
 
 
+# French typography: a narrow no-break space before ; ! ? and a no-break space before : and inside « ».
+_BEFORE_NARROW = re.compile(r"[ \u00a0]([;!?])(?=\s|$|<|&)")
+_BEFORE_COLON = re.compile(r"[ \u202f]:(?=\s|$|<)")
+_AFTER_OPENING = re.compile(r"«[ \u202f]")
+_BEFORE_CLOSING = re.compile(r"[ \u202f]»")
+
+
+def french_spacing(text):
+    """Put French no-break spaces in `text` (a Jinja filter: applied to whole rendered pages too)."""
+    fixed = _BEFORE_NARROW.sub("\u202f\\1", str(text))
+    fixed = _BEFORE_COLON.sub("\u00a0:", fixed)
+    fixed = _AFTER_OPENING.sub("«\u00a0", fixed)
+    fixed = _BEFORE_CLOSING.sub("\u00a0»", fixed)
+    return Markup(fixed) if isinstance(text, Markup) else fixed
+
+
+def plural(count: int, one: str, many: str) -> str:
+    return one if count == 1 else many
+
+
+def matching_sentence(count: int) -> str:
+    """« Aucun événement ne correspond encore », « 1 événement correspond », « 2 événements correspondent »."""
+    if count == 0:
+        return "Aucun événement ne correspond encore à ces critères."
+    return f"{count} {plural(count, 'événement correspond', 'événements correspondent')} à ces critères."
+
+
 def french_date(day: dt.date) -> str:
     return f"{WEEKDAYS[day.weekday()]} {day.day}{'er' if day.day == 1 else ''} {MONTHS[day.month - 1]} {day.year}"
+
+
+def short_date(day: dt.date) -> str:
+    return f"{WEEKDAYS[day.weekday()]} {day.day}{'er' if day.day == 1 else ''} {MONTHS[day.month - 1]}"
 
 
 def when(event) -> str:
@@ -58,6 +93,7 @@ def subscription(feed, where: Where) -> dict:
     plain = path.split("?")[0]
     query = "?" + path.split("?", 1)[1] if "?" in path else ""
     absolute = where.absolute(path)
+    short = feed.name.split(" — ", 1)[-1]
     json_path = plain.removesuffix(".ics") + ".json"
     if feed.static:
         import_url, json_url = where.href("import/" + path), where.href(json_path)
@@ -69,7 +105,9 @@ def subscription(feed, where: Where) -> dict:
         import_url = json_url = ""
     return {
         "name": feed.name,
+        "short_name": short[:1].upper() + short[1:],
         "path": path,
+        "id": slugify(plain.removesuffix(".ics")) + ("-" + slugify(query) if query else ""),
         "links": subscribe_links(absolute, feed.name) if absolute else {},
         "download": where.href(path) if feed.static or not where.static else absolute,
         "import_url": import_url,
@@ -87,6 +125,7 @@ def event_view(item, taxonomy, where: Where) -> dict:
     location = event.location
     return {
         "key": key,
+        "slug": slugify(event.title)[:60].strip("-") or key,
         "uid": event.uid,
         "title": event.title,
         "when": when(event),
@@ -118,7 +157,9 @@ def event_view(item, taxonomy, where: Where) -> dict:
         "url": event.url,
         "registration_url": event.registration_url,
         "page": where.href(f"evenements/{key}.html"),
+        "page_absolute": where.absolute(f"evenements/{key}.html"),
         "ics": where.href(f"evenements/{key}.ics"),
+        "short_date": short_date(event.start if event.all_day else event.start.date()),
         "sequence": item.publication.sequence,
         "modified": item.publication.modified.isoformat(),
     }
@@ -168,3 +209,43 @@ def _json_event(view: dict) -> dict:
         "lien_en_ligne": view["online_url"], "lien": view["url"], "inscription": view["registration_url"],
         "page": view["page"], "ics": view["ics"], "sequence": view["sequence"], "modifie_le": view["modified"],
     }
+
+
+ATTENDANCE_MODES = {"presentiel": "OfflineEventAttendanceMode", "en-ligne": "OnlineEventAttendanceMode",
+                    "hybride": "MixedEventAttendanceMode"}
+EVENT_STATUSES = {"annule": "EventCancelled", "reporte": "EventPostponed", "en-ligne": "EventMovedOnline"}
+
+
+def event_jsonld(view: dict) -> Markup:
+    """schema.org `Event` markup of an event page, for search engines."""
+    place = view["place"]
+    data = {"@context": "https://schema.org", "@type": "Event", "name": view["title"],
+            "startDate": view["start"], "endDate": view["end"],
+            "eventStatus": "https://schema.org/" + EVENT_STATUSES.get(view["status"], "EventScheduled")}
+    if view["description"]:
+        data["description"] = view["description"]
+    if view["attendance"]:
+        data["eventAttendanceMode"] = "https://schema.org/" + ATTENDANCE_MODES[view["attendance"]]
+    locations = []
+    if place["name"] or place["city"]:
+        address = {"@type": "PostalAddress", "addressCountry": "FR"}
+        for field_name, key in (("streetAddress", "address"), ("postalCode", "postal_code"),
+                                ("addressLocality", "city"), ("addressRegion", "region_name")):
+            if place[key]:
+                address[field_name] = place[key]
+        locations.append({"@type": "Place", "name": place["name"] or place["city"], "address": address})
+    if view["online_url"]:
+        locations.append({"@type": "VirtualLocation", "url": view["online_url"]})
+    if locations:
+        data["location"] = locations[0] if len(locations) == 1 else locations
+    if view["organiser"] or view["category_name"]:
+        data["organizer"] = {"@type": "Organization", "name": view["organiser"] or view["category_name"]}
+    if view["url"] or view["page_absolute"]:
+        data["url"] = view["url"] or view["page_absolute"]
+    return script_json(data)
+
+
+def script_json(data) -> Markup:
+    """JSON to put inside a <script> element: no character of it can close the element."""
+    text = json.dumps(data, ensure_ascii=False)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))

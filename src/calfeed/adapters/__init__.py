@@ -26,7 +26,7 @@ def parse_source(data: bytes, source, taxonomy, charset: str | None = None) -> P
     """
     parsed = ADAPTERS[source.type](data, source, taxonomy, charset)
     if parsed.rejected and not parsed.events:
-        shown = "; ".join(str(r) for r in parsed.rejected[:3])
+        shown = " ; ".join(str(r) for r in parsed.rejected[:3])
         more = f" (et {len(parsed.rejected) - 3} autre(s))" if len(parsed.rejected) > 3 else ""
         raise SourceError(source.id, f"aucun événement lisible : les {len(parsed.rejected)} événement(s) sont "
                                      f"rejetés — {shown}{more}. Corrigez la source ou sa configuration.")

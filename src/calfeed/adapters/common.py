@@ -13,7 +13,15 @@ from .decode import garbled
 MONTHS = {
     "janvier": 1, "fevrier": 2, "février": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
     "aout": 8, "août": 8, "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12, "décembre": 12,
+    # the usual abbreviations (« 21 nov. 2022 »), read once their dot is dropped by `without_month_dots`
+    "janv": 1, "fevr": 2, "févr": 2, "avr": 4, "juil": 7, "sept": 9, "oct": 10, "nov": 11, "dec": 12, "déc": 12,
 }
+_MONTH_DOT = re.compile(r"\b(janv|f[eé]vr|avr|juil|sept|oct|nov|d[eé]c)\.")
+
+
+def without_month_dots(text: str) -> str:
+    """« 21 nov. 2022 » → « 21 nov 2022 »: an abbreviated month loses its dot."""
+    return _MONTH_DOT.sub(r"\1", text)
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$")
 _FRENCH = re.compile(r"^(?:[a-zéû]+\s+)?(\d{1,2})(?:er)?\s+([a-zéû]+)\s+(\d{4})$")
@@ -78,7 +86,7 @@ def safe_url(value) -> str:
 
 def parse_date(value: str) -> dt.date:
     """A date as French users write it: 18/11/2022, 18-11-22, 2022-11-18, 18 novembre 2022."""
-    text = clean_text(value).lower()
+    text = without_month_dots(clean_text(value).lower())
     if m := _ISO_DATE.match(text):
         year, month, day = map(int, m.groups())
     elif m := _DAY_FIRST.match(text):

@@ -22,16 +22,25 @@ def events_from_csv(data: bytes, source, taxonomy, charset: str | None = None) -
     last = []
 
     def rows():
+        first_line = reader.line_num  # physical lines read before this row
         for row in reader:
             if any(cell.strip() for cell in row):
-                last[:] = [row, reader.line_num]
+                last[:] = [row, reader.line_num, first_line]
             yield reader.line_num, row
+            first_line = reader.line_num
 
     parsed = events_from_rows(header, rows(), source, taxonomy)
     parsed.warnings[:0] = [Rejected("contenu", warning) for warning in decoding]
-    if last and len(last[0]) < len(header) and not text.endswith(("\n", "\r")):
+    if last and not text.endswith(("\n", "\r")):
         # A half-written export (or one cut in transit with a matching Content-Length): its last row misses
-        # cells (an unterminated quote swallows the rest too), and the rows after it are missing.
-        parsed.truncated = (f"la dernière ligne ({last[1]}) n'a que {len(last[0])} colonne(s) sur {len(header)} "
-                            "et le fichier ne finit pas par un saut de ligne : il semble coupé")
+        # cells (an unterminated quote swallows the rest too), or its last cell is a quoted text cut in the
+        # middle (all cells there, but the quote never closed), and the rows after it are missing.
+        row, line, first_line = last
+        raw = "".join(io.StringIO(text, newline="").readlines()[first_line:])
+        if len(row) < len(header):
+            parsed.truncated = (f"la dernière ligne ({line}) n'a que {len(row)} colonne(s) sur {len(header)} "
+                                "et le fichier ne finit pas par un saut de ligne : il semble coupé")
+        elif raw.count('"') % 2:  # quoting and escaped quotes ("") come in pairs; an odd count is never closed
+            parsed.truncated = (f"la dernière ligne ({line}) ouvre un guillemet jamais fermé et le fichier ne "
+                                "finit pas par un saut de ligne : il semble coupé")
     return parsed

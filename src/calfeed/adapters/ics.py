@@ -15,6 +15,7 @@ from icalendar.prop import vBroken, vDDDLists, vDDDTypes
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from ..errors import EventError, SourceError
+from ..model import shown_moment
 from .common import Parsed, Rejected, build_events, clean_text, record_uid, require_format
 from .decode import decode_text
 from .html import html_to_text
@@ -141,7 +142,7 @@ def _normalise(component, floating_zone: str, where: str, warnings: list):
         elif not isinstance(start, dt.datetime) and end == start:
             component["DTEND"] = vDDDTypes(start + dt.timedelta(days=1))  # a one-day event, as its producer meant
         if component["DTEND"].dt < start:
-            raise EventError(f"la fin ({component['DTEND'].dt}) précède le début ({start})")
+            raise EventError(f"la fin ({shown_moment(component['DTEND'].dt)}) précède le début ({shown_moment(start)})")
     _normalise_dates(component, start, floating_zone, where, warnings)
     normalise_rules(component, start, where, warnings)
 

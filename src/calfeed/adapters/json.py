@@ -37,9 +37,9 @@ def _events_from_document(data: bytes, source, taxonomy, read, charset: str | No
         try:
             if not isinstance(item, dict):
                 raise EventError("chaque événement doit être un objet JSON")
-            record, occurrences = read(item, source)
-            if item.get("id") or item.get("uid"):
+            if item.get("id") or item.get("uid"):  # named before reading, so that a rejection names it too
                 where = f"{where} (id {item.get('id') or item.get('uid')})"
+            record, occurrences = read(item, source)
             parsed.events.extend(build_events(record, occurrences, source, taxonomy, where, parsed.warnings))
         except EventError as exc:
             parsed.rejected.append(Rejected(where, str(exc), _known_uid(item, source, read)))

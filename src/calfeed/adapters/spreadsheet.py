@@ -2,11 +2,12 @@
 combined time cells (« 14h00 - 16h30 ») and date ranges (« du 21 au 22 novembre 2022 »)."""
 
 import datetime as dt
+import difflib
 import re
 
 from ..errors import EventError, SourceError
 from ..text import slugify
-from .common import (MONTHS, Parsed, Rejected, all_day_or_timed, as_moment, build_events, check_zone, clean_text,
+from .common import (MONTHS, without_month_dots, Parsed, Rejected, all_day_or_timed, as_moment, build_events, check_zone, clean_text,
                      parse_date, parse_moment, parse_time, record_uid, split_dates)
 
 # Canonical column → accepted header spellings (compared as slugs: accents, case, spaces ignored).
@@ -47,6 +48,7 @@ _RANGE = re.compile(rf"^(?:du\s+)?(\d{{1,2}})(?:er)?(?:\s+({_MONTH}))?\s+(?:au|-
                     rf"\s+\d{{4}})$")
 _NUMERIC_RANGE = re.compile(r"^(\d{1,2})\s*[-–]\s*(\d{1,2})([/.]\d{1,2}[/.]\d{2,4})$")
 _DAYS_AND = re.compile(rf"^(?:les?\s+)?((?:\d{{1,2}}(?:er)?\s*(?:,|et)\s*)+)(\d{{1,2}}(?:er)?\s+(?:{_MONTH})\s+\d{{4}})$")
+_WHOLE_DAY = {"toute-la-journee", "journee-entiere", "journee", "la-journee", "toute-la-journee-entiere"}
 _HOURS = re.compile(r"^(?:de\s+)?(\d{1,2}\s*(?:[h:]\s*\d{0,2})?)\s*(?:(?:-|–|—|à|a)\s*(\d{1,2}\s*(?:[h:]\s*\d{0,2})?))?$")
 
 
@@ -59,12 +61,15 @@ def read_header(header: list, source) -> tuple[list, list[Rejected]]:
     mapping = {}
     for column, title in source.columns:
         if column not in COLUMNS:
-            raise SourceError(source.id, f"« columns: » nomme une colonne calfeed inconnue « {column} » (colonnes "
+            close = difflib.get_close_matches(column, COLUMNS, n=1)
+            hint = f"vouliez-vous dire {close[0]} ? " if close else ""
+            raise SourceError(source.id, f"« columns: » nomme une colonne calfeed inconnue « {column} » ({hint}colonnes "
                                          f"possibles : {', '.join(COLUMNS)}).")
         mapping[_slug(title)] = column
     columns = [mapping.get(_slug(name)) or _ALIASES.get(_slug(name)) for name in header]
+    headers = {_slug(name) for name in header}
     for column, title in source.columns:
-        if column not in columns:
+        if _slug(title) not in headers:  # even when calfeed finds that column under another header by itself
             raise SourceError(source.id, f"« columns: » : la colonne « {title} » (pour {column}) est absente du "
                                          "tableau.", detail=f"en-têtes lus : {', '.join(map(str, header))}")
     missing = [c for c in REQUIRED if c not in columns]
@@ -104,7 +109,7 @@ def events_from_rows(header: list, rows, source, taxonomy) -> Parsed:
 def parse_days(value: str) -> tuple[list[dt.date], dt.date | None]:
     """The days of a date cell: one date, a list (« 21/11/2022, 23/11/2022 », « les 21 et 22 novembre 2022 »),
     or a range (« du 21 au 22 novembre 2022 », « 21-22/11/2022 ») given as its first and last day."""
-    text = " ".join(clean_text(value).lower().split())
+    text = without_month_dots(" ".join(clean_text(value).lower().split()))
     if m := _RANGE.match(text):
         last = parse_date(m.group(3))
         first = dt.date(last.year, MONTHS[m.group(2)] if m.group(2) else last.month, int(m.group(1)))
@@ -119,9 +124,12 @@ def parse_days(value: str) -> tuple[list[dt.date], dt.date | None]:
     return [parse_date(d) for d in split_dates(text.removeprefix("le "))], None
 
 
-def parse_hours(value: str) -> tuple[dt.time, dt.time | None]:
-    """A combined time cell: « 14h00 - 16h30 », « de 10h à 11h30 », « 9h30–12h », « 14h »."""
+def parse_hours(value: str) -> tuple[dt.time | None, dt.time | None]:
+    """A combined time cell: « 14h00 - 16h30 », « de 10h à 11h30 », « 9h30–12h », « 14h »; « toute la journée »
+    gives no time (an all-day event)."""
     text = " ".join(clean_text(value).lower().split())
+    if slugify(text) in _WHOLE_DAY:
+        return None, None
     m = _HOURS.match(text)
     if not m:
         raise EventError(f"horaires illisibles « {value} » (attendu : 14h00 - 16h30, de 10h à 11h30 ou 14h)")

@@ -130,15 +130,24 @@ def _get(source, session, headers, deadline: float) -> Fetched:
             raise _Transient(f"connexion interrompue avec {source.location}") from None
 
 
+# What the usual HTTP statuses mean, said in French (servers send their reason phrase in English).
+STATUS_WORDS = {400: "requête invalide", 401: "authentification requise", 403: "accès refusé", 404: "introuvable",
+                410: "supprimée", 429: "trop de requêtes", 500: "erreur interne du serveur",
+                502: "passerelle en erreur", 503: "service indisponible", 504: "délai de la passerelle dépassé"}
+
+
+def _status(response) -> str:
+    return f"{response.status_code} ({STATUS_WORDS.get(response.status_code, 'erreur')})"
+
+
 def _read_response(source, response, deadline: float) -> Fetched:
     if response.status_code == 304:
         return Fetched(None, 304, response.headers.get("ETag"), response.headers.get("Last-Modified"))
     if response.status_code in TRANSIENT_STATUSES or response.status_code >= 500:
-        raise _Transient(f"le serveur a répondu {response.status_code} {response.reason}", response.status_code)
+        raise _Transient(f"le serveur a répondu {_status(response)}", response.status_code)
     if response.status_code >= 400:
-        raise SourceError(source.id, f"le serveur a répondu {response.status_code} {response.reason} : "
-                                     "vérifiez l'adresse « url: » de la source.",
-                          http_status=response.status_code)
+        raise SourceError(source.id, f"le serveur a répondu {_status(response)} : vérifiez l'adresse « url: » "
+                                     "de la source.", http_status=response.status_code)
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > source.max_bytes:
         raise SourceError(source.id, f"réponse trop grosse ({declared} octets > {source.max_bytes}) ; "
@@ -262,8 +271,17 @@ def fetch_openagenda(source, session: requests.Session | None = None, *, retries
 
 
 def _openagenda_page(page_source, session, headers, retries, backoff, final) -> Fetched:
-    fetched = _get_with_retries(page_source, session, headers, retries, backoff, " (page de l'API OpenAgenda)",
-                                final)
+    try:
+        fetched = _get_with_retries(page_source, session, headers, retries, backoff, " (page de l'API OpenAgenda)",
+                                    final)
+    except SourceError as exc:
+        hint = {401: f"la clé d'API est refusée : vérifiez la variable {page_source.key_env or '(key_env)'}",
+                403: f"la clé d'API est refusée : vérifiez la variable {page_source.key_env or '(key_env)'}",
+                404: f"l'agenda « {page_source.agenda} » est introuvable : vérifiez « agenda: »"}.get(exc.http_status)
+        if hint is None:
+            raise
+        raise SourceError(page_source.id, f"l'API OpenAgenda a répondu {exc.http_status} : {hint}.",
+                          http_status=exc.http_status) from None
     if fetched.body is None:
         raise SourceError(page_source.id, "l'API OpenAgenda a répondu 304 sans contenu.", http_status=304)
     return fetched

@@ -1,14 +1,15 @@
 """The site's addresses: pages, feeds, JSON exports, the status page, and the error pages."""
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, abort, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from ..addresses import AddressError, catalogue, resolve_address
 from ..errors import SelectionError
 from ..feeds import feed_bytes
 from ..model import utc_now
-from ..pages import (builder_context, embed_context, event_context, events_context, home_context, personal_context,
-                     render_page, status_context)
+from ..pages import (LEGAL_PAGES, builder_context, embed_context, error_context, event_context, events_context,
+                     home_context, legal_context, personal_context, render_page, status_context)
+from ..text import slugify
 from ..selection import Programme
 from ..views import Where, feed_json
 from .responses import NOSNIFF, published, respond
@@ -65,7 +66,7 @@ def events():
 @bp.get("/feeds/evenements/<key>.html")
 def event_page(key):
     site = published()
-    context = event_context(site.config, site.programme(), _where(1), key)
+    context = event_context(site.config, site.programme(), _where(1), key, request.args.getlist("e"))
     if context is None:
         abort(404, description="Cet événement n'est pas (ou plus) au programme.")
     return _page("evenement.html", context)
@@ -76,6 +77,14 @@ def personal_page():
     site = published()
     return _page("mon-programme.html", personal_context(site.config, site.programme(), _where(),
                                                         request.args.getlist("e")))
+
+
+def _legal(page: str):
+    return _page("legal.html", legal_context(published().config, _where(), page))
+
+
+for _name in LEGAL_PAGES:
+    bp.add_url_rule(f"/feeds/{_name}.html", f"legal_{_name.replace('-', '_')}", lambda _name=_name: _legal(_name))
 
 
 # Feed addresses are at most two folders deep; plain string parts (no <path:…>) keep URL matching
@@ -133,27 +142,36 @@ def feed(variant, group, name):
     programme = site.programme()
     wanted = _resolve(programme, path)
     return respond(programme, ("ics", wanted), lambda: feed_bytes(site.config, programme, wanted),
-                   "text/calendar", wanted.feed.path.split("?")[0].replace("/", "-"))
+                   "text/calendar", _file_name(wanted.feed))
+
+
+def _file_name(feed) -> str:
+    """A feed's file name; a single event is named after its title (« atelier-falc.ics »), not its key."""
+    if feed.group == "evenement":
+        return (slugify(feed.name)[:60].strip("-") or feed.slug) + ".ics"
+    return feed.path.split("?")[0].replace("/", "-")
 
 
 @bp.get("/etat")
 def status_page():
     site = published()
-    context = status_context(site.config, site.store, site.programme())
-    return _page("etat.html", {"config": site.config, "title": "État des sources",
-                               "where": Where("feeds/", _where().base), **context})
+    context = status_context(site.config, site.store, site.programme(), public=True)
+    return _page("etat.html", {**error_context(site.config, Where("feeds/", _where().base), "État des sources", ""),
+                               **context})
 
 
 @bp.get("/etat.json")
 def status_json():
     site = published()
-    response = current_app.json.response(status_context(site.config, site.store, site.programme()))
+    response = current_app.json.response(status_context(site.config, site.store, site.programme(), public=True))
     response.headers.update(NOSNIFF)
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 def http_error(error: HTTPException):
+    """Every error is a French HTML page with the site's header and a way back, under the right status
+    code (a calendar client reads the code, a person the page); a JSON address answers JSON."""
     titles = {400: "Requête invalide", 404: "Page introuvable", 405: "Méthode non autorisée"}
     title = titles.get(error.code, "Erreur")
     custom = error.description and error.description != type(error).description
@@ -161,17 +179,18 @@ def http_error(error: HTTPException):
         404: "Cette page n'existe pas. La liste des agendas est sur la page d'accueil.",
         405: "Cette adresse ne s'utilise qu'en lecture (GET).",
     }.get(error.code, title)
-    if request.path.startswith("/feeds/") or request.path.endswith(".json"):
-        response = Response(f"{title} : {message}\n", status=error.code, content_type="text/plain; charset=utf-8")
+    if request.path.endswith(".json"):
+        response = current_app.json.response({"erreur": f"{title} : {message}"})
+        response.status_code = error.code
         response.headers.update(NOSNIFF)
         return response
     return _error_page(title, message, error.code)
 
 
 def _error_page(title: str, message: str, status: int):
-    config = published().config if "calfeed" in current_app.extensions else None
-    return render_page("erreur.html", {"config": config, "title": title, "message": message,
-                                       "where": Where("/feeds/", "")}), status, NOSNIFF
+    config = published().config
+    return render_page("erreur.html", error_context(config, Where("/feeds/", config.base_url), title, message)), \
+        status, NOSNIFF
 
 
 def store_damaged(error: Exception):

@@ -1,33 +1,30 @@
 """The command line: each command reads the options, calls the domain, prints the result in French."""
 
+import datetime as dt
 import re
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
-from .build import write_site
-from .config import load_config
-from .errors import CalfeedError
-from .model import utc_now
-from .pages import static_pages, status_context
-from .preview import format_preview, preview_source, source_for_preview
-from .publish import load_programme
-from .refresh import ensure_published, refresh_sources
-from .server import run_server
-from .store import DAMAGED, damaged_message
-from .store.owner import open_store
-
-class Failure(click.ClickException):
-    """A user's mistake or a failing source, said in French without a traceback (exit code 1)."""
-
-    def show(self, file=None):
-        click.echo(f"Erreur : {self.format_message()}", err=True, file=file)
+from ..build import write_site
+from ..config import load_config
+from ..errors import CalfeedError
+from ..model import utc_now
+from ..pages import static_pages, status_context
+from ..preview import format_preview, preview_source, source_for_preview
+from ..publish import load_programme
+from ..refresh import ensure_published, refresh_sources
+from ..server import address_taken, run_server
+from ..store import DAMAGED, damaged_message
+from ..store.owner import open_store
+from .words import Failure, FrenchGroup, default_help
 
 
 config_option = click.option(
-    "--config", "config_path", default="sources.yaml", show_default=True, envvar="CALFEED_CONFIG",
-    type=click.Path(dir_okay=False, path_type=Path), help="Fichier de configuration des sources.")
+    "--config", "config_path", metavar="CHEMIN", default="sources.yaml", envvar="CALFEED_CONFIG",
+    type=click.Path(dir_okay=False, path_type=Path), help="Fichier de configuration des sources (par défaut : sources.yaml).")
 
 
 def _open(config_path):
@@ -40,7 +37,7 @@ def _open(config_path):
     return config, store
 
 
-class _Commands(click.Group):
+class _Commands(FrenchGroup):
     """The command group, turning a damaged store met by any command into a French message."""
 
     def invoke(self, ctx):
@@ -51,7 +48,7 @@ class _Commands(click.Group):
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="calfeed", message="calfeed %(version)s")
+@click.version_option(package_name="calfeed", message="calfeed %(version)s", help="Affiche la version et quitte.")
 def cli():
     """calfeed : agrège les sources d'événements et publie des agendas iCalendar."""
 
@@ -65,7 +62,7 @@ def _safe(text) -> str:
     return _CONTROLS.sub(lambda match: f"\\x{ord(match.group()):02x}", str(text))
 
 
-def _print_reports(reports):
+def _print_reports(reports, store):
     for report in reports:
         if report.ok and report.held:
             mark = click.style("À VOIR", fg="yellow")
@@ -79,7 +76,11 @@ def _print_reports(reports):
                 detail += " (inchangée)"
         else:
             mark = click.style("ÉCHEC", fg="red")
-            detail = f"{report.error} — les derniers événements valides restent publiés"
+            detail = report.error
+            if store.source_state(report.source_id).last_success is None:
+                detail += " — aucun événement de cette source n'est publié"
+            elif "reste publié" not in report.error:  # a held source's message already says its snapshot stays
+                detail += " — les derniers événements valides restent publiés"
         click.echo(f"  {mark}  {report.source_id} : {_safe(detail)}")
         if report.detail:
             click.echo(f"        reçu — {_safe(report.detail)}")
@@ -93,7 +94,7 @@ def _print_reports(reports):
 
 @cli.command()
 @config_option
-@click.option("--source", "only", multiple=True, help="N'actualiser que cette source (répétable).")
+@click.option("--source", "only", metavar="SOURCE", multiple=True, help="N'actualiser que cette source (répétable).")
 def fetch(config_path, only):
     """Actualise les sources (à lancer par cron ou un timer systemd)."""
     config, store = _open(config_path)
@@ -102,7 +103,7 @@ def fetch(config_path, only):
     except CalfeedError as exc:
         raise Failure(str(exc)) from None
     click.echo(f"Actualisation de {len(reports)} source(s) :")
-    _print_reports(reports)
+    _print_reports(reports, store)
     if any(not r.ok or r.held for r in reports):
         sys.exit(1)
 
@@ -121,15 +122,15 @@ def accept(config_path, sources):
     except CalfeedError as exc:
         raise Failure(str(exc)) from None
     click.echo(f"État accepté pour {len(reports)} source(s) :")
-    _print_reports(reports)
+    _print_reports(reports, store)
     if any(not r.ok for r in reports):
         sys.exit(1)
 
 
 @cli.command()
 @config_option
-@click.option("--output", "-o", default="feeds", show_default=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Dossier où écrire les agendas et la page.")
+@click.option("--output", "-o", metavar="DOSSIER", default="feeds", type=click.Path(file_okay=False, path_type=Path),
+              help=default_help("Dossier où écrire les agendas et la page", "feeds"))
 @click.option("--no-fetch", is_flag=True, help="Ne pas actualiser les sources avant d'écrire.")
 @click.option("--no-event-pages", is_flag=True,
               help="Ne pas écrire une page et un .ics par événement (très grands programmes).")
@@ -141,7 +142,7 @@ def build(config_path, output, no_fetch, no_event_pages):
             ensure_published(config, store)
         else:
             reports = refresh_sources(config, store)
-            _print_reports(reports)
+            _print_reports(reports, store)
             if reports and not any(report.ok for report in reports):
                 raise Failure("aucune source n'a pu être lue (voir ci-dessus) : agendas non écrits. Corrigez les "
                               "sources, ou écrivez le dernier état valide avec « calfeed build --no-fetch ».")
@@ -152,17 +153,21 @@ def build(config_path, output, no_fetch, no_event_pages):
         raise Failure(str(exc)) from None
     click.echo(f"{len(programme.items)} événement(s) publiés dans {report.folder} : {len(report.written)} fichier(s) "
                f"écrit(s), {len(report.unchanged)} inchangé(s), {len(report.removed)} supprimé(s).")
+    if not config.base_url:
+        click.echo("Attention : publish.base_url est vide dans sources.yaml. La copie statique construit ses liens "
+                   "d'abonnement dans le navigateur, ne peut pas servir d'agenda composé ni de « Mon programme », et "
+                   "ses codes d'intégration restent relatifs : indiquez l'adresse publique du service.", err=True)
 
 
 @cli.command()
 @config_option
-@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
-@click.option("--port", default=5000, show_default=True, type=int, help="Port d'écoute.")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Processus gunicorn.")
+@click.option("--host", metavar="ADRESSE", default="127.0.0.1", help=default_help("Adresse d'écoute", "127.0.0.1"))
+@click.option("--port", metavar="PORT", default=5000, type=int, help=default_help("Port d'écoute", 5000))
+@click.option("--workers", metavar="N", default=2, type=click.IntRange(1, 64), help=default_help("Processus gunicorn, de 1 à 64", 2))
 @click.option("--no-refresh", is_flag=True, help="Ne pas actualiser les sources en tâche de fond.")
 @click.option("--quiet", is_flag=True, help="Ne pas journaliser chaque requête.")
-@click.option("--cache-mb", default=256, show_default=True, type=click.IntRange(0, 1 << 20),
-              help="Mémoire gardée pour les agendas prêts à servir, par processus (Mo).")
+@click.option("--cache-mb", metavar="MO", default=256, type=click.IntRange(0, 1 << 20),
+              help=default_help("Mémoire gardée pour les agendas prêts à servir, par processus, en Mo", 256))
 def serve(config_path, host, port, workers, no_refresh, quiet, cache_mb):
     """Sert les agendas et la page en direct (gunicorn), en actualisant les sources périodiquement."""
     config, store = _open(config_path)
@@ -170,11 +175,20 @@ def serve(config_path, host, port, workers, no_refresh, quiet, cache_mb):
         ensure_published(config, store, remote=False)  # the workers read web sources in the background
     except CalfeedError as exc:
         raise Failure(str(exc)) from None
+    if why := address_taken(host, port):
+        raise Failure(f"impossible d'écouter sur {host}:{port} : {why}.")
     click.echo(f"calfeed sert {config.edition_name} sur http://{host}:{port}/ "
                f"({workers} processus ; actualisation {'désactivée' if no_refresh else 'toutes les %d min' % (config.fetch_interval.total_seconds() // 60)}). "
                "Ctrl+C pour arrêter.")
     run_server(config.path, host=host, port=port, workers=workers, refresh=not no_refresh, access_log=not quiet,
                cache_mb=cache_mb)
+
+
+def _local(moment: str | None, timezone: str) -> str:
+    """A stored UTC time as the operator reads it: 30/11/2022 14:05 in the programme's time zone."""
+    if not moment:
+        return "jamais"
+    return f"{dt.datetime.fromisoformat(moment).astimezone(ZoneInfo(timezone)):%d/%m/%Y %H:%M}"
 
 
 @cli.command()
@@ -196,7 +210,8 @@ def check(config_path, no_fetch):
                f"{status['events']} événement(s) publiés.")
     rows = [("Source", "État", "Dernier succès", "Lus", "Publiés", "Rejetés", "Dernière erreur")]
     for s in status["sources"]:
-        rows.append((s["id"], "OK" if s["ok"] else "ÉCHEC", s["last_success"] or "jamais", str(s["events_read"]),
+        rows.append((s["id"], "ÉCHEC" if not s["ok"] else "À VOIR" if s["held"] else "OK",
+                     _local(s["last_success"], config.timezone), str(s["events_read"]),
                      str(s["events_published"]), str(len(s["rejected"])), _safe(s["last_error"] or "—")))
     widths = [max(len(row[i]) for row in rows) for i in range(6)]
     for row in rows:
@@ -223,21 +238,21 @@ def check(config_path, no_fetch):
 @cli.command()
 @config_option
 @click.argument("source_id", required=False)
-@click.option("--url", default="", help="Adresse d'une source qui n'est pas (encore) dans sources.yaml.")
-@click.option("--path", default="", type=click.Path(dir_okay=False), help="Fichier d'une source hors sources.yaml.")
-@click.option("--type", "kind", default="", help="Type de la source indiquée par --url ou --path.")
-@click.option("--category", default="", help="Catégorie par défaut des événements (comme « category: »).")
-@click.option("--preset", default="calfeed", help="Preset JSON (calfeed ou openagenda).")
-@click.option("--sheet", default="", help="Feuille d'un classeur .xlsx.")
-@click.option("--agenda", default="", help="Identifiant de l'agenda OpenAgenda.")
-@click.option("--key-env", default="", help="Variable d'environnement qui contient la clé d'API OpenAgenda.")
+@click.option("--url", metavar="ADRESSE", default="", help="Adresse d'une source qui n'est pas (encore) dans sources.yaml.")
+@click.option("--path", metavar="FICHIER", default="", type=click.Path(dir_okay=False), help="Fichier d'une source hors sources.yaml.")
+@click.option("--type", "kind", metavar="TYPE", default="", help="Type de la source indiquée par --url ou --path : ics, csv, xlsx, json ou openagenda.")
+@click.option("--category", metavar="CATÉGORIE", default="", help="Catégorie par défaut des événements (comme «\u00a0category:\u00a0» d'une source).")
+@click.option("--preset", metavar="PRESET", default="calfeed", help="Preset JSON (calfeed ou openagenda).")
+@click.option("--sheet", metavar="FEUILLE", default="", help="Feuille d'un classeur .xlsx.")
+@click.option("--agenda", metavar="UID", default="", help="Identifiant de l'agenda OpenAgenda.")
+@click.option("--key-env", metavar="VARIABLE", default="", help="Variable d'environnement qui contient la clé d'API OpenAgenda.")
 def preview(config_path, source_id, url, path, kind, **options):
     """Montre ce que calfeed lit d'une source, sans rien publier ni enregistrer."""
     try:
         config = load_config(config_path)
         source = source_for_preview(config, source_id, url=url, path=path, kind=kind, **options)
     except CalfeedError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Failure(str(exc)) from None
     result = preview_source(config, source)
     click.echo(_safe("\n".join(format_preview(result))))
     sys.exit(1 if result.error else 0)
@@ -245,7 +260,3 @@ def preview(config_path, source_id, url, path, kind, **options):
 
 def main():
     cli(prog_name="calfeed")
-
-
-if __name__ == "__main__":
-    main()

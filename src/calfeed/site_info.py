@@ -1,0 +1,28 @@
+"""The agents' site's identity and legal texts, read from the `site:` section of `sources.yaml`
+(its keys are checked by config_schema)."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """Who publishes the agents' site and what its legal pages say (section `site:`); without an
+    RGAA audit, the statement says « non conforme »."""
+
+    brand: tuple[str, ...] = ("République", "française")
+    service: str = ""
+    operator: str = ""
+    contact_email: str = ""
+    contact_url: str = ""
+    publication_director: str = ""
+    host: str = ""
+    accessibility: str = "non conforme"
+    accessibility_note: str = ""
+    legal_notice: str = ""
+
+
+def read_site(section, edition_name: str) -> SiteInfo:
+    """The `site:` section, already checked against SECTIONS["site"]; every key is optional."""
+    values = {key: str(value).strip() for key, value in section.items() if value is not None and key != "brand"}
+    brand = tuple(str(line) for line in section.get("brand") or ()) or SiteInfo.brand
+    return SiteInfo(**{**values, "brand": brand, "service": values.get("service") or f"Agendas du {edition_name}"})
