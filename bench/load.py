@@ -21,8 +21,8 @@ import requests
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import CALFEED, ROOT, LocalServer, env_with_src  # noqa: E402
-from serve import wait_for, wrk  # noqa: E402
+from common import CALFEED, ROOT, LocalServer, env_with_src
+from serve import wait_for, wrk
 
 
 class ChangingSource:
@@ -91,7 +91,7 @@ def main():
             threads = [threading.Thread(target=refresher), threading.Thread(target=checker)]
             for thread in threads:
                 thread.start()
-            rate, errors = wrk(url, args.seconds, args.connections)
+            rate, errors, _ = wrk(url, args.seconds, args.connections)
             stop.set()
             for thread in threads:
                 thread.join(60)

@@ -48,7 +48,11 @@ def measure(size: int, cache_mb: int, tmp: Path) -> dict:
     try:
         base = f"http://127.0.0.1:{port}"
         home, _ = wait_for(f"{base}/feeds/", seconds=300)
-        feeds = sorted(set(re.findall(r'href="[^"]*?/feeds/([^"?]+\.ics)"', home.decode())))
+        # The home page's links to feeds, absolute (/feeds/…) or relative to /feeds/, without the import variants.
+        links = re.findall(r'href="(?:[^":]*?/feeds/)?([^"?:/][^"?:]*\.ics)"', home.decode())
+        feeds = sorted({link for link in links if not link.startswith(("import/", "evenements/"))})
+        if not feeds:
+            raise SystemExit(f"aucun lien vers un agenda sur {base}/feeds/ : le motif de memory.py est à revoir")
         # Each worker loads the programme on its first request: ask enough for both to have done it.
         for _ in range(8):
             get(f"{base}/feeds/tous.ics?rappel=0")

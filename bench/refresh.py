@@ -16,7 +16,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
-from common import LocalServer  # noqa: E402
+from common import LocalServer
 
 
 def calendar(source: int, events: int) -> bytes:

@@ -21,8 +21,8 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import CALFEED, ROOT, env_with_src, fmt_ratio, run_measured  # noqa: E402
-from synthetic import write_programme  # noqa: E402
+from common import CALFEED, ROOT, env_with_src, fmt_ratio, load, run_measured
+from synthetic import write_programme
 
 SELECTION = "categorie=labs&categorie=collectivites&theme=transition-ecologique"
 
@@ -52,14 +52,37 @@ SERVER_CORE = ["taskset", "-c", "0"] if PIN else []
 LOAD_CORE = ["taskset", "-c", "1"] if PIN else []
 
 
-def wrk(url: str, seconds: int, connections: int, headers=()) -> tuple[float, str]:
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) used so far by a process and all its descendants still running
+    (a gunicorn master and its workers, nginx and its workers), all threads included."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime and stime, in clock ticks
+        pending.extend(int(child) for child in children)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(url: str, seconds: int, connections: int, headers=(), server: int | None = None) -> tuple[float, str, float]:
+    """(requests per second, errors, requests per CPU second of the server process tree `server`).
+
+    The second figure holds on a machine shared with other work: it counts only the server's own
+    CPU time, whatever share of the core it was given."""
     args = [*LOAD_CORE, "wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for header in headers:
         args += ["-H", header]
+    before = cpu_seconds(server) if server else 0.0
     output = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    used = cpu_seconds(server) - before if server else 0.0
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    total = int(re.search(r"(\d+) requests in", output).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)", output)
-    return rate, errors.group(0) if errors else ""
+    return rate, errors.group(0) if errors else "", total / used if used else 0.0
 
 
 LOGS = []
@@ -132,6 +155,8 @@ def main():
             processes.append(start([nginx, "-c", str(nginx_conf(tmp, static_root, ports["nginx"])), "-g",
                                     "daemon off;"]))
             urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+            pids = {name: process.pid for name, process in zip(urls, processes, strict=True)}
+            loads = []
             for url in urls.values():
                 wait_for(f"{url}/feeds/tous.ics")
             results = {}
@@ -150,11 +175,14 @@ def main():
                         if case == "304":
                             _, response_headers = wait_for(target)
                             headers = (f"If-None-Match: {response_headers['ETag']}",)
-                        runs[name].append(wrk(target, args.seconds, args.connections, headers))
+                        runs[name].append(wrk(target, args.seconds, args.connections, headers, pids[name]))
                 for name, measured in runs.items():
-                    rates = sorted(rate for rate, _ in measured)
-                    results[case, name] = (rates[len(rates) // 2], "; ".join(e for _, e in measured if e))
-                print(f"  {case} : fait", file=sys.stderr)
+                    rates = sorted(rate for rate, _, _ in measured)
+                    per_cpu = sorted(efficiency for _, _, efficiency in measured)
+                    results[case, name] = (rates[len(rates) // 2], "; ".join(e for _, e, _ in measured if e),
+                                           per_cpu[len(per_cpu) // 2])
+                loads.append(load())
+                print(f"  {case} : fait (charge {loads[-1]})", file=sys.stderr)
         finally:
             for process in processes:
                 process.terminate()
@@ -164,14 +192,17 @@ def main():
     where = "serveurs sur le cœur 0, wrk sur le cœur 1" if PIN else "cœurs partagés entre wrk et les serveurs"
     print(f"Programme de {args.events} événements ; wrk -t2 -c{args.connections} -d{args.seconds}s, médiane de "
           f"{args.rounds} passes alternées, même machine ({where}). Sélection : {size} octets.")
-    print("| cas | calfeed serve (req/s) | (a) Flask minimal (req/s) | calfeed / (a) | (b) nginx statique (req/s) | calfeed / (b) | erreurs |")
-    print("|---|---:|---:|---:|---:|---:|---|")
-    for case in ("tous.ics", "sélection", "304"):
-        ours, errors = results[case, "calfeed"]
-        minimal, _ = results[case, "minimal"]
-        static, _ = results[case, "nginx"]
+    print("| cas | calfeed serve (req/s) | (a) Flask minimal (req/s) | calfeed / (a) | (b) nginx statique (req/s) | "
+          "calfeed / (b) | calfeed (req. par s de processeur) | (a) (req. par s de processeur) | calfeed / (a), "
+          "processeur | erreurs | charge |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+    for case, case_load in zip(("tous.ics", "sélection", "304"), loads, strict=True):
+        ours, errors, ours_cpu = results[case, "calfeed"]
+        minimal, _, minimal_cpu = results[case, "minimal"]
+        static, _, _ = results[case, "nginx"]
         print(f"| {case} | {ours:.0f} | {minimal:.0f} | {fmt_ratio(ours / minimal)} | {static:.0f} | "
-              f"{fmt_ratio(ours / static)} | {errors or 'aucune'} |")
+              f"{fmt_ratio(ours / static)} | {ours_cpu:.0f} | {minimal_cpu:.0f} | {fmt_ratio(ours_cpu / minimal_cpu)} | "
+              f"{errors or 'aucune'} | {case_load} |")
 
 
 if __name__ == "__main__":

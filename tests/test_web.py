@@ -100,6 +100,18 @@ def test_feed_bodies_stay_within_their_memory_budget():
     assert bodies.get("big") is None and bodies.size == 80
 
 
+def test_room_is_made_before_a_body_is_made():
+    """The bodies kept and the one being made stay within the budget together (the peak of memory)."""
+    from calfeed.web import Bodies
+    bodies = Bodies(budget=100)
+    for name in "ab":
+        bodies.put(name, name.encode() * 40)
+    bodies.make_room()  # room for a body as large as the largest kept (40): the least used goes
+    assert bodies.size == 40 and bodies.get("a") is None and bodies.get("b")
+    bodies.make_room()  # 40 + 40 fit: nothing more goes
+    assert bodies.get("b")
+
+
 def test_feeds_without_memory_for_bodies_are_the_same(app, client, bundled):
     """With no memory for bodies (CALFEED_CACHE_MB=0) every 200 is rendered again: same bytes, same
     ETags, and 304s still answered from what is known of each version."""

@@ -1,7 +1,6 @@
 """The static build: the only code that writes under the output folder, atomically, never outside it."""
 
 import fcntl
-import filecmp
 import os
 import re
 import tempfile
@@ -15,6 +14,7 @@ from .addresses import static_feeds
 MARKER = ".calfeed-build"
 MANAGED_SUFFIXES = (".ics", ".html", ".json", ".css", ".js", ".woff", ".woff2", ".svg", ".png", ".ico", ".md")
 # The temporary files _write makes (mkstemp: ".<name>.<8 random characters>.tmp"); a killed build leaves them.
+BLOCK = 1 << 20  # read and write buffers: a feed is written in few system calls
 TEMPORARY = re.compile(r"\..+\.[A-Za-z0-9_]{8}\.tmp")
 
 
@@ -37,24 +37,52 @@ def _write(folder: Path, relative: str, chunks, report: BuildReport):
     """Write through a temporary file and a rename: a reader sees the old file or the new, whole.
 
     `chunks` is bytes or an iterable of bytes (a large feed is never held whole in memory).
-    An unchanged file is left as it is, modification time included.
+    An unchanged file is left as it is, modification time included, and is only read, never copied.
     """
     path = _target(folder, relative)
     path.parent.mkdir(parents=True, exist_ok=True)
+    chunks = iter([chunks] if isinstance(chunks, bytes) else chunks)
+    same, first = _same_prefix(path, chunks)
+    if first is None:
+        report.unchanged.append(relative)
+        return
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.writelines([chunks] if isinstance(chunks, bytes) else chunks)
-        if path.exists() and filecmp.cmp(temporary, path, shallow=False):
-            Path(temporary).unlink()
-            report.unchanged.append(relative)
-            return
+        with os.fdopen(handle, "wb", buffering=BLOCK) as stream:
+            if same:  # the leading bytes compared equal: copied from the old file (the folder is locked)
+                _copy_start(path, same, stream)
+            stream.write(first)
+            stream.writelines(chunks)
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     report.written.append(relative)
+
+
+def _copy_start(path: Path, length: int, stream):
+    with open(path, "rb") as old:
+        while length:
+            block = old.read(min(BLOCK, length))
+            if not block:
+                raise CalfeedError(f"{path} a été raccourci pendant le build : relancez « calfeed build ».")
+            stream.write(block)
+            length -= len(block)
+
+
+def _same_prefix(path: Path, chunks) -> tuple[int, bytes | None]:
+    """Compare the new bytes with the existing file as they come: (how many leading bytes are equal,
+    the first chunk that differs — b"" when the new bytes end early — or None when the file is the same)."""
+    if not path.is_file():
+        return 0, next(chunks, b"")
+    same = 0
+    with open(path, "rb", buffering=BLOCK) as old:
+        for chunk in chunks:
+            if old.read(len(chunk)) != chunk:
+                return same, chunk
+            same += len(chunk)
+        return (same, b"") if old.read(1) else (same, None)
 
 
 MARKER_TEXT = "Dossier écrit par « calfeed build » : son contenu est regénéré à chaque build.\n"

@@ -8,6 +8,8 @@ from functools import lru_cache
 from .render import FeedHeader, alarm_component, assemble_chunks, render_header, zones_needed
 from .addresses import FeedRequest
 
+ZONES_KEPT = 256
+
 
 @lru_cache(maxsize=512)
 def _header_bytes(header: FeedHeader, zones: tuple) -> bytes:
@@ -19,6 +21,18 @@ def _alarm_bytes(minutes: int) -> bytes:
     return alarm_component(minutes).to_ical()
 
 
+def _zones(programme, selected) -> tuple:
+    """The VTIMEZONEs a selection needs, found once per selection of this programme version (both
+    variants of a feed, and every request for it, hold the same events)."""
+    memo = programme.memo.setdefault("zones", {})
+    found = memo.get(id(selected))
+    if found is None or found[0] is not selected:  # an id is only reused once its selection is gone
+        if len(memo) >= ZONES_KEPT:
+            memo.clear()  # ad-hoc selections are unbounded; memory must not be
+        found = memo[id(selected)] = (selected, tuple(sorted(zones_needed(item.event for item in selected).items())))
+    return found[1]
+
+
 def feed_header(config, request: FeedRequest) -> FeedHeader:
     feed = request.feed
     url = f"{config.base_url}/feeds/{feed.path}" if config.base_url else ""
@@ -28,7 +42,7 @@ def feed_header(config, request: FeedRequest) -> FeedHeader:
 def feed_chunks(config, programme, request: FeedRequest):
     """The feed's bytes, piece by piece: a header, then the pre-rendered VEVENTs it selects."""
     selected = programme.select(request.feed.filters)
-    zones = tuple(sorted(zones_needed(item.event for item in selected).items()))
+    zones = _zones(programme, selected)
     if not selected:
         # RFC 5545 wants at least one component in a calendar: an empty feed carries its zone.
         zones = ((config.timezone, config.edition_start.year if config.edition_start else 2000),)

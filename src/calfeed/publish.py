@@ -17,6 +17,7 @@ from .selection import Item, Programme
 from .store import PublishedRow, Store
 
 ONE_SECOND = dt.timedelta(seconds=1)
+WRITE_BATCH = 500  # rendered rows written per statement: fewer round trips, memory still bounded
 
 
 @dataclass
@@ -72,12 +73,20 @@ class _Publisher:
                     ("",) * len(state.rejected)
                 self.rejections[source.id] = list(zip(uids, state.rejected, strict=True))
         self.held = {source.id: [] for source in config.sources}
+        self.pending: list[PublishedRow] = []  # rendered rows not written yet (see flush)
 
     def write(self, row: PublishedRow, event, publication: Publication):
         vevent = render_event(event, publication, self.config.taxonomy)
-        self.store.write_published(self.db, dataclasses.replace(
-            row, sequence=publication.sequence, modified=publication.modified.isoformat(), render_key=self.key,
-            vevent=vevent))
+        self.pending.append(PublishedRow(  # built whole: dataclasses.replace costs more than the row itself
+            row.uid, row.source_id, row.event_json, row.content_hash, publication.sequence, row.first_seen,
+            publication.modified.isoformat(), row.vanished_at, row.sort_key, self.key, vevent))
+        if len(self.pending) >= WRITE_BATCH:
+            self.flush()
+
+    def flush(self):
+        """Write the rows rendered so far (batched: one statement per batch instead of one per event)."""
+        self.store.write_published(self.db, self.pending)
+        self.pending.clear()
 
     def present(self, event, event_json: str, row: PublishedRow | None):
         """An event the sources publish now: new, changed, re-rendered or as it was."""
@@ -167,6 +176,7 @@ def publish_events(config, store: Store, *, now: dt.datetime | None = None, acce
             publisher.present(event, event_json, published.pop(event.uid, None))
         for row in published.values():
             publisher.gone(row)
+        publisher.flush()
         for source_id, held in publisher.held.items():
             store.set_held(db, source_id, held)
         store.set_meta(db, "render_key", publisher.key)

@@ -4,6 +4,7 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass
+from itertools import islice
 
 from markupsafe import Markup
 
@@ -166,8 +167,8 @@ def event_view(item, taxonomy, where: Where) -> dict:
 
 def upcoming(items, now: dt.datetime, count: int = 3) -> list:
     """The next events; once the edition is over, its first ones."""
-    later = [item for item in items if item.event.start_utc >= now]
-    return (later or list(items))[:count]
+    later = list(islice((item for item in items if item.event.start_utc >= now), count))  # stop at `count`
+    return later or list(islice(items, count))
 
 
 def feed_json_chunks(config, programme, where: Where, feed):

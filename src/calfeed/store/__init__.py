@@ -226,10 +226,11 @@ class Store:
     def published_event_json(self, uid: str) -> str:
         return self.db.execute("SELECT event_json FROM published WHERE uid = ?", (uid,)).fetchone()[0]
 
-    def write_published(self, db, row: PublishedRow):
-        db.execute("INSERT OR REPLACE INTO published VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   (row.uid, row.source_id, row.event_json, row.content_hash, row.sequence, row.first_seen,
-                    row.modified, row.vanished_at, row.sort_key, row.render_key, row.vevent))
+    def write_published(self, db, rows: list[PublishedRow]):
+        """Write published events, in one statement (a first publication writes thousands)."""
+        db.executemany("INSERT OR REPLACE INTO published VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       ((row.uid, row.source_id, row.event_json, row.content_hash, row.sequence, row.first_seen,
+                         row.modified, row.vanished_at, row.sort_key, row.render_key, row.vevent) for row in rows))
 
     def set_content_hash(self, db, uid: str, digest: str):
         db.execute("UPDATE published SET content_hash = ? WHERE uid = ?", (digest, uid))
