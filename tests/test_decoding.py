@@ -135,7 +135,7 @@ def test_status_page_shows_a_guessed_encoding(project, tmp_path):
     path = project([{"id": "lab", "type": "csv", "path": "agenda.csv", "category": "labs"}])
     client = create_app({"TESTING": True, "CALFEED_CONFIG": str(path)}).test_client()
     page = client.get("/etat").get_data(as_text=True).replace("\u00a0", " ")  # the page's French spacing
-    assert "Avertissements" in page and "encodage deviné, cp1252" in page
+    assert "Avertissements" in page and "encodage deviné, cp1252)" in page
     assert any("encodage deviné" in w for w in client.get("/etat.json").get_json()["sources"][0]["warnings"])
 
 

@@ -85,7 +85,7 @@ def _decode(data: bytes, declared: str | None, source, warnings: list[str]) -> s
         raise SourceError(source.id, "encodage du contenu non reconnu (ni UTF-8 ni un encodage occidental sûr) : "
                                      "enregistrez la source en UTF-8.")
     encoding = "cp1252" if "cp1252" in guess.could_be_from_charset else guess.encoding
-    warnings.append(f"contenu qui n'est pas en UTF-8 : encodage deviné, {encoding} ; "
+    warnings.append(f"n'est pas en UTF-8 (encodage deviné, {encoding}) ; "
                     "enregistrez la source en UTF-8 pour en être sûr")
     return _decode_with(data, encoding)
 
