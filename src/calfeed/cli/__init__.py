@@ -154,7 +154,7 @@ def build(config_path, output, no_fetch, no_event_pages):
     click.echo(f"{len(programme.items)} événement(s) publiés dans {report.folder} : {len(report.written)} fichier(s) "
                f"écrit(s), {len(report.unchanged)} inchangé(s), {len(report.removed)} supprimé(s).")
     if not config.base_url:
-        click.echo("Attention : publish.base_url est vide dans sources.yaml. La copie statique construit ses liens "
+        click.echo(f"Attention : publish.base_url est vide dans {config.path.name}. La copie statique construit ses liens "
                    "d'abonnement dans le navigateur, ne peut pas servir d'agenda composé ni de « Mon programme », et "
                    "ses codes d'intégration restent relatifs : indiquez l'adresse publique du service.", err=True)
 
