@@ -19,6 +19,22 @@ def test_feed_headers(client):
     assert len(parse_feed(response.data)) == 3
 
 
+def test_feed_and_304_carry_exactly_their_headers(client):
+    """The headers are prepared once per version and handed to werkzeug as they are (web/responses.py,
+    `_checked`): a 200 carries all of them, a 304 what a cache must update (RFC 9110 15.4.5) and no
+    entity header."""
+    first = client.get("/feeds/theme/transition-ecologique.ics")
+    assert sorted(first.headers.keys()) == ["Access-Control-Allow-Origin", "Cache-Control", "Content-Disposition",
+                                            "Content-Length", "Content-Type", "ETag", "Last-Modified", "Vary",
+                                            "X-Content-Type-Options"]
+    assert first.headers["Vary"] == "Accept-Encoding" and first.headers["X-Content-Type-Options"] == "nosniff"
+    assert int(first.headers["Content-Length"]) == len(first.data) > 0
+    again = client.get("/feeds/theme/transition-ecologique.ics", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert dict(again.headers) == {name: first.headers[name] for name in
+                                   ("ETag", "Cache-Control", "Vary", "Access-Control-Allow-Origin")}
+
+
 def test_conditional_get_and_head(client):
     first = client.get("/feeds/tous.ics")
     etag = first.headers["ETag"]

@@ -33,6 +33,15 @@ class FeedRequest:
     feed: Feed
     subscription: bool = True  # False: the import variant (no calendar name nor refresh hint)
     alarm: int = 0  # minutes before each event, 0 for none
+    # A request keys the live service's caches, looked up several times per HTTP request: its hash is
+    # computed once (a dataclass's own hash goes through every field of the feed each time).
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_hash", hash((self.feed, self.subscription, self.alarm)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 class AddressError(SelectionError):

@@ -12,6 +12,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from flask import Response, current_app, request
+from werkzeug.datastructures import Headers
 from werkzeug.http import is_resource_modified, parse_accept_header
 
 from ..publish import load_programme
@@ -170,9 +171,10 @@ class Version:
         template.vary.add("Accept-Encoding")
         template.headers["Access-Control-Allow-Origin"] = "*"
         template.headers.update(NOSNIFF)
-        # Last-Modified is not repeated: werkzeug drops it from a 304 with the other entity headers.
+        # werkzeug drops Last-Modified and Content-Type from a 304 with the other entity headers; Content-Type
+        # is given all the same, or werkzeug would look for it, fail, and set a default one to drop.
         repeated = [(name, value) for name, value in template.headers.to_wsgi_list()
-                    if name in ("ETag", "Cache-Control", "Vary", "Access-Control-Allow-Origin")]
+                    if name in ("Content-Type", "ETag", "Cache-Control", "Vary", "Access-Control-Allow-Origin")]
         if packed:
             template.headers["Content-Encoding"] = "gzip"
         template.headers["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -195,14 +197,25 @@ def wants_gzip(environ) -> bool:
     return not any(name in agent for name in NO_GZIP_AGENTS)
 
 
-def respond(programme: Programme, key, make, mimetype: str, filename: str) -> Response:
+def respond(site: Published, programme: Programme, key, make, mimetype: str, filename: str) -> Response:
     """The one response path of feeds and JSON exports: conditional, compressed when asked."""
-    site, environ = published(), request.environ
+    environ = request.environ
     packed = wants_gzip(environ)
     version = site.version(programme, key, make, packed, mimetype, filename)
     # werkzeug decides every conditional request; one without its headers is "modified" anyway (the
     # check is skipped only to save its parsing on the plain requests that are most of the traffic).
     if any(name in environ for name in CONDITIONAL) and \
             not is_resource_modified(environ, etag=version.etag, last_modified=version.last_modified):
-        return Response(status=304, headers=version.not_modified_headers)  # from the ETag alone, no body
-    return Response(site.body(programme, key, make, packed), headers=version.headers)
+        return Response(status=304, headers=_checked(version.not_modified_headers))  # from the ETag alone, no body
+    return Response(site.body(programme, key, make, packed), headers=_checked(version.headers))
+
+
+def _checked(pairs: list) -> Headers:
+    """Headers holding `pairs` as they are. werkzeug checks each value of headers built from pairs, and
+    again when it copies them to answer; these were checked once, when their version was prepared
+    (`Version.prepare`), and checking them on every request was the largest cost of answering a feed
+    (bench/serve.py). Relies on `Headers` keeping its pairs in `_list`, as werkzeug always has;
+    tests/test_web.py::test_feed_and_304_carry_exactly_their_headers fails if that changes."""
+    headers = Headers()
+    headers._list = pairs.copy()
+    return headers

@@ -105,14 +105,14 @@ def embed(group, name):
 RESOLVED_KEPT = 1024  # valid addresses remembered per programme version, as clients send them
 
 
-def _resolve(programme: Programme, path: str):
+def _resolve(site, programme: Programme, path: str):
     """The feed an address asks for; a valid address is parsed once per programme version."""
     resolved = programme.memo.setdefault("resolved", {})
     key = (path, request.query_string)
     wanted = resolved.get(key)
     if wanted is None:
         try:
-            wanted = resolve_address(published().config, programme, path, _params())
+            wanted = resolve_address(site.config, programme, path, _params())
         except AddressError as exc:
             abort(exc.status, description=str(exc))
         if len(resolved) >= RESOLVED_KEPT:
@@ -127,9 +127,9 @@ def feed_as_json(group, name):
     path = f"{group}/{name}" if group else name
     site = published()
     programme = site.programme()
-    wanted = _resolve(programme, path + ".ics")
-    where = Where("/feeds/", _where().base)
-    return respond(programme, ("json", wanted, where), lambda: feed_json(site.config, programme, where, wanted.feed),
+    wanted = _resolve(site, programme, path + ".ics")
+    where = Where("/feeds/", site.config.base_url)  # the same for every request: not part of the key
+    return respond(site, programme, ("json", wanted), lambda: feed_json(site.config, programme, where, wanted.feed),
                    "application/json", path.replace("/", "-") + ".json")
 
 
@@ -140,8 +140,8 @@ def feed(variant, group, name):
     path = "/".join(part for part in (variant, group, name) if part) + ".ics"
     site = published()
     programme = site.programme()
-    wanted = _resolve(programme, path)
-    return respond(programme, ("ics", wanted), lambda: feed_bytes(site.config, programme, wanted),
+    wanted = _resolve(site, programme, path)
+    return respond(site, programme, ("ics", wanted), lambda: feed_bytes(site.config, programme, wanted),
                    "text/calendar", _file_name(wanted.feed))
 
 
