@@ -466,3 +466,22 @@ def test_the_static_copy_keeps_its_promises_or_says_what_it_cannot_do(static_cop
     assert "ne peut pas servir d'agenda personnel" in page.locator("main").inner_text()
     page.goto(base + "/constructeur.html")
     assert "ne peut pas servir d'agenda composé" in page.locator("main").inner_text()
+
+
+def test_the_script_fills_subscribe_links_as_the_server_does(static_copy, page):
+    """The page script holds no client rule: it fills the server's templates (links.CLIENTS) and gets the
+    links the server would write for the same address, the apostrophe of the name included (encoded by
+    Python's quote, left as it is by encodeURIComponent)."""
+    from calfeed.links import CLIENTS, subscribe_links
+    base, _ = static_copy
+    page.goto(base + "/index.html")
+    block = page.locator("#agenda-tous-tous details.abonner")
+    name = block.get_attribute("data-name").replace("\u00a0", " ").replace("\u202f", " ")
+    assert "'" in name
+    built = dict(block.locator("ul[data-a-construire] a[data-lien]").evaluate_all(
+        "links => links.map(link => [link.dataset.lien, link.getAttribute('href')])"))
+    expected = subscribe_links(base + "/tous.ics", name)
+    assert built == {client.key: expected[client.key] for client in CLIENTS}
+    assert block.locator("ul[data-a-construire] li:visible").count() == 0  # closed; every item shown once opened
+    block.locator("summary").click()
+    assert block.locator("ul[data-a-construire] li:visible").count() == len(CLIENTS)

@@ -10,7 +10,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from .feeds import feed_bytes
 from .addresses import FeedRequest, event_feed, feed_catalogue, parse_selection, personal_feed
-from .links import event_links
+from .links import CLIENTS, clients_data, event_links
 from .selection import BUILDER_CRITERIA, CRITERIA, PUBLIC_CRITERIA, criteria_data, vocabulary_of
 from .text import fold
 from .views import (Where, event_jsonld, event_view, feed_json_chunks, french_date, french_spacing,
@@ -216,6 +216,7 @@ def environment() -> Environment:
     env = Environment(loader=PackageLoader("calfeed", "templates"), autoescape=select_autoescape(),
                       keep_trailing_newline=True)
     env.filters["fr"] = french_spacing
+    env.globals.update(clients=CLIENTS, clients_json=script_json(clients_data()))
     return env
 
 

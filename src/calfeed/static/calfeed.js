@@ -19,16 +19,23 @@
   // The feeds folder's address: the live service's, or (a static copy served over http) this copy's.
   var feedsAddress = base || (/^https?:$/.test(location.protocol) ? absolute(root || "./") : "");
 
+  // How each calendar client subscribes is not written here either: the page gives the server's own
+  // templates (links.CLIENTS, <script id="clients">), filled as the server fills them (links.fill).
+  var clientsData = document.getElementById("clients");
+  var CLIENTS = clientsData ? JSON.parse(clientsData.textContent) : [];
+  // Percent-encoding as Python's quote(value, safe=""): encodeURIComponent leaves ! ' ( ) * as they are.
+  function encode(value) {
+    return encodeURIComponent(value).replace(/[!'()*]/g, function (c) { return "%" + c.charCodeAt(0).toString(16).toUpperCase(); });
+  }
   function subscribeLinks(url, name) {
-    var query = "url=" + encodeURIComponent(url) + "&name=" + encodeURIComponent(name);
-    var webcal = "webcal://" + url.replace(/^https?:\/\//, "");
-    return {
-      https: url,
-      webcal: webcal,
-      outlook365: "https://outlook.office.com/calendar/0/addfromweb?" + query,
-      outlookcom: "https://outlook.live.com/calendar/0/addfromweb?" + query,
-      google: "https://calendar.google.com/calendar/r?cid=" + encodeURIComponent(webcal)  // Google refuses https here
-    };
+    var values = {url: url, host_path: url.replace(/^[^:\/]*:\/\//, ""), name: name};
+    var links = {https: url};
+    CLIENTS.forEach(function (client) {
+      links[client.key] = client.template.replace(/\{(url|host_path|name)(_q)?\}/g, function (found, key, encoded) {
+        return encoded ? encode(values[key]) : values[key];
+      });
+    });
+    return links;
   }
 
   // Point every link of a subscribe control at `url` (path relative to the feeds folder) and `name`.
@@ -51,9 +58,7 @@
     });
   }
 
-  // A static copy that does not know its public address: build the subscribe links from where it is served.
-  var CLIENTS = [["outlook365", "Nouvel Outlook, Outlook sur le web, Microsoft 365"], ["outlookcom", "Outlook.com (compte personnel)"],
-                 ["google", "Google Agenda"], ["webcal", "Apple Calendrier, Thunderbird, Outlook classique"]];
+  // A static copy that does not know its public address: fill its subscribe links from where it is served.
   if (feedsAddress) {
     document.querySelectorAll(".abonner [data-a-construire]").forEach(function (list) {
       var block = list.closest(".abonner");
@@ -62,19 +67,9 @@
       var download = block.querySelector("a[data-lien=download]");
       if (!download) { return; }
       var links = subscribeLinks(download.href, name);
-      CLIENTS.forEach(function (pair) {
-        var item = document.createElement("li");
-        var link = document.createElement("a");
-        link.className = "fr-link";
-        link.href = links[pair[0]];
-        link.setAttribute("data-lien", pair[0]);
-        link.textContent = pair[1];
-        var hidden = document.createElement("span");
-        hidden.className = "fr-sr-only";
-        hidden.textContent = french(" : " + name);
-        link.appendChild(hidden);
-        item.appendChild(link);
-        list.appendChild(item);
+      list.querySelectorAll("a[data-lien]").forEach(function (link) {
+        link.href = links[link.getAttribute("data-lien")];
+        link.parentNode.hidden = false;
       });
       var address = block.querySelector("input[data-lien=https]");
       if (address) { address.value = download.href; address.parentNode.hidden = false; }
