@@ -208,3 +208,16 @@ def test_a_body_that_is_not_the_source_format_is_refused(project, tmp_path, kind
     source = config.sources[0]
     with pytest.raises(SourceError, match=message):
         parse_source(source.path.read_bytes(), source, config.taxonomy)
+
+
+def test_unknown_values_are_named_in_their_own_gender(read):
+    """French agrees the adjective with the vocabulary's noun: « catégorie inconnue », « thème inconnu »."""
+    parsed = read("csv_unknown_vocabulary.csv", "csv")
+    said = {r.where: r.reason for r in [*parsed.rejected, *parsed.warnings]}
+    assert said["ligne 2"].startswith("catégorie inconnue « Fondations »")
+    assert said["ligne 3"].startswith("thème inconnu « Jardinage »")
+    assert said["ligne 4"].startswith("région inconnue « Atlantide »")
+    assert said["ligne 5"].startswith("format inconnu « Télépathie »")
+    assert said["ligne 6"].startswith("type inconnu « Banquet »")
+    assert said["ligne 7"].startswith("statut inconnu « Perdu »")
+    assert not any("(e)" in reason for reason in said.values())

@@ -218,41 +218,42 @@ def _classify(record: dict, source, taxonomy, where: str, warnings: list) -> dic
     else the source's defaults; an unknown value is dropped with a warning (an unknown category rejects it)."""
     found = taxonomy.classify(list(record.get("labels") or []))
 
-    def pick(vocabulary, label, what):
+    def pick(vocabulary, label, unknown):
         try:
-            return _pick(vocabulary, label, what)
+            return _pick(vocabulary, label, unknown)
         except EventError as exc:
             warnings.append(Rejected(where, f"{exc} : valeur ignorée"))
             return ""
 
-    category = _pick(taxonomy.categories, record.get("category"), "catégorie") or \
+    category = _pick(taxonomy.categories, record.get("category"), "catégorie inconnue") or \
         (found["category"][0] if found["category"] else source.category)
     if not category:
         raise EventError("catégorie manquante : ajoutez-la à l'événement ou une « category » à la source")
     themes = []
     for label in [*split_list(record.get("themes") or ""), *found["themes"], *source.themes]:
-        slug = pick(taxonomy.themes, label, "thème")
+        slug = pick(taxonomy.themes, label, "thème inconnu")
         if slug and slug not in themes:
             themes.append(slug)
     region = (record.get("location") or {}).get("region") or ""
     return {
         "category": category, "themes": tuple(themes),
-        "event_type": pick(taxonomy.event_types, record.get("event_type"), "type") or
+        "event_type": pick(taxonomy.event_types, record.get("event_type"), "type inconnu") or
         (found["event_type"][0] if found["event_type"] else source.event_type),
-        "attendance": pick(taxonomy.formats, record.get("attendance"), "format") or
+        "attendance": pick(taxonomy.formats, record.get("attendance"), "format inconnu") or
         (found["format"][0] if found["format"] else source.attendance),
-        "status": pick(taxonomy.statuses, record.get("status"), "statut") or "confirme",
-        "region": pick(taxonomy.regions, region, "région") or (found["region"][0] if found["region"] else source.region),
+        "status": pick(taxonomy.statuses, record.get("status"), "statut inconnu") or "confirme",
+        "region": pick(taxonomy.regions, region, "région inconnue") or (found["region"][0] if found["region"] else source.region),
     }
 
 
-def _pick(vocabulary, label, what: str) -> str:
+def _pick(vocabulary, label, unknown: str) -> str:
+    """The slug of `label`; `unknown` names a wrong one, agreed with its noun (« thème inconnu »)."""
     label = clean_text(label)
     if not label:
         return ""
     slug = vocabulary.lookup(label)
     if slug is None:
-        raise EventError(f"{what} inconnu(e) « {label} » (valeurs possibles : {', '.join(vocabulary.slugs)})")
+        raise EventError(f"{unknown} « {label} » (valeurs possibles : {', '.join(vocabulary.slugs)})")
     return slug
 
 
