@@ -364,3 +364,44 @@ def test_a_single_event_file_is_named_after_its_title(client):
     keys = re.findall(r'href="evenements/([0-9a-f]{12})\.html"', page)
     names = {client.get(f"/feeds/evenements/{key}.ics").headers["Content-Disposition"] for key in keys}
     assert 'inline; filename="anniversaire-du-ti-lab.ics"' in names
+
+
+def _text(page: str) -> str:
+    """A page's words as read: tags, scripts and entities gone, French no-break spaces as spaces."""
+    import html
+    page = re.sub(r"<script.*?</script>", "", page, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).replace("\u00a0", " ").replace("\u202f", " ").split())
+
+
+@pytest.mark.parametrize("zone", [None, "America/Cayenne"])
+def test_status_page_tells_times_in_french_in_the_configured_zone(project, tmp_path, zone):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+    from calfeed.views import MONTHS, WEEKDAYS
+    from calfeed.web import create_app
+    (tmp_path / "agenda.csv").write_text("id;titre;date_debut;categorie\na;Atelier;15/11/2022;labs\n")
+    path = project([{"id": "s", "type": "csv", "path": "agenda.csv"}], **({"publish": {"timezone": zone}} if zone else {}))
+    client = create_app({"TESTING": True, "CALFEED_CONFIG": str(path), "CALFEED_CHECK_SECONDS": 0}).test_client()
+    data = client.get("/etat.json").get_json()
+    published = dt.datetime.fromisoformat(data["published_at"])  # the export stays ISO 8601: it is data
+    success = dt.datetime.fromisoformat(data["sources"][0]["last_success"])
+    assert published.utcoffset() is not None and success.utcoffset() is not None
+    page = client.get("/etat").get_data(as_text=True)
+    assert "+00:00" not in page and not re.search(r"\d{4}-\d\d-\d\dT", page)
+    text = _text(page)
+    for moment in (published, success):
+        local = moment.astimezone(ZoneInfo(zone or "Europe/Paris"))
+        said = (f"{WEEKDAYS[local.weekday()]} {local.day}{'er' if local.day == 1 else ''} {MONTHS[local.month - 1]} "
+                f"{local.year} à {local.hour:02d} h {local.minute:02d}")
+        assert said in text, (said, text)
+
+
+def test_public_status_names_local_sources_as_sources_yaml_does(client, bundled):
+    import yaml
+    written = {s["id"]: s["path"] for s in yaml.safe_load(bundled.read_text(encoding="utf-8"))["sources"]}
+    data = client.get("/etat.json")
+    assert {s["id"]: s["location"] for s in data.get_json()["sources"]} == written
+    page = client.get("/etat").get_data(as_text=True)
+    for where in (data.get_data(as_text=True), page):
+        assert str(bundled.parent) not in where and str(bundled.parent.resolve()) not in where
+    assert all(f"{path})" in _text(page) for path in written.values())

@@ -13,7 +13,7 @@ from .addresses import FeedRequest, event_feed, feed_catalogue, parse_selection,
 from .links import CLIENTS, clients_data, event_links
 from .selection import BUILDER_CRITERIA, CRITERIA, PUBLIC_CRITERIA, criteria_data, vocabulary_of
 from .text import fold
-from .views import (Where, event_jsonld, event_view, feed_json_chunks, french_date, french_spacing,
+from .views import (Where, event_jsonld, event_view, feed_json_chunks, french_date, french_moment, french_spacing,
                     matching_sentence, script_json, subscription, upcoming)
 
 # The home page: the calendars most agents want first, then the groups folded into a compact list.
@@ -171,6 +171,17 @@ def public_text(text: str | None) -> str | None:
     return where + separator + QUOTED.sub("«…»", reason)
 
 
+def _public_location(config, source) -> str:
+    """A local source's file as sources.yaml names it, relative to its folder: the server's own
+    folders are nobody's business (config keeps local paths inside that folder)."""
+    if source.path is None:
+        return source.location
+    try:
+        return source.path.relative_to(config.folder).as_posix()
+    except ValueError:
+        return source.path.name
+
+
 def status_context(config, store, programme, *, public: bool = False) -> dict:
     """The health of every source, for /etat and /etat.json (`public`) and `calfeed check`."""
     shown = public_text if public else (lambda text: text)
@@ -183,7 +194,7 @@ def status_context(config, store, programme, *, public: bool = False) -> dict:
         sources.append({
             "id": source.id,
             "type": source.type,
-            "location": source.location,
+            "location": _public_location(config, source) if public else source.location,
             "ok": state.last_error is None and state.last_success is not None,
             "last_attempt": state.last_attempt,
             "last_success": state.last_success,
@@ -216,6 +227,7 @@ def environment() -> Environment:
     env = Environment(loader=PackageLoader("calfeed", "templates"), autoescape=select_autoescape(),
                       keep_trailing_newline=True)
     env.filters["fr"] = french_spacing
+    env.filters["moment"] = french_moment
     env.globals.update(clients=CLIENTS, clients_json=script_json(clients_data()))
     return env
 

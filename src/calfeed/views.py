@@ -5,6 +5,7 @@ import json
 import re
 from dataclasses import dataclass
 from itertools import islice
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
@@ -64,6 +65,17 @@ def matching_sentence(count: int) -> str:
 
 def french_date(day: dt.date) -> str:
     return f"{WEEKDAYS[day.weekday()]} {day.day}{'er' if day.day == 1 else ''} {MONTHS[day.month - 1]} {day.year}"
+
+
+def french_moment(moment: str | dt.datetime | None, timezone: str = "Europe/Paris") -> str:
+    """A stored instant (ISO 8601 text or aware datetime) as people read it where the programme takes
+    place: « lundi 30 novembre 2026 à 15 h 06 »; « jamais » when there is none."""
+    if not moment:
+        return "jamais"
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment)
+    local = moment.astimezone(ZoneInfo(timezone))
+    return f"{french_date(local.date())} à {local:%H} h {local:%M}"
 
 
 def short_date(day: dt.date) -> str:
