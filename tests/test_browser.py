@@ -485,3 +485,23 @@ def test_the_script_fills_subscribe_links_as_the_server_does(static_copy, page):
     assert block.locator("ul[data-a-construire] li:visible").count() == 0  # closed; every item shown once opened
     block.locator("summary").click()
     assert block.locator("ul[data-a-construire] li:visible").count() == len(CLIENTS)
+
+
+def test_the_static_programme_says_empty_only_when_it_is(static_copy, browser):
+    """Without JavaScript the static copy cannot read the address: it says so, and never that a programme
+    it was given is empty; with JavaScript, the empty line shows only for an empty programme."""
+    base, folder = static_copy
+    key = re.search(r'href="evenements/([0-9a-f]{12})\.html"', (folder / "evenements.html").read_text(encoding="utf-8"))
+    chosen = f"{base}/mon-programme.html?e={key.group(1)}"
+    context, page = open_page(browser, chosen, javascript=False)
+    shown = plain(page.locator("main").inner_text())
+    assert "Sans JavaScript, cette copie statique du site ne peut pas afficher" in shown
+    assert "Votre programme est vide" not in shown
+    context.close()
+    for address, empty in ((f"{base}/mon-programme.html", True), (chosen, False)):
+        context, page = open_page(browser, address)
+        if not empty:
+            page.wait_for_function("document.querySelectorAll('#programme-liste li').length === 1")
+        assert page.locator("#programme-vide").is_visible() == empty, address
+        assert page.locator("#programme-plein").is_visible() == (not empty), address
+        context.close()

@@ -405,3 +405,21 @@ def test_public_status_names_local_sources_as_sources_yaml_does(client, bundled)
     for where in (data.get_data(as_text=True), page):
         assert str(bundled.parent) not in where and str(bundled.parent.resolve()) not in where
     assert all(f"{path})" in _text(page) for path in written.values())
+
+
+@pytest.mark.parametrize("choice, gone", [("zzz", 0), ("000000000000", 1), ("", 0)])
+def test_an_empty_programme_offers_no_subscription(client, choice, gone):
+    page = client.get(f"/feeds/mon-programme.html?e={choice}").get_data(as_text=True)
+    assert 'id="abonnement-programme"' not in page and "mon-programme.ics" not in page  # as the builder does
+    assert '<p id="programme-vide">' in page  # shown, not hidden
+    assert ("1 événement de cette adresse n'est plus au programme" in _text(page)) == bool(gone)
+    assert "0 événements" not in page
+    key = re.search(r'href="evenements/([0-9a-f]{12})\.html"', client.get("/feeds/evenements.html").get_data(as_text=True))
+    chosen = client.get(f"/feeds/mon-programme.html?e={key.group(1)}").get_data(as_text=True)
+    assert 'id="abonnement-programme"' in chosen and "1 événement choisi." in _text(chosen)
+
+
+def test_zero_takes_the_singular(client):
+    assert "0 événement sur 19." in _text(client.get("/feeds/evenements.html?q=introuvable").get_data(as_text=True))
+    from calfeed.views import plural
+    assert [plural(n, "événement", "événements") for n in (0, 1, 2)] == ["événement", "événement", "événements"]

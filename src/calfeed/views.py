@@ -53,7 +53,8 @@ def french_spacing(text):
 
 
 def plural(count: int, one: str, many: str) -> str:
-    return one if count == 1 else many
+    """French agreement: 0 and 1 take the singular (« 0 événement »)."""
+    return many if count > 1 else one
 
 
 def matching_sentence(count: int) -> str:

@@ -301,6 +301,10 @@
       location.replace(programmeHref(mine));  // the server writes the page for the remembered choice
       return;
     }
+    if (isStatic && !mine.length && !fromPage.length) {
+      // The static copy writes this line hidden: without this script it cannot tell an empty programme.
+      document.getElementById("programme-vide").hidden = false;
+    }
     if (isStatic && mine.length && !fromPage.length) {
       loadEvents().then(function (events) {
         var chosenEvents = events.filter(function (e) { return mine.indexOf(eventKey(e)) >= 0; });
