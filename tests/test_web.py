@@ -423,3 +423,36 @@ def test_zero_takes_the_singular(client):
     assert "0 événement sur 19." in _text(client.get("/feeds/evenements.html?q=introuvable").get_data(as_text=True))
     from calfeed.views import plural
     assert [plural(n, "événement", "événements") for n in (0, 1, 2)] == ["événement", "événement", "événements"]
+
+
+def test_operator_name_reads_right_whatever_its_article(project, tmp_path):
+    from calfeed.web import create_app
+    (tmp_path / "agenda.csv").write_text("id;titre;date_debut;categorie\na;Atelier;15/11/2022;labs\n")
+    path = project([{"id": "s", "type": "csv", "path": "agenda.csv"}],
+                   site={"operator": "Direction interministérielle de la transformation publique (DITP)"})
+    client = create_app({"TESTING": True, "CALFEED_CONFIG": str(path)}).test_client()
+    home = _text(client.get("/").get_data(as_text=True))
+    statement = _text(client.get("/feeds/accessibilite.html").get_data(as_text=True))
+    assert "publiés par Direction" not in home and "Éditeur : Direction interministérielle" in home
+    assert "(DITP) s'engage" not in statement and "Éditeur : Direction interministérielle" in statement
+    assert "L'éditeur de ce site s'engage" in statement
+
+
+def test_screen_reader_labels_never_nest_guillemets(client):
+    pages = [client.get("/feeds/evenements.html").get_data(as_text=True)]
+    keys = re.findall(r'href="evenements/([0-9a-f]{12})\.html"', pages[0])
+    pages.append(client.get("/feeds/mon-programme.html?e=" + ",".join(keys)).get_data(as_text=True))
+    pages += [client.get(f"/feeds/evenements/{key}.html").get_data(as_text=True) for key in keys]
+    labels = [label for page in pages for label in re.findall(r'<span class="fr-sr-only">(.*?)</span>', page, re.S)]
+    titled = [label for label in labels if "«" in label]
+    assert any(label.count("«") == 1 for label in titled)  # titles quoted by their source are there
+    assert not [label for label in titled if re.search(r"«[^»]*«", label)]
+
+
+@pytest.mark.parametrize("path", ["/", "/feeds/constructeur.html", "/feeds/evenements.html", "/feeds/mon-programme.html",
+                                  "/feeds/accessibilite.html", "/feeds/mentions-legales.html", "/etat"])
+def test_pages_space_their_punctuation_the_french_way(client, path):
+    import html
+    page = re.sub(r"<script.*?</script>", "", client.get(path).get_data(as_text=True), flags=re.S)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    assert not re.findall(r".{12}[^\u202f\s][;!?](?=\s).{0,12}", text)

@@ -333,7 +333,7 @@
           drop.className += " fr-btn--icon-left fr-icon-close-line";
           var named = document.createElement("span");  // as on the live page: the title for screen readers
           named.className = "fr-sr-only";
-          named.textContent = french(" : « " + e.titre + " »");
+          named.textContent = french(" : " + e.titre);  // a title may hold « »: never nest them
           drop.append("Retirer de mon programme", named);  // one text run: a flex button drops edge spaces
           drop.addEventListener("click", function () { toggle(eventKey(e), false); location.reload(); });
           item.appendChild(title);
