@@ -421,6 +421,7 @@ def test_an_empty_programme_offers_no_subscription(client, choice, gone):
 
 def test_zero_takes_the_singular(client):
     assert "0 événement sur 19." in _text(client.get("/feeds/evenements.html?q=introuvable").get_data(as_text=True))
+    assert "19 événements publiés (0 annulé)" in _text(client.get("/etat").get_data(as_text=True))
     from calfeed.views import plural
     assert [plural(n, "événement", "événements") for n in (0, 1, 2)] == ["événement", "événement", "événements"]
 
