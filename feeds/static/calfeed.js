@@ -301,6 +301,10 @@
       location.replace(programmeHref(mine));  // the server writes the page for the remembered choice
       return;
     }
+    if (isStatic && !mine.length && !fromPage.length) {
+      // The static copy writes this line hidden: without this script it cannot tell an empty programme.
+      document.getElementById("programme-vide").hidden = false;
+    }
     if (isStatic && mine.length && !fromPage.length) {
       loadEvents().then(function (events) {
         var chosenEvents = events.filter(function (e) { return mine.indexOf(eventKey(e)) >= 0; });
@@ -329,7 +333,7 @@
           drop.className += " fr-btn--icon-left fr-icon-close-line";
           var named = document.createElement("span");  // as on the live page: the title for screen readers
           named.className = "fr-sr-only";
-          named.textContent = french(" : « " + e.titre + " »");
+          named.textContent = french(" : " + e.titre);  // a title may hold « »: never nest them
           drop.append("Retirer de mon programme", named);  // one text run: a flex button drops edge spaces
           drop.addEventListener("click", function () { toggle(eventKey(e), false); location.reload(); });
           item.appendChild(title);
