@@ -20,7 +20,17 @@ sources:
     category: labs
 categories:
   labs: Labs
+  collectivites: Collectivités territoriales
+themes:
+  donnees-numerique: Données et numérique
+  transition-ecologique: {name: Transition écologique, aliases: [écologie]}
 """
+NBSP, NNBSP = "\u00a0", "\u202f"
+
+
+def suggested(word) -> str:
+    """The suggestion in French typography: « vouliez-vous dire « word » ? » with its no-break spaces."""
+    return f"vouliez-vous dire «{NBSP}{word}{NBSP}»{NNBSP}?"
 
 
 def write(tmp_path, text):
@@ -51,14 +61,14 @@ def test_organizer_for_organiser_names_the_line_and_the_right_key(tmp_path):
     text = BASE.replace("    category: labs\n", "    category: labs\n    organizer: DITP\n")
     message = error_of(tmp_path, text)
     assert f"ligne {line_of(text, 'organizer')} : organizer : clé inconnue" in message
-    assert "vouliez-vous dire organiser ?" in message
+    assert suggested("organiser") in message
 
 
 def test_categroy_typo_in_a_source(tmp_path):
     text = BASE.replace("    category: labs\n", "    categroy: labs\n")
     message = error_of(tmp_path, text)
     assert f"ligne {line_of(text, 'categroy')} : categroy : clé inconnue dans « sources[ditp] »" in message
-    assert "vouliez-vous dire category ?" in message
+    assert suggested("category") in message
 
 
 @pytest.mark.parametrize("before, after, wrong, right", [
@@ -72,7 +82,7 @@ def test_unknown_keys_anywhere(tmp_path, before, after, wrong, right):
     message = error_of(tmp_path, text)
     assert f"ligne {line_of(text, wrong)} : {wrong} : clé inconnue" in message
     if right:
-        assert f"vouliez-vous dire {right} ?" in message
+        assert suggested(right) in message
     else:  # no guess: the valid keys are listed instead
         assert "clés possibles" in message and "start" in message
 
@@ -81,7 +91,7 @@ def test_unknown_key_in_a_named_selection(tmp_path):
     text = BASE + "selections:\n  ditp:\n    name: DITP\n    filtre: {organisateur: [DITP]}\n"
     message = error_of(tmp_path, text)
     assert f"ligne {line_of(text, 'filtre')} : filtre : clé inconnue dans « selections.ditp » ; " \
-           "vouliez-vous dire filter ?" in message
+           f"{suggested('filter')}" in message
 
 
 def test_impossible_date_is_an_error_with_its_line(tmp_path):
@@ -167,3 +177,4 @@ def test_a_source_key_written_twice_is_an_error(tmp_path):
 def test_yaml_syntax_mistakes_are_said_in_french_at_their_line(tmp_path, text, line, said):
     message = error_of(tmp_path, text)
     assert f", ligne {line}, colonne" in message and f" : {said}" in message, message
+

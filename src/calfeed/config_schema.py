@@ -260,8 +260,8 @@ def _describe(error, root):
         allowed = sorted(error.schema.get("properties", {}))
         for key in sorted(set(error.instance) - set(allowed), key=str):
             key_line = getattr(error.instance, "key_lines", {}).get(key, line)
-            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-            hint = (f"vouliez-vous dire {close[0]} ?" if close
+            close = closest(key, allowed)
+            hint = (did_you_mean(close) if close
                     else f"clés possibles{' dans ' + label if name else ''} : {', '.join(allowed)}.")
             yield key_line, f"{key} : clé inconnue{' dans ' + label if name else ''} ; {hint}"
     elif error.validator == "type":
@@ -278,6 +278,20 @@ def _describe(error, root):
         yield line, f"{label} : valeur refusée (lu : {_shown(error.instance)}) ; attendu : {accepted}."
     else:  # a rule this table does not use yet: jsonschema's own words, still with the line
         yield line, f"{label} : {error.message}."
+
+
+def closest(word, choices) -> str | None:
+    """The choice `word` was most likely meant to be, if one is close enough. `choices` is a list, or a
+    mapping of what may be written (a name, an alias) to what to suggest (its slug)."""
+    targets = choices if isinstance(choices, dict) else {str(choice): str(choice) for choice in choices}
+    close = difflib.get_close_matches(str(word), list(targets), n=1, cutoff=0.6)
+    return targets[close[0]] if close else None
+
+
+def did_you_mean(suggestion: str) -> str:
+    """« vouliez-vous dire « x » ? » with French spacing: no-break spaces inside the quotes, a narrow one
+    before « ? » (as the CLI's own texts write them)."""
+    return f"vouliez-vous dire «\u00a0{suggestion}\u00a0»\u202f?"
 
 
 def _shown(value) -> str:
