@@ -5,9 +5,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from .config_schema import Mapping, read_document, schema_errors, to_date, to_moment
+from .config_schema import Mapping, closest, did_you_mean, read_document, schema_errors, to_date, to_moment
 from .errors import ConfigError
 from .addresses import RESERVED_NAMES
 from .selection import NAMED_CRITERIA, vocabulary_of
@@ -99,7 +99,7 @@ class _Reader:
         self.path = path
 
     def fail(self, mapping, message: str):
-        """Raise ConfigError at the line of `mapping` (or at line `mapping` when given a number)."""
+        """Raise ConfigError at the line of `mapping` (or at line `mapping` when given a number: see `line`)."""
         line = mapping if isinstance(mapping, int) else getattr(mapping, "line", 0)
         where = f"{self.path}, ligne {line}" if line else str(self.path)
         raise ConfigError(f"{where} : {message}")
@@ -114,17 +114,33 @@ class _Reader:
         return default if value is None else str(value)
 
     @staticmethod
-    def labels(parent, key) -> list[str]:
-        value = parent.get(key) or []
-        return [str(v) for v in ([value] if isinstance(value, str) else value)]
+    def line(parent, key=None, index=None) -> int:
+        """The line of `key` in `parent` (of its item `index` when it holds a list), else of `parent`: a
+        wrong value is reported where it is written, not where its section starts."""
+        line = getattr(parent, "line", 0)
+        if key is not None:
+            line = getattr(parent, "key_lines", {}).get(key, line)
+        if index is not None:
+            line = getattr(parent.get(key), "item_lines", {}).get(index, line)
+        return line
+
+    def labels(self, parent, key) -> list[tuple[str, int]]:
+        """The values of `key` (`[a, b]` or a single `a`), each with its line."""
+        value = parent.get(key)
+        if value is None or value == "":
+            return []
+        if not isinstance(value, list):
+            return [(str(value), self.line(parent, key))]
+        return [(str(item), self.line(parent, key, index)) for index, item in enumerate(value)]
 
     def timezone(self, parent, key, default) -> str:
         name = self.text(parent, key, default)
         try:
             ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
-            self.fail(parent, f"fuseau horaire inconnu « {name} » pour « {key} ». "
-                              "Utilisez un nom IANA, par exemple Europe/Paris ou Indian/Reunion.")
+            self.fail(self.line(parent, key), f"fuseau horaire inconnu « {name} »"
+                                              f"{_hint(closest(name, sorted(available_timezones())))} "
+                                              "Utilisez un nom IANA, par exemple Europe/Paris ou Indian/Reunion.")
         return name
 
     def vocabulary(self, root, key) -> Vocabulary:
@@ -132,12 +148,27 @@ class _Reader:
         terms = []
         for slug, entry in entries.items():
             if slugify(str(slug)) != str(slug):
-                self.fail(entries, f"l'identifiant « {slug} » de « {key} » doit être en minuscules sans accents "
+                self.fail(self.line(entries, slug), f"l'identifiant « {slug} » de « {key} » doit être en minuscules sans accents "
                                    f"ni espaces, par exemple « {slugify(str(slug))} ».")
             term = Mapping({"name": entry}) if isinstance(entry, str) else entry
             terms.append(Term(str(slug), self.text(term, "name", str(slug)), self.text(term, "description"),
-                              tuple(self.labels(term, "aliases"))))
+                              tuple(label for label, _line in self.labels(term, "aliases"))))
         return Vocabulary(tuple(terms))
+
+
+def _hint(suggestion: str | None) -> str:
+    """The end of « … inconnu « x » » : a suggestion when there is one, else a full stop."""
+    return f" ; {did_you_mean(suggestion)}" if suggestion else "."
+
+
+def _closest_term(value: str, vocabulary: Vocabulary) -> str | None:
+    """The slug of the term whose slug, name or alias `value` is closest to (accents and case aside)."""
+    targets: dict[str, str] = {}
+    for term in vocabulary.terms:
+        for label in (term.slug, term.name, *term.aliases):
+            targets.setdefault(slugify(label), term.slug)
+    return closest(slugify(value), targets)
+
 
 
 def load_config(path: str | Path) -> Config:
@@ -164,7 +195,7 @@ def parse_config(root, path: Path) -> Config:
         event_types=r.vocabulary(root, "event_types"),
     )
     if not taxonomy.categories.terms:
-        r.fail(root, "aucune catégorie définie : ajoutez une section « categories: ».")
+        r.fail(r.line(root, "categories"), "aucune catégorie définie : ajoutez une section « categories: ».")
     # A store belongs to one configuration: by default it is named after the configuration file
     # (sources.yaml → .calfeed/sources.sqlite), so a scratch essai.yaml next to it gets its own.
     store_path = Path(r.text(store, "path") or f"{STORE_FOLDER}/{path.stem}.sqlite")
@@ -210,7 +241,7 @@ def _parse_sources(r: _Reader, root, config: Config, fetch) -> tuple[Source, ...
     for entry in entries:
         source = _parse_source(r, entry, config, fetch)
         if source.id in seen:
-            r.fail(entry, f"l'id de source « {source.id} » est déjà utilisé : chaque source a un id unique.")
+            r.fail(r.line(entry, "id"), f"l'id de source « {source.id} » est déjà utilisé : chaque source a un id unique.")
         seen.add(source.id)
         sources.append(source)
     return tuple(sources)
@@ -219,21 +250,22 @@ def _parse_sources(r: _Reader, root, config: Config, fetch) -> tuple[Source, ...
 def _parse_source(r: _Reader, entry, config: Config, fetch) -> Source:
     source_id = r.text(entry, "id")
     if not source_id or slugify(source_id) != source_id:
-        r.fail(entry, f"chaque source a besoin d'un « id » en minuscules sans espaces (lu : « {source_id} »).")
+        r.fail(r.line(entry, "id"), f"chaque source a besoin d'un « id » en minuscules sans espaces (lu : « {source_id} »).")
     kind, preset = r.text(entry, "type"), r.text(entry, "preset", "calfeed")
     for value, possible, what in ((kind, SOURCE_TYPES, "type"), (preset, JSON_PRESETS, "preset")):
         if value not in possible:
-            r.fail(entry, f"source « {source_id} » : {what} inconnu « {value} ». {what.capitalize()}s possibles : "
-                          f"{', '.join(possible)}.")
+            r.fail(r.line(entry, what), f"source « {source_id} » : {what} inconnu « {value} »"
+                                        f"{_hint(closest(value, possible))} {what.capitalize()}s possibles : "
+                                        f"{', '.join(possible)}.")
     defaults = {}
     for key, (attribute, unknown, possible) in SOURCE_VOCABULARY.items():
         vocabulary = getattr(config.taxonomy, attribute)
         values = r.labels(entry, key)
-        for value in values:
+        for value, line in values:
             if value not in vocabulary:
-                r.fail(entry, f"source « {source_id} » : {unknown} « {value} ». {possible} : "
-                              f"{', '.join(vocabulary.slugs)}.")
-        defaults[key] = tuple(values) if key == "themes" else r.text(entry, key)
+                r.fail(line, f"source « {source_id} » : {unknown} « {value} »{_hint(_closest_term(value, vocabulary))} "
+                             f"{possible} : {', '.join(vocabulary.slugs)}.")
+        defaults[key] = tuple(value for value, _line in values) if key == "themes" else r.text(entry, key)
     url, path = _source_location(r, entry, source_id, config, kind)
     return Source(
         id=source_id, type=kind, url=url, path=path, category=defaults["category"], themes=defaults["themes"],
@@ -255,12 +287,12 @@ def _source_location(r: _Reader, entry, source_id: str, config: Config, kind: st
         r.fail(entry, f"source « {source_id} » : indiquez soit « url: » (http ou https), soit « path: » "
                       "(fichier relatif à sources.yaml), et un seul des deux.")
     if url and not re.match(r"^https?://[^/\s]+", url):
-        r.fail(entry, f"source « {source_id} » : l'adresse « {url} » doit commencer par http:// ou https://.")
+        r.fail(r.line(entry, "url"), f"source « {source_id} » : l'adresse « {url} » doit commencer par http:// ou https://.")
     if not raw_path:
         return url, None
     path = (config.folder / raw_path).resolve()
     if not path.is_relative_to(config.folder):
-        r.fail(entry, f"source « {source_id} » : le chemin « {raw_path} » sort du dossier de "
+        r.fail(r.line(entry, "path"), f"source « {source_id} » : le chemin « {raw_path} » sort du dossier de "
                       f"sources.yaml ({config.folder}). Placez le fichier dans ce dossier.")
     return url, path
 
@@ -279,22 +311,27 @@ def _parse_selections(r: _Reader, root, config: Config, sources) -> tuple[Select
                           "choisissez-en un autre, par exemple « ma-selection ».")
         filters_in = r.mapping(entry, "filter")
         if not filters_in:
-            r.fail(entry, f"sélection « {slug} » : « filter: » est vide ; elle publierait tout le programme.")
+            r.fail(r.line(entry, "filter"), f"sélection « {slug} » : « filter: » est vide ; elle publierait tout "
+                                            "le programme.")
         filters = {}
         for key in filters_in:
             if key not in NAMED_CRITERIA:
-                r.fail(filters_in, f"sélection « {slug} » : critère inconnu « {key} ». Critères possibles : "
-                                   f"{', '.join(NAMED_CRITERIA)}.")
+                r.fail(r.line(filters_in, key), f"sélection « {slug} » : critère inconnu « {key} »"
+                                                f"{_hint(closest(key, NAMED_CRITERIA))} Critères possibles : "
+                                                f"{', '.join(NAMED_CRITERIA)}.")
             values = r.labels(filters_in, key)
             vocabulary = vocabulary_of(config.taxonomy, key)
-            for value in values if vocabulary is not None else ():
+            for value, line in values if vocabulary is not None else ():
                 if value not in vocabulary:
-                    r.fail(filters_in, f"sélection « {slug} » : valeur inconnue « {value} » pour « {key} ». "
-                                       f"Valeurs possibles : {', '.join(vocabulary.slugs)}.")
+                    r.fail(line, f"sélection « {slug} » : valeur inconnue « {value} » pour « {key} »"
+                                 f"{_hint(_closest_term(value, vocabulary))} "
+                                 f"Valeurs possibles : {', '.join(vocabulary.slugs)}.")
             if key == "source":
-                unknown = set(values) - {s.id for s in sources}
-                if unknown:
-                    r.fail(filters_in, f"sélection « {slug} » : source inconnue « {', '.join(sorted(unknown))} ».")
-            filters[key] = tuple(values)
+                source_ids = [s.id for s in sources]
+                for value, line in values:
+                    if value not in source_ids:
+                        r.fail(line, f"sélection « {slug} » : source inconnue « {value} »{_hint(closest(value, source_ids))} "
+                                     f"Sources possibles : {', '.join(source_ids)}.")
+            filters[key] = tuple(value for value, _line in values)
         selections.append(Selection(slug, r.text(entry, "name", slug), r.text(entry, "description"), filters))
     return tuple(selections)
