@@ -1,6 +1,8 @@
 """`sources.yaml` is validated strictly: an unknown key or an impossible value is an error naming the
 file, the line and the fix, never accepted silently and never a traceback."""
 
+import re
+
 import pytest
 
 from calfeed.cli import cli
@@ -296,3 +298,16 @@ def test_a_far_value_gets_no_suggestion_but_the_possible_values(tmp_path):
     assert "vouliez-vous dire" not in message
     assert "catégorie inconnue « ministeres ». Catégories possibles : labs, collectivites." in message
 
+
+@pytest.mark.parametrize("written, other", [
+    ("Mon-Programme", ""), ("Tous", ""), ("Sélection", ""), ("tous", ""), ("mon-programme", ""),
+    ("Mon-Programme", "  mon-programme-2:\n    filter: {categorie: [labs]}\n"),  # a name the file already uses
+])
+def test_the_suggested_selection_name_is_never_reserved(tmp_path, written, other):
+    text = BASE + f"selections:\n  {written}:\n    name: X\n    filter: {{categorie: [labs]}}\n" + other
+    message = error_of(tmp_path, text)
+    assert f"ligne {line_of(text, written + ':')} : sélection « {written} »" in message
+    names = re.findall(r"par exemple « ([^»]+) »", message)
+    assert len(names) == 1 and names[0] not in RESERVED_NAMES, message
+    config = load_config(write(tmp_path, text.replace(f"  {written}:", f"  {names[0]}:")))  # the fix works
+    assert names[0] in {s.slug for s in config.selections}

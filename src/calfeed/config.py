@@ -170,6 +170,16 @@ def _closest_term(value: str, vocabulary: Vocabulary) -> str | None:
     return closest(slugify(value), targets)
 
 
+def _free_name(name: str, taken) -> str:
+    """`name`, else `name-2`, `name-3`…: the first that neither an address of the site nor another
+    selection of the file uses, so that the name suggested for a selection is one it may take."""
+    base = name or "ma-selection"
+    candidate, number = base, 1
+    while candidate in RESERVED_NAMES or candidate in taken:
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
+
 
 def load_config(path: str | Path) -> Config:
     """Read `sources.yaml`; raise ConfigError naming the file and line of any mistake."""
@@ -303,12 +313,13 @@ def _parse_selections(r: _Reader, root, config: Config, sources) -> tuple[Select
     for key_in_yaml, entry in entries.items():
         slug = str(key_in_yaml)
         where = getattr(entries, "key_lines", {}).get(key_in_yaml, getattr(entries, "line", 0))
+        others = {str(other) for other in entries if other != key_in_yaml}
         if slugify(slug) != slug:
             r.fail(where, f"sélection « {slug} » : nom invalide ; utilisez des minuscules sans accents et des "
-                          f"tirets, par exemple « {slugify(slug)} ».")
+                          f"tirets, par exemple « {_free_name(slugify(slug), others)} ».")
         if slug in RESERVED_NAMES:
             r.fail(where, f"sélection « {slug} » : ce nom est déjà celui d'une adresse du site (/feeds/{slug}…) ; "
-                          "choisissez-en un autre, par exemple « ma-selection ».")
+                          f"choisissez-en un autre, par exemple « {_free_name(slug, others)} ».")
         filters_in = r.mapping(entry, "filter")
         if not filters_in:
             r.fail(r.line(entry, "filter"), f"sélection « {slug} » : « filter: » est vide ; elle publierait tout "
