@@ -342,6 +342,9 @@ def test_the_subscribe_control_works_without_javascript(server, browser):
     assert url.startswith("webcal://")  # Google Agenda refuses an https address in `cid`
     assert requests.get("http://" + url.removeprefix("webcal://"), timeout=10).status_code == 200
     assert page.get_by_role("link", name="Composer mon agenda").first.is_visible()  # the menu, without its script
+    for panel in ("aide-abonner", "aide-integrer"):  # the help, unfolded: its buttons need the DSFR's script
+        assert page.evaluate(f"document.getElementById('{panel}').offsetHeight") > 100, panel
+    assert page.get_by_text("À partir de l'URL").first.is_visible()
     screenshot(page, "accueil-sans-js")
     context.close()
 

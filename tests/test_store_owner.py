@@ -106,3 +106,22 @@ def test_a_moved_configuration_keeps_its_store(runner, bundled, tmp_path):
     assert run(runner, "fetch", "--config", str(moved / "sources.yaml")).exit_code == 0
     assert versions(moved / ".calfeed" / "sources.sqlite") == before
     assert store_owner(Store(moved / ".calfeed" / "sources.sqlite")) == moved / "sources.yaml"
+
+
+def test_a_copied_project_folder_uses_its_own_copy_of_the_store(runner, bundled, tmp_path):
+    """`cp -r` of a project: the copy's default store is a file of its own, named after its own
+    configuration; it is taken over, and the original keeps its store and its owner."""
+    assert run(runner, "fetch", "--config", str(bundled)).exit_code == 0
+    original = bundled.parent / ".calfeed" / "sources.sqlite"
+    before = versions(original)
+    copy = tmp_path / "copie"
+    shutil.copytree(bundled.parent, copy)
+    result = run(runner, "check", "--config", str(copy / "sources.yaml"))
+    assert result.exit_code == 0, result.output
+    assert versions(copy / ".calfeed" / "sources.sqlite") == before
+    assert store_owner(Store(copy / ".calfeed" / "sources.sqlite")) == copy / "sources.yaml"
+    assert store_owner(Store(original)) == bundled.resolve()
+    # A scratch configuration beside the copy that names the copy's store is still refused.
+    essai = scratch_copy(copy / "sources.yaml", store={"path": ".calfeed/sources.sqlite"})
+    refused = run(runner, "check", "--config", str(essai))
+    assert refused.exit_code == 1 and "appartient à" in refused.output

@@ -4,6 +4,7 @@ programme: cancel its events, bump every SEQUENCE)."""
 
 from pathlib import Path
 
+from ..config import STORE_FOLDER
 from ..errors import StoreError
 from . import Store
 
@@ -17,14 +18,22 @@ def _claimable_by(store: Store, db, config_path: Path) -> bool:
     recorded = db.execute("SELECT value FROM meta WHERE key = 'owner'").fetchone()
     if recorded:
         owner = Path(recorded[0])
-        # A configuration that was moved or renamed keeps its store; a living other one never shares it.
-        return owner == config_path or not owner.exists()
+        # A configuration that was moved or renamed keeps its store; a living other one never shares it,
+        # unless the store is where this configuration's own name puts it by default: then it is a file of
+        # its own, copied with the whole project folder (another configuration would have had to name it
+        # in « store: path: »).
+        return owner == config_path or not owner.exists() or _named_after(store, config_path)
     # A store from before owners were recorded: it is taken by an empty store's first user, by the
     # historic default name sources.yaml, or by the configuration it is named after; any other
     # configuration might be a scratch copy and must not rewrite a real programme.
     empty = db.execute("SELECT NOT EXISTS (SELECT 1 FROM sources) AND NOT EXISTS (SELECT 1 FROM published)"
                        ).fetchone()[0]
     return bool(empty) or config_path.name == "sources.yaml" or config_path.stem == store.path.stem
+
+
+def _named_after(store: Store, config_path: Path) -> bool:
+    default = config_path.parent / STORE_FOLDER / f"{config_path.stem}.sqlite"
+    return Path(store.path).resolve() == default.resolve()
 
 
 def claim_store(store: Store, config_path: Path):
