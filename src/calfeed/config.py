@@ -5,9 +5,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from .config_schema import Mapping, closest, did_you_mean, read_document, schema_errors, to_date, to_moment
+from .config_schema import closest, schema_errors, to_date, to_moment
+from .config_yaml import Mapping, Reader, closest_term, hint, read_document
 from .errors import ConfigError
 from .addresses import RESERVED_NAMES
 from .selection import NAMED_CRITERIA, vocabulary_of
@@ -91,85 +91,6 @@ class Config:
         return self.path.parent
 
 
-class _Reader:
-    """Reads values out of the parsed YAML, once the schema has checked their shapes, and reports the
-    mistakes only code can see (unknown vocabulary, a path outside the folder…) with file and line."""
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def fail(self, mapping, message: str):
-        """Raise ConfigError at the line of `mapping` (or at line `mapping` when given a number: see `line`)."""
-        line = mapping if isinstance(mapping, int) else getattr(mapping, "line", 0)
-        where = f"{self.path}, ligne {line}" if line else str(self.path)
-        raise ConfigError(f"{where} : {message}")
-
-    @staticmethod
-    def mapping(parent, key):
-        return parent.get(key) or Mapping()
-
-    @staticmethod
-    def text(parent, key, default="") -> str:
-        value = parent.get(key)
-        return default if value is None else str(value)
-
-    @staticmethod
-    def line(parent, key=None, index=None) -> int:
-        """The line of `key` in `parent` (of its item `index` when it holds a list), else of `parent`: a
-        wrong value is reported where it is written, not where its section starts."""
-        line = getattr(parent, "line", 0)
-        if key is not None:
-            line = getattr(parent, "key_lines", {}).get(key, line)
-        if index is not None:
-            line = getattr(parent.get(key), "item_lines", {}).get(index, line)
-        return line
-
-    def labels(self, parent, key) -> list[tuple[str, int]]:
-        """The values of `key` (`[a, b]` or a single `a`), each with its line."""
-        value = parent.get(key)
-        if value is None or value == "":
-            return []
-        if not isinstance(value, list):
-            return [(str(value), self.line(parent, key))]
-        return [(str(item), self.line(parent, key, index)) for index, item in enumerate(value)]
-
-    def timezone(self, parent, key, default) -> str:
-        name = self.text(parent, key, default)
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            self.fail(self.line(parent, key), f"fuseau horaire inconnu « {name} »"
-                                              f"{_hint(closest(name, sorted(available_timezones())))} "
-                                              "Utilisez un nom IANA, par exemple Europe/Paris ou Indian/Reunion.")
-        return name
-
-    def vocabulary(self, root, key) -> Vocabulary:
-        entries = self.mapping(root, key)
-        terms = []
-        for slug, entry in entries.items():
-            if slugify(str(slug)) != str(slug):
-                self.fail(self.line(entries, slug), f"l'identifiant « {slug} » de « {key} » doit être en minuscules sans accents "
-                                   f"ni espaces, par exemple « {slugify(str(slug))} ».")
-            term = Mapping({"name": entry}) if isinstance(entry, str) else entry
-            terms.append(Term(str(slug), self.text(term, "name", str(slug)), self.text(term, "description"),
-                              tuple(label for label, _line in self.labels(term, "aliases"))))
-        return Vocabulary(tuple(terms))
-
-
-def _hint(suggestion: str | None) -> str:
-    """The end of « … inconnu « x » » : a suggestion when there is one, else a full stop."""
-    return f" ; {did_you_mean(suggestion)}" if suggestion else "."
-
-
-def _closest_term(value: str, vocabulary: Vocabulary) -> str | None:
-    """The slug of the term whose slug, name or alias `value` is closest to (accents and case aside)."""
-    targets: dict[str, str] = {}
-    for term in vocabulary.terms:
-        for label in (term.slug, term.name, *term.aliases):
-            targets.setdefault(slugify(label), term.slug)
-    return closest(slugify(value), targets)
-
-
 def _free_name(name: str, taken) -> str:
     """`name`, else `name-2`, `name-3`…: the first that neither an address of the site nor another
     selection of the file uses, so that the name suggested for a selection is one it may take."""
@@ -181,6 +102,20 @@ def _free_name(name: str, taken) -> str:
     return candidate
 
 
+def _vocabulary(r: Reader, root, key) -> Vocabulary:
+    """The vocabulary of section `key` (categories, themes…), each slug checked."""
+    entries = r.mapping(root, key)
+    terms = []
+    for slug, entry in entries.items():
+        if slugify(str(slug)) != str(slug):
+            r.fail(r.line(entries, slug), f"l'identifiant « {slug} » de « {key} » doit être en minuscules sans "
+                                          f"accents ni espaces, par exemple « {slugify(str(slug))} ».")
+        term = Mapping({"name": entry}) if isinstance(entry, str) else entry
+        terms.append(Term(str(slug), r.text(term, "name", str(slug)), r.text(term, "description"),
+                          tuple(label for label, _line in r.labels(term, "aliases"))))
+    return Vocabulary(tuple(terms))
+
+
 def load_config(path: str | Path) -> Config:
     """Read `sources.yaml`; raise ConfigError naming the file and line of any mistake."""
     path = Path(path).resolve()
@@ -188,7 +123,7 @@ def load_config(path: str | Path) -> Config:
 
 
 def parse_config(root, path: Path) -> Config:
-    r = _Reader(path)
+    r = Reader(path)
     if not isinstance(root, dict):
         r.fail(root, "le fichier doit contenir des clés « sources: », « categories: », « themes: ».")
     errors = schema_errors(root, path)
@@ -200,9 +135,9 @@ def parse_config(root, path: Path) -> Config:
     fetch = r.mapping(root, "fetch")
     timezone = r.timezone(publish, "timezone", "Europe/Paris")
     taxonomy = Taxonomy(
-        categories=r.vocabulary(root, "categories"),
-        themes=r.vocabulary(root, "themes"),
-        event_types=r.vocabulary(root, "event_types"),
+        categories=_vocabulary(r, root, "categories"),
+        themes=_vocabulary(r, root, "themes"),
+        event_types=_vocabulary(r, root, "event_types"),
     )
     if not taxonomy.categories.terms:
         r.fail(r.line(root, "categories"), "aucune catégorie définie : ajoutez une section « categories: ».")
@@ -243,7 +178,7 @@ SOURCE_VOCABULARY = {
 }
 
 
-def _parse_sources(r: _Reader, root, config: Config, fetch) -> tuple[Source, ...]:
+def _parse_sources(r: Reader, root, config: Config, fetch) -> tuple[Source, ...]:
     entries = root.get("sources")
     if not entries:
         r.fail(root, "aucune source : ajoutez une liste « sources: » (voir le README).")
@@ -257,7 +192,7 @@ def _parse_sources(r: _Reader, root, config: Config, fetch) -> tuple[Source, ...
     return tuple(sources)
 
 
-def _parse_source(r: _Reader, entry, config: Config, fetch) -> Source:
+def _parse_source(r: Reader, entry, config: Config, fetch) -> Source:
     source_id = r.text(entry, "id")
     if not source_id or slugify(source_id) != source_id:
         r.fail(r.line(entry, "id"), f"chaque source a besoin d'un « id » en minuscules sans espaces (lu : « {source_id} »).")
@@ -265,7 +200,7 @@ def _parse_source(r: _Reader, entry, config: Config, fetch) -> Source:
     for value, possible, what in ((kind, SOURCE_TYPES, "type"), (preset, JSON_PRESETS, "preset")):
         if value not in possible:
             r.fail(r.line(entry, what), f"source « {source_id} » : {what} inconnu « {value} »"
-                                        f"{_hint(closest(value, possible))} {what.capitalize()}s possibles : "
+                                        f"{hint(closest(value, possible))} {what.capitalize()}s possibles : "
                                         f"{', '.join(possible)}.")
     defaults = {}
     for key, (attribute, unknown, possible) in SOURCE_VOCABULARY.items():
@@ -273,7 +208,7 @@ def _parse_source(r: _Reader, entry, config: Config, fetch) -> Source:
         values = r.labels(entry, key)
         for value, line in values:
             if value not in vocabulary:
-                r.fail(line, f"source « {source_id} » : {unknown} « {value} »{_hint(_closest_term(value, vocabulary))} "
+                r.fail(line, f"source « {source_id} » : {unknown} « {value} »{hint(closest_term(value, vocabulary))} "
                              f"{possible} : {', '.join(vocabulary.slugs)}.")
         defaults[key] = tuple(value for value, _line in values) if key == "themes" else r.text(entry, key)
     url, path = _source_location(r, entry, source_id, config, kind)
@@ -290,7 +225,7 @@ def _parse_source(r: _Reader, entry, config: Config, fetch) -> Source:
     )
 
 
-def _source_location(r: _Reader, entry, source_id: str, config: Config, kind: str) -> tuple[str, Path | None]:
+def _source_location(r: Reader, entry, source_id: str, config: Config, kind: str) -> tuple[str, Path | None]:
     """The source's `url:`, or its `path:` resolved and kept inside the configuration's folder."""
     url, raw_path = r.text(entry, "url"), r.text(entry, "path")
     if bool(url) == bool(raw_path) and not (kind == "openagenda" and not raw_path):  # the API's own address
@@ -307,7 +242,7 @@ def _source_location(r: _Reader, entry, source_id: str, config: Config, kind: st
     return url, path
 
 
-def _parse_selections(r: _Reader, root, config: Config, sources) -> tuple[Selection, ...]:
+def _parse_selections(r: Reader, root, config: Config, sources) -> tuple[Selection, ...]:
     entries = r.mapping(root, "selections")
     selections = []
     for key_in_yaml, entry in entries.items():
@@ -328,20 +263,20 @@ def _parse_selections(r: _Reader, root, config: Config, sources) -> tuple[Select
         for key in filters_in:
             if key not in NAMED_CRITERIA:
                 r.fail(r.line(filters_in, key), f"sélection « {slug} » : critère inconnu « {key} »"
-                                                f"{_hint(closest(key, NAMED_CRITERIA))} Critères possibles : "
+                                                f"{hint(closest(key, NAMED_CRITERIA))} Critères possibles : "
                                                 f"{', '.join(NAMED_CRITERIA)}.")
             values = r.labels(filters_in, key)
             vocabulary = vocabulary_of(config.taxonomy, key)
             for value, line in values if vocabulary is not None else ():
                 if value not in vocabulary:
                     r.fail(line, f"sélection « {slug} » : valeur inconnue « {value} » pour « {key} »"
-                                 f"{_hint(_closest_term(value, vocabulary))} "
+                                 f"{hint(closest_term(value, vocabulary))} "
                                  f"Valeurs possibles : {', '.join(vocabulary.slugs)}.")
             if key == "source":
                 source_ids = [s.id for s in sources]
                 for value, line in values:
                     if value not in source_ids:
-                        r.fail(line, f"sélection « {slug} » : source inconnue « {value} »{_hint(closest(value, source_ids))} "
+                        r.fail(line, f"sélection « {slug} » : source inconnue « {value} »{hint(closest(value, source_ids))} "
                                      f"Sources possibles : {', '.join(source_ids)}.")
             filters[key] = tuple(value for value, _line in values)
         selections.append(Selection(slug, r.text(entry, "name", slug), r.text(entry, "description"), filters))
