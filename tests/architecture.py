@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "calfeed"
 LAYERS = (
     ("errors", "text"),
     ("taxonomy", "model", "config_schema", "site_info"),
-    ("selection",),
+    ("selection", "config_yaml"),
     ("addresses",),
     ("config", "vtimezone", "links", "adapters.decode"),
     ("render", "adapters.common", "adapters.html"),

@@ -32,7 +32,7 @@ def test_fetch_reports_each_source(runner, bundled):
 
 @pytest.mark.parametrize("text, expected", [
     ("sources: [\n  - id: a\n    type: ics\n  bad", "YAML invalide"),
-    ("sources:\n  - id: a\n    type: rss\n    path: a.ics\ncategories: {labs: Labs}\n", "ligne 2 : source « a » : type inconnu « rss »"),
+    ("sources:\n  - id: a\n    type: rss\n    path: a.ics\ncategories: {labs: Labs}\n", "ligne 3 : source « a » : type inconnu « rss »"),
     ("sources:\n  - id: a\n    type: ics\ncategories: {labs: Labs}\n", "ligne 2 : source « a » : indiquez soit « url: »"),
     ("sources:\n  - id: a\n    type: ics\n    path: ../../etc/passwd\ncategories: {labs: Labs}\n", "sort du dossier"),
     ("sources:\n  - id: a\n    type: ics\n    url: ftp://x/a.ics\ncategories: {labs: Labs}\n", "doit commencer par http"),

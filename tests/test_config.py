@@ -1,6 +1,8 @@
 """`sources.yaml` is validated strictly: an unknown key or an impossible value is an error naming the
 file, the line and the fix, never accepted silently and never a traceback."""
 
+import re
+
 import pytest
 
 from calfeed.cli import cli
@@ -20,7 +22,17 @@ sources:
     category: labs
 categories:
   labs: Labs
+  collectivites: Collectivités territoriales
+themes:
+  donnees-numerique: Données et numérique
+  transition-ecologique: {name: Transition écologique, aliases: [écologie]}
 """
+NBSP, NNBSP = "\u00a0", "\u202f"
+
+
+def suggested(word) -> str:
+    """The suggestion in French typography: « vouliez-vous dire « word » ? » with its no-break spaces."""
+    return f"vouliez-vous dire «{NBSP}{word}{NBSP}»{NNBSP}?"
 
 
 def write(tmp_path, text):
@@ -51,14 +63,14 @@ def test_organizer_for_organiser_names_the_line_and_the_right_key(tmp_path):
     text = BASE.replace("    category: labs\n", "    category: labs\n    organizer: DITP\n")
     message = error_of(tmp_path, text)
     assert f"ligne {line_of(text, 'organizer')} : organizer : clé inconnue" in message
-    assert "vouliez-vous dire organiser ?" in message
+    assert suggested("organiser") in message
 
 
 def test_categroy_typo_in_a_source(tmp_path):
     text = BASE.replace("    category: labs\n", "    categroy: labs\n")
     message = error_of(tmp_path, text)
     assert f"ligne {line_of(text, 'categroy')} : categroy : clé inconnue dans « sources[ditp] »" in message
-    assert "vouliez-vous dire category ?" in message
+    assert suggested("category") in message
 
 
 @pytest.mark.parametrize("before, after, wrong, right", [
@@ -72,7 +84,7 @@ def test_unknown_keys_anywhere(tmp_path, before, after, wrong, right):
     message = error_of(tmp_path, text)
     assert f"ligne {line_of(text, wrong)} : {wrong} : clé inconnue" in message
     if right:
-        assert f"vouliez-vous dire {right} ?" in message
+        assert suggested(right) in message
     else:  # no guess: the valid keys are listed instead
         assert "clés possibles" in message and "start" in message
 
@@ -81,7 +93,7 @@ def test_unknown_key_in_a_named_selection(tmp_path):
     text = BASE + "selections:\n  ditp:\n    name: DITP\n    filtre: {organisateur: [DITP]}\n"
     message = error_of(tmp_path, text)
     assert f"ligne {line_of(text, 'filtre')} : filtre : clé inconnue dans « selections.ditp » ; " \
-           "vouliez-vous dire filter ?" in message
+           f"{suggested('filter')}" in message
 
 
 def test_impossible_date_is_an_error_with_its_line(tmp_path):
@@ -167,3 +179,135 @@ def test_a_source_key_written_twice_is_an_error(tmp_path):
 def test_yaml_syntax_mistakes_are_said_in_french_at_their_line(tmp_path, text, line, said):
     message = error_of(tmp_path, text)
     assert f", ligne {line}, colonne" in message and f" : {said}" in message, message
+
+
+SELECTION = """\
+selections:
+  ditp:
+    name: DITP
+    description: Les rendez-vous de la DITP
+    filter:
+      organisateur: [DITP]
+      source: [ditp]
+      categorie: [labs]
+"""
+
+
+@pytest.mark.parametrize("before, after, needle, said", [
+    # a source's defaults, checked against the vocabularies: the line of the key, or of the list item
+    ("    category: labs\n", "    category: colectivites\n", "colectivites",
+     "source « ditp » : catégorie inconnue « colectivites »"),
+    ("    category: labs\n", "    category: labs\n    themes:\n      - donnees-numerique\n      - ecolgie\n",
+     "- ecolgie", "source « ditp » : thème inconnu « ecolgie »"),
+    ("    category: labs\n", "    category: labs\n    themes: [donnees-numerique, ecolgie]\n",
+     "ecolgie", "source « ditp » : thème inconnu « ecolgie »"),
+    ("    category: labs\n", "    category: labs\n    region: ile-de-franc\n    timezone: Europe/Paris\n",
+     "ile-de-franc", "source « ditp » : région inconnue « ile-de-franc »"),
+    ("    category: labs\n", "    category: labs\n    format: en-lign\n", "en-lign",
+     "source « ditp » : format inconnu « en-lign »"),
+    # values config checks itself: type, preset, time zone, address, path, id
+    ("    type: ics\n", "    type: icss\n", "icss", "source « ditp » : type inconnu « icss »"),
+    ("    category: labs\n", "    category: labs\n    preset: opnagenda\n", "opnagenda",
+     "source « ditp » : preset inconnu « opnagenda »"),
+    ("    category: labs\n", "    category: labs\n    timezone: Europe/Pari\n", "Europe/Pari",
+     "fuseau horaire inconnu « Europe/Pari »"),
+    ("    path: a.ics\n", "    url: ftp://exemple.fr/a.ics\n", "ftp:", "l'adresse « ftp://exemple.fr/a.ics »"),
+    ("    path: a.ics\n", "    path: ../a.ics\n", "../a.ics", "le chemin « ../a.ics » sort du dossier"),
+    ("categories:\n", "  - type: ics\n    id: ditp\n    path: b.ics\ncategories:\n", "    id: ditp",
+     "l'id de source « ditp » est déjà utilisé"),
+    ("edition:\n", "publish:\n  refresh_minutes: 30\n  timezone: Europe/Pariss\nedition:\n", "Pariss",
+     "fuseau horaire inconnu « Europe/Pariss »"),
+    ("  labs: Labs\n", "  labs: Labs\n  Associations: Associations\n", "Associations:",
+     "l'identifiant « Associations » de « categories »"),
+    ("edition:\n", "publish:\n  grace_days: 3\n  reference_time: 2022-13-01\nedition:\n", "2022-13-01",
+     "« publish.reference_time » doit être une date"),
+])
+def test_a_bad_value_is_reported_at_its_own_line(tmp_path, before, after, needle, said):
+    text = BASE.replace(before, after, 1)
+    assert text != BASE
+    message = error_of(tmp_path, text)
+    assert f"ligne {line_of(text, needle)} : " in message and said in message, message
+
+
+@pytest.mark.parametrize("before, after, needle, said", [
+    ("      categorie: [labs]\n", "      categorie: [colectivites]\n", "colectivites",
+     "sélection « ditp » : valeur inconnue « colectivites » pour « categorie »"),
+    ("      categorie: [labs]\n", "      categorie:\n        - labs\n        - colectivites\n", "- colectivites",
+     "sélection « ditp » : valeur inconnue « colectivites » pour « categorie »"),
+    ("      categorie: [labs]\n", "      categorie: [labs]\n      couleur: [bleu]\n", "couleur",
+     "sélection « ditp » : critère inconnu « couleur »"),
+    ("      source: [ditp]\n", "      source: [dtip]\n", "dtip", "sélection « ditp » : source inconnue « dtip »"),
+    ("    filter:\n      organisateur: [DITP]\n      source: [ditp]\n      categorie: [labs]\n", "    filter: {}\n", "filter:",
+     "sélection « ditp » : « filter: » est vide"),
+])
+def test_a_bad_filter_value_is_reported_at_its_own_line(tmp_path, before, after, needle, said):
+    text = (BASE + SELECTION).replace(before, after, 1)
+    assert text != BASE + SELECTION
+    message = error_of(tmp_path, text)
+    assert f"ligne {line_of(text, needle)} : " in message and said in message, message
+
+
+def test_the_new_users_misspelt_category_in_the_shipped_file(bundled):
+    """The trial that found it: a misspelt category in the shipped file, and in its selection's filter."""
+    shipped = bundled.read_text(encoding="utf-8")
+    text = shipped.replace("    category: etat\n", "    category: colectivites\n", 1)
+    bundled.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(bundled)
+    assert f"{bundled}, ligne {line_of(text, 'category: colectivites')} : " in str(caught.value)
+    text = shipped.replace("      type: [table-ronde]\n", "      type: [table-ronde]\n      categorie: [colectivites]\n")
+    bundled.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(bundled)
+    assert f"{bundled}, ligne {line_of(text, 'categorie: [colectivites]')} : " in str(caught.value)
+
+
+@pytest.mark.parametrize("before, after, wrong, right, possible", [
+    ("    category: labs\n", "    category: colectivites\n", "catégorie inconnue « colectivites »", "collectivites",
+     "Catégories possibles : labs, collectivites"),
+    ("    category: labs\n", "    category: Collectivités\n", "catégorie inconnue « Collectivités »", "collectivites",
+     "Catégories possibles : labs, collectivites"),  # the name written for the slug
+    ("    category: labs\n", "    category: labs\n    themes: [ecologie]\n", "thème inconnu « ecologie »",
+     "transition-ecologique", "Thèmes possibles : donnees-numerique, transition-ecologique"),  # an alias
+    ("    category: labs\n", "    category: labs\n    region: ile-de-franc\n", "région inconnue « ile-de-franc »",
+     "ile-de-france", "Régions possibles : auvergne-rhone-alpes"),
+    ("    category: labs\n", "    category: labs\n    format: en-lign\n", "format inconnu « en-lign »", "en-ligne",
+     "Formats possibles : presentiel, en-ligne, hybride"),
+    ("    type: ics\n", "    type: icss\n", "type inconnu « icss »", "ics", "Types possibles : ics, csv"),
+    ("    category: labs\n", "    category: labs\n    timezone: Europe/Pari\n", "fuseau horaire inconnu « Europe/Pari »",
+     "Europe/Paris", "Utilisez un nom IANA"),
+])
+def test_a_misspelt_value_gets_a_suggestion(tmp_path, before, after, wrong, right, possible):
+    message = error_of(tmp_path, BASE.replace(before, after, 1))
+    assert f"{wrong} ; {suggested(right)}" in message and possible in message, message
+
+
+@pytest.mark.parametrize("before, after, wrong, right", [
+    ("      categorie: [labs]\n", "      categorie: [colectivites]\n",
+     "valeur inconnue « colectivites » pour « categorie »", "collectivites"),
+    ("      categorie: [labs]\n", "      categori: [labs]\n", "critère inconnu « categori »", "categorie"),
+    ("      source: [ditp]\n", "      source: [dtip]\n", "source inconnue « dtip »", "ditp"),
+])
+def test_a_misspelt_filter_value_gets_a_suggestion(tmp_path, before, after, wrong, right):
+    message = error_of(tmp_path, (BASE + SELECTION).replace(before, after, 1))
+    assert f"{wrong} ; {suggested(right)}" in message, message
+
+
+def test_a_far_value_gets_no_suggestion_but_the_possible_values(tmp_path):
+    message = error_of(tmp_path, BASE.replace("    category: labs\n", "    category: ministeres\n"))
+    assert "vouliez-vous dire" not in message
+    assert "catégorie inconnue « ministeres ». Catégories possibles : labs, collectivites." in message
+
+
+@pytest.mark.parametrize("written, other", [
+    ("Mon-Programme", ""), ("Tous", ""), ("Sélection", ""), ("tous", ""), ("mon-programme", ""),
+    ("Mon-Programme", "  mon-programme-2:\n    filter: {categorie: [labs]}\n"),  # a name the file already uses
+])
+def test_the_suggested_selection_name_is_never_reserved(tmp_path, written, other):
+    text = BASE + f"selections:\n  {written}:\n    name: X\n    filter: {{categorie: [labs]}}\n" + other
+    message = error_of(tmp_path, text)
+    assert f"ligne {line_of(text, written + ':')} : sélection « {written} »" in message
+    names = re.findall(r"par exemple « ([^»]+) »", message)
+    assert len(names) == 1 and names[0] not in RESERVED_NAMES, message
+    config = load_config(write(tmp_path, text.replace(f"  {written}:", f"  {names[0]}:")))  # the fix works
+    assert names[0] in {s.slug for s in config.selections}

@@ -5,9 +5,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .config_schema import Mapping, read_document, schema_errors, to_date, to_moment
+from .config_schema import closest, schema_errors, to_date, to_moment
+from .config_yaml import Mapping, Reader, closest_term, hint, read_document
 from .errors import ConfigError
 from .addresses import RESERVED_NAMES
 from .selection import NAMED_CRITERIA, vocabulary_of
@@ -91,53 +91,29 @@ class Config:
         return self.path.parent
 
 
-class _Reader:
-    """Reads values out of the parsed YAML, once the schema has checked their shapes, and reports the
-    mistakes only code can see (unknown vocabulary, a path outside the folder…) with file and line."""
+def _free_name(name: str, taken) -> str:
+    """`name`, else `name-2`, `name-3`…: the first that neither an address of the site nor another
+    selection of the file uses, so that the name suggested for a selection is one it may take."""
+    base = name or "ma-selection"
+    candidate, number = base, 1
+    while candidate in RESERVED_NAMES or candidate in taken:
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
 
-    def __init__(self, path: Path):
-        self.path = path
 
-    def fail(self, mapping, message: str):
-        """Raise ConfigError at the line of `mapping` (or at line `mapping` when given a number)."""
-        line = mapping if isinstance(mapping, int) else getattr(mapping, "line", 0)
-        where = f"{self.path}, ligne {line}" if line else str(self.path)
-        raise ConfigError(f"{where} : {message}")
-
-    @staticmethod
-    def mapping(parent, key):
-        return parent.get(key) or Mapping()
-
-    @staticmethod
-    def text(parent, key, default="") -> str:
-        value = parent.get(key)
-        return default if value is None else str(value)
-
-    @staticmethod
-    def labels(parent, key) -> list[str]:
-        value = parent.get(key) or []
-        return [str(v) for v in ([value] if isinstance(value, str) else value)]
-
-    def timezone(self, parent, key, default) -> str:
-        name = self.text(parent, key, default)
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            self.fail(parent, f"fuseau horaire inconnu « {name} » pour « {key} ». "
-                              "Utilisez un nom IANA, par exemple Europe/Paris ou Indian/Reunion.")
-        return name
-
-    def vocabulary(self, root, key) -> Vocabulary:
-        entries = self.mapping(root, key)
-        terms = []
-        for slug, entry in entries.items():
-            if slugify(str(slug)) != str(slug):
-                self.fail(entries, f"l'identifiant « {slug} » de « {key} » doit être en minuscules sans accents "
-                                   f"ni espaces, par exemple « {slugify(str(slug))} ».")
-            term = Mapping({"name": entry}) if isinstance(entry, str) else entry
-            terms.append(Term(str(slug), self.text(term, "name", str(slug)), self.text(term, "description"),
-                              tuple(self.labels(term, "aliases"))))
-        return Vocabulary(tuple(terms))
+def _vocabulary(r: Reader, root, key) -> Vocabulary:
+    """The vocabulary of section `key` (categories, themes…), each slug checked."""
+    entries = r.mapping(root, key)
+    terms = []
+    for slug, entry in entries.items():
+        if slugify(str(slug)) != str(slug):
+            r.fail(r.line(entries, slug), f"l'identifiant « {slug} » de « {key} » doit être en minuscules sans "
+                                          f"accents ni espaces, par exemple « {slugify(str(slug))} ».")
+        term = Mapping({"name": entry}) if isinstance(entry, str) else entry
+        terms.append(Term(str(slug), r.text(term, "name", str(slug)), r.text(term, "description"),
+                          tuple(label for label, _line in r.labels(term, "aliases"))))
+    return Vocabulary(tuple(terms))
 
 
 def load_config(path: str | Path) -> Config:
@@ -147,7 +123,7 @@ def load_config(path: str | Path) -> Config:
 
 
 def parse_config(root, path: Path) -> Config:
-    r = _Reader(path)
+    r = Reader(path)
     if not isinstance(root, dict):
         r.fail(root, "le fichier doit contenir des clés « sources: », « categories: », « themes: ».")
     errors = schema_errors(root, path)
@@ -159,12 +135,12 @@ def parse_config(root, path: Path) -> Config:
     fetch = r.mapping(root, "fetch")
     timezone = r.timezone(publish, "timezone", "Europe/Paris")
     taxonomy = Taxonomy(
-        categories=r.vocabulary(root, "categories"),
-        themes=r.vocabulary(root, "themes"),
-        event_types=r.vocabulary(root, "event_types"),
+        categories=_vocabulary(r, root, "categories"),
+        themes=_vocabulary(r, root, "themes"),
+        event_types=_vocabulary(r, root, "event_types"),
     )
     if not taxonomy.categories.terms:
-        r.fail(root, "aucune catégorie définie : ajoutez une section « categories: ».")
+        r.fail(r.line(root, "categories"), "aucune catégorie définie : ajoutez une section « categories: ».")
     # A store belongs to one configuration: by default it is named after the configuration file
     # (sources.yaml → .calfeed/sources.sqlite), so a scratch essai.yaml next to it gets its own.
     store_path = Path(r.text(store, "path") or f"{STORE_FOLDER}/{path.stem}.sqlite")
@@ -202,7 +178,7 @@ SOURCE_VOCABULARY = {
 }
 
 
-def _parse_sources(r: _Reader, root, config: Config, fetch) -> tuple[Source, ...]:
+def _parse_sources(r: Reader, root, config: Config, fetch) -> tuple[Source, ...]:
     entries = root.get("sources")
     if not entries:
         r.fail(root, "aucune source : ajoutez une liste « sources: » (voir le README).")
@@ -210,30 +186,31 @@ def _parse_sources(r: _Reader, root, config: Config, fetch) -> tuple[Source, ...
     for entry in entries:
         source = _parse_source(r, entry, config, fetch)
         if source.id in seen:
-            r.fail(entry, f"l'id de source « {source.id} » est déjà utilisé : chaque source a un id unique.")
+            r.fail(r.line(entry, "id"), f"l'id de source « {source.id} » est déjà utilisé : chaque source a un id unique.")
         seen.add(source.id)
         sources.append(source)
     return tuple(sources)
 
 
-def _parse_source(r: _Reader, entry, config: Config, fetch) -> Source:
+def _parse_source(r: Reader, entry, config: Config, fetch) -> Source:
     source_id = r.text(entry, "id")
     if not source_id or slugify(source_id) != source_id:
-        r.fail(entry, f"chaque source a besoin d'un « id » en minuscules sans espaces (lu : « {source_id} »).")
+        r.fail(r.line(entry, "id"), f"chaque source a besoin d'un « id » en minuscules sans espaces (lu : « {source_id} »).")
     kind, preset = r.text(entry, "type"), r.text(entry, "preset", "calfeed")
     for value, possible, what in ((kind, SOURCE_TYPES, "type"), (preset, JSON_PRESETS, "preset")):
         if value not in possible:
-            r.fail(entry, f"source « {source_id} » : {what} inconnu « {value} ». {what.capitalize()}s possibles : "
-                          f"{', '.join(possible)}.")
+            r.fail(r.line(entry, what), f"source « {source_id} » : {what} inconnu « {value} »"
+                                        f"{hint(closest(value, possible))} {what.capitalize()}s possibles : "
+                                        f"{', '.join(possible)}.")
     defaults = {}
     for key, (attribute, unknown, possible) in SOURCE_VOCABULARY.items():
         vocabulary = getattr(config.taxonomy, attribute)
         values = r.labels(entry, key)
-        for value in values:
+        for value, line in values:
             if value not in vocabulary:
-                r.fail(entry, f"source « {source_id} » : {unknown} « {value} ». {possible} : "
-                              f"{', '.join(vocabulary.slugs)}.")
-        defaults[key] = tuple(values) if key == "themes" else r.text(entry, key)
+                r.fail(line, f"source « {source_id} » : {unknown} « {value} »{hint(closest_term(value, vocabulary))} "
+                             f"{possible} : {', '.join(vocabulary.slugs)}.")
+        defaults[key] = tuple(value for value, _line in values) if key == "themes" else r.text(entry, key)
     url, path = _source_location(r, entry, source_id, config, kind)
     return Source(
         id=source_id, type=kind, url=url, path=path, category=defaults["category"], themes=defaults["themes"],
@@ -248,53 +225,59 @@ def _parse_source(r: _Reader, entry, config: Config, fetch) -> Source:
     )
 
 
-def _source_location(r: _Reader, entry, source_id: str, config: Config, kind: str) -> tuple[str, Path | None]:
+def _source_location(r: Reader, entry, source_id: str, config: Config, kind: str) -> tuple[str, Path | None]:
     """The source's `url:`, or its `path:` resolved and kept inside the configuration's folder."""
     url, raw_path = r.text(entry, "url"), r.text(entry, "path")
     if bool(url) == bool(raw_path) and not (kind == "openagenda" and not raw_path):  # the API's own address
         r.fail(entry, f"source « {source_id} » : indiquez soit « url: » (http ou https), soit « path: » "
                       "(fichier relatif à sources.yaml), et un seul des deux.")
     if url and not re.match(r"^https?://[^/\s]+", url):
-        r.fail(entry, f"source « {source_id} » : l'adresse « {url} » doit commencer par http:// ou https://.")
+        r.fail(r.line(entry, "url"), f"source « {source_id} » : l'adresse « {url} » doit commencer par http:// ou https://.")
     if not raw_path:
         return url, None
     path = (config.folder / raw_path).resolve()
     if not path.is_relative_to(config.folder):
-        r.fail(entry, f"source « {source_id} » : le chemin « {raw_path} » sort du dossier de "
+        r.fail(r.line(entry, "path"), f"source « {source_id} » : le chemin « {raw_path} » sort du dossier de "
                       f"sources.yaml ({config.folder}). Placez le fichier dans ce dossier.")
     return url, path
 
 
-def _parse_selections(r: _Reader, root, config: Config, sources) -> tuple[Selection, ...]:
+def _parse_selections(r: Reader, root, config: Config, sources) -> tuple[Selection, ...]:
     entries = r.mapping(root, "selections")
     selections = []
     for key_in_yaml, entry in entries.items():
         slug = str(key_in_yaml)
         where = getattr(entries, "key_lines", {}).get(key_in_yaml, getattr(entries, "line", 0))
+        others = {str(other) for other in entries if other != key_in_yaml}
         if slugify(slug) != slug:
             r.fail(where, f"sélection « {slug} » : nom invalide ; utilisez des minuscules sans accents et des "
-                          f"tirets, par exemple « {slugify(slug)} ».")
+                          f"tirets, par exemple « {_free_name(slugify(slug), others)} ».")
         if slug in RESERVED_NAMES:
             r.fail(where, f"sélection « {slug} » : ce nom est déjà celui d'une adresse du site (/feeds/{slug}…) ; "
-                          "choisissez-en un autre, par exemple « ma-selection ».")
+                          f"choisissez-en un autre, par exemple « {_free_name(slug, others)} ».")
         filters_in = r.mapping(entry, "filter")
         if not filters_in:
-            r.fail(entry, f"sélection « {slug} » : « filter: » est vide ; elle publierait tout le programme.")
+            r.fail(r.line(entry, "filter"), f"sélection « {slug} » : « filter: » est vide ; elle publierait tout "
+                                            "le programme.")
         filters = {}
         for key in filters_in:
             if key not in NAMED_CRITERIA:
-                r.fail(filters_in, f"sélection « {slug} » : critère inconnu « {key} ». Critères possibles : "
-                                   f"{', '.join(NAMED_CRITERIA)}.")
+                r.fail(r.line(filters_in, key), f"sélection « {slug} » : critère inconnu « {key} »"
+                                                f"{hint(closest(key, NAMED_CRITERIA))} Critères possibles : "
+                                                f"{', '.join(NAMED_CRITERIA)}.")
             values = r.labels(filters_in, key)
             vocabulary = vocabulary_of(config.taxonomy, key)
-            for value in values if vocabulary is not None else ():
+            for value, line in values if vocabulary is not None else ():
                 if value not in vocabulary:
-                    r.fail(filters_in, f"sélection « {slug} » : valeur inconnue « {value} » pour « {key} ». "
-                                       f"Valeurs possibles : {', '.join(vocabulary.slugs)}.")
+                    r.fail(line, f"sélection « {slug} » : valeur inconnue « {value} » pour « {key} »"
+                                 f"{hint(closest_term(value, vocabulary))} "
+                                 f"Valeurs possibles : {', '.join(vocabulary.slugs)}.")
             if key == "source":
-                unknown = set(values) - {s.id for s in sources}
-                if unknown:
-                    r.fail(filters_in, f"sélection « {slug} » : source inconnue « {', '.join(sorted(unknown))} ».")
-            filters[key] = tuple(values)
+                source_ids = [s.id for s in sources]
+                for value, line in values:
+                    if value not in source_ids:
+                        r.fail(line, f"sélection « {slug} » : source inconnue « {value} »{hint(closest(value, source_ids))} "
+                                     f"Sources possibles : {', '.join(source_ids)}.")
+            filters[key] = tuple(value for value, _line in values)
         selections.append(Selection(slug, r.text(entry, "name", slug), r.text(entry, "description"), filters))
     return tuple(selections)

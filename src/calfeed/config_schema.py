@@ -1,5 +1,5 @@
 """The shape of `sources.yaml` as one JSON Schema, and its errors as French messages with a line (the
-YAML is read with a loader that remembers the line of every key and list item).
+YAML is read by `config_yaml`, whose mappings and lists remember the line of every key and list item).
 
 Every key `sources.yaml` may hold is declared here, once: adding a key to a section is one line in
 the table below (then read it in `config.py`). jsonschema does the checking; this module only turns
@@ -12,9 +12,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import jsonschema
-import yaml
-
-from .errors import ConfigError
 
 # Value shapes. A « text » may be written as a number in YAML (`name: 2022`), never as true/false/a list.
 TEXT = {"type": ["string", "number", "null"]}
@@ -80,99 +77,6 @@ SCHEMA = {
     },
     "additionalProperties": False,
 }
-
-class _LineLoader(yaml.SafeLoader):
-    """A YAML loader whose mappings and lists remember the lines they and their entries start on."""
-
-
-class Mapping(dict):
-    line = 0
-    key_lines: dict = {}
-
-
-class _Sequence(list):
-    line = 0
-    item_lines: dict = {}
-
-
-class _DuplicateKey(yaml.MarkedYAMLError):
-    """A key written twice in one mapping: YAML would silently keep the last one (a second `sources:` at the
-    end of the file would drop every source of the first)."""
-
-
-def _construct_mapping(loader, node):
-    mapping = Mapping(loader.construct_mapping(node, deep=True))
-    mapping.line = node.start_mark.line + 1
-    mapping.key_lines = {}
-    for key_node, _value in node.value:
-        try:
-            key = loader.construct_object(key_node, deep=True)
-            if key in mapping.key_lines:
-                raise _DuplicateKey(problem=f"« {key} » est écrit deux fois (déjà ligne {mapping.key_lines[key]}) ; "
-                                            "YAML ne garderait que le second : n'en gardez qu'un",
-                                    problem_mark=key_node.start_mark)
-            mapping.key_lines[key] = key_node.start_mark.line + 1
-        except TypeError:  # an unhashable key: construct_mapping has reported it already
-            continue
-    return mapping
-
-
-def _construct_sequence(loader, node):
-    sequence = _Sequence(loader.construct_sequence(node, deep=True))
-    sequence.line = node.start_mark.line + 1
-    sequence.item_lines = {index: item.start_mark.line + 1 for index, item in enumerate(node.value)}
-    return sequence
-
-
-def _construct_timestamp(loader, node):
-    """A date that does not exist (`2022-11-31`) stays text, for validation to report it with its line."""
-    try:
-        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
-    except ValueError:
-        return loader.construct_scalar(node)
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
-_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
-
-
-def read_document(path: Path):
-    """The parsed YAML of `path`, each mapping and list knowing its lines; ConfigError if unreadable."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError(f"{path} : fichier introuvable. Indiquez le bon chemin avec --config.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path} : lecture impossible ({exc}). Enregistrez le fichier en UTF-8.") from None
-    try:
-        return yaml.load(text, Loader=_LineLoader)
-    except _DuplicateKey as exc:
-        raise ConfigError(f"{path}, ligne {exc.problem_mark.line + 1} : {exc.problem}.") from None
-    except yaml.YAMLError as exc:
-        problem = getattr(exc, "problem", None) or str(exc)
-        said, at_start = next(((said, at_start) for start, said, at_start in YAML_PROBLEMS if problem.startswith(start)),
-                              (f"YAML invalide ({problem}) : vérifiez l'indentation et les deux-points", False))
-        # Some mistakes are noticed lines after they are made: point at the key or bracket that started them.
-        mark = (at_start and getattr(exc, "context_mark", None)) or getattr(exc, "problem_mark", None)
-        where = f", ligne {mark.line + 1}, colonne {mark.column + 1}" if mark else ""
-        raise ConfigError(f"{path}{where} : {said}.") from None
-
-
-# PyYAML's problems (English) said in French: its message's start → (what to say, point at where it started).
-YAML_PROBLEMS = (
-    ("could not find expected ':'", "il manque les deux-points « : » après la clé", True),
-    ("mapping values are not allowed here", "« : » inattendu : vérifiez l'indentation de cette ligne, ou mettez "
-                                            "entre guillemets une valeur qui contient « : »", False),
-    ("found character '\\t'", "tabulation : indentez avec des espaces, jamais avec des tabulations", False),
-    ("found unexpected end of stream", "guillemet jamais fermé", True),
-    ("expected ',' or ']'", "crochet « [ » jamais fermé", True),
-    ("expected ',' or '}'", "accolade « { » jamais fermée", True),
-    ("expected <block end>", "indentation incohérente : alignez cette ligne sur celles de sa section", False),
-    ("found undefined alias", "une valeur qui commence par « * » doit être mise entre guillemets", False),
-    ("found character '@'", "une valeur qui commence par « @ » doit être mise entre guillemets", False),
-)
-
 
 TYPE_NAMES = {"string": "un texte", "number": "un nombre", "integer": "un nombre entier", "boolean": "true ou false",
               "array": "une liste, par exemple [a, b]", "object": "une liste de clés (clé: valeur)",
@@ -260,8 +164,8 @@ def _describe(error, root):
         allowed = sorted(error.schema.get("properties", {}))
         for key in sorted(set(error.instance) - set(allowed), key=str):
             key_line = getattr(error.instance, "key_lines", {}).get(key, line)
-            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-            hint = (f"vouliez-vous dire {close[0]} ?" if close
+            close = closest(key, allowed)
+            hint = (did_you_mean(close) if close
                     else f"clés possibles{' dans ' + label if name else ''} : {', '.join(allowed)}.")
             yield key_line, f"{key} : clé inconnue{' dans ' + label if name else ''} ; {hint}"
     elif error.validator == "type":
@@ -278,6 +182,20 @@ def _describe(error, root):
         yield line, f"{label} : valeur refusée (lu : {_shown(error.instance)}) ; attendu : {accepted}."
     else:  # a rule this table does not use yet: jsonschema's own words, still with the line
         yield line, f"{label} : {error.message}."
+
+
+def closest(word, choices) -> str | None:
+    """The choice `word` was most likely meant to be, if one is close enough. `choices` is a list, or a
+    mapping of what may be written (a name, an alias) to what to suggest (its slug)."""
+    targets = choices if isinstance(choices, dict) else {str(choice): str(choice) for choice in choices}
+    close = difflib.get_close_matches(str(word), list(targets), n=1, cutoff=0.6)
+    return targets[close[0]] if close else None
+
+
+def did_you_mean(suggestion: str) -> str:
+    """« vouliez-vous dire « x » ? » with French spacing: no-break spaces inside the quotes, a narrow one
+    before « ? » (as the CLI's own texts write them)."""
+    return f"vouliez-vous dire «\u00a0{suggestion}\u00a0»\u202f?"
 
 
 def _shown(value) -> str:
