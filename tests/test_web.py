@@ -396,6 +396,23 @@ def test_status_page_tells_times_in_french_in_the_configured_zone(project, tmp_p
         assert said in text, (said, text)
 
 
+def test_status_never_dates_a_programme_never_published(project):
+    """A store that never published anything: the status says so (null in JSON) rather than give the
+    placeholder date HTTP needs for Last-Modified (1 January 1970)."""
+    from calfeed.config import load_config
+    from calfeed.pages import status_context
+    from calfeed.publish import load_programme
+    from calfeed.store.owner import open_store
+    config = load_config(project([{"id": "absente", "type": "csv", "path": "introuvable.csv"}]))
+    store = open_store(config.store_path, config.path)
+    try:
+        programme = load_programme(store)
+        assert programme.published_at.year == 1970  # what Last-Modified gets
+        assert status_context(config, store, programme, public=True)["published_at"] is None
+    finally:
+        store.close()
+
+
 def test_public_status_names_local_sources_as_sources_yaml_does(client, bundled):
     import yaml
     written = {s["id"]: s["path"] for s in yaml.safe_load(bundled.read_text(encoding="utf-8"))["sources"]}

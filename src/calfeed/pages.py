@@ -11,7 +11,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from .feeds import feed_bytes
 from .addresses import FeedRequest, event_feed, feed_catalogue, parse_selection, personal_feed
 from .links import CLIENTS, clients_data, event_links
-from .selection import BUILDER_CRITERIA, CRITERIA, PUBLIC_CRITERIA, criteria_data, vocabulary_of
+from .selection import BUILDER_CRITERIA, CRITERIA, NEVER_PUBLISHED, PUBLIC_CRITERIA, criteria_data, vocabulary_of
 from .text import fold
 from .views import (Where, event_jsonld, event_view, feed_json_chunks, french_date, french_moment, french_spacing,
                     matching_sentence, script_json, subscription, upcoming)
@@ -210,7 +210,7 @@ def status_context(config, store, programme, *, public: bool = False) -> dict:
     return {
         "edition": config.edition_name,
         "generation": programme.generation,
-        "published_at": programme.published_at.isoformat(),
+        "published_at": None if programme.published_at == NEVER_PUBLISHED else programme.published_at.isoformat(),
         "events": len(programme.items),
         "cancelled": sum(1 for item in programme.items if item.status == "annule"),
         "sources": sources,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .model import content_hash, covers_uid, event_from_dict, utc_now
 from .render import Publication, render_event, render_key
-from .selection import Item, Programme
+from .selection import NEVER_PUBLISHED, Item, Programme
 from .store import PublishedRow, Store
 
 ONE_SECOND = dt.timedelta(seconds=1)
@@ -207,4 +207,4 @@ def load_programme(store: Store) -> Programme:
                                        vanished=row.vanished_at is not None),
                            row.vevent)
                       for row in rows)
-    return Programme(generation, items, published_at or dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
+    return Programme(generation, items, published_at or NEVER_PUBLISHED)

@@ -6,6 +6,7 @@ page contexts and the page's JavaScript (given the table as data) all read it fr
 says which address names which selection.
 """
 
+import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -111,13 +112,18 @@ class Item:
         return "annule" if self.publication.vanished else self.event.status
 
 
+# When a store that never published anything last changed: HTTP needs a date for Last-Modified, and the
+# pages say « jamais » rather than show it.
+NEVER_PUBLISHED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
 @dataclass(frozen=True)
 class Programme:
     """The published events of one version of the store, in programme order."""
 
     generation: int
     items: tuple[Item, ...]
-    published_at: object  # datetime: when the published events last changed
+    published_at: object  # datetime: when the published events last changed (NEVER_PUBLISHED if never)
 
     @cached_property
     def _index(self) -> dict[tuple[str, str], list[int]]:
