@@ -222,3 +222,13 @@ def test_a_second_configuration_never_builds_into_the_first_ones_folder(runner, 
     assert "--output feeds-essai" in result.output
     assert {p: p.read_bytes() for p in (folder / "feeds").rglob("*") if p.is_file()} == before
     assert run(runner, "build", "--config", str(essai), "--output", str(folder / "feeds-essai")).exit_code == 0
+
+
+def test_serve_opens_no_gunicorn_control_socket_another_instance_would_share(bundled):
+    """gunicorn ≥ 25.1 puts one control socket per user in $HOME: two services on a machine would share it."""
+    from calfeed.server import _Server
+    server = _Server({"bind": "127.0.0.1:0", "workers": 1}, {"CALFEED_CONFIG": str(bundled)})
+    if "control_socket_disable" in server.cfg.settings:
+        assert server.cfg.control_socket_disable is True
+    else:
+        assert not any(name.startswith("control_socket") for name in server.cfg.settings)

@@ -16,6 +16,11 @@ class _Server(BaseApplication):
     def load_config(self):
         for key, value in self.options.items():
             self.cfg.set(key, value)
+        # gunicorn ≥ 25.1 opens a control socket at one path per user ($HOME/.gunicorn/gunicorn.ctl): a second
+        # calfeed on the machine (a test copy next to production) would take it over, and `gunicornc
+        # shutdown` would stop the wrong service. calfeed is run by its own commands: no control socket.
+        if "control_socket_disable" in self.cfg.settings:
+            self.cfg.set("control_socket_disable", True)
 
     def load(self):
         return create_app(self.app_config)
