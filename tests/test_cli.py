@@ -232,3 +232,23 @@ def test_serve_opens_no_gunicorn_control_socket_another_instance_would_share(bun
         assert server.cfg.control_socket_disable is True
     else:
         assert not any(name.startswith("control_socket") for name in server.cfg.settings)
+
+
+def test_check_and_build_say_what_the_legal_pages_lack(runner, bundled, tmp_path):
+    """The shipped sources.yaml names no contact, publication director nor host: the team is told before
+    publishing a site whose « écrivez-nous » leads nowhere; a complete `site:` section gets no warning."""
+    from calfeed.cli import cli
+    checked = runner.invoke(cli, ["check", "--config", str(bundled)])
+    assert checked.exit_code == 0
+    assert "à renseigner avant de publier : contact_email ou contact_url, publication_director, host." in checked.stderr
+    text = bundled.read_text(encoding="utf-8")
+    for key, value in (("contact_url", "https://agenda.example/contact"),
+                       ("publication_director", "La directrice de la DITP"),
+                       ("host", "OVH, 2 rue Kellermann, 59100 Roubaix")):
+        assert f'  {key}: ""' in text
+        text = text.replace(f'  {key}: ""', f"  {key}: {value}", 1)
+    bundled.write_text(text, encoding="utf-8")
+    built = runner.invoke(cli, ["build", "--config", str(bundled), "--output", str(tmp_path / "site")])
+    assert built.exit_code == 0, built.output
+    assert "à renseigner" not in built.output
+    assert "OVH, 2 rue Kellermann" in (tmp_path / "site" / "mentions-legales.html").read_text(encoding="utf-8")

@@ -26,3 +26,10 @@ def read_site(section, edition_name: str) -> SiteInfo:
     values = {key: str(value).strip() for key, value in section.items() if value is not None and key != "brand"}
     brand = tuple(str(line) for line in section.get("brand") or ()) or SiteInfo.brand
     return SiteInfo(**{**values, "brand": brand, "service": values.get("service") or f"Agendas du {edition_name}"})
+
+
+def missing_legal(site: SiteInfo) -> list[str]:
+    """The keys of `site:` the legal pages need and have not: a way to reach the publisher (the
+    accessibility statement sends users to it) and what the legal notice must name (LCEN, art. 6 III)."""
+    missing = [] if site.contact_email or site.contact_url else ["contact_email ou contact_url"]
+    return missing + [key for key in ("publication_director", "host") if not getattr(site, key)]

@@ -17,6 +17,7 @@ from ..preview import format_preview, preview_source, source_for_preview
 from ..publish import load_programme
 from ..refresh import ensure_published, refresh_sources
 from ..server import address_taken, run_server
+from ..site_info import missing_legal
 from ..store import DAMAGED, damaged_message
 from ..store.owner import open_store
 from .words import Failure, FrenchGroup, default_help
@@ -153,10 +154,19 @@ def build(config_path, output, no_fetch, no_event_pages):
         raise Failure(str(exc)) from None
     click.echo(f"{len(programme.items)} événement(s) publiés dans {report.folder} : {len(report.written)} fichier(s) "
                f"écrit(s), {len(report.unchanged)} inchangé(s), {len(report.removed)} supprimé(s).")
+    _warn_legal(config)
     if not config.base_url:
         click.echo(f"Attention : publish.base_url est vide dans {config.path.name}. La copie statique construit ses liens "
                    "d'abonnement dans le navigateur, ne peut pas servir d'agenda composé ni de « Mon programme », et "
                    "ses codes d'intégration restent relatifs : indiquez l'adresse publique du service.", err=True)
+
+
+def _warn_legal(config):
+    missing = missing_legal(config.site)
+    if missing:
+        click.echo(f"Attention : section « site: » de {config.path.name}, à renseigner avant de publier : "
+                   f"{', '.join(missing)}. Sans eux, les pages Contact, Mentions légales et la déclaration "
+                   "d'accessibilité ne peuvent dire à qui s'adresser.", err=True)
 
 
 @cli.command()
@@ -208,6 +218,7 @@ def check(config_path, no_fetch):
         raise Failure(str(exc)) from None
     click.echo(f"{config.path} : configuration valide, {len(config.sources)} source(s), "
                f"{status['events']} événement(s) publiés.")
+    _warn_legal(config)
     rows = [("Source", "État", "Dernier succès", "Lus", "Publiés", "Rejetés", "Dernière erreur")]
     for s in status["sources"]:
         rows.append((s["id"], "ÉCHEC" if not s["ok"] else "À VOIR" if s["held"] else "OK",
