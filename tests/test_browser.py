@@ -508,3 +508,15 @@ def test_the_static_programme_says_empty_only_when_it_is(static_copy, browser):
         assert page.locator("#programme-vide").is_visible() == empty, address
         assert page.locator("#programme-plein").is_visible() == (not empty), address
         context.close()
+
+
+def test_filtering_the_list_to_nothing_says_so_and_back(server, page):
+    page.goto(server + "/feeds/evenements.html")
+    empty = page.locator("#aucun-evenement")
+    assert not empty.is_visible()
+    page.fill("#q", "zzzzqq")
+    page.wait_for_function("document.getElementById('compte-evenements').textContent.startsWith('0 ')")
+    assert empty.is_visible() and page.locator("#choix li.evenement:visible").count() == 0
+    page.fill("#q", "")
+    page.wait_for_function("document.getElementById('compte-evenements').textContent.startsWith('19 ')")
+    assert not empty.is_visible()

@@ -474,3 +474,10 @@ def test_pages_space_their_punctuation_the_french_way(client, path):
     page = re.sub(r"<script.*?</script>", "", client.get(path).get_data(as_text=True), flags=re.S)
     text = html.unescape(re.sub(r"<[^>]+>", " ", page))
     assert not re.findall(r".{12}[^\u202f\s][;!?](?=\s).{0,12}", text)
+
+
+def test_a_search_that_finds_nothing_says_so(client):
+    empty = client.get("/feeds/evenements.html?q=zzzzqq").get_data(as_text=True)
+    assert '<p id="aucun-evenement">' in empty  # shown without JavaScript, with a way back to the whole list
+    assert "Aucun événement ne correspond à cette recherche ou à ces filtres." in _text(empty)
+    assert '<p id="aucun-evenement" hidden>' in client.get("/feeds/evenements.html?q=table").get_data(as_text=True)

@@ -272,6 +272,7 @@
         if (visible) { shown += 1; }
       });
       counter.textContent = shown + " événement" + (shown > 1 ? "s" : "") + " sur " + items.length + ".";
+      document.getElementById("aucun-evenement").hidden = shown > 0;
     };
     if (isStatic) {
       selectionFromAddress(filters);
