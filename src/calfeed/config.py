@@ -18,6 +18,12 @@ from .text import slugify
 SOURCE_TYPES = ("ics", "csv", "xlsx", "json", "openagenda")
 STORE_FOLDER = ".calfeed"
 LEGACY_STORE_NAME = "calfeed.sqlite"
+
+
+def default_store_path(config_path: Path) -> Path:
+    """Where a configuration's store is when « store: path: » does not say: named after the file
+    (sources.yaml → .calfeed/sources.sqlite), so a scratch essai.yaml next to it gets its own."""
+    return Path(config_path).parent / STORE_FOLDER / f"{Path(config_path).stem}.sqlite"
 JSON_PRESETS = ("calfeed", "openagenda")
 
 
@@ -141,9 +147,9 @@ def parse_config(root, path: Path) -> Config:
     )
     if not taxonomy.categories.terms:
         r.fail(r.line(root, "categories"), "aucune catégorie définie : ajoutez une section « categories: ».")
-    # A store belongs to one configuration: by default it is named after the configuration file
-    # (sources.yaml → .calfeed/sources.sqlite), so a scratch essai.yaml next to it gets its own.
-    store_path = Path(r.text(store, "path") or f"{STORE_FOLDER}/{path.stem}.sqlite")
+    # A store belongs to one configuration: by default it is named after the configuration file.
+    # An explicit path is relative to the configuration's folder (an absolute one stays as it is).
+    store_path = path.parent / r.text(store, "path") if r.text(store, "path") else default_store_path(path)
     legacy_store = None if r.text(store, "path") else path.parent / STORE_FOLDER / LEGACY_STORE_NAME
     config = Config(
         path=path,
@@ -155,7 +161,7 @@ def parse_config(root, path: Path) -> Config:
         reference_time=to_moment(publish.get("reference_time"), timezone),
         grace=dt.timedelta(days=publish.get("grace_days", 30)),
         base_url=r.text(publish, "base_url").rstrip("/"),
-        store_path=store_path if store_path.is_absolute() else path.parent / store_path,
+        store_path=store_path,
         legacy_store_path=legacy_store,
         fetch_interval=dt.timedelta(minutes=fetch.get("interval_minutes", 60)),
         concurrency=fetch.get("concurrency", 20),

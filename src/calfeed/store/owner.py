@@ -4,7 +4,7 @@ programme: cancel its events, bump every SEQUENCE)."""
 
 from pathlib import Path
 
-from ..config import STORE_FOLDER
+from ..config import default_store_path
 from ..errors import StoreError
 from . import Store
 
@@ -32,8 +32,7 @@ def _claimable_by(store: Store, db, config_path: Path) -> bool:
 
 
 def _named_after(store: Store, config_path: Path) -> bool:
-    default = config_path.parent / STORE_FOLDER / f"{config_path.stem}.sqlite"
-    return Path(store.path).resolve() == default.resolve()
+    return Path(store.path).resolve() == default_store_path(config_path).resolve()
 
 
 def claim_store(store: Store, config_path: Path):
