@@ -185,6 +185,26 @@ def test_alarm_variant_adds_a_valarm(project):
     assert len(alarms) == 1 and alarms[0]["TRIGGER"].dt == -dt.timedelta(minutes=30)
 
 
+def test_reminders_skip_cancelled_events_and_ring_all_day_ones_at_nine_the_day_before(project):
+    """`?rappel=30` on an all-day event would ring at 23:30 the evening before (its start is midnight):
+    it rings at 9 h the day before; a cancelled or postponed event rings at no time."""
+    config, _ = open_project(project([{"id": "s", "type": "ics", "path": "x.ics"}]))
+    day = dt.date(2022, 11, 16)
+    events = [make_event(uid="jour@calfeed", start=day, end=day + dt.timedelta(days=1)),
+              make_event(uid="annule@calfeed", status="annule"), make_event(uid="reporte@calfeed", status="reporte"),
+              make_event(uid="heure@calfeed")]
+    for minutes, all_day_trigger in ((30, dt.timedelta(hours=-15)), (2 * 24 * 60, dt.timedelta(days=-2, hours=9))):
+        body, items = feed_of(config, events, alarm=minutes)
+        parsed = parse_feed(body)
+        assert [a["TRIGGER"].dt for a in parsed["jour@calfeed"].walk("VALARM")] == [all_day_trigger]
+        assert [a["TRIGGER"].dt for a in parsed["heure@calfeed"].walk("VALARM")] == [-dt.timedelta(minutes=minutes)]
+        assert parsed["annule@calfeed"].walk("VALARM") == [] and parsed["reporte@calfeed"].walk("VALARM") == []
+        reference = render_calendar(FeedHeader("x", "", "Europe/Paris", config.refresh),
+                                    [(i.event, i.publication) for i in items], config.taxonomy, alarm_minutes=minutes)
+        assert {uid: len(e.walk("VALARM")) for uid, e in parse_feed(reference).items()} == \
+            {uid: len(e.walk("VALARM")) for uid, e in parsed.items()}
+
+
 def many_events(project, config_path=None):
     """The sample sources, a synthetic programme and random titles full of characters that need care."""
     import random

@@ -1,6 +1,7 @@
 """The live site: feeds as clients expect them over HTTP, the page, clear errors."""
 
 import gzip
+import datetime as dt
 import re
 
 import pytest
@@ -27,7 +28,7 @@ def test_feed_and_304_carry_exactly_their_headers(client):
     assert sorted(first.headers.keys()) == ["Access-Control-Allow-Origin", "Cache-Control", "Content-Disposition",
                                             "Content-Length", "Content-Type", "ETag", "Last-Modified", "Vary",
                                             "X-Content-Type-Options"]
-    assert first.headers["Vary"] == "Accept-Encoding" and first.headers["X-Content-Type-Options"] == "nosniff"
+    assert first.headers["Vary"] == "Accept-Encoding, User-Agent" and first.headers["X-Content-Type-Options"] == "nosniff"
     assert int(first.headers["Content-Length"]) == len(first.data) > 0
     again = client.get("/feeds/theme/transition-ecologique.ics", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
@@ -160,8 +161,10 @@ def test_feeds_without_memory_for_bodies_are_the_same(app, client, bundled):
 def test_gzip_only_when_asked(client):
     plain = client.get("/feeds/tous.ics")
     assert "Content-Encoding" not in plain.headers
-    assert plain.headers["Vary"] == "Accept-Encoding"
+    # The body depends on User-Agent too (no gzip for Microsoft's clients): a shared cache must key on it.
+    assert plain.headers["Vary"] == "Accept-Encoding, User-Agent"
     packed = client.get("/feeds/tous.ics", headers={"Accept-Encoding": "gzip, deflate"})
+    assert packed.headers["Vary"] == "Accept-Encoding, User-Agent" and "public" in packed.headers["Cache-Control"]
     assert packed.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(packed.data) == plain.data
     refused = client.get("/feeds/tous.ics", headers={"Accept-Encoding": "gzip;q=0"})
@@ -221,7 +224,8 @@ def test_page_lists_every_feed_with_links(bundled):
         assert f"https://agenda.example/feeds/{path}" in page
         assert f"webcal://agenda.example/feeds/{path}" in page
     assert "https://outlook.office.com/calendar/0/addfromweb?url=https%3A%2F%2Fagenda.example%2Ffeeds%2Ftous.ics" in page
-    assert "https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2Fagenda.example%2Ffeeds%2Ftous.ics" in page
+    # Google's undocumented `cid=` shortcut is reported to fail: its link opens the documented « From URL » form.
+    assert "https://calendar.google.com/calendar/r/settings/addbyurl" in page and "cid=" not in page
     assert "19 événements" in page
 
 
@@ -238,7 +242,7 @@ def test_live_page_without_base_url_does_not_call_itself_a_copy(bundled):
     from calfeed.web import create_app
     page = create_app({"TESTING": True, "CALFEED_CONFIG": str(bundled)}).test_client().get("/").data.decode()
     assert 'base_url: ""' in bundled.read_text(encoding="utf-8")
-    assert "s'affichent quand JavaScript est actif" in page  # what an agent without JavaScript is told
+    assert "ne s'affichent qu'avec JavaScript" in page  # what an agent without JavaScript is told
     assert "copie du site" not in page  # the live service is no copy
 
 
@@ -481,3 +485,104 @@ def test_a_search_that_finds_nothing_says_so(client):
     assert '<p id="aucun-evenement">' in empty  # shown without JavaScript, with a way back to the whole list
     assert "Aucun événement ne correspond à cette recherche ou à ces filtres." in _text(empty)
     assert '<p id="aucun-evenement" hidden>' in client.get("/feeds/evenements.html?q=table").get_data(as_text=True)
+
+
+def _configured(bundled, **publish):
+    from calfeed.web import create_app
+    text = bundled.read_text(encoding="utf-8")
+    for key, value in publish.items():
+        text = text.replace('  base_url: ""', f'  base_url: ""\n  {key}: {value}', 1)
+    bundled.write_text(text, encoding="utf-8")
+    return create_app({"TESTING": True, "CALFEED_CONFIG": str(bundled)})
+
+
+def test_links_come_from_a_declared_proxy_never_from_a_client_host(bundled):
+    """With an empty base_url, the subscribe links are written from the address the declared proxy forwards
+    (ProxyFix); without a declared proxy, a Host header a client sets is never believed: the page says what
+    the team should configure."""
+    forwarded = {"X-Forwarded-Host": "agenda.example", "X-Forwarded-Proto": "https", "X-Forwarded-For": "192.0.2.1"}
+    plain = _configured(bundled).test_client()
+    page = plain.get("/", headers={"Host": "pirate.example", **forwarded}).data.decode()
+    assert "pirate.example" not in page and "agenda.example" not in page and "href=\"webcal://" not in page
+    assert "publish.base_url" in page and "publish.proxy_hops" in page  # the notice, visible without script
+    behind = _configured(bundled, proxy_hops=1).test_client()
+    page = behind.get("/", headers=forwarded).data.decode()
+    assert 'href="webcal://agenda.example/feeds/tous.ics"' in page
+    assert "addfromweb?url=https%3A%2F%2Fagenda.example%2Ffeeds%2Ftous.ics" in page
+    assert "publish.proxy_hops" not in page
+    event = re.search(r'href="(feeds/evenements/[0-9a-f]{12}\.html)"', page).group(1)
+    assert '"url": "https://agenda.example/feeds/evenements/' in behind.get("/" + event, headers=forwarded).data.decode()
+
+
+def test_every_client_has_one_choice_with_what_it_does(client):
+    from calfeed.links import CLIENTS
+    page = client.get("/feeds/index.html").data.decode()
+    for label in ("Outlook (Microsoft 365, nouvel Outlook, Outlook sur le web)", "Outlook classique (Windows)",
+                  "Google Agenda", "Apple Calendrier (Mac, iPhone, iPad)", "Thunderbird",
+                  "Autre agenda (Zimbra, BlueMind, webmail…)"):
+        assert label in page.replace("\u00a0", " ").replace("\u202f", " ")
+    assert all(client.refresh or client.part_of for client in CLIENTS)
+    assert page.count('href="#adresse-tous"') == 1  # « autre agenda » leads to the address to copy
+
+
+def test_event_pages_speak_as_agents_do_and_describe_the_event_completely(client):
+    import json
+    from calfeed.views import paragraphs
+    from zoneinfo import ZoneInfo
+    from calfeed.views import when
+    from test_render import make_event
+    cayenne = ZoneInfo("America/Cayenne")
+    assert when(make_event()) == "mardi 14 juin 2022, 14 h – 16 h"
+    assert when(make_event(start=dt.datetime(2022, 11, 3, 9, 30, tzinfo=cayenne), end=dt.datetime(
+        2022, 11, 3, 11, tzinfo=cayenne), timezone="America/Cayenne")) == \
+        "jeudi 3 novembre 2022, 9 h 30 – 11 h, heure de Cayenne (UTC−3)"
+    listing = client.get("/feeds/evenements.html").data.decode()
+    keys = set(re.findall(r'href="evenements/([0-9a-f]{12})\.html"', listing))
+    modes = set()
+    for key in keys:
+        page = client.get(f"/feeds/evenements/{key}.html").data.decode()
+        data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
+        assert data["location"] and data["organizer"]["name"] and data["eventAttendanceMode"], key
+        locations = data["location"] if isinstance(data["location"], list) else [data["location"]]
+        modes.add(data["eventAttendanceMode"].rsplit("/", 1)[1])
+        if data["eventAttendanceMode"].endswith("OnlineEventAttendanceMode"):
+            assert [place["@type"] for place in locations] == ["VirtualLocation"], key
+    assert {"OfflineEventAttendanceMode", "OnlineEventAttendanceMode", "MixedEventAttendanceMode"} <= modes
+    html = str(paragraphs("Un <b>atelier</b>\nsur deux lignes.\n\nInscription : https://lab.example/a?x=1&y=2."))
+    assert html == ('<p>Un &lt;b&gt;atelier&lt;/b&gt;<br>\nsur deux lignes.</p>\n<p>Inscription : '
+                    '<a href="https://lab.example/a?x=1&amp;y=2" rel="noopener nofollow">https://lab.example/a?x=1&amp;y=2</a>.</p>')
+
+
+def test_zones_are_named_as_agents_say_them():
+    from zoneinfo import ZoneInfo
+    from calfeed.views import french_time, zone_name
+    assert zone_name(dt.datetime(2022, 11, 3, 9, tzinfo=ZoneInfo("America/Cayenne")), "America/Cayenne") == \
+        "heure de Cayenne (UTC−3)"
+    assert zone_name(dt.datetime(2022, 11, 3, 9, tzinfo=ZoneInfo("Indian/Reunion")), "Indian/Reunion") == \
+        "heure de La Réunion (UTC+4)"
+    assert french_time(dt.datetime(2022, 11, 3, 9)) == "9 h" and french_time(dt.datetime(2022, 11, 3, 14, 5)) == "14 h 05"
+
+
+def test_help_and_legal_pages_are_complete(client):
+    for path in ("/feeds/aide.html", "/feeds/plan-du-site.html", "/feeds/donnees-personnelles.html"):
+        assert client.get(path).status_code == 200, path
+    footer = client.get("/feeds/contact.html").data.decode()
+    for site in ("legifrance.gouv.fr", "info.gouv.fr", "service-public.fr", "data.gouv.fr"):
+        assert f'href="https://www.{site}"' in footer
+    assert 'href="plan-du-site.html"' in footer and 'href="donnees-personnelles.html"' in footer
+    statement = client.get("/feeds/accessibilite.html").data.decode()
+    assert "https://formulaire.defenseurdesdroits.fr/" in statement and 'href="contact.html"' in statement
+    help_page = client.get("/feeds/aide.html").data.decode()
+    assert "ANNULÉ" in help_page and "Thunderbird ne réimporte pas" in help_page
+    site_map = client.get("/feeds/plan-du-site.html").data.decode()
+    for page in ("constructeur.html", "evenements.html", "mon-programme.html", "aide.html", "accessibilite.html"):
+        assert f'href="{page}"' in site_map
+
+
+def test_the_builder_offers_the_whole_vocabulary_with_counts(client):
+    from calfeed.taxonomy import REGIONS
+    page = client.get("/feeds/constructeur.html").data.decode()
+    for region in REGIONS:
+        assert f'id="region-{region.slug}"' in page
+    assert re.search(r'for="region-corse">Corse&nbsp;<span class="nombre">\(0\)</span>', page)
+    assert 'id="type-table-ronde"' in page  # every public criterion: the static builder reads the same table

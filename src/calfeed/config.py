@@ -91,6 +91,9 @@ class Config:
     # when it belongs to this configuration (see store.open_store).
     legacy_store_path: Path | None = None
     site: SiteInfo = field(default=SiteInfo())
+    # Reverse proxies in front of the live app that the team declares (publish.proxy_hops): their
+    # X-Forwarded-* headers are trusted (werkzeug's ProxyFix) to name the site when base_url is empty.
+    proxy_hops: int = 0
 
     @property
     def folder(self) -> Path:
@@ -161,6 +164,7 @@ def parse_config(root, path: Path) -> Config:
         reference_time=to_moment(publish.get("reference_time"), timezone),
         grace=dt.timedelta(days=publish.get("grace_days", 30)),
         base_url=r.text(publish, "base_url").rstrip("/"),
+        proxy_hops=publish.get("proxy_hops", 0),
         store_path=store_path,
         legacy_store_path=legacy_store,
         fetch_interval=dt.timedelta(minutes=fetch.get("interval_minutes", 60)),

@@ -5,7 +5,7 @@ The live app and the static build both answer a `FeedRequest` through `feed_chun
 
 from functools import lru_cache
 
-from .render import FeedHeader, alarm_component, assemble_chunks, render_header, zones_needed
+from .render import FeedHeader, alarm_component, assemble_chunks, render_header, rings, with_alarm, zones_needed
 from .addresses import FeedRequest
 
 ZONES_KEPT = 256
@@ -16,9 +16,15 @@ def _header_bytes(header: FeedHeader, zones: tuple) -> bytes:
     return render_header(header, dict(zones))
 
 
-@lru_cache(maxsize=16)
-def _alarm_bytes(minutes: int) -> bytes:
-    return alarm_component(minutes).to_ical()
+@lru_cache(maxsize=32)
+def _alarm_bytes(minutes: int, all_day: bool) -> bytes:
+    return alarm_component(minutes, all_day).to_ical()
+
+
+def _reminded(selected, minutes: int):
+    """The events with their reminder, where one should ring (render.rings)."""
+    for item in selected:
+        yield with_alarm(item.vevent, _alarm_bytes(minutes, item.event.all_day)) if rings(item.status) else item.vevent
 
 
 def _zones(programme, selected) -> tuple:
@@ -47,8 +53,8 @@ def feed_chunks(config, programme, request: FeedRequest):
         # RFC 5545 wants at least one component in a calendar: an empty feed carries its zone.
         zones = ((config.timezone, config.edition_start.year if config.edition_start else 2000),)
     head = _header_bytes(feed_header(config, request), zones)
-    alarm = _alarm_bytes(request.alarm) if request.alarm else b""
-    return assemble_chunks(head, (item.vevent for item in selected), alarm)
+    vevents = _reminded(selected, request.alarm) if request.alarm else (item.vevent for item in selected)
+    return assemble_chunks(head, vevents)
 
 
 def feed_bytes(config, programme, request: FeedRequest) -> bytes:

@@ -14,23 +14,49 @@ from urllib.parse import quote, urlencode
 class Client:
     key: str  # the link's data-lien
     label: str  # what the page says
-    hint: str  # a help line under the link, or ""
+    # One line: what opens, how often the client reads the feed again, what the agent sees.
+    refresh: str
     # The link, from the feed's address: {url} the address, {host_path} the same without its scheme, {name}
-    # the calendar's name; with _q (« {name_q} »), percent-encoded as a query value.
+    # the calendar's name; with _q (« {name_q} »), percent-encoded as a query value. "" when the agent
+    # copies the address into the client (the page links to the address field instead).
     template: str
+    part_of: str = ""  # shown as a second link inside another client's choice (its key)
 
 
+# One choice per client, most used first on a ministry PC. What each line says about refreshing comes from
+# the clients' documentation and reports (README « S'abonner ou importer »); a client reads the feed from
+# where it runs: Outlook on the web and Google from their own servers, so the address must be public https.
 CLIENTS = (
-    Client("outlook365", "Nouvel Outlook, Outlook sur le web, Microsoft 365",
-           "Outlook ouvre « S'abonner à partir du web » avec l'adresse déjà remplie.",
+    Client("outlook365", "Outlook (Microsoft 365, nouvel Outlook, Outlook sur le web)",
+           "Outlook ouvre « S'abonner à partir du web », adresse remplie. Les serveurs de Microsoft relisent "
+           "l'agenda environ toutes les 3 heures (parfois plus d'une journée) : un changement n'y apparaît pas "
+           "tout de suite.",
            "https://outlook.office.com/calendar/0/addfromweb?url={url_q}&name={name_q}"),
-    Client("outlookcom", "Outlook.com (compte personnel)", "",
-           "https://outlook.live.com/calendar/0/addfromweb?url={url_q}&name={name_q}"),
-    # Google Agenda gets the webcal address: it answers an https one with « adresse e-mail non associée ».
-    Client("google", "Google Agenda", "", "https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2F{host_path_q}"),
-    # Apple Calendar, Thunderbird and classic Outlook open webcal addresses as subscriptions.
-    Client("webcal", "Apple Calendrier, Thunderbird, Outlook classique",
-           "Outlook classique : « Ajouter un calendrier », puis « À partir d'Internet ».", "webcal://{host_path}"),
+    Client("outlookcom", "compte personnel Outlook.com", "",
+           "https://outlook.live.com/calendar/0/addfromweb?url={url_q}&name={name_q}", part_of="outlook365"),
+    Client("outlookclassique", "Outlook classique (Windows)",
+           "Outlook demande « Ajouter ce calendrier Internet ? » : répondez « Oui ». Il relit l'agenda à son "
+           "ouverture puis régulièrement. Si rien ne s'ouvre : « Ajouter un calendrier », « À partir "
+           "d'Internet », et collez l'adresse.",
+           "webcal://{host_path}"),
+    # Google's `cid=` shortcut is undocumented and reported to fail (« Impossible d'ajouter l'agenda »): the
+    # link opens the documented « À partir de l'URL » form, where the agent pastes the address.
+    Client("google", "Google Agenda",
+           "Google ouvre « À partir de l'URL » : collez-y l'adresse ci-dessous. Google relit l'agenda une à "
+           "trois fois par jour, sans qu'on puisse le forcer, et n'affiche pas les événements annulés.",
+           "https://calendar.google.com/calendar/r/settings/addbyurl"),
+    Client("apple", "Apple Calendrier (Mac, iPhone, iPad)",
+           "Calendrier demande de confirmer l'abonnement ; sur Mac, choisissez l'actualisation « Toutes les "
+           "heures ». Les annulations restent visibles, titre précédé de « ANNULÉ ».",
+           "webcal://{host_path}"),
+    Client("thunderbird", "Thunderbird",
+           "Thunderbird relit l'agenda toutes les 30 minutes. Si le lien ne l'ouvre pas : « Nouvel agenda », "
+           "« Sur le réseau », et collez l'adresse.",
+           "webcal://{host_path}"),
+    Client("autre", "Autre agenda (Zimbra, BlueMind, webmail…)",
+           "Copiez l'adresse ci-dessous et collez-la dans « S'abonner à un agenda », « Agenda distant » ou "
+           "« Calendrier externe (iCal) » de votre messagerie ; elle le relit à son propre rythme.",
+           ""),
 )
 PLACEHOLDER = re.compile(r"\{(url|host_path|name)(_q)?\}")
 
@@ -44,12 +70,12 @@ def fill(template: str, url: str, name: str) -> str:
 
 def subscribe_links(url: str, name: str) -> dict[str, str]:
     """Every way to add the feed at `url` (an absolute address), by client key, and the address itself."""
-    return {"https": url, **{client.key: fill(client.template, url, name) for client in CLIENTS}}
+    return {"https": url, **{client.key: fill(client.template, url, name) for client in CLIENTS if client.template}}
 
 
 def clients_data() -> list[dict]:
     """The subscribe templates as plain data, for the page script: it holds no client rule of its own."""
-    return [{"key": client.key, "template": client.template} for client in CLIENTS]
+    return [{"key": client.key, "template": client.template} for client in CLIENTS if client.template]
 
 
 def event_links(event, details: str = "") -> dict[str, str]:

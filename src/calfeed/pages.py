@@ -14,7 +14,7 @@ from .links import CLIENTS, clients_data, event_links
 from .selection import BUILDER_CRITERIA, CRITERIA, NEVER_PUBLISHED, PUBLIC_CRITERIA, criteria_data, vocabulary_of
 from .text import fold
 from .views import (Where, event_jsonld, event_view, feed_json_chunks, french_date, french_moment, french_spacing,
-                    matching_sentence, script_json, subscription, upcoming)
+                    matching_sentence, paragraphs, script_json, subscription, upcoming)
 
 # The home page: the calendars most agents want first, then the groups folded into a compact list.
 FEATURED = ("tous", "selection")
@@ -24,8 +24,10 @@ GROUPS = (
     ("region", "Par région"),
     ("format", "Par format"),
 )
+# Pages of text, from the `site:` section and the clients' table (legal.html): every one linked from the footer.
 LEGAL_PAGES = {"accessibilite": "Déclaration d'accessibilité", "mentions-legales": "Mentions légales",
-               "contact": "Contact"}
+               "donnees-personnelles": "Données personnelles", "contact": "Contact", "plan-du-site": "Plan du site",
+               "aide": "Aide : s'abonner, importer, afficher un agenda"}
 LIST_LIMIT = 500  # events listed on one page; beyond, the page asks to narrow the search
 
 
@@ -41,9 +43,8 @@ def _choices(config, programme=None) -> list[dict]:
     for key in BUILDER_CRITERIA:
         options = []
         for term in vocabulary_of(config.taxonomy, key).terms:
+            # Every term, even without events yet (all eighteen regions): the count says what a box gives.
             count = len(programme.select({key: (term.slug,)})) if programme is not None else None
-            if key == "region" and not count:
-                continue  # eighteen regions: only those with events are worth a box
             options.append({"value": term.slug, "label": term.name, "count": count})
         choices.append({"key": key, "legend": CRITERIA[key].legend, "options": options})
     return choices
@@ -134,7 +135,9 @@ def event_context(config, programme, where: Where, key: str, keys: list[str] = (
 def personal_context(config, programme, where: Where, keys: list[str]) -> dict:
     feed = personal_feed(config, keys)
     items = programme.select(feed.filters)
-    return {**common(config, where, "Mon programme"), "feed": feed, "keys": feed.filters["evenement"],
+    chosen = feed.filters["evenement"]
+    share = where.absolute("mon-programme.html?e=" + ",".join(chosen)) if chosen else ""
+    return {**common(config, where, "Mon programme"), "feed": feed, "keys": chosen, "share": share,
             "events": [event_view(i, config.taxonomy, where) for i in items], **subscription(feed, where),
             "unknown": len(feed.filters["evenement"]) - len(items), "count": len(items)}
 
@@ -148,7 +151,24 @@ def embed_context(config, programme, where: Where, feed, now: dt.datetime) -> di
 
 def legal_context(config, where: Where, page: str) -> dict:
     """« Accessibilité », « Mentions légales », « Contact »: texts from the `site:` section of sources.yaml."""
-    return {**common(config, where, LEGAL_PAGES[page]), "legal_page": page}
+    return {**common(config, where, LEGAL_PAGES[page]), "legal_page": page, "refresh_hours": _hours(config.refresh),
+            "embed_example": where.absolute("integrer/tous.html"), "embed_relative": where.href("integrer/tous.html"),
+            "pages": [(where.href(path), name) for path, name in SITE_MAP]}
+
+
+SITE_MAP = (("index.html", "Les agendas (accueil)"), ("constructeur.html", "Composer mon agenda"),
+            ("evenements.html", "Tous les événements"), ("mon-programme.html", "Mon programme"),
+            ("aide.html", "Aide : s'abonner, importer, afficher un agenda"),
+            ("accessibilite.html", "Déclaration d'accessibilité"), ("mentions-legales.html", "Mentions légales"),
+            ("donnees-personnelles.html", "Données personnelles"), ("contact.html", "Contact"),
+            ("plan-du-site.html", "Plan du site"))
+
+
+def _hours(delta: dt.timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes % 60:
+        return f"{minutes} minutes"
+    return f"{minutes // 60} heure{'s' if minutes >= 120 else ''}"
 
 
 def error_context(config, where: Where, title: str, message: str) -> dict:
@@ -228,6 +248,7 @@ def environment() -> Environment:
                       keep_trailing_newline=True)
     env.filters["fr"] = french_spacing
     env.filters["moment"] = french_moment
+    env.filters["paragraphs"] = paragraphs
     env.globals.update(clients=CLIENTS, clients_json=script_json(clients_data()))
     return env
 

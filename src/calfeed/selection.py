@@ -60,7 +60,9 @@ CRITERIA = {c.key: c for c in (
 )}
 PUBLIC_CRITERIA = tuple(key for key, criterion in CRITERIA.items() if criterion.public)
 NAMED_CRITERIA = tuple(key for key in CRITERIA if key != "evenement")  # usable in sources.yaml's selections
-BUILDER_CRITERIA = ("categorie", "theme", "region", "format")  # offered by the builder and the event list
+# Offered by the builder and the event list: every public criterion, so that an address the live builder
+# accepts is one the static builder (its script reads this table) shows and selects alike.
+BUILDER_CRITERIA = PUBLIC_CRITERIA
 
 
 def vocabulary_of(taxonomy, key: str):

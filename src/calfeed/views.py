@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from itertools import islice
 from zoneinfo import ZoneInfo
 
-from markupsafe import Markup
+from babel.dates import get_timezone_location
+from markupsafe import Markup, escape
 
 from .links import subscribe_links
 from .render import STATUS_LINE
@@ -76,7 +77,21 @@ def french_moment(moment: str | dt.datetime | None, timezone: str = "Europe/Pari
     if isinstance(moment, str):
         moment = dt.datetime.fromisoformat(moment)
     local = moment.astimezone(ZoneInfo(timezone))
-    return f"{french_date(local.date())} à {local:%H} h {local:%M}"
+    return f"{french_date(local.date())} à {french_time(local)}"
+
+
+def french_time(moment: dt.datetime) -> str:
+    """« 9 h », « 14 h 30 »: the hour as French text writes it, without a leading zero nor « 00 »."""
+    return f"{moment.hour} h {moment.minute:02d}" if moment.minute else f"{moment.hour} h"
+
+
+def zone_name(moment: dt.datetime, timezone: str) -> str:
+    """« heure de Cayenne (UTC−3) »: the zone's city as CLDR names it in French, and its offset that day."""
+    city = get_timezone_location(timezone, locale="fr", return_city=True)
+    minutes = int(moment.utcoffset().total_seconds() // 60)
+    hours, rest = divmod(abs(minutes), 60)
+    offset = ("−" if minutes < 0 else "+") + str(hours) + (f":{rest:02d}" if rest else "") if minutes else ""
+    return f"heure de {city} (UTC{offset})"
 
 
 def short_date(day: dt.date) -> str:
@@ -91,13 +106,37 @@ def when(event) -> str:
             return french_date(event.start)
         return f"du {french_date(event.start)} au {french_date(last)}"
     start, end = event.start, event.end
-    text = f"{french_date(start.date())}, {start:%H} h {start:%M}"
+    text = f"{french_date(start.date())}, {french_time(start)}"
     if end > start:
-        text += f" – {end:%H} h {end:%M}" if end.date() == start.date() else \
-            f" – {french_date(end.date())}, {end:%H} h {end:%M}"
+        text += f" – {french_time(end)}" if end.date() == start.date() else \
+            f" – {french_date(end.date())}, {french_time(end)}"
     if event.timezone != "Europe/Paris":
-        text += f" (heure locale, {event.timezone})"
+        text += f", {zone_name(start, event.timezone)}"
     return text
+
+
+# Web addresses in a description, made links; a trailing punctuation mark ends the sentence, not the address.
+_ADDRESS = re.compile(r"https?://[^\s<>\"«»]+[^\s<>\"«».,;:!?)\]']")
+
+
+def paragraphs(text: str | None) -> Markup:
+    """A description as HTML: blank lines make paragraphs, a line break stays one, web addresses become links;
+    everything else is escaped (a source may write anything). Written here because the one job is this small
+    (the maintained sanitisers, such as bleach, are deprecated)."""
+    if not text:
+        return Markup("")
+    blocks = []
+    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n").strip()):
+        pieces, last = [], 0
+        for found in _ADDRESS.finditer(block):
+            pieces.append(escape(block[last:found.start()]))
+            address = escape(found[0])
+            pieces.append(Markup(f'<a href="{address}" rel="noopener nofollow">{address}</a>'))
+            last = found.end()
+        pieces.append(escape(block[last:]))
+        html = Markup("").join(pieces)
+        blocks.append(Markup("<p>") + Markup("<br>\n").join(html.split("\n")) + Markup("</p>"))
+    return Markup("\n").join(blocks)
 
 
 def subscription(feed, where: Where) -> dict:
@@ -237,24 +276,27 @@ def event_jsonld(view: dict) -> Markup:
             "eventStatus": "https://schema.org/" + EVENT_STATUSES.get(view["status"], "EventScheduled")}
     if view["description"]:
         data["description"] = view["description"]
-    if view["attendance"]:
-        data["eventAttendanceMode"] = "https://schema.org/" + ATTENDANCE_MODES[view["attendance"]]
+    has_place = any(place[key] for key in ("name", "address", "city", "region_name"))
+    online = view["attendance"] in ("en-ligne", "hybride") or bool(view["online_url"])
+    mode = view["attendance"] or ("hybride" if online and has_place else "en-ligne" if online else "presentiel")
+    in_person = mode != "en-ligne"
+    data["eventAttendanceMode"] = "https://schema.org/" + ATTENDANCE_MODES[mode]
     locations = []
-    if place["name"] or place["city"]:
+    if in_person:
         address = {"@type": "PostalAddress", "addressCountry": "FR"}
         for field_name, key in (("streetAddress", "address"), ("postalCode", "postal_code"),
                                 ("addressLocality", "city"), ("addressRegion", "region_name")):
             if place[key]:
                 address[field_name] = place[key]
-        locations.append({"@type": "Place", "name": place["name"] or place["city"], "address": address})
-    if view["online_url"]:
-        locations.append({"@type": "VirtualLocation", "url": view["online_url"]})
-    if locations:
-        data["location"] = locations[0] if len(locations) == 1 else locations
-    if view["organiser"] or view["category_name"]:
-        data["organizer"] = {"@type": "Organization", "name": view["organiser"] or view["category_name"]}
-    if view["url"] or view["page_absolute"]:
-        data["url"] = view["url"] or view["page_absolute"]
+        name = place["name"] or place["city"] or place["region_name"] or "Lieu précisé par l'organisateur"
+        locations.append({"@type": "Place", "name": name, "address": address})
+    if online:  # the joining link when published; else the event's page, which gives it
+        locations.append({"@type": "VirtualLocation",
+                          "url": view["online_url"] or view["url"] or view["page_absolute"] or view["page"]})
+    data["location"] = locations[0] if len(locations) == 1 else locations
+    data["organizer"] = {"@type": "Organization", "name": view["organiser"] or view["category_name"]}
+    if view["page_absolute"] or view["url"]:
+        data["url"] = view["page_absolute"] or view["url"]
     return script_json(data)
 
 

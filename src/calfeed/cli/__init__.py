@@ -48,6 +48,12 @@ class _Commands(FrenchGroup):
             raise Failure(damaged_message(ctx.meta.get("calfeed.store", "de calfeed"), exc)) from None
 
 
+production_option = click.option(
+    "--production", is_flag=True,
+    help="Refuser de publier si la section « site: » n'indique pas le contact, le directeur de la publication et "
+         "l'hébergeur (sans cette option, un avertissement seulement).")
+
+
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="calfeed", message="calfeed %(version)s", help="Affiche la version et quitte.")
 def cli():
@@ -135,9 +141,11 @@ def accept(config_path, sources):
 @click.option("--no-fetch", is_flag=True, help="Ne pas actualiser les sources avant d'écrire.")
 @click.option("--no-event-pages", is_flag=True,
               help="Ne pas écrire une page et un .ics par événement (très grands programmes).")
-def build(config_path, output, no_fetch, no_event_pages):
+@production_option
+def build(config_path, output, no_fetch, no_event_pages, production):
     """Écrit les agendas statiques (.ics) et la page d'accueil dans un dossier."""
     config, store = _open(config_path)
+    _refuse_unfinished(config, production)
     try:
         if no_fetch:
             ensure_published(config, store)
@@ -161,6 +169,15 @@ def build(config_path, output, no_fetch, no_event_pages):
                    "ses codes d'intégration restent relatifs : indiquez l'adresse publique du service.", err=True)
 
 
+def _refuse_unfinished(config, production: bool):
+    """In production, the legal pages must say who publishes and how to reach them: refuse before writing."""
+    missing = missing_legal(config.site)
+    if production and missing:
+        raise Failure(f"publication refusée (--production) : section « site: » de {config.path.name}, à renseigner : "
+                      f"{', '.join(missing)}. La loi demande de nommer le directeur de la publication et l'hébergeur, "
+                      "et la déclaration d'accessibilité renvoie au contact. Renseignez-les, puis relancez.")
+
+
 def _warn_legal(config):
     missing = missing_legal(config.site)
     if missing:
@@ -178,9 +195,11 @@ def _warn_legal(config):
 @click.option("--quiet", is_flag=True, help="Ne pas journaliser chaque requête.")
 @click.option("--cache-mb", metavar="MO", default=256, type=click.IntRange(0, 1 << 20),
               help=default_help("Mémoire gardée pour les agendas prêts à servir, par processus, en Mo", 256))
-def serve(config_path, host, port, workers, no_refresh, quiet, cache_mb):
+@production_option
+def serve(config_path, host, port, workers, no_refresh, quiet, cache_mb, production):
     """Sert les agendas et la page en direct (gunicorn), en actualisant les sources périodiquement."""
     config, store = _open(config_path)
+    _refuse_unfinished(config, production)
     try:
         ensure_published(config, store, remote=False)  # the workers read web sources in the background
     except CalfeedError as exc:

@@ -5,6 +5,7 @@ import os
 
 from flask import Flask
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..config import load_config
 from ..refresh import ensure_published
@@ -34,6 +35,9 @@ def create_app(test_config=None) -> Flask:
     never_read = ensure_published(config, store, remote=False)  # web sources are read in the background
     app.extensions["calfeed"] = Published(config, store, app.config["CALFEED_CHECK_SECONDS"],
                                           app.config["CALFEED_CACHE_MB"] * 2**20)
+    if config.proxy_hops:  # only the proxies the team declares are believed (never a client's own headers)
+        hops = config.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
     app.register_blueprint(bp)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, unexpected_error)

@@ -168,7 +168,11 @@ class Version:
         template.last_modified = last_modified
         template.cache_control.public = True
         template.cache_control.max_age = int(refresh.total_seconds())
+        # The body depends on Accept-Encoding and, through NO_GZIP_AGENTS, on User-Agent: a shared cache must
+        # key on both, or it could hand the gzip copy made for a browser to Outlook. Varying on User-Agent
+        # splits a cache's copies by client, a small cost here: calendar fetchers are a handful of agents.
         template.vary.add("Accept-Encoding")
+        template.vary.add("User-Agent")
         template.headers["Access-Control-Allow-Origin"] = "*"
         template.headers.update(NOSNIFF)
         # werkzeug drops Last-Modified and Content-Type from a 304 with the other entity headers; Content-Type

@@ -17,10 +17,19 @@ from .responses import NOSNIFF, published, respond
 bp = Blueprint("calfeed", __name__)
 
 
+def _base() -> str:
+    """The site's public address: the configured one; else, only behind a proxy the team declared
+    (publish.proxy_hops, applied by ProxyFix), the address that proxy forwarded; never the request's own
+    Host header, which any client may set. "" when unknown: pages then say what to configure."""
+    config = published().config
+    if config.base_url:
+        return config.base_url
+    return request.url_root.rstrip("/") if config.proxy_hops else ""
+
+
 def _where(depth: int = 0) -> Where:
-    """Links from a page `depth` folders below /feeds/ (the static build's layout); absolute ones only to
-    the configured address, never to the request's Host header, which any client may set."""
-    return Where("../" * depth, published().config.base_url)
+    """Links from a page `depth` folders below /feeds/ (the static build's layout)."""
+    return Where("../" * depth, _base())
 
 
 def _page(template: str, context: dict, status: int = 200):
@@ -189,7 +198,7 @@ def http_error(error: HTTPException):
 
 def _error_page(title: str, message: str, status: int):
     config = published().config
-    return render_page("erreur.html", error_context(config, Where("/feeds/", config.base_url), title, message)), \
+    return render_page("erreur.html", error_context(config, Where("/feeds/", _base()), title, message)), \
         status, NOSNIFF
 
 
