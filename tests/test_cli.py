@@ -241,6 +241,11 @@ def test_check_and_build_say_what_the_legal_pages_lack(runner, bundled, tmp_path
     checked = runner.invoke(cli, ["check", "--config", str(bundled)])
     assert checked.exit_code == 0
     assert "à renseigner avant de publier : contact_email ou contact_url, publication_director, host." in checked.stderr
+    # In production the same gaps stop the publication before anything is written; the demo only warns.
+    refused = runner.invoke(cli, ["build", "--production", "--no-fetch", "--config", str(bundled), "--output",
+                                  str(tmp_path / "refuse")])
+    assert refused.exit_code != 0 and "publication refusée (--production)" in refused.output
+    assert "publication_director, host" in refused.output and not (tmp_path / "refuse").exists()
     text = bundled.read_text(encoding="utf-8")
     for key, value in (("contact_url", "https://agenda.example/contact"),
                        ("publication_director", "La directrice de la DITP"),
@@ -248,7 +253,7 @@ def test_check_and_build_say_what_the_legal_pages_lack(runner, bundled, tmp_path
         assert f'  {key}: ""' in text
         text = text.replace(f'  {key}: ""', f"  {key}: {value}", 1)
     bundled.write_text(text, encoding="utf-8")
-    built = runner.invoke(cli, ["build", "--config", str(bundled), "--output", str(tmp_path / "site")])
+    built = runner.invoke(cli, ["build", "--production", "--config", str(bundled), "--output", str(tmp_path / "site")])
     assert built.exit_code == 0, built.output
     assert "à renseigner" not in built.output
     assert "OVH, 2 rue Kellermann" in (tmp_path / "site" / "mentions-legales.html").read_text(encoding="utf-8")
