@@ -32,6 +32,16 @@ def keyboard_stops(page, limit=3000) -> int:
     return seen
 
 
+def stops_to_subscribe(page, limit=200) -> int | None:
+    """Tab presses from the top of the page to the first subscribe control (a « S'abonner » summary)."""
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    for stops in range(1, limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("!!document.activeElement && document.activeElement.matches('details.abonner > summary')"):
+            return stops
+    return None
+
+
 def first_subscribe_top(page):
     return page.evaluate("""(words) => {
         for (const e of document.querySelectorAll('a, button, summary')) {
@@ -75,7 +85,10 @@ def main():
             page = context.new_page()
             page.goto(base + "/", wait_until="networkidle")
             height = page.evaluate("document.documentElement.scrollHeight")
+            to_first = stops_to_subscribe(page)
+            page.goto(base + "/", wait_until="networkidle")
             print(f"home {label}px: height {height} px, first subscribe control at {first_subscribe_top(page)} px, "
+                  f"keyboard stops to it {to_first}, "
                   f"keyboard stops {keyboard_stops(page)}, links {page.locator('a').count()}, "
                   f"buttons {page.locator('button, summary, .bouton, .fr-btn').count()}")
             context.close()

@@ -30,19 +30,18 @@ CHROMIUM = os.environ.get("CALFEED_CHROMIUM") or shutil.which("chromium") or shu
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def serve(tmp_path_factory, known_address: bool):
+    """`calfeed serve` on loopback, with the bundled data; its public address configured or not."""
     folder = tmp_path_factory.mktemp("site")
     shutil.copytree(ROOT / "data", folder / "data")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    # As in production, the service knows its public address (publish.base_url): pages carry absolute
-    # subscribe links, without JavaScript too.
     text = (ROOT / "sources.yaml").read_text(encoding="utf-8")
     assert 'base_url: ""' in text
-    (folder / "sources.yaml").write_text(text.replace('base_url: ""', f'base_url: "http://127.0.0.1:{port}"', 1),
-                                         encoding="utf-8")
+    if known_address:
+        text = text.replace('base_url: ""', f'base_url: "http://127.0.0.1:{port}"', 1)
+    (folder / "sources.yaml").write_text(text, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     log = open(folder / "serve.log", "wb")  # noqa: SIM115 - closed at teardown
     process = subprocess.Popen([sys.executable, "-m", "calfeed.cli", "serve", "--config", str(folder / "sources.yaml"),
@@ -65,6 +64,19 @@ def server(tmp_path_factory):
     process.terminate()
     process.wait(10)
     log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    # As in production, the service knows its public address (publish.base_url): pages carry absolute
+    # subscribe links, without JavaScript too.
+    yield from serve(tmp_path_factory, known_address=True)
+
+
+@pytest.fixture(scope="module")
+def bare_server(tmp_path_factory):
+    """The shipped configuration: publish.base_url empty, no proxy declared."""
+    yield from serve(tmp_path_factory, known_address=False)
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +129,9 @@ PAGE_TYPES = {"accueil": "/", "constructeur": "/feeds/constructeur.html?categori
               "evenement": "EVENT", "programme": "/feeds/mon-programme.html", "programme-plein": "PROGRAMME",
               "etat": "/etat", "integrer": "/feeds/integrer/categorie/labs.html",
               "accessibilite": "/feeds/accessibilite.html", "mentions-legales": "/feeds/mentions-legales.html",
-              "contact": "/feeds/contact.html", "400": "/feeds/selection.ics?theme=inconnu",
+              "contact": "/feeds/contact.html", "donnees-personnelles": "/feeds/donnees-personnelles.html",
+              "plan-du-site": "/feeds/plan-du-site.html", "aide": "/feeds/aide.html",
+              "400": "/feeds/selection.ics?theme=inconnu",
               "404": "/feeds/inconnu.ics", "404-site": "/nulle-part"}
 
 
@@ -148,11 +162,18 @@ def open_page(browser, address, javascript=True, size=(1280, 900)):
     return context, page
 
 
-@pytest.mark.parametrize("javascript", [True, False], ids=["avec-js", "sans-js"])
+@pytest.mark.parametrize("javascript, width", [(True, 1280), (False, 1280), (True, 375)],
+                         ids=["avec-js", "sans-js", "avec-js-375"])
 @pytest.mark.parametrize("name", sorted(PAGE_TYPES))
-def test_no_accessibility_violation(server, browser, name, javascript):
-    context, page = open_page(browser, page_address(server, PAGE_TYPES[name]), javascript)
+def test_no_accessibility_violation(server, browser, name, javascript, width):
+    """axe-core at both widths; each page type's screenshot at both widths is kept in test-artifacts/."""
+    context, page = open_page(browser, page_address(server, PAGE_TYPES[name]), javascript,
+                              (width, 900 if width == 1280 else 740))
     found = violations(page)
+    if javascript:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"page-{name}-{'mobile' if width == 375 else 'bureau'}.png"),
+                        full_page=True)
     context.close()
     assert found == []
 
@@ -178,8 +199,9 @@ def test_home_page_leads_with_the_main_task(server, page):
     page.get_by_text("Par organisateur").click()
     labs.locator("summary").click()
     name = "Mois de l'innovation publique 2022 — Laboratoires d'innovation territoriale"
-    for client in ("Nouvel Outlook, Outlook sur le web, Microsoft 365", "Outlook.com (compte personnel)",
-                   "Google Agenda", "Apple Calendrier, Thunderbird, Outlook classique",
+    for client in ("Outlook (Microsoft 365, nouvel Outlook, Outlook sur le web)", "compte personnel Outlook.com",
+                   "Outlook classique (Windows)", "Google Agenda", "Apple Calendrier (Mac, iPhone, iPad)",
+                   "Thunderbird", "Autre agenda (Zimbra, BlueMind, webmail…)",
                    "Télécharger le fichier (.ics)", "Version à importer (sans abonnement)"):
         assert labs.get_by_role("link", name=client).count() == 1, client
         assert name in labs.get_by_role("link", name=client).evaluate("e => e.textContent"), client
@@ -338,8 +360,9 @@ def test_the_subscribe_control_works_without_javascript(server, browser):
     assert link.is_visible() and "tout le programme" in link.evaluate("e => e.textContent")
     field, panel = (row.locator(selector).bounding_box() for selector in ("input[data-lien=https]", ".abonner__choix"))
     assert field["x"] + field["width"] <= panel["x"] + panel["width"]  # the address stays inside its panel
-    url = parse_qs(urlsplit(link.get_attribute("href")).query)["cid"][0]
-    assert url.startswith("webcal://")  # Google Agenda refuses an https address in `cid`
+    assert link.get_attribute("href") == "https://calendar.google.com/calendar/r/settings/addbyurl"
+    url = row.get_by_role("link", name=re.compile("^Outlook classique")).get_attribute("href")
+    assert url.startswith("webcal://")
     assert requests.get("http://" + url.removeprefix("webcal://"), timeout=10).status_code == 200
     assert page.get_by_role("link", name="Composer mon agenda").first.is_visible()  # the menu, without its script
     for panel in ("aide-abonner", "aide-integrer"):  # the help, unfolded: its buttons need the DSFR's script
@@ -394,10 +417,12 @@ def test_every_link_of_the_page_points_at_a_served_feed(server, page):
     for kind, link in links:
         if kind in ("outlook365", "outlookcom"):
             url = parse_qs(urlsplit(link).query)["url"][0]
-        elif kind in ("google", "webcal"):
-            webcal = parse_qs(urlsplit(link).query)["cid"][0] if kind == "google" else link
-            assert webcal.startswith("webcal://"), (kind, webcal)
-            url = "http://" + webcal.removeprefix("webcal://")
+        elif kind == "google":
+            assert link == "https://calendar.google.com/calendar/r/settings/addbyurl"  # the address is pasted
+            continue
+        elif kind in ("outlookclassique", "apple", "thunderbird"):
+            assert link.startswith("webcal://"), (kind, link)
+            url = "http://" + link.removeprefix("webcal://")
         else:
             url = link
         if url in checked:
@@ -410,20 +435,21 @@ def test_every_link_of_the_page_points_at_a_served_feed(server, page):
     assert len(checked) > 40
 
 
-@pytest.fixture(scope="module")
-def static_copy(tmp_path_factory):
-    """`calfeed build` with the shipped empty base_url, served by a plain static web server."""
+def static_site(tmp_path_factory, base_url: str = ""):
+    """`calfeed build` served by a plain static web server; with `base_url`, the copy of a live service."""
     import functools
     import threading
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
     folder = tmp_path_factory.mktemp("statique")
-    shutil.copy(ROOT / "sources.yaml", folder / "sources.yaml")
+    text = (ROOT / "sources.yaml").read_text(encoding="utf-8")
+    (folder / "sources.yaml").write_text(text.replace('base_url: ""', f'base_url: "{base_url}"', 1), encoding="utf-8")
     shutil.copytree(ROOT / "data", folder / "data")
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    built = subprocess.run([sys.executable, "-m", "calfeed.cli", "build", "--config", str(folder / "sources.yaml"),
-                            "--output", str(folder / "site")], env=env, capture_output=True, text=True, timeout=120)
+    built = subprocess.run([sys.executable, "-m", "calfeed.cli", "build", "--no-fetch", "--config",
+                            str(folder / "sources.yaml"), "--output", str(folder / "site")],
+                           env=env, capture_output=True, text=True, timeout=120)
     assert built.returncode == 0, built.stderr
-    assert "publish.base_url est vide" in built.stderr
+    assert ("publish.base_url est vide" in built.stderr) == (not base_url)
 
     class Quiet(SimpleHTTPRequestHandler):
         def log_message(self, *args):
@@ -437,16 +463,29 @@ def static_copy(tmp_path_factory):
     server.server_close()
 
 
+@pytest.fixture(scope="module")
+def static_copy(tmp_path_factory):
+    """`calfeed build` with the shipped empty base_url."""
+    yield from static_site(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def static_linked(tmp_path_factory, server):
+    """A static copy whose base_url is the live service: composed calendars and « Mon programme » come from it."""
+    yield from static_site(tmp_path_factory, server)
+
+
 def test_the_static_copy_keeps_its_promises_or_says_what_it_cannot_do(static_copy, page):
     base, folder = static_copy
-    for path in folder.rglob("*.html"):
-        assert "publish.base_url" not in path.read_text(encoding="utf-8"), path
+    # Without its public address the copy says, where the links would be, what the team should set.
+    assert "publish.base_url" in (folder / "index.html").read_text(encoding="utf-8")
     page.goto(base + "/index.html")
     row = page.locator("#agenda-tous-tous")
     row.locator("summary").click()
-    google = row.get_by_role("link", name=re.compile("^Google Agenda"))
+    assert not row.locator(".abonner__sans-adresse").is_visible()  # the script wrote the links: no notice
+    classic = row.get_by_role("link", name=re.compile("^Outlook classique"))
     webcal = base.replace("http://", "webcal://") + "/tous.ics"
-    assert parse_qs(urlsplit(google.get_attribute("href")).query)["cid"] == [webcal]
+    assert classic.get_attribute("href") == webcal
     assert requests.get(base + "/tous.ics", timeout=10).status_code == 200
     snippet = page.locator("code[data-integrer]").text_content()
     assert f'src="{base}/integrer/tous.html"' in snippet  # an absolute address, usable on a lab's site
@@ -484,10 +523,10 @@ def test_the_script_fills_subscribe_links_as_the_server_does(static_copy, page):
     built = dict(block.locator("ul[data-a-construire] a[data-lien]").evaluate_all(
         "links => links.map(link => [link.dataset.lien, link.getAttribute('href')])"))
     expected = subscribe_links(base + "/tous.ics", name)
-    assert built == {client.key: expected[client.key] for client in CLIENTS}
+    assert built == {client.key: expected[client.key] for client in CLIENTS if client.template}
     assert block.locator("ul[data-a-construire] li:visible").count() == 0  # closed; every item shown once opened
     block.locator("summary").click()
-    assert block.locator("ul[data-a-construire] li:visible").count() == len(CLIENTS)
+    assert block.locator("ul[data-a-construire] > li:visible").count() == len([c for c in CLIENTS if not c.part_of])
 
 
 def test_the_static_programme_says_empty_only_when_it_is(static_copy, browser):
@@ -520,3 +559,179 @@ def test_filtering_the_list_to_nothing_says_so_and_back(server, page):
     page.fill("#q", "")
     page.wait_for_function("document.getElementById('compte-evenements').textContent.startsWith('19 ')")
     assert not empty.is_visible()
+
+
+# ---- The tasks of issue 21, as a first-time agent does them: live and static, public address known or not,
+# with and without JavaScript, on a phone and a desktop. Each case says which site it opens.
+
+SITES = {"direct": ("server", "/", "/feeds/"), "direct-sans-adresse": ("bare_server", "/", "/feeds/"),
+         "statique": ("static_copy", "/index.html", "/"), "statique-relie": ("static_linked", "/index.html", "/")}
+WIDTHS = {375: {"width": 375, "height": 740}, 1280: {"width": 1280, "height": 900}}
+
+
+def open_site(request, browser, site, javascript, width):
+    fixture, home, feeds = SITES[site]
+    value = request.getfixturevalue(fixture)
+    base = value[0] if isinstance(value, tuple) else value
+    context = browser.new_context(viewport=WIDTHS[width], locale="fr-FR",
+                                  java_script_enabled=javascript)
+    return context, context.new_page(), base, base + home, base + feeds.rstrip("/")
+
+
+def feed_events(url):
+    response = requests.get(url.replace("webcal://", "http://", 1), timeout=10)
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/calendar"), url
+    return parse_feed(response.content)
+
+
+@pytest.mark.parametrize("site, javascript, width", [
+    ("direct", True, 375), ("direct", False, 1280), ("direct-sans-adresse", True, 1280),
+    ("direct-sans-adresse", False, 375), ("statique", True, 375), ("statique", False, 1280)])
+def test_subscribe_to_the_round_tables_in_each_client(request, browser, site, javascript, width):
+    """Outlook classique, Outlook 365 and an unnamed webmail, from the home page's round tables."""
+    context, page, _, home, feeds = open_site(request, browser, site, javascript, width)
+    page.goto(home, wait_until="networkidle")
+    row = page.locator("#agenda-selection-tables-rondes-ditp")
+    summary = row.locator("summary")
+    before = summary.bounding_box()
+    summary.click()
+    after = summary.bounding_box()
+    assert abs(after["x"] + after["width"] - before["x"] - before["width"]) <= 1  # the button stays on the right
+    address = feeds + "/tables-rondes-ditp.ics"
+    if not javascript and "sans-adresse" in site or site == "statique" and not javascript:
+        notice = row.locator(".abonner__sans-adresse")  # no address known: the page says so, and what to set
+        assert notice.is_visible() and "publish.base_url" in notice.inner_text()
+        assert not row.get_by_role("link", name=re.compile("^Outlook classique")).is_visible()
+        assert row.get_by_role("link", name=re.compile("^Télécharger le fichier")).is_visible()
+        context.close()
+        return
+    assert not row.locator(".abonner__sans-adresse").is_visible()
+    classic = row.get_by_role("link", name=re.compile(r"^Outlook classique \(Windows\)"))
+    assert classic.is_visible() and classic.get_attribute("href") == address.replace("http://", "webcal://", 1)
+    events = feed_events(classic.get_attribute("href"))
+    assert len(events) == 4
+    office = row.get_by_role("link", name=re.compile(r"^Outlook \(Microsoft 365"))
+    query = parse_qs(urlsplit(office.get_attribute("href")).query)
+    assert office.get_attribute("href").startswith("https://outlook.office.com/calendar/0/addfromweb?")
+    assert query["url"] == [address] and "tables rondes" in query["name"][0]
+    assert feed_events(query["url"][0]).keys() == events.keys()
+    assert "3 heures" in office.locator("xpath=ancestor::li[1]").inner_text()  # how often Outlook reads it
+    row.get_by_role("link", name=re.compile(r"^Autre agenda \(Zimbra, BlueMind, webmail")).click()
+    field = row.locator("input[data-lien=https]")
+    assert page.evaluate("location.hash") == "#" + field.get_attribute("id")
+    assert field.is_visible() and field.input_value() == address
+    assert feed_events(field.input_value()).keys() == events.keys()
+    context.close()
+
+
+@pytest.mark.parametrize("site, javascript, width", [
+    ("direct", True, 375), ("direct", False, 1280), ("statique-relie", True, 1280)])
+def test_build_ecology_occitanie_online_then_subscribe(request, browser, site, javascript, width):
+    """Every region is offered with its count; a choice that gives nothing leads to the nearest one that
+    gives something; live and static builders give the same feed."""
+    context, page, _, _, feeds = open_site(request, browser, site, javascript, width)
+    page.goto(feeds + "/constructeur.html", wait_until="networkidle")
+    assert page.locator("fieldset#critere-region input").count() == 18
+    assert plain(page.locator("label[for=region-occitanie]").inner_text()) == "Occitanie (0)"
+    for label in ("region-occitanie", "theme-transition-ecologique", "format-en-ligne"):
+        page.locator(f"label[for={label}]").click()
+    if not javascript:
+        page.get_by_role("button", name="Voir mon agenda").click()
+    page.wait_for_function("document.getElementById('compte').textContent.startsWith('Aucun')")
+    assert page.locator("#agenda-vide").is_visible() and not page.locator("#abonnement-selection").is_visible()
+    wider = page.locator("#elargir a")
+    assert wider.count() == 1 and plain(wider.inner_text()) == "Sans « Occitanie » : 1 événement"
+    wider.click()
+    page.wait_for_function("document.getElementById('compte').textContent.startsWith('1 événement')")
+    block = page.locator("#abonnement-selection")
+    assert block.is_visible()
+    classic = block.get_by_role("link", name=re.compile(r"^Outlook classique")).get_attribute("href")
+    served = request.getfixturevalue("server")
+    assert classic == served.replace("http://", "webcal://") + \
+        "/feeds/selection.ics?theme=transition-ecologique&format=en-ligne"  # the live builder's address too
+    (event,) = feed_events(classic).values()
+    assert "Transition écologique" in [str(c) for c in event["CATEGORIES"].cats]
+    context.close()
+
+
+def add_from_event_page(page, address, count):
+    page.goto(address, wait_until="networkidle")
+    page.get_by_role("link", name="Ajouter à mon programme").click()
+    page.wait_for_function(f"document.getElementById('etat-programme').textContent.includes('({count} événement')")
+
+
+@pytest.mark.parametrize("site, javascript, width", [
+    ("direct", True, 375), ("direct", False, 1280), ("statique-relie", True, 375), ("statique", True, 1280)])
+def test_add_two_events_remove_one_reload_and_subscribe(request, browser, site, javascript, width):
+    context, page, _, _, feeds = open_site(request, browser, site, javascript, width)
+    listing = requests.get(feeds + "/evenements.html", timeout=10).text
+    first, second = re.findall(r'href="evenements/([0-9a-f]{12})\.html"', listing)[:2]
+    if javascript:
+        add_from_event_page(page, f"{feeds}/evenements/{first}.html", 1)
+        add_from_event_page(page, f"{feeds}/evenements/{second}.html", 2)
+        assert "Ajouté à votre programme" in page.locator("#annonce-programme").text_content()
+        bar = page.locator("#barre-programme")  # in sight on a phone, where the menu is closed
+        box = bar.bounding_box()
+        assert bar.is_visible() and box["y"] + box["height"] <= WIDTHS[width]["height"] + 1
+        assert plain(bar.inner_text()).startswith("Mon programme : 2 événements choisis.")
+        bar.get_by_role("link", name="Voir mon programme").click()
+    else:  # without the script: the links and the list's form carry the programme in the address
+        page.goto(f"{feeds}/evenements/{first}.html")
+        page.get_by_role("link", name="Ajouter à mon programme").click()
+        page.get_by_role("link", name="Ajouter d'autres événements").click()
+        page.locator(f"label[for=choix-{second}]").click()
+        page.get_by_role("button", name="Voir mon programme avec les événements cochés").click()
+    page.wait_for_function("document.querySelectorAll('#programme-liste li').length === 2")
+    page.locator("#programme-liste li").filter(has=page.locator(f"a[href*='{first}']")).locator(".retirer").click()
+    page.wait_for_function("document.querySelectorAll('#programme-liste li').length === 1")
+    page.reload(wait_until="networkidle")
+    page.wait_for_function("document.querySelectorAll('#programme-liste li').length === 1")
+    assert second in page.locator("#programme-liste a").first.get_attribute("href")
+    assert f"e={second}" in page.locator("#adresse-partage").input_value()
+    if site == "statique":  # no live service behind this copy: it says so instead of a subscribe button
+        assert "ne peut pas servir d'agenda personnel" in page.locator("main").inner_text()
+        context.close()
+        return
+    block = page.locator("#abonnement-programme")
+    block.locator("summary").click()
+    classic = block.get_by_role("link", name=re.compile(r"^Outlook classique")).get_attribute("href")
+    assert classic.endswith(f"/feeds/mon-programme.ics?e={second}")
+    assert len(feed_events(classic)) == 1
+    context.close()
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_the_embedded_list_fits_on_another_origin(server, browser, width):
+    """A lab pastes the help page's snippet on its own site: the frame takes the list's height, and the
+    list keeps a way to subscribe."""
+    context = browser.new_context(viewport=WIDTHS[width], locale="fr-FR")
+    page = context.new_page()
+    page.goto(server + "/feeds/aide.html")
+    snippet = page.locator("code[data-integrer]").text_content()
+    assert f'src="{server}/feeds/integrer/tous.html"' in snippet  # absolute: it works once pasted elsewhere
+    lab = "http://labo.example/agenda.html"
+    page.route(lab, lambda route: route.fulfill(content_type="text/html; charset=utf-8", body=(
+        "<!doctype html><html lang=fr><meta charset=utf-8><title>Labo</title><h1>Notre agenda</h1>" + snippet)))
+    page.goto(lab, wait_until="networkidle")
+    frame = page.frame_locator("iframe[data-calfeed]")
+    page.wait_for_function("document.querySelector('iframe').getBoundingClientRect().height !== 600")
+    inner = frame.locator("body").evaluate("b => b.getBoundingClientRect().height")
+    outer = page.locator("iframe").bounding_box()["height"]
+    assert abs(outer - inner) <= 2 and outer > 600 if width == 375 else abs(outer - inner) <= 2
+    classic = frame.get_by_role("link", name="Outlook classique")
+    assert classic.get_attribute("href") == server.replace("http://", "webcal://") + "/feeds/tous.ics"
+    assert frame.get_by_role("link", name=re.compile("^Google Agenda, autres agendas")).count() == 1
+    context.close()
+
+
+def test_the_first_subscribe_control_is_as_near_as_before(server, browser):
+    """On a phone, the home reached its first subscribe control in 8 keyboard stops (issue 21): no more."""
+    context = browser.new_context(viewport={"width": 375, "height": 740}, locale="fr-FR")
+    page = context.new_page()
+    page.goto(server + "/", wait_until="networkidle")
+    stops = 0
+    while stops < 30 and not page.evaluate("document.activeElement.matches('details.abonner > summary')"):
+        page.keyboard.press("Tab")
+        stops += 1
+    assert stops <= 8
+    context.close()

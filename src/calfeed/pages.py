@@ -94,9 +94,26 @@ def builder_context(config, programme, where: Where, params: dict) -> dict:
     items = programme.select(feed.filters)
     return {**common(config, where, "Composer mon agenda"), "choices": _choices(config, programme),
             "selected": {key: set(values) for key, values in feed.filters.items()}, "asked": bool(chosen),
+            "widen": _widen(config, programme, where, feed) if not items else [],
             "count": len(items), "sentence": matching_sentence(len(items)), "feed": feed,
             **subscription(feed, where), "criteria_json": _criteria_json(config),
             "sample": [event_view(i, config.taxonomy, where) for i in items[:5]]}
+
+
+def _widen(config, programme, where: Where, feed) -> list[dict]:
+    """For a choice that gives no event: what each ticked box, left out, would give (« sans « Occitanie » :
+    1 événement »), so that an empty result leads somewhere. The page script computes the same from the table."""
+    found = []
+    for key in (key for key in PUBLIC_CRITERIA if key in feed.filters):  # in the table's order, as the script
+        for value in feed.filters[key]:
+            kept = {k: [v for v in vs if (k, v) != (key, value)] for k, vs in feed.filters.items()}
+            wider = parse_selection(config, {k: vs for k, vs in kept.items() if vs})
+            count = len(programme.select(wider.filters))
+            if count:
+                query = wider.path.partition("?")[2]
+                found.append({"label": vocabulary_of(config.taxonomy, key).name(value), "count": count,
+                              "href": where.href("constructeur.html") + ("?" + query if query else "")})
+    return found
 
 
 def events_context(config, programme, where: Where, params: dict) -> dict:

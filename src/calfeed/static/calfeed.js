@@ -67,10 +67,8 @@
       var download = block.querySelector("a[data-lien=download]");
       if (!download) { return; }
       var links = subscribeLinks(download.href, name);
-      list.querySelectorAll("a[data-lien]").forEach(function (link) {
-        link.href = links[link.getAttribute("data-lien")];
-        link.parentNode.hidden = false;
-      });
+      list.querySelectorAll("a[data-lien]").forEach(function (link) { link.href = links[link.getAttribute("data-lien")]; });
+      list.querySelectorAll(":scope > li").forEach(function (item) { item.hidden = false; });
       var address = block.querySelector("input[data-lien=https]");
       if (address) { address.value = download.href; address.parentNode.hidden = false; }
       var note = block.querySelector(".abonner__sans-adresse");
@@ -237,6 +235,43 @@
   }
   function eventKey(event) { var m = /([0-9a-f]{12})\.html$/.exec(event.page); return m ? m[1] : ""; }
 
+  // An empty choice leads somewhere: what each ticked box, left out, would give (as pages.py's _widen).
+  function widen(selection, count, events) {
+    var list = document.getElementById("elargir");
+    if (!list) { return; }
+    list.textContent = "";
+    if (count === 0) {
+      data.criteres.forEach(function (criterion) {
+        (selection[criterion.key] || []).forEach(function (slug) {
+          var wider = {};
+          Object.keys(selection).forEach(function (key) {
+            wider[key] = selection[key].filter(function (v) { return key !== criterion.key || v !== slug; });
+          });
+          var n = events.filter(function (e) { return matches(wider, function (c) { return field(e, c.field); }); }).length;
+          if (!n) { return; }
+          var item = document.createElement("li");
+          var link = document.createElement("a");
+          var query = describe(wider).query;
+          link.href = "constructeur.html" + (query ? "?" + query : "");
+          var label = criterion.values.filter(function (v) { return v.value === slug; })[0].label;
+          link.textContent = french("Sans « " + label + " » : " + n + " événement" + (n > 1 ? "s" : ""));
+          if (isStatic) {  // a static host ignores the query: tick the boxes here
+            link.addEventListener("click", function (event) {
+              event.preventDefault();
+              var box = document.getElementById(criterion.key + "-" + slug);
+              box.checked = false;
+              builder.dispatchEvent(new Event("change"));
+              if (history.replaceState) { history.replaceState(null, "", link.href); }
+            });
+          }
+          item.appendChild(link);
+          list.appendChild(item);
+        });
+      });
+    }
+    list.hidden = !list.children.length;
+  }
+
   // ---- Builder: count, name, subscribe links and preview change together as boxes are ticked.
   var builder = document.getElementById("constructeur");
   if (builder && data) {
@@ -256,6 +291,7 @@
         }
         document.getElementById("abonnement-selection").hidden = !block || !prefix || found.length === 0;
         document.getElementById("agenda-vide").hidden = found.length !== 0;
+        widen(selection, found.length, events);
         var preview = document.getElementById("apercu");
         preview.textContent = "";
         found.slice(0, 5).forEach(function (e) {

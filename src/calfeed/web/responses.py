@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 NO_GZIP_AGENTS = ("microsoft", "outlook", "exchange")
 VERSIONS_KEPT = 4096  # ETags remembered per programme version (a 304 needs no body)
 NOSNIFF = {"X-Content-Type-Options": "nosniff"}
+# Pages carry no validator and may hold links built from the declared proxy's address: a shared cache asks
+# for them again every time rather than serving one visitor's copy to another.
+PAGE_CACHE = {"Cache-Control": "no-cache"}
 
 
 class Bodies:

@@ -12,7 +12,7 @@ from ..pages import (LEGAL_PAGES, builder_context, embed_context, error_context,
 from ..text import slugify
 from ..selection import Programme
 from ..views import Where, feed_json
-from .responses import NOSNIFF, published, respond
+from .responses import NOSNIFF, PAGE_CACHE, published, respond
 
 bp = Blueprint("calfeed", __name__)
 
@@ -33,7 +33,7 @@ def _where(depth: int = 0) -> Where:
 
 
 def _page(template: str, context: dict, status: int = 200):
-    return render_page(template, context), status, NOSNIFF
+    return render_page(template, context), status, {**NOSNIFF, **PAGE_CACHE}
 
 
 def _params() -> dict:
@@ -108,7 +108,8 @@ def embed(group, name):
     if chosen is None:
         abort(404, description=f"Aucun agenda « {path} » à intégrer.")
     context = embed_context(site.config, programme, _where(path.count("/") + 1), chosen, utc_now())
-    return render_page("integrer.html", context), 200, {**NOSNIFF, "Content-Security-Policy": "frame-ancestors *"}
+    return render_page("integrer.html", context), 200, {**NOSNIFF, **PAGE_CACHE,
+                                                        "Content-Security-Policy": "frame-ancestors *"}
 
 
 RESOLVED_KEPT = 1024  # valid addresses remembered per programme version, as clients send them
@@ -199,7 +200,7 @@ def http_error(error: HTTPException):
 def _error_page(title: str, message: str, status: int):
     config = published().config
     return render_page("erreur.html", error_context(config, Where("/feeds/", _base()), title, message)), \
-        status, NOSNIFF
+        status, {**NOSNIFF, **PAGE_CACHE}
 
 
 def store_damaged(error: Exception):
