@@ -399,6 +399,7 @@
             var drop = document.createElement("button");
             drop.type = "button";
             drop.className = "fr-btn fr-btn--sm fr-btn--tertiary-no-outline fr-btn--icon-left fr-icon-close-line retirer";
+            drop.setAttribute("data-cle", eventKey(e));
             var named = document.createElement("span");  // as on the live page: the title for screen readers
             named.className = "fr-sr-only";
             named.textContent = french(" : " + e.titre);  // a title may hold « »: never nest them
