@@ -165,6 +165,8 @@ def test_gzip_only_when_asked(client):
     assert plain.headers["Vary"] == "Accept-Encoding, User-Agent"
     packed = client.get("/feeds/tous.ics", headers={"Accept-Encoding": "gzip, deflate"})
     assert packed.headers["Vary"] == "Accept-Encoding, User-Agent" and "public" in packed.headers["Cache-Control"]
+    for page in ("/", "/feeds/constructeur.html?theme=transition-ecologique", "/feeds/integrer/tous.html"):
+        assert client.get(page).headers["Cache-Control"] == "no-cache", page  # no validator: asked again
     assert packed.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(packed.data) == plain.data
     refused = client.get("/feeds/tous.ics", headers={"Accept-Encoding": "gzip;q=0"})

@@ -168,7 +168,7 @@ def embed_context(config, programme, where: Where, feed, now: dt.datetime) -> di
 
 def legal_context(config, where: Where, page: str) -> dict:
     """« Accessibilité », « Mentions légales », « Contact »: texts from the `site:` section of sources.yaml."""
-    return {**common(config, where, LEGAL_PAGES[page]), "legal_page": page, "refresh_hours": _hours(config.refresh),
+    return {**common(config, where, LEGAL_PAGES[page]), "legal_page": page, "refresh_every": _every(config.refresh),
             "embed_example": where.absolute("integrer/tous.html"), "embed_relative": where.href("integrer/tous.html"),
             "pages": [(where.href(path), name) for path, name in SITE_MAP]}
 
@@ -181,11 +181,12 @@ SITE_MAP = (("index.html", "Les agendas (accueil)"), ("constructeur.html", "Comp
             ("plan-du-site.html", "Plan du site"))
 
 
-def _hours(delta: dt.timedelta) -> str:
+def _every(delta: dt.timedelta) -> str:
+    """« chaque heure », « toutes les 2 heures », « toutes les 30 minutes »."""
     minutes = int(delta.total_seconds() // 60)
-    if minutes % 60:
-        return f"{minutes} minutes"
-    return f"{minutes // 60} heure{'s' if minutes >= 120 else ''}"
+    if minutes == 60:
+        return "chaque heure"
+    return f"toutes les {minutes // 60} heures" if minutes % 60 == 0 else f"toutes les {minutes} minutes"
 
 
 def error_context(config, where: Where, title: str, message: str) -> dict:
