@@ -529,7 +529,7 @@ def test_every_client_has_one_choice_with_what_it_does(client):
 
 def test_event_pages_speak_as_agents_do_and_describe_the_event_completely(client):
     import json
-    from calfeed.views import paragraphs
+    from calfeed.text import paragraphs
     from zoneinfo import ZoneInfo
     from calfeed.views import when
     from test_render import make_event

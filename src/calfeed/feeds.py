@@ -5,7 +5,8 @@ The live app and the static build both answer a `FeedRequest` through `feed_chun
 
 from functools import lru_cache
 
-from .render import FeedHeader, alarm_component, assemble_chunks, render_header, rings, with_alarm, zones_needed
+from .render import (SILENT_STATUSES, FeedHeader, alarm_component, assemble_chunks, render_header, with_alarm,
+                     zones_needed)
 from .addresses import FeedRequest
 
 ZONES_KEPT = 256
@@ -22,9 +23,10 @@ def _alarm_bytes(minutes: int, all_day: bool) -> bytes:
 
 
 def _reminded(selected, minutes: int):
-    """The events with their reminder, where one should ring (render.rings)."""
+    """The events with their reminder, where one should ring (never for render.SILENT_STATUSES)."""
     for item in selected:
-        yield with_alarm(item.vevent, _alarm_bytes(minutes, item.event.all_day)) if rings(item.status) else item.vevent
+        silent = item.status in SILENT_STATUSES
+        yield item.vevent if silent else with_alarm(item.vevent, _alarm_bytes(minutes, item.event.all_day))
 
 
 def _zones(programme, selected) -> tuple:

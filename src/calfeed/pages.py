@@ -12,9 +12,10 @@ from .feeds import feed_bytes
 from .addresses import FeedRequest, event_feed, feed_catalogue, parse_selection, personal_feed
 from .links import CLIENTS, clients_data, event_links
 from .selection import BUILDER_CRITERIA, CRITERIA, NEVER_PUBLISHED, PUBLIC_CRITERIA, criteria_data, vocabulary_of
-from .text import fold
-from .views import (Where, event_jsonld, event_view, feed_json_chunks, french_date, french_moment, french_spacing,
-                    matching_sentence, paragraphs, script_json, subscription, upcoming)
+from .text import fold, paragraphs
+from .site_info import LEGAL_PAGES, SITE_MAP
+from .views import (Where, event_jsonld, event_view, feed_json_chunks, french_date, french_every, french_moment,
+                    french_spacing, matching_sentence, script_json, subscription, upcoming)
 
 # The home page: the calendars most agents want first, then the groups folded into a compact list.
 FEATURED = ("tous", "selection")
@@ -24,10 +25,6 @@ GROUPS = (
     ("region", "Par région"),
     ("format", "Par format"),
 )
-# Pages of text, from the `site:` section and the clients' table (legal.html): every one linked from the footer.
-LEGAL_PAGES = {"accessibilite": "Déclaration d'accessibilité", "mentions-legales": "Mentions légales",
-               "donnees-personnelles": "Données personnelles", "contact": "Contact", "plan-du-site": "Plan du site",
-               "aide": "Aide : s'abonner, importer, afficher un agenda"}
 LIST_LIMIT = 500  # events listed on one page; beyond, the page asks to narrow the search
 
 
@@ -168,25 +165,10 @@ def embed_context(config, programme, where: Where, feed, now: dt.datetime) -> di
 
 def legal_context(config, where: Where, page: str) -> dict:
     """« Accessibilité », « Mentions légales », « Contact »: texts from the `site:` section of sources.yaml."""
-    return {**common(config, where, LEGAL_PAGES[page]), "legal_page": page, "refresh_every": _every(config.refresh),
+    return {**common(config, where, LEGAL_PAGES[page]), "legal_page": page, "refresh_every": french_every(config.refresh),
             "embed_example": where.absolute("integrer/tous.html"), "embed_relative": where.href("integrer/tous.html"),
             "pages": [(where.href(path), name) for path, name in SITE_MAP]}
 
-
-SITE_MAP = (("index.html", "Les agendas (accueil)"), ("constructeur.html", "Composer mon agenda"),
-            ("evenements.html", "Tous les événements"), ("mon-programme.html", "Mon programme"),
-            ("aide.html", "Aide : s'abonner, importer, afficher un agenda"),
-            ("accessibilite.html", "Déclaration d'accessibilité"), ("mentions-legales.html", "Mentions légales"),
-            ("donnees-personnelles.html", "Données personnelles"), ("contact.html", "Contact"),
-            ("plan-du-site.html", "Plan du site"))
-
-
-def _every(delta: dt.timedelta) -> str:
-    """« chaque heure », « toutes les 2 heures », « toutes les 30 minutes »."""
-    minutes = int(delta.total_seconds() // 60)
-    if minutes == 60:
-        return "chaque heure"
-    return f"toutes les {minutes // 60} heures" if minutes % 60 == 0 else f"toutes les {minutes} minutes"
 
 
 def error_context(config, where: Where, title: str, message: str) -> dict:

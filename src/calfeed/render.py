@@ -200,29 +200,18 @@ def _distinct_parts(parts: list[str]) -> list[str]:
                        for j in range(len(parts)))]
 
 
-# No reminder rings for an event that will not take place on its date: cancelled, or postponed (its
-# date is no longer the one shown).
-SILENT_STATUSES = ("annule", "reporte")
-MORNING = dt.timedelta(hours=9)  # when an all-day event's reminder rings, in the agent's own day
+SILENT_STATUSES = ("annule", "reporte")  # no reminder: the event will not take place on its date
 
 
 def alarm_component(minutes: int, all_day: bool = False) -> Alarm:
-    """A reminder `minutes` before the start. An all-day event starts at midnight in the agent's own day,
-    so « 30 minutes before » would ring at 23:30 the evening before: it rings at 9 h on the day before
-    instead (or as many days before as `minutes` spans), during working hours, in time to get ready."""
+    """A reminder `minutes` before the start. An all-day event starts at midnight (« 30 minutes before » would
+    ring at 23:30 the evening before): at 9 h the day before, or as many days before as `minutes` spans."""
     alarm = Alarm()
     alarm.add("ACTION", "DISPLAY")
     alarm.add("DESCRIPTION", "Rappel")
-    if all_day:
-        days = max(1, -(-minutes // (24 * 60)))
-        alarm.add("TRIGGER", MORNING - dt.timedelta(days=days))
-    else:
-        alarm.add("TRIGGER", dt.timedelta(minutes=-minutes))
+    days = max(1, -(-minutes // (24 * 60)))  # all day: at 9 h in the agent's own day, `days` days before
+    alarm.add("TRIGGER", dt.timedelta(days=-days, hours=9) if all_day else dt.timedelta(minutes=-minutes))
     return alarm
-
-
-def rings(status: str) -> bool:
-    return status not in SILENT_STATUSES
 
 
 def render_event(event: Event, publication: Publication, taxonomy) -> bytes:
@@ -305,7 +294,7 @@ def render_calendar(header: FeedHeader, items, taxonomy, alarm_minutes: int = 0)
     calendar = _calendar(header, zones_needed(event for event, _ in items))
     for event, publication in items:
         component = event_component(event, publication, taxonomy)
-        if alarm_minutes and rings("annule" if publication.vanished else event.status):
+        if alarm_minutes and ("annule" if publication.vanished else event.status) not in SILENT_STATUSES:
             component.add_component(alarm_component(alarm_minutes, event.all_day))
         calendar.add_component(component)
     return calendar.to_ical()

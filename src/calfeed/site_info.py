@@ -3,6 +3,17 @@
 
 from dataclasses import dataclass
 
+# Pages of text, from the `site:` section and the clients' table (legal.html): every one linked from the footer.
+LEGAL_PAGES = {"accessibilite": "Déclaration d'accessibilité", "mentions-legales": "Mentions légales",
+               "donnees-personnelles": "Données personnelles", "contact": "Contact", "plan-du-site": "Plan du site",
+               "aide": "Aide : s'abonner, importer, afficher un agenda"}
+SITE_MAP = (("index.html", "Les agendas (accueil)"), ("constructeur.html", "Composer mon agenda"),
+            ("evenements.html", "Tous les événements"), ("mon-programme.html", "Mon programme"),
+            ("aide.html", "Aide : s'abonner, importer, afficher un agenda"),
+            ("accessibilite.html", "Déclaration d'accessibilité"), ("mentions-legales.html", "Mentions légales"),
+            ("donnees-personnelles.html", "Données personnelles"), ("contact.html", "Contact"),
+            ("plan-du-site.html", "Plan du site"))
+
 
 @dataclass(frozen=True)
 class SiteInfo:

@@ -1,8 +1,10 @@
-"""Small text helpers shared by the domain: slugs and accent-free matching keys."""
+"""Small text helpers shared by the domain: slugs, accent-free matching keys, a description as HTML."""
 
 import re
 import unicodedata
 from functools import lru_cache
+
+from markupsafe import Markup, escape
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
@@ -23,3 +25,27 @@ def slugify(text: str) -> str:
 def split_list(value: str) -> list[str]:
     """Split a cell holding several labels (« a, b | c ; d ») into clean items."""
     return [part.strip() for part in re.split(r"[,;|]", value) if part.strip()]
+
+
+# Web addresses in a description, made links; a trailing punctuation mark ends the sentence, not the address.
+_ADDRESS = re.compile(r"https?://[^\s<>\"«»]+[^\s<>\"«».,;:!?)\]']")
+
+
+def paragraphs(text: str | None) -> Markup:
+    """A description as HTML: blank lines make paragraphs, a line break stays one, web addresses become links;
+    everything else is escaped (a source may write anything). Written here because the one job is this small
+    (the maintained sanitisers, such as bleach, are deprecated)."""
+    if not text:
+        return Markup("")
+    blocks = []
+    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n").strip()):
+        pieces, last = [], 0
+        for found in _ADDRESS.finditer(block):
+            pieces.append(escape(block[last:found.start()]))
+            address = escape(found[0])
+            pieces.append(Markup(f'<a href="{address}" rel="noopener nofollow">{address}</a>'))
+            last = found.end()
+        pieces.append(escape(block[last:]))
+        html = Markup("").join(pieces)
+        blocks.append(Markup("<p>") + Markup("<br>\n").join(html.split("\n")) + Markup("</p>"))
+    return Markup("\n").join(blocks)

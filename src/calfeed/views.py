@@ -8,7 +8,7 @@ from itertools import islice
 from zoneinfo import ZoneInfo
 
 from babel.dates import get_timezone_location
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from .links import subscribe_links
 from .render import STATUS_LINE
@@ -85,6 +85,14 @@ def french_time(moment: dt.datetime) -> str:
     return f"{moment.hour} h {moment.minute:02d}" if moment.minute else f"{moment.hour} h"
 
 
+def french_every(delta: dt.timedelta) -> str:
+    """« chaque heure », « toutes les 2 heures », « toutes les 30 minutes »."""
+    minutes = int(delta.total_seconds() // 60)
+    if minutes == 60:
+        return "chaque heure"
+    return f"toutes les {minutes // 60} heures" if minutes % 60 == 0 else f"toutes les {minutes} minutes"
+
+
 def zone_name(moment: dt.datetime, timezone: str) -> str:
     """« heure de Cayenne (UTC−3) »: the zone's city as CLDR names it in French, and its offset that day."""
     city = get_timezone_location(timezone, locale="fr", return_city=True)
@@ -113,30 +121,6 @@ def when(event) -> str:
     if event.timezone != "Europe/Paris":
         text += f", {zone_name(start, event.timezone)}"
     return text
-
-
-# Web addresses in a description, made links; a trailing punctuation mark ends the sentence, not the address.
-_ADDRESS = re.compile(r"https?://[^\s<>\"«»]+[^\s<>\"«».,;:!?)\]']")
-
-
-def paragraphs(text: str | None) -> Markup:
-    """A description as HTML: blank lines make paragraphs, a line break stays one, web addresses become links;
-    everything else is escaped (a source may write anything). Written here because the one job is this small
-    (the maintained sanitisers, such as bleach, are deprecated)."""
-    if not text:
-        return Markup("")
-    blocks = []
-    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n").strip()):
-        pieces, last = [], 0
-        for found in _ADDRESS.finditer(block):
-            pieces.append(escape(block[last:found.start()]))
-            address = escape(found[0])
-            pieces.append(Markup(f'<a href="{address}" rel="noopener nofollow">{address}</a>'))
-            last = found.end()
-        pieces.append(escape(block[last:]))
-        html = Markup("").join(pieces)
-        blocks.append(Markup("<p>") + Markup("<br>\n").join(html.split("\n")) + Markup("</p>"))
-    return Markup("\n").join(blocks)
 
 
 def subscription(feed, where: Where) -> dict:
