@@ -315,13 +315,17 @@ def test_event_page_adds_to_calendars_and_describes_the_event(server, page):
     assert data["location"]["@type"] == "Place" and data["location"]["address"]["addressRegion"] == "Bretagne"
     google = page.get_by_role("link", name=re.compile("^Google Agenda")).get_attribute("href")
     assert parse_qs(urlsplit(google).query)["dates"] == ["20221118/20221119"]
-    outlook = page.get_by_role("link", name=re.compile("^Outlook sur le web")).get_attribute("href")
+    outlook = page.get_by_role("link", name=re.compile(r"^Outlook \(Microsoft 365")).get_attribute("href")
     assert parse_qs(urlsplit(outlook).query)["subject"] == ["Anniversaire du Ti Lab"]
     with page.expect_download() as info:
         page.locator("#ajouter-agenda").click()
     assert info.value.suggested_filename == "anniversaire-du-ti-lab.ics"
     label = plain(page.locator("#ajouter-agenda").text_content())  # the button says what it gives, not a file name
-    assert label == "Autres agendas (fichier .ics) : Anniversaire du Ti Lab"
+    assert label == "Télécharger l'événement (fichier .ics) : Anniversaire du Ti Lab"
+    for client in ("Outlook classique (Windows)", "Apple Calendrier (Mac, iPhone, iPad)", "Thunderbird",
+                   "Autre agenda (Zimbra, BlueMind, webmail…)"):  # one choice per client, each its file
+        link = page.get_by_role("link", name=re.compile("^" + re.escape(client)))
+        assert link.get_attribute("href") == page.locator("#ajouter-agenda").get_attribute("href"), client
     data = Path(info.value.path()).read_bytes()
     assert [str(e["SUMMARY"]) for e in parse_feed(data).values()] == ["Anniversaire du Ti Lab"]
     assert b"X-WR-CALNAME" not in data  # imported into the agent's own calendar

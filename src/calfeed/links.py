@@ -21,6 +21,10 @@ class Client:
     # copies the address into the client (the page links to the address field instead).
     template: str
     part_of: str = ""  # shown as a second link inside another client's choice (its key)
+    # One event (its page's « Ajouter à mon agenda »): which link serves this client (an `event_links` key, or
+    # "ics" for the event's file) and what the agent sees then.
+    event_link: str = "ics"
+    event_hint: str = "Ouvrez le fichier téléchargé : l'événement s'ajoute à votre agenda."
 
 
 # One choice per client, most used first on a ministry PC. What each line says about refreshing comes from
@@ -31,20 +35,26 @@ CLIENTS = (
            "Outlook ouvre « S'abonner à partir du web », adresse remplie. Les serveurs de Microsoft relisent "
            "l'agenda environ toutes les 3 heures (parfois plus d'une journée) : un changement n'y apparaît pas "
            "tout de suite.",
-           "https://outlook.office.com/calendar/0/addfromweb?url={url_q}&name={name_q}"),
+           "https://outlook.office.com/calendar/0/addfromweb?url={url_q}&name={name_q}",
+           event_link="outlook", event_hint="Outlook ouvre l'événement prérempli : enregistrez-le. C'est une copie, "
+                                            "qu'un changement du programme ne met pas à jour."),
     Client("outlookcom", "compte personnel Outlook.com", "",
-           "https://outlook.live.com/calendar/0/addfromweb?url={url_q}&name={name_q}", part_of="outlook365"),
+           "https://outlook.live.com/calendar/0/addfromweb?url={url_q}&name={name_q}", part_of="outlook365",
+           event_link=""),
     Client("outlookclassique", "Outlook classique (Windows)",
            "Outlook demande « Ajouter ce calendrier Internet ? » : répondez « Oui ». Il relit l'agenda à son "
            "ouverture puis régulièrement. Si rien ne s'ouvre : « Ajouter un calendrier », « À partir "
            "d'Internet », et collez l'adresse.",
-           "webcal://{host_path}"),
+           "webcal://{host_path}",
+           event_hint="Ouvrez le fichier téléchargé : Outlook ajoute l'événement ; s'il change, rouvrir le fichier "
+                      "le met à jour."),
     # Google's `cid=` shortcut is undocumented and reported to fail (« Impossible d'ajouter l'agenda »): the
     # link opens the documented « À partir de l'URL » form, where the agent pastes the address.
     Client("google", "Google Agenda",
            "Google ouvre « À partir de l'URL » : collez-y l'adresse ci-dessous. Google relit l'agenda une à "
            "trois fois par jour, sans qu'on puisse le forcer, et n'affiche pas les événements annulés.",
-           "https://calendar.google.com/calendar/r/settings/addbyurl"),
+           "https://calendar.google.com/calendar/r/settings/addbyurl",
+           event_link="google", event_hint="Google ouvre l'événement prérempli : enregistrez-le."),
     Client("apple", "Apple Calendrier (Mac, iPhone, iPad)",
            "Calendrier demande de confirmer l'abonnement ; sur Mac, choisissez l'actualisation « Toutes les "
            "heures ». Les annulations restent visibles, titre précédé de « ANNULÉ ».",
@@ -56,7 +66,7 @@ CLIENTS = (
     Client("autre", "Autre agenda (Zimbra, BlueMind, webmail…)",
            "Copiez l'adresse ci-dessous et collez-la dans « S'abonner à un agenda », « Agenda distant » ou "
            "« Calendrier externe (iCal) » de votre messagerie ; elle le relit à son propre rythme.",
-           ""),
+           "", event_hint="Importez le fichier téléchargé dans votre agenda (« Importer », « Ajouter un fichier »)."),
 )
 PLACEHOLDER = re.compile(r"\{(url|host_path|name)(_q)?\}")
 
