@@ -67,10 +67,8 @@
       var download = block.querySelector("a[data-lien=download]");
       if (!download) { return; }
       var links = subscribeLinks(download.href, name);
-      list.querySelectorAll("a[data-lien]").forEach(function (link) {
-        link.href = links[link.getAttribute("data-lien")];
-        link.parentNode.hidden = false;
-      });
+      list.querySelectorAll("a[data-lien]").forEach(function (link) { link.href = links[link.getAttribute("data-lien")]; });
+      list.querySelectorAll(":scope > li").forEach(function (item) { item.hidden = false; });
       var address = block.querySelector("input[data-lien=https]");
       if (address) { address.value = download.href; address.parentNode.hidden = false; }
       var note = block.querySelector(".abonner__sans-adresse");
@@ -79,6 +77,7 @@
     document.querySelectorAll("code[data-integrer]").forEach(function (code) {
       code.textContent = code.textContent.replace(/src="[^"]*"/, 'src="' + absolute(code.getAttribute("data-integrer")) + '"');
     });
+    document.querySelectorAll(".code-relatif").forEach(function (warning) { warning.hidden = true; });
   }
 
   // Copy an address to the clipboard.
@@ -115,12 +114,25 @@
     return found;
   }
   function programmeHref(keys) { return root + "mon-programme.html" + (keys.length ? "?e=" + keys.slice().sort().join(",") : ""); }
+  function counted(count) { return count + " événement" + (count > 1 ? "s" : "") + " choisi" + (count > 1 ? "s" : ""); }
   function showCount(keys) {
     var link = document.getElementById("lien-programme");
     var count = document.getElementById("nombre-programme");
     if (link) { link.href = programmeHref(keys); }
     // A no-break space: the menu link is a flex box, which drops a plain space at the start of the count.
     if (count) { count.textContent = keys.length ? "\u00a0(" + keys.length + ")" : ""; }
+    // On a phone the menu is closed: a bar at the bottom of the screen shows the count and leads to the programme.
+    var bar = document.getElementById("barre-programme");
+    if (bar) {
+      bar.hidden = !keys.length;
+      document.getElementById("barre-compte").textContent = "Mon programme : " + counted(keys.length) + ".";
+      document.getElementById("barre-lien").href = programmeHref(keys);
+    }
+  }
+  // What a screen reader hears after a change (a live region present from the start, never hidden).
+  function announce(text) {
+    var region = document.getElementById("annonce-programme");
+    if (region) { region.textContent = ""; setTimeout(function () { region.textContent = french(text); }, 50); }
   }
   var programme = document.getElementById("programme");
   var mine = readStore();
@@ -130,12 +142,15 @@
   }
   showCount(mine);
 
-  function toggle(key, wanted) {
+  function toggle(key, wanted, title) {
     mine = readStore();
     var at = mine.indexOf(key);
     if (wanted && at < 0) { mine.push(key); }
     if (!wanted && at >= 0) { mine.splice(at, 1); }
     writeStore(mine);
+    if (title) {
+      announce((wanted ? "Ajouté à votre programme : " : "Retiré de votre programme : ") + title + ". " + counted(mine.length) + ".");
+    }
   }
 
   // Event page: add or remove this event, without leaving the page.
@@ -150,6 +165,8 @@
       remove.hidden = !inside;
       add.href = programmeHref(mine.concat(inside ? [] : [key]));
       remove.href = programmeHref(mine.filter(function (k) { return k !== key; }));
+      var voir = document.getElementById("voir-programme");
+      if (voir) { voir.href = programmeHref(mine); }
       status.textContent = (inside ? "Cet événement est dans votre programme" : "Cet événement n'est pas dans votre programme") +
         " (" + mine.length + " événement" + (mine.length > 1 ? "s" : "") + " choisi" + (mine.length > 1 ? "s" : "") + ").";
       if (announce) { (inside ? remove : add).focus(); }
@@ -160,6 +177,7 @@
     show(false);
     add.addEventListener("click", function (event) { event.preventDefault(); toggle(key, true); show(true); });
     remove.addEventListener("click", function (event) { event.preventDefault(); toggle(key, false); show(true); });
+
   }
 
   // ---- Criteria, as the server's table gives them.
@@ -217,6 +235,43 @@
   }
   function eventKey(event) { var m = /([0-9a-f]{12})\.html$/.exec(event.page); return m ? m[1] : ""; }
 
+  // An empty choice leads somewhere: what each ticked box, left out, would give (as pages.py's _widen).
+  function widen(selection, count, events) {
+    var list = document.getElementById("elargir");
+    if (!list) { return; }
+    list.textContent = "";
+    if (count === 0) {
+      data.criteres.forEach(function (criterion) {
+        (selection[criterion.key] || []).forEach(function (slug) {
+          var wider = {};
+          Object.keys(selection).forEach(function (key) {
+            wider[key] = selection[key].filter(function (v) { return key !== criterion.key || v !== slug; });
+          });
+          var n = events.filter(function (e) { return matches(wider, function (c) { return field(e, c.field); }); }).length;
+          if (!n) { return; }
+          var item = document.createElement("li");
+          var link = document.createElement("a");
+          var query = describe(wider).query;
+          link.href = "constructeur.html" + (query ? "?" + query : "");
+          var label = criterion.values.filter(function (v) { return v.value === slug; })[0].label;
+          link.textContent = french("Sans « " + label + " » : " + n + " événement" + (n > 1 ? "s" : ""));
+          if (isStatic) {  // a static host ignores the query: tick the boxes here
+            link.addEventListener("click", function (event) {
+              event.preventDefault();
+              var box = document.getElementById(criterion.key + "-" + slug);
+              box.checked = false;
+              builder.dispatchEvent(new Event("change"));
+              if (history.replaceState) { history.replaceState(null, "", link.href); }
+            });
+          }
+          item.appendChild(link);
+          list.appendChild(item);
+        });
+      });
+    }
+    list.hidden = !list.children.length;
+  }
+
   // ---- Builder: count, name, subscribe links and preview change together as boxes are ticked.
   var builder = document.getElementById("constructeur");
   if (builder && data) {
@@ -236,6 +291,7 @@
         }
         document.getElementById("abonnement-selection").hidden = !block || !prefix || found.length === 0;
         document.getElementById("agenda-vide").hidden = found.length !== 0;
+        widen(selection, found.length, events);
         var preview = document.getElementById("apercu");
         preview.textContent = "";
         found.slice(0, 5).forEach(function (e) {
@@ -287,12 +343,24 @@
     var choice = document.getElementById("choix");
     choice.querySelectorAll("input[name=e]").forEach(function (box) {
       if (mine.indexOf(box.value) >= 0) { box.checked = true; }
-      box.addEventListener("change", function () { toggle(box.value, box.checked); });
+      box.addEventListener("change", function () {
+        var title = box.closest("li").querySelector(".evenement__titre");
+        toggle(box.value, box.checked, title ? title.textContent.trim() : "");
+      });
     });
     choice.addEventListener("submit", function (event) {
       event.preventDefault();
       location.href = programmeHref(readStore());
     });
+  }
+
+  // The programme's own address, to keep or send (it carries the choice).
+  function sharing() {
+    var field = document.getElementById("adresse-partage");
+    if (field && /^https?:$/.test(location.protocol)) {
+      field.value = location.href;
+      field.closest(".partage").hidden = !readStore().length && !keysFromAddress().length;
+    }
   }
 
   // ---- « Mon programme » page.
@@ -308,47 +376,60 @@
     }
     if (isStatic && mine.length && !fromPage.length) {
       loadEvents().then(function (events) {
-        var chosenEvents = events.filter(function (e) { return mine.indexOf(eventKey(e)) >= 0; });
-        document.getElementById("programme-vide").hidden = chosenEvents.length > 0;
-        document.getElementById("programme-plein").hidden = chosenEvents.length === 0;
-        document.getElementById("programme-compte").textContent = chosenEvents.length + " événement" +
-          (chosenEvents.length > 1 ? "s" : "") + " choisi" + (chosenEvents.length > 1 ? "s" : "") +
-          ". Votre choix est gardé par ce navigateur et dans l'adresse de cette page.";
-        var list = document.getElementById("programme-liste");
-        list.textContent = "";
-        chosenEvents.forEach(function (e) {
-          var item = document.createElement("li");
-          item.className = "evenement";
-          var title = document.createElement("h3");
-          title.className = "evenement__titre";
-          var link = document.createElement("a");
-          link.href = e.page;
-          link.textContent = french(e.titre);
-          title.appendChild(link);
-          var when = document.createElement("p");
-          when.className = "evenement__quand";
-          when.textContent = french(e.quand);
-          var drop = document.createElement("button");
-          drop.type = "button";
-          drop.className = "fr-btn fr-btn--sm fr-btn--tertiary-no-outline";
-          drop.className += " fr-btn--icon-left fr-icon-close-line";
-          var named = document.createElement("span");  // as on the live page: the title for screen readers
-          named.className = "fr-sr-only";
-          named.textContent = french(" : " + e.titre);  // a title may hold « »: never nest them
-          drop.append("Retirer de mon programme", named);  // one text run: a flex button drops edge spaces
-          drop.addEventListener("click", function () { toggle(eventKey(e), false); location.reload(); });
-          item.appendChild(title);
-          item.appendChild(when);
-          item.appendChild(drop);
-          list.appendChild(item);
-        });
-        var block = document.querySelector("#abonnement-programme .abonner");
-        if (block && base && chosenEvents.length) {
-          setLinks(block, "mon-programme.ics?e=" + mine.slice().sort().join(","), block.getAttribute("data-name"));
-          document.getElementById("abonnement-programme").hidden = false;
-        }
-        if (history.replaceState) { history.replaceState(null, "", programmeHref(mine)); }
+        var render = function (focusAfter) {
+          var chosenEvents = events.filter(function (e) { return mine.indexOf(eventKey(e)) >= 0; });
+          document.getElementById("programme-vide").hidden = chosenEvents.length > 0;
+          document.getElementById("programme-plein").hidden = chosenEvents.length === 0;
+          document.getElementById("programme-compte").textContent = french(counted(chosenEvents.length) +
+            ". Votre choix est gardé par ce navigateur et dans l'adresse de cette page.");
+          var list = document.getElementById("programme-liste");
+          list.textContent = "";
+          chosenEvents.forEach(function (e) {
+            var item = document.createElement("li");
+            item.className = "evenement";
+            var title = document.createElement("h3");
+            title.className = "evenement__titre";
+            var link = document.createElement("a");
+            link.href = e.page;
+            link.textContent = french(e.titre);
+            title.appendChild(link);
+            var when = document.createElement("p");
+            when.className = "evenement__quand";
+            when.textContent = french(e.quand);
+            var drop = document.createElement("button");
+            drop.type = "button";
+            drop.className = "fr-btn fr-btn--sm fr-btn--tertiary-no-outline fr-btn--icon-left fr-icon-close-line retirer";
+            drop.setAttribute("data-cle", eventKey(e));
+            var named = document.createElement("span");  // as on the live page: the title for screen readers
+            named.className = "fr-sr-only";
+            named.textContent = french(" : " + e.titre);  // a title may hold « »: never nest them
+            drop.append("Retirer de mon programme", named);  // one text run: a flex button drops edge spaces
+            drop.addEventListener("click", function () {
+              toggle(eventKey(e), false, e.titre);
+              render(true);
+            });
+            item.appendChild(title);
+            item.appendChild(when);
+            item.appendChild(drop);
+            list.appendChild(item);
+          });
+          var block = document.querySelector("#abonnement-programme .abonner");
+          if (block && base && chosenEvents.length) {
+            setLinks(block, "mon-programme.ics?e=" + mine.slice().sort().join(","), block.getAttribute("data-name"));
+            document.getElementById("abonnement-programme").hidden = false;
+          }
+          // The address follows the choice: a reload, a bookmark or a shared link shows this programme.
+          if (history.replaceState) { history.replaceState(null, "", programmeHref(mine)); }
+          sharing();
+          if (focusAfter) {  // the removed button is gone: focus goes to what the page now says
+            var said = document.getElementById(chosenEvents.length ? "programme-compte" : "programme-vide");
+            said.setAttribute("tabindex", "-1");
+            said.focus();
+          }
+        };
+        render(false);
       });
     }
+    sharing();
   }
 })();
