@@ -581,6 +581,11 @@ def test_help_and_legal_pages_are_complete(client):
         assert f'href="{page}"' in site_map
 
 
+def test_a_bad_selection_leads_to_the_builder(client):
+    page = client.get("/feeds/selection.ics?theme=inconnu")
+    assert page.status_code == 400 and 'href="/feeds/constructeur.html"' in page.data.decode()
+
+
 def test_the_builder_offers_the_whole_vocabulary_with_counts(client):
     from calfeed.taxonomy import REGIONS
     page = client.get("/feeds/constructeur.html").data.decode()

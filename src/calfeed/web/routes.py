@@ -199,8 +199,8 @@ def http_error(error: HTTPException):
 
 def _error_page(title: str, message: str, status: int):
     config = published().config
-    return render_page("erreur.html", error_context(config, Where("/feeds/", _base()), title, message)), \
-        status, {**NOSNIFF, **PAGE_CACHE}
+    context = {**error_context(config, Where("/feeds/", _base()), title, message), "status": status}
+    return render_page("erreur.html", context), status, {**NOSNIFF, **PAGE_CACHE}
 
 
 def store_damaged(error: Exception):
