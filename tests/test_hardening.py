@@ -25,7 +25,8 @@ def test_reminder_that_is_not_plain_digits_is_a_400(client, value):
 
 def test_reminder_in_plain_digits_is_served(client):
     response = client.get("/feeds/tous.ics?rappel=30")
-    assert response.status_code == 200 and b"TRIGGER:-PT30M" in response.data
+    # The bundled events last all day: their reminder rings at 9 h the day before, not at 23:30 (render.py).
+    assert response.status_code == 200 and b"TRIGGER:-PT15H" in response.data and b"-PT30M" not in response.data
 
 
 def test_last_modified_moves_when_a_new_configuration_changes_the_bytes(bundled):
