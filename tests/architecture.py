@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "calfeed"
 # top. README, « Architecture », names what each one owns.
 LAYERS = (
     ("errors", "text"),
-    ("taxonomy", "model", "config_schema", "site_info"),
+    ("taxonomy", "model", "config_schema", "site_info", "alert_settings"),
     ("selection", "config_yaml"),
     ("addresses",),
     ("config", "vtimezone", "links", "adapters.decode"),
@@ -21,19 +21,22 @@ LAYERS = (
     ("adapters",),
     ("store.schema", "fetch.deadline"),
     ("store", "fetch"),
-    ("publish", "store.owner", "preview"),
+    ("publish", "store.owner", "store.backup", "preview", "alerts"),
     ("refresh", "pages"),
-    ("schedule", "build"),
-    ("web.responses",),
+    ("schedule", "build", "init"),
+    ("web.responses", "upload"),
     ("web.routes",),
     ("web",),
     ("server",),
     ("cli.words",),
+    ("cli.common",),
+    ("cli.operations",),
     ("cli",),
     ("cli.__main__",),
 )
 # Third-party modules only one edge may import.
-OWNED = {"sqlite3": "store", "requests": "fetch", "flask": "web", "click": "cli", "gunicorn": "server"}
+OWNED = {"sqlite3": "store", "requests": "fetch", "flask": "web", "click": "cli", "gunicorn": "server",
+         "boto3": "upload", "botocore": "upload"}
 
 
 def module_name(path: Path) -> str:

@@ -19,23 +19,11 @@ from ..refresh import ensure_published, refresh_sources
 from ..server import address_taken, run_server
 from ..site_info import missing_legal
 from ..store import DAMAGED, damaged_message
-from ..store.owner import open_store
+from . import operations
+from .common import config_option, open_config as _open
 from .words import Failure, FrenchGroup, default_help
 
 
-config_option = click.option(
-    "--config", "config_path", metavar="CHEMIN", default="sources.yaml", envvar="CALFEED_CONFIG",
-    type=click.Path(dir_okay=False, path_type=Path), help="Fichier de configuration des sources (par défaut : sources.yaml).")
-
-
-def _open(config_path):
-    try:
-        config = load_config(config_path)
-        store = open_store(config.store_path, config.path, config.legacy_store_path)
-    except CalfeedError as exc:
-        raise Failure(str(exc)) from None
-    click.get_current_context().meta["calfeed.store"] = store.path
-    return config, store
 
 
 class _Commands(FrenchGroup):
@@ -271,3 +259,9 @@ def preview(config_path, source_id, url, path, kind, **options):
 
 def main():
     cli(prog_name="calfeed")
+
+
+# The team's commands (cli/operations.py).
+cli.add_command(operations.init)
+cli.add_command(operations.backup)
+cli.add_command(operations.publish)
