@@ -21,7 +21,11 @@ def backup_store(store: Store, target: Path) -> Path:
     temporary = target.with_name(f".{target.name}.tmp")
     temporary.unlink(missing_ok=True)
     try:
-        copy = sqlite3.connect(temporary)
+        try:
+            copy = sqlite3.connect(temporary)
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"impossible d'écrire la sauvegarde {target} ({exc}) : vérifiez que son dossier "
+                             "existe et que calfeed peut y écrire.") from None
         try:
             store.db.backup(copy, pages=PAGES_PER_STEP)
             verdict = copy.execute("PRAGMA integrity_check").fetchone()[0]
