@@ -236,3 +236,25 @@ def test_an_unreachable_smtp_server_does_not_stop_the_refresh(project):
     assert not refresh_sources(config, store, now=T0)[0].ok  # the alert failed, the refresh went on
     assert store.get_meta("alert:labs") in (None, "")  # …and it is tried again next time
     store.close()
+
+
+# -- figures --------------------------------------------------------------------------------------------
+
+def test_requests_are_counted_per_feed_and_per_day_without_personal_data(client, app):
+    for _ in range(3):
+        assert client.get("/feeds/tous.ics", headers={"User-Agent": "Microsoft Outlook 16.0"},
+                          environ_base={"REMOTE_ADDR": "192.0.2.7"}).status_code == 200
+    assert client.get("/feeds/categorie/labs.json").status_code == 200
+    assert client.get("/feeds/import/categorie/labs.ics").status_code == 200
+    key = client.get("/feeds/tous.json").json["evenements"][0]["page"].rsplit("/", 1)[1].removesuffix(".html")
+    assert client.get(f"/feeds/mon-programme.ics?e={key}").status_code == 200
+    assert client.get("/feeds/inconnu.ics").status_code == 404  # not a feed: not counted
+    days = client.get("/etat/requetes.json").json["jours"]
+    assert len(days) == 1
+    counts = next(iter(days.values()))
+    assert counts == {"tous.ics": 3, "categorie/labs.json": 1, "import/categorie/labs.ics": 1, "tous.json": 1,
+                      "mon-programme.ics": 1}
+    csv_text = client.get("/etat/requetes.csv").get_data(as_text=True)
+    assert csv_text.startswith("jour;agenda;requetes\r\n") and ";tous.ics;3\r\n" in csv_text
+    stored = app.extensions["calfeed"].store.db.execute("SELECT * FROM feed_requests").fetchall()
+    assert not any("192.0.2.7" in str(row) or "Outlook" in str(row) or key in str(row) for row in stored)
