@@ -292,3 +292,11 @@ def test_placeholders_are_filled_everywhere(tmp_path):
     for path in kit.iterdir():
         assert not re.search(r"@[A-Z_]+@", path.read_text()), path.name
     assert fill("$host @SERVEUR@", {"SERVEUR": "x"}) == "$host x"
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_s_help_is_french(runner, command):
+    result = runner.invoke(cli, [command, "--help"])
+    assert result.exit_code == 0
+    assert result.output.startswith("Utilisation : ") and "Affiche cette aide et quitte." in result.output
+    assert "Usage:" not in result.output and "Show this message" not in result.output

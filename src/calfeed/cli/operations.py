@@ -14,10 +14,10 @@ from ..init import CONFIG_NAME, deploy_values, write_deploy_kit, write_starter
 from ..store.backup import backup_store
 from ..upload import upload_tree
 from .common import config_option, open_config
-from .words import Failure, default_help
+from .words import Failure, FrenchGroup, default_help
 
 
-@click.command()
+@click.command(cls=FrenchGroup.command_class)
 @click.argument("folder", metavar="[DOSSIER]", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--deploy", is_flag=True, help="Écrire aussi le kit de déploiement (systemd, conteneur, nginx) dans DOSSIER/deploy.")
 @click.option("--server-name", metavar="NOM", default="",
@@ -44,7 +44,7 @@ def init(folder, deploy, server_name):
         click.echo("Le kit de déploiement s'installe comme le dit le README, « En production ».")
 
 
-@click.command()
+@click.command(cls=FrenchGroup.command_class)
 @config_option
 @click.argument("target", metavar="FICHIER", type=click.Path(dir_okay=False, path_type=Path))
 def backup(config_path, target):
@@ -57,7 +57,7 @@ def backup(config_path, target):
     click.echo(f"Base {store.path} sauvegardée dans {written} ({written.stat().st_size // 1024} Kio).")
 
 
-@click.command()
+@click.command(cls=FrenchGroup.command_class)
 @config_option
 @click.argument("destination", metavar="DESTINATION")
 @click.option("--from", "folder", metavar="DOSSIER", default="feeds", type=click.Path(file_okay=False, path_type=Path),
