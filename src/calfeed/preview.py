@@ -36,7 +36,7 @@ def source_for_preview(config, source_id=None, *, url="", path="", kind="", **op
             return source_for_preview(config, path=source_id, kind=kind, **options)
         raise ConfigError(f"source inconnue « {source_id} ». Sources de {config.path.name} : "
                           f"{', '.join(s.id for s in config.sources)}.")
-    if path and not kind:
+    if path and not kind and Path(path).is_file():
         kind = guess_type(Path(path))
     if kind == "openagenda" and not path:
         url = url or OPENAGENDA_API
