@@ -245,6 +245,9 @@ def test_nginx_proxies_the_live_service_and_protects_etat(nginx):
     composed = get("/feeds/selection.ics?categorie=labs", headers={"Accept-Encoding": "gzip"})
     assert composed.status_code == 200 and composed.headers["Content-Type"].startswith("text/calendar")
     assert "Content-Encoding" not in composed.headers and b"BEGIN:VCALENDAR" in composed.content
+    reminder = get("/feeds/tous.ics?rappel=30")  # a static feed's variant: answered by the live service
+    assert reminder.status_code == 200 and b"BEGIN:VALARM" in reminder.content
+    assert b"BEGIN:VALARM" not in get("/feeds/tous.ics").content
     assert get("/etat").status_code == 401
     assert get("/etat.json", auth=("equipe", "secret")).json()["sources"]
 
