@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 import threading
 import time
+import weakref
 from zoneinfo import ZoneInfo
 
 from ..store import DAMAGED, Store
@@ -30,7 +31,7 @@ class RequestCounts:
         self._counts: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
         self._flushed = time.monotonic()
-        atexit.register(self.flush)  # a worker that stops keeps its last counts
+        atexit.register(_flush_at_exit, weakref.ref(self))  # a worker that stops keeps its last counts
 
     def add(self, name: str, now: dt.datetime):
         key = (now.astimezone(self.zone).date().isoformat(), name)
@@ -56,3 +57,9 @@ class RequestCounts:
         for day, feed, count in self.store.request_counts(since):
             days.setdefault(day, {})[feed] = count
         return days
+
+
+def _flush_at_exit(counts: "weakref.ref[RequestCounts]"):
+    alive = counts()
+    if alive is not None:
+        alive.flush()
