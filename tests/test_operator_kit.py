@@ -303,3 +303,25 @@ def test_every_command_s_help_is_french(runner, command):
     assert result.exit_code == 0
     assert result.output.startswith("Utilisation : ") and "Affiche cette aide et quitte." in result.output
     assert "Usage:" not in result.output and "Show this message" not in result.output
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A 64 KiB file system: what a full disk does to a build or a backup."""
+    folder = tmp_path / "petit-disque"
+    folder.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("un disque plein se simule par un tmpfs de 64 Kio : il faut pouvoir monter (root).")
+    yield folder
+    subprocess.run(["umount", str(folder)], check=True)
+
+
+@pytest.mark.parametrize("arguments", [["build", "--no-fetch", "--output", "{disk}/feeds"], ["backup", "{disk}/base.sqlite"]])
+def test_a_full_disk_is_said_in_french_without_traceback(tmp_path, monkeypatch, runner, full_disk, arguments):
+    assert runner.invoke(cli, ["init", str(tmp_path)]).exit_code == 0
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(cli, ["build"]).exit_code == 0
+    result = runner.invoke(cli, [argument.format(disk=full_disk) for argument in arguments])
+    assert result.exit_code == 1 and "disque plein : libérez de la place" in result.output, result.output
+    assert "Traceback" not in result.output and not isinstance(result.exception, OSError)

@@ -29,6 +29,11 @@ def backup_store(store: Store, target: Path) -> Path:
         try:
             store.db.backup(copy, pages=PAGES_PER_STEP)
             verdict = copy.execute("PRAGMA integrity_check").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if "full" not in str(exc):
+                raise
+            raise StoreError(f"{target} : disque plein : libérez de la place (df -h) ou choisissez un autre dossier ; "
+                             "la sauvegarde précédente est gardée.") from None
         finally:
             copy.close()
         if verdict != "ok":
