@@ -105,6 +105,10 @@ YAML_PROBLEMS = (
 )
 
 
+class _Stopped(ConfigError):
+    """A part of the file that cannot be read further; its mistake is recorded in the Reader."""
+
+
 class Reader:
     """Reads values out of the parsed YAML, once the schema has checked their shapes, and reports the
     mistakes only code can see (unknown vocabulary, a path outside the folder…) with file and line."""
@@ -122,13 +126,14 @@ class Reader:
     def fail(self, mapping, message: str):
         """Record a mistake after which this part of the file cannot be read further, and stop reading it."""
         self.note(mapping, message)
-        raise ConfigError(self.report())
+        raise _Stopped(self.report())
 
     def report(self) -> str:
         """Every mistake recorded, first line first, each once."""
         lines = []
         for line, message in sorted(dict.fromkeys(self.problems), key=lambda problem: problem[0]):
-            lines.append(f"{self.path}, ligne {line} : {message}" if line else f"{self.path} : {message}")
+            lines.append(f"{self.path}, ligne {line} : {message}" if line else
+                         message if message.startswith(str(self.path)) else f"{self.path} : {message}")
         return "\n".join(lines)
 
     def attempt(self, read, *args):
@@ -136,7 +141,10 @@ class Reader:
         of the wrong shape, already reported by the schema, may make `read` fail in its own way: ignored then."""
         try:
             return read(*args)
-        except ConfigError:
+        except _Stopped:  # recorded already
+            return None
+        except ConfigError as exc:  # said by a reader of its own (a site: or alerts: value…)
+            self.problems.append((0, str(exc)))
             return None
         except (TypeError, ValueError, AttributeError, KeyError):
             if not self.problems:
