@@ -47,12 +47,14 @@ def _wait(url: str, process, log: Path, **kwargs):
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """A folder started as a new team would: `calfeed init`, `calfeed build`, `calfeed serve` (the installed command)."""
+    """A folder started as a new team would: `calfeed init`, `calfeed build`, then `calfeed serve` (the installed
+    command, in its own process: gunicorn)."""
+    from click.testing import CliRunner
     folder = tmp_path_factory.mktemp("equipe")
     for command in (["init", str(folder)], ["build", "--config", str(folder / "sources.yaml"),
                                             "--output", str(folder / "feeds")]):
-        done = subprocess.run([str(CALFEED), *command], capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, done.stdout + done.stderr
+        done = CliRunner().invoke(cli, command)
+        assert done.exit_code == 0, done.output
     port = _free_port()
     log = folder / "serve.log"
     with open(log, "wb") as output:
