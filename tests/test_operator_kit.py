@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -170,11 +171,13 @@ def test_operator_mistakes_are_said_in_french_without_traceback(tmp_path, monkey
 
 # -- the deploy kit ----------------------------------------------------------------------------------------
 
-def test_every_file_the_build_writes_has_a_type_in_nginx_and_in_publish():
+def test_every_file_the_build_writes_has_a_type_in_nginx_apache_and_publish():
     nginx = (DEPLOY / "nginx-calfeed.conf").read_text(encoding="utf-8")
+    apache = (DEPLOY / "apache-calfeed.conf").read_text(encoding="utf-8")
     for suffix in MANAGED_SUFFIXES:
         assert suffix in CONTENT_TYPES
         assert re.search(rf"\s{suffix[1:]};", nginx), suffix
+        assert re.search(rf"AddType \S+ \{suffix}\n", apache), suffix
 
 
 def _kit(folder: Path, tmp: Path) -> Path:
@@ -259,6 +262,72 @@ def test_nginx_redirects_http_to_https(nginx):
     assert response.status_code == 301
     assert response.headers["Location"].startswith("https://") and response.headers["Location"].endswith(
         "/feeds/tous.ics?rappel=30")
+
+
+APACHE_MODULES = ("mpm_event", "authz_core", "authz_host", "authn_core", "authn_file", "auth_basic", "authz_user",
+                  "mime", "dir", "headers", "rewrite", "proxy", "proxy_http", "ssl", "socache_shmcb", "env")
+
+
+@pytest.fixture(scope="module")
+def apache(site, tmp_path_factory):
+    binary = shutil.which("apache2") or shutil.which("httpd")
+    if binary is None or shutil.which("openssl") is None:
+        pytest.skip("Apache absent : installez-le (apt-get install apache2) pour tester apache-calfeed.conf.")
+    folder, _base, live_port = site
+    # Apache never serves as root: its own user must reach the files (pytest's folders are private).
+    tmp = Path(tempfile.mkdtemp(prefix="calfeed-apache-"))
+    tmp.chmod(0o755)
+    shutil.copytree(folder / "feeds", tmp / "site" / "feeds")
+    kit = _kit(tmp / "site", tmp)
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost", "-keyout", str(tmp / "cle.pem"), "-out",
+                    str(tmp / "cert.pem")], check=True, capture_output=True)
+    http_port, https_port = _free_port(), _free_port()
+    conf = ((kit / "apache-calfeed.conf").read_text(encoding="utf-8")
+            .replace("<VirtualHost *:80>", f"<VirtualHost 127.0.0.1:{http_port}>")
+            .replace("<VirtualHost *:443>", f"<VirtualHost 127.0.0.1:{https_port}>")
+            .replace("127.0.0.1:8000", f"127.0.0.1:{live_port}")
+            .replace("/etc/letsencrypt/live/localhost/fullchain.pem", str(tmp / "cert.pem"))
+            .replace("/etc/letsencrypt/live/localhost/privkey.pem", str(tmp / "cle.pem"))
+            .replace("        # AuthType Basic", "        AuthType Basic").replace("        # AuthName", "        AuthName")
+            .replace("        # AuthUserFile /etc/apache2/calfeed.htpasswd", f"        AuthUserFile {tmp}/htpasswd")
+            .replace("        # Require valid-user", "        Require valid-user"))
+    (kit / "apache-calfeed.conf").write_text(conf, encoding="utf-8")
+    hashed = subprocess.run(["openssl", "passwd", "-apr1", "secret"], capture_output=True, text=True).stdout.strip()
+    (tmp / "htpasswd").write_text(f"equipe:{hashed}\n")
+    modules = "".join(f"LoadModule {name}_module /usr/lib/apache2/modules/mod_{name}.so\n" for name in APACHE_MODULES)
+    user = "User nobody\nGroup nogroup\n" if os.geteuid() == 0 else ""
+    (tmp / "apache.conf").write_text(
+        f"ServerRoot {tmp}\nPidFile {tmp}/apache.pid\nErrorLog {tmp}/error.log\nLogLevel warn\nServerName localhost\n"
+        f"Listen 127.0.0.1:{http_port}\nListen 127.0.0.1:{https_port}\n{modules}{user}"
+        f"Mutex file:{tmp}\nTypesConfig /dev/null\nInclude {kit}/apache-calfeed.conf\n")
+    command = [binary, "-f", str(tmp / "apache.conf")]
+    checked = subprocess.run([*command, "-t"], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+    process = subprocess.Popen([*command, "-D", "FOREGROUND"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait(f"http://127.0.0.1:{http_port}/", process, tmp / "error.log", allow_redirects=False)
+    yield {"http": f"http://127.0.0.1:{http_port}", "https": f"https://localhost:{https_port}",
+           "cert": str(tmp / "cert.pem"), "folder": tmp / "site"}
+    process.terminate()
+    process.wait(10)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_apache_serves_the_tree_like_nginx(apache):
+    get = lambda path, **kw: requests.get(apache["https"] + path, verify=apache["cert"], timeout=5, **kw)  # noqa: E731
+    feed = get("/feeds/categorie/labs.ics", headers={"Accept-Encoding": "gzip", "User-Agent": "Microsoft Outlook 16.0"})
+    assert feed.status_code == 200 and feed.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert "Content-Encoding" not in feed.headers and feed.headers["Cache-Control"] == "public, max-age=3600"
+    assert feed.content == (apache["folder"] / "feeds/categorie/labs.ics").read_bytes()
+    assert get("/feeds/categorie/labs.ics", headers={"If-None-Match": feed.headers["ETag"]}).status_code == 304
+    assert get("/feeds/").headers["Content-Type"] == "text/html; charset=utf-8"
+    assert get("/feeds/.calfeed-build").status_code == 404
+    reminder = get("/feeds/tous.ics?rappel=30")
+    assert reminder.status_code == 200 and b"BEGIN:VALARM" in reminder.content
+    assert get("/etat").status_code == 401
+    assert get("/etat.json", auth=("equipe", "secret")).json()["sources"]
+    redirect = requests.get(apache["http"] + "/feeds/tous.ics", allow_redirects=False, timeout=5)
+    assert redirect.status_code == 301 and redirect.headers["Location"].startswith("https://")
 
 
 def test_systemd_units_verify(site, tmp_path):
