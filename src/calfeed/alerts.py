@@ -34,10 +34,10 @@ def check_alerts(config, store: Store, now: dt.datetime, send=None) -> list[tupl
     settings = config.alerts
     if not settings.enabled:
         return []
-    due, records = [], {}
+    due, records, before = [], {}, {}
     for source in config.sources:
         state = store.source_state(source.id)
-        record = json.loads(store.get_meta(f"alert:{source.id}") or "null")
+        record = before[source.id] = json.loads(store.get_meta(f"alert:{source.id}") or "null")
         why = _trouble(state) if state.last_attempt else ""
         if why:
             record = record or {"since": now.isoformat(), "sent": False}
@@ -55,9 +55,11 @@ def check_alerts(config, store: Store, now: dt.datetime, send=None) -> list[tupl
         except (OSError, smtplib.SMTPException) as exc:  # told at the next refresh
             log.warning("alerte non envoyée (%s) : nouvel essai à la prochaine actualisation", exc)
             return []
-    with store.transaction() as db:
-        for source_id, record in records.items():
-            store.set_meta(db, f"alert:{source_id}", json.dumps(record) if record else "")
+    changed = {source_id: record for source_id, record in records.items() if record != before[source_id]}
+    if changed:
+        with store.transaction() as db:
+            for source_id, record in changed.items():
+                store.set_meta(db, f"alert:{source_id}", json.dumps(record) if record else "")
     return due
 
 
