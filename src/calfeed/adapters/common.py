@@ -151,6 +151,10 @@ def require_format(ok: bool, source, expected: str, text: str):
     The message never quotes the body: it is stored and shown on the public status page. The start
     of the body goes in the error's `detail`, printed only in the operator's terminal.
     """
+    if not ok and not text.strip(" \t\r\n\ufeff\x00"):
+        raise SourceError(source.id, f"le contenu reçu est vide (aucun caractère hors blancs ; attendu : {expected}) : "
+                                     "l'export de la source a pu être coupé ou pas encore écrit. "
+                                     "Vérifiez le fichier ou l'adresse de la source.")
     if not ok:
         head = clean_text(text[:60]).replace("\n", " ")
         raise SourceError(source.id, f"le contenu reçu n'est pas {expected}. "
