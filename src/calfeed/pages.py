@@ -5,10 +5,12 @@ import datetime as dt
 import re
 from functools import cache
 from importlib import resources
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from .feeds import feed_bytes
+from .fetch import OPENAGENDA_API
 from .addresses import FeedRequest, event_feed, feed_catalogue, parse_selection, personal_feed
 from .links import CLIENTS, clients_data, event_links
 from .selection import BUILDER_CRITERIA, CRITERIA, NEVER_PUBLISHED, PUBLIC_CRITERIA, criteria_data, vocabulary_of
@@ -171,25 +173,55 @@ def public_text(text: str | None) -> str | None:
     return where + separator + QUOTED.sub("«…»", reason)
 
 
+# Any web address in a message: on the public page only its host is kept.
+ADDRESS = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s«»\"'<>]+")
+
+
+def _host(address: str) -> str:
+    """An address reduced to its host (and port): a private calendar link (Google, Nextcloud, iCloud)
+    carries its secret key in its path or query, and credentials may sit before the host."""
+    try:
+        parts = urlsplit(address)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "adresse masquée"
+    if ":" in host:  # an IPv6 address, written as in a URL
+        host = f"[{host}]"
+    return f"{host}{port}" if host else "adresse masquée"
+
+
 def _public_location(config, source) -> str:
-    """A local source's file as sources.yaml names it, relative to its folder: the server's own
-    folders are nobody's business (config keeps local paths inside that folder)."""
+    """Where a source is read from, fit for the public page: a web source's host alone; a local source's
+    file as sources.yaml names it, relative to its folder (the server's own folders are nobody's business;
+    config keeps local paths inside that folder)."""
     if source.path is None:
-        return source.location
+        return _host(source.url or OPENAGENDA_API)
     try:
         return source.path.relative_to(config.folder).as_posix()
     except ValueError:
         return source.path.name
 
 
+def _public_source_text(config, source, text: str | None) -> str | None:
+    """A message about `source` fit for the public page: its file named as sources.yaml does, every web
+    address reduced to its host, and no value the source wrote (`public_text`)."""
+    if not text:
+        return text
+    if source.path is not None:
+        text = text.replace(str(source.path), _public_location(config, source))
+    return public_text(ADDRESS.sub(lambda match: _host(match.group()), text))
+
+
 def status_context(config, store, programme, *, public: bool = False) -> dict:
     """The health of every source, for /etat and /etat.json (`public`) and `calfeed check`."""
-    shown = public_text if public else (lambda text: text)
     published = {}
     for item in programme.items:
         published[item.event.source] = published.get(item.event.source, 0) + 1
     sources = []
     for source in config.sources:
+        def shown(text, source=source):
+            return _public_source_text(config, source, text) if public else text
         state = store.source_state(source.id)
         sources.append({
             "id": source.id,
@@ -204,7 +236,7 @@ def status_context(config, store, programme, *, public: bool = False) -> dict:
             "events_published": published.get(source.id, 0),
             "rejected": [shown(reason) for reason in state.rejected],
             "warnings": [shown(warning) for warning in state.warnings],
-            "held": list(state.held),
+            "held": list(state.held),  # published events (their titles are public already)
             "history": [{**entry, "error": shown(entry["error"])} for entry in store.fetch_history(source.id, limit=5)],
         })
     return {
