@@ -51,3 +51,60 @@ def test_the_public_status_page_names_a_local_file_as_sources_yaml_does(project,
     assert str(tmp_path) in private["last_error"]  # the terminal says where on the server
     assert str(tmp_path) not in str(public) and "fichier introuvable : data/absent.csv" in public["last_error"]
     store.close()
+
+
+# -- a new calfeed version re-reads every source once ---------------------------------------------------
+
+ICS = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//essai//FR\r\nBEGIN:VEVENT\r\nUID:atelier@essai\r\n"
+       "DTSTAMP:20221101T000000Z\r\nDTSTART:20221114T090000Z\r\nDTEND:20221114T100000Z\r\nSUMMARY:Atelier\r\n"
+       "END:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+def test_a_new_reader_reads_every_source_again_once_without_a_new_sequence(project, tmp_path, httpserver,
+                                                                            monkeypatch):
+    from werkzeug import Response
+
+    from calfeed import refresh
+    from calfeed.refresh import refresh_sources
+    asked = []
+
+    def answer(request):
+        asked.append(request.headers.get("If-None-Match"))
+        if request.headers.get("If-None-Match") == '"v1"':
+            return Response(status=304, headers={"ETag": '"v1"'})
+        return Response(ICS, content_type="text/calendar", headers={"ETag": '"v1"'})
+
+    httpserver.expect_request("/agenda.ics").respond_with_handler(answer)
+    (tmp_path / "local.ics").write_text(ICS.replace("atelier@essai", "visite@essai"), encoding="utf-8")
+    config, store = open_project(project([
+        {"id": "web", "type": "ics", "url": httpserver.url_for("/agenda.ics"), "category": "labs"},
+        {"id": "local", "type": "ics", "path": "local.ics", "category": "labs"}], fetch={"retries": 0}))
+
+    def refreshed():
+        reports = {r.source_id: r.changed for r in refresh_sources(config, store)}
+        return reports, {row.uid: row.sequence for row in store.published()}, store.generation()
+
+    first, sequences, generation = refreshed()
+    assert first == {"web": True, "local": True} and set(sequences.values()) == {0}
+    assert refreshed() == ({"web": False, "local": False}, sequences, generation)  # nothing new: nothing read
+    assert asked == [None, '"v1"']
+    monkeypatch.setattr(refresh, "reader_version", lambda: "calfeed suivant")  # an upgrade of calfeed
+    assert refreshed() == ({"web": True, "local": True}, sequences, generation)  # read again, same events
+    assert asked[-1] is None  # no validator: a 304 would have kept the old reader's snapshot
+    assert refreshed() == ({"web": False, "local": False}, sequences, generation)  # once
+    assert asked[-1] == '"v1"'
+    store.close()
+
+
+def test_the_reader_version_changes_with_calfeed_version(monkeypatch):
+    from calfeed import refresh
+    today = refresh.reader_version()
+    assert refresh.reader_version() == today  # the same code reads the same way: nothing is read again
+    monkeypatch.setattr(refresh, "__version__", "99.0")
+    refresh.reader_version.cache_clear()
+    try:
+        assert refresh.reader_version() != today
+    finally:
+        monkeypatch.undo()
+        refresh.reader_version.cache_clear()
+    assert refresh.reader_version() == today
