@@ -2,17 +2,15 @@
 site and the static build render the same templates from the same contexts, given "now" by the caller."""
 
 import datetime as dt
-import re
 from functools import cache
 from importlib import resources
-from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from .feeds import feed_bytes
-from .fetch import OPENAGENDA_API
 from .addresses import FeedRequest, event_feed, feed_catalogue, parse_selection, personal_feed
 from .links import CLIENTS, clients_data, event_links
+from .public import public_location, public_source_text
 from .selection import BUILDER_CRITERIA, CRITERIA, NEVER_PUBLISHED, PUBLIC_CRITERIA, criteria_data, vocabulary_of
 from .text import fold
 from .views import (Where, event_jsonld, event_view, feed_json_chunks, french_date, french_moment, french_spacing,
@@ -157,62 +155,6 @@ def error_context(config, where: Where, title: str, message: str) -> dict:
     return {**common(config, where, title), "message": message}
 
 
-# What a source wrote (a cell, a label, a column name) is quoted « like this » in reasons and warnings.
-QUOTED = re.compile(r"«[^»]*»")
-
-
-def public_text(text: str | None) -> str | None:
-    """A reason or warning fit for the public status page: the values the source wrote are left out
-    (a cell may hold anything); where it is stays (a line, a UID, a column's name), so the team knows
-    what to fix. The operator's terminal (`calfeed check`) shows it whole."""
-    if not text:
-        return text
-    where, separator, reason = text.partition(" : ")
-    if not separator or "«" in where and not where.startswith(("colonne «", "VEVENT")):
-        return QUOTED.sub("«…»", text)
-    return where + separator + QUOTED.sub("«…»", reason)
-
-
-# Any web address in a message: on the public page only its host is kept.
-ADDRESS = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s«»\"'<>]+")
-
-
-def _host(address: str) -> str:
-    """An address reduced to its host (and port): a private calendar link (Google, Nextcloud, iCloud)
-    carries its secret key in its path or query, and credentials may sit before the host."""
-    try:
-        parts = urlsplit(address)
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        return "adresse masquée"
-    if ":" in host:  # an IPv6 address, written as in a URL
-        host = f"[{host}]"
-    return f"{host}{port}" if host else "adresse masquée"
-
-
-def _public_location(config, source) -> str:
-    """Where a source is read from, fit for the public page: a web source's host alone; a local source's
-    file as sources.yaml names it, relative to its folder (the server's own folders are nobody's business;
-    config keeps local paths inside that folder)."""
-    if source.path is None:
-        return _host(source.url or OPENAGENDA_API)
-    try:
-        return source.path.relative_to(config.folder).as_posix()
-    except ValueError:
-        return source.path.name
-
-
-def _public_source_text(config, source, text: str | None) -> str | None:
-    """A message about `source` fit for the public page: its file named as sources.yaml does, every web
-    address reduced to its host, and no value the source wrote (`public_text`)."""
-    if not text:
-        return text
-    if source.path is not None:
-        text = text.replace(str(source.path), _public_location(config, source))
-    return public_text(ADDRESS.sub(lambda match: _host(match.group()), text))
-
-
 def status_context(config, store, programme, *, public: bool = False) -> dict:
     """The health of every source, for /etat and /etat.json (`public`) and `calfeed check`."""
     published = {}
@@ -221,12 +163,12 @@ def status_context(config, store, programme, *, public: bool = False) -> dict:
     sources = []
     for source in config.sources:
         def shown(text, source=source):
-            return _public_source_text(config, source, text) if public else text
+            return public_source_text(config, source, text) if public else text
         state = store.source_state(source.id)
         sources.append({
             "id": source.id,
             "type": source.type,
-            "location": _public_location(config, source) if public else source.location,
+            "location": public_location(config, source) if public else source.location,
             "ok": state.last_error is None and state.last_success is not None,
             "last_attempt": state.last_attempt,
             "last_success": state.last_success,

@@ -18,7 +18,7 @@ from ..publish import load_programme
 from ..refresh import ensure_published, refresh_sources
 from ..server import address_taken, run_server
 from ..site_info import missing_legal
-from ..store import DAMAGED, damaged_message
+from ..store import DAMAGED, store_problem
 from ..store.owner import open_store
 from .words import Failure, FrenchGroup, default_help
 
@@ -39,13 +39,14 @@ def _open(config_path):
 
 
 class _Commands(FrenchGroup):
-    """The command group, turning a damaged store met by any command into a French message."""
+    """The command group, turning a store that fails any command (damaged file, full or read-only disk, no
+    permission) into a French message that says which and what to do."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except DAMAGED as exc:
-            raise Failure(damaged_message(ctx.meta.get("calfeed.store", "de calfeed"), exc)) from None
+            raise Failure(str(store_problem(ctx.meta.get("calfeed.store", "de calfeed"), exc))) from None
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
