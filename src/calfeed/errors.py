@@ -55,7 +55,7 @@ class DiskError(CalfeedError):
             advice = (f"le disque qui porte {folder} est monté en lecture seule ({detail}). Remontez-le en "
                       "lecture-écriture, ou choisissez un emplacement sur un disque inscriptible, puis relancez")
         elif problem == self.DENIED:
-            advice = (f"l'utilisateur {_user()} n'a pas le droit d'écrire {where} ({detail}). Donnez-lui ce droit "
+            advice = (f"l'utilisateur {_user()} n'a pas le droit d'y écrire ({detail}). Donnez-lui ce droit "
                       f"sur le fichier et sur son dossier {folder} (chown ou chmod), ou lancez calfeed sous "
                       "l'utilisateur propriétaire, puis relancez")
         else:

@@ -29,12 +29,14 @@ config_option = click.option(
 
 
 def _open(config_path):
+    meta = click.get_current_context().meta
     try:
         config = load_config(config_path)
+        meta["calfeed.store"] = config.store_path  # named by any error from here on
         store = open_store(config.store_path, config.path, config.legacy_store_path)
     except CalfeedError as exc:
         raise Failure(str(exc)) from None
-    click.get_current_context().meta["calfeed.store"] = store.path
+    meta["calfeed.store"] = store.path
     return config, store
 
 
