@@ -4,6 +4,7 @@ headers, a read-only or full disk is said plainly, and a new calfeed version re-
 import errno
 import gc
 import hashlib
+import re
 import os
 import shutil
 import socket
@@ -306,3 +307,37 @@ def test_disk_errors_are_told_apart_on_real_errors(tmp_path):
         damaged.execute("SELECT * FROM sqlite_master").fetchall()
     damaged.close()
     assert "endommagée" in str(store_problem(tmp_path / "abimee.sqlite", broken.value))
+
+
+# -- security headers on every answer ---------------------------------------------------------------------
+
+def _answers(client):
+    """One answer of each kind the service gives: pages, feeds, exports, assets, errors, a 304."""
+    home = client.get("/feeds/evenements.html").get_data(as_text=True)
+    event = "/feeds/" + re.search(r'href="(evenements/[0-9a-f]{12}\.html)"', home).group(1)
+    feed = client.get("/feeds/tous.ics")
+    paths = ["/", "/feeds/", "/feeds/constructeur.html", "/feeds/evenements.html", event, "/feeds/mon-programme.html",
+             "/feeds/contact.html", "/etat", "/etat.json", "/feeds/tous.ics", "/feeds/categorie/labs.ics",
+             "/feeds/tous.json", "/feeds/static/calfeed.js", "/feeds/static/calfeed.css",
+             "/feeds/static/dsfr/dsfr.module.min.js", "/feeds/inconnu.ics", "/nulle-part", "/feeds/inconnu.json",
+             "/feeds/selection.ics?theme=inconnu"]
+    for path in paths:
+        with client.get(path) as answer:  # a static file's answer holds the file open until closed
+            yield path, answer
+    yield "304", client.get("/feeds/tous.ics", headers={"If-None-Match": feed.headers["ETag"]})
+
+
+def test_every_answer_carries_its_security_headers_and_only_embeds_may_be_framed(client):
+    statuses = set()
+    for path, answer in _answers(client):
+        statuses.add(answer.status_code)
+        policy = answer.headers.get("Content-Security-Policy", "")
+        assert "frame-ancestors 'none'" in policy and "script-src 'self';" in policy, path
+        assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy, path
+        assert answer.headers.get("X-Frame-Options") == "DENY", path
+        assert answer.headers.getlist("X-Content-Type-Options") == ["nosniff"], path
+    assert statuses == {200, 304, 400, 404}
+    embed = client.get("/feeds/integrer/categorie/labs.html")
+    assert embed.status_code == 200 and "frame-ancestors *" in embed.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in embed.headers["Content-Security-Policy"]
+    assert "X-Frame-Options" not in embed.headers and embed.headers["X-Content-Type-Options"] == "nosniff"

@@ -100,7 +100,7 @@ def embed(group, name):
     if chosen is None:
         abort(404, description=f"Aucun agenda « {path} » à intégrer.")
     context = embed_context(site.config, programme, _where(path.count("/") + 1), chosen, utc_now())
-    return render_page("integrer.html", context), 200, {**NOSNIFF, "Content-Security-Policy": "frame-ancestors *"}
+    return render_page("integrer.html", context), 200, NOSNIFF  # any site may frame it: responses.security_headers
 
 
 RESOLVED_KEPT = 1024  # valid addresses remembered per programme version, as clients send them
