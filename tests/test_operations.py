@@ -343,3 +343,18 @@ def test_every_answer_carries_its_security_headers_and_only_embeds_may_be_framed
     assert embed.status_code == 200 and "frame-ancestors *" in embed.headers["Content-Security-Policy"]
     assert "script-src 'self'" in embed.headers["Content-Security-Policy"]
     assert "X-Frame-Options" not in embed.headers and embed.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_base_held_by_another_process_is_not_called_damaged(tmp_path):
+    from calfeed.store import Store, store_problem
+    Store(tmp_path / "base.sqlite").close()
+    holder = sqlite3.connect(tmp_path / "base.sqlite", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    waiting = sqlite3.connect(tmp_path / "base.sqlite", timeout=0)
+    with pytest.raises(sqlite3.OperationalError) as busy:
+        waiting.execute("BEGIN IMMEDIATE")
+    holder.execute("ROLLBACK")
+    holder.close()
+    waiting.close()
+    told = str(store_problem(tmp_path / "base.sqlite", busy.value))
+    assert "occupée par un autre processus" in told and "endommagée" not in told

@@ -16,6 +16,8 @@ from .schema import MIGRATIONS
 __all__ = ["DAMAGED", "Store", "damaged_message", "store_problem"]
 
 HISTORY_KEPT = 200  # fetch records kept per source
+
+
 @dataclass(frozen=True)
 class SourceState:
     id: str

@@ -14,6 +14,7 @@ DAMAGED = (sqlite3.DatabaseError,)
 # SQLite's primary result codes (sqlite.org/rescode.html) that blame the disk, not the data: renaming or
 # restoring the file would not help, and the advice for a damaged file would lose the history.
 SQLITE_PERM, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN = 3, 8, 10, 13, 14
+SQLITE_BUSY, SQLITE_LOCKED = 5, 6  # another process holds the base longer than busy_timeout
 KEPT = "cette commande n'a rien changé dans la base, ce qui était publié le reste"
 
 
@@ -22,6 +23,10 @@ def store_problem(path, exc: Exception) -> CalfeedError:
     read-only, no permission, failing), said as such, or a damaged file."""
     code = getattr(exc, "sqlite_errorcode", None)
     primary = code & 0xFF if isinstance(code, int) else None
+    if primary in (SQLITE_BUSY, SQLITE_LOCKED):
+        return StoreError(f"la base {path} est restée occupée par un autre processus calfeed ({exc}) : rien n'a "
+                          "été changé. Attendez la fin de l'autre commande (une actualisation longue, un "
+                          "« calfeed serve » bloqué), puis relancez.")
     if primary not in (SQLITE_PERM, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN):
         return StoreError(damaged_message(path, exc))
     folder = Path(path).parent
