@@ -10,7 +10,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from .feeds import feed_bytes
 from .addresses import FeedRequest, event_feed, feed_catalogue, parse_selection, personal_feed
 from .links import CLIENTS, clients_data, event_links
-from .public import public_location, public_source_text
+from .public import public_location, public_source_text, without_addresses
 from .selection import BUILDER_CRITERIA, CRITERIA, NEVER_PUBLISHED, PUBLIC_CRITERIA, criteria_data, vocabulary_of
 from .text import fold
 from .views import (Where, event_jsonld, event_view, feed_json_chunks, french_date, french_moment, french_spacing,
@@ -178,7 +178,8 @@ def status_context(config, store, programme, *, public: bool = False) -> dict:
             "events_published": published.get(source.id, 0),
             "rejected": [shown(reason) for reason in state.rejected],
             "warnings": [shown(warning) for warning in state.warnings],
-            "held": list(state.held),  # published events (their titles are public already)
+            # Published events, named by their titles (public already); any address reduced to its host.
+            "held": [without_addresses(reason) if public else reason for reason in state.held],
             "history": [{**entry, "error": shown(entry["error"])} for entry in store.fetch_history(source.id, limit=5)],
         })
     return {

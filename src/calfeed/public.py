@@ -53,6 +53,11 @@ def public_location(config, source) -> str:
         return source.path.name
 
 
+def without_addresses(text: str) -> str:
+    """Every web address of `text` reduced to its host."""
+    return ADDRESS.sub(lambda match: _host(match.group()), text)
+
+
 def public_source_text(config, source, text: str | None) -> str | None:
     """A message about `source` fit for the public page: its file named as sources.yaml does, every web
     address reduced to its host, and no value the source wrote (`public_text`)."""
@@ -60,4 +65,4 @@ def public_source_text(config, source, text: str | None) -> str | None:
         return text
     if source.path is not None:
         text = text.replace(str(source.path), public_location(config, source))
-    return public_text(ADDRESS.sub(lambda match: _host(match.group()), text))
+    return public_text(without_addresses(text))
