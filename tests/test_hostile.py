@@ -1,5 +1,5 @@
 """Hostile and unusual source files (tests/hostile/, issue 19): each one, beside an ordinary witness source,
-goes through `fetch`, `check`, `build`, `preview` and the live app under a wall-clock bound.
+goes through `fetch`, `check`, `build`, `preview` and the live app, each step bounded in CPU and wall clock.
 
 Every `tests/hostile/<name>.<ics|csv|json|xlsx>` with its `<name>.expect.json` is picked up, without code
 changes. `<name>` is `<class>-<what>` (classes: recurrence, dates, zones, identity, damage, encoding,
@@ -20,8 +20,8 @@ Each file runs in its own process (this very file, run as a script): a hang or a
 process, never the suite, and the test says which step it was. Two processes run at a time.
 
 Asserted for each file: no step crashes (no traceback) nor exceeds its bounds (STEP_CPU_SECONDS of CPU,
-STEP_SECONDS of wall clock); the witness's events are
-published exactly as they are when the witness is alone, by the build and by the live app; every .ics the
+STEP_SECONDS of wall clock); the witness's events are published exactly as they are when the witness is
+alone, by the build and by the live app; `fetch` and `check` exit 1 exactly when the source fails; every .ics the
 build writes parses with icalendar, and so does the live `/feeds/tous.ics`; the hostile source's published,
 rejected and failed counts, the messages of `calfeed check --no-fetch` and the published start instants
 are the expected ones.
