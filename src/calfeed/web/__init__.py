@@ -12,7 +12,7 @@ from ..refresh import ensure_published
 from ..schedule import start_first_read, start_refresher
 from ..store import DAMAGED
 from ..store.owner import open_store
-from .responses import Bodies, Published
+from .responses import Bodies, Published, add_security_headers
 from .routes import bp, http_error, store_damaged, unexpected_error
 
 __all__ = ["Bodies", "Published", "create_app"]
@@ -39,6 +39,7 @@ def create_app(test_config=None) -> Flask:
         hops = config.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
     app.register_blueprint(bp)
+    app.after_request(add_security_headers)  # every answer, the static files and the error pages included
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, unexpected_error)
     for damaged in DAMAGED:
