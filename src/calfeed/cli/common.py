@@ -30,7 +30,6 @@ def open_config(config_path):
 
 # What the system says when a path is wrong, for the operator (strerror is English). A disk that refuses to
 # write (full, read-only, no permission) is errors.DiskError's to say, the one place for it.
-DISK_ERRNOS = (errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO)
 OS_ERRORS = {
     errno.ENOENT: "fichier ou dossier introuvable : vérifiez le chemin",
     errno.ENOTDIR: "un élément de ce chemin est un fichier, pas un dossier : vérifiez le chemin",
@@ -41,7 +40,7 @@ OS_ERRORS = {
 
 def os_error_message(exc: OSError) -> str:
     """An error of the system (a path that cannot be written…) as a French sentence naming the path."""
-    if exc.errno in DISK_ERRNOS:
+    if DiskError.kind_of(exc.errno):
         return str(DiskError.from_os_error(exc.filename or ".", exc, "la commande s'est arrêtée avant d'écrire"))
     why = OS_ERRORS.get(exc.errno, exc.strerror or str(exc))
     return f"{exc.filename} : {why}." if exc.filename else f"{why}."

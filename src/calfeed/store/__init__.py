@@ -65,6 +65,8 @@ class Store:
             with self.transaction() as db:
                 self._migrate(db)
         except OSError as exc:
+            if DiskError.kind_of(exc.errno) is None:
+                raise  # a wrong path, not the disk: named as such by the CLI
             raise DiskError.from_os_error(self.path.parent, exc, KEPT) from None
         except sqlite3.Error as exc:
             problem = store_problem(self.path, exc)
