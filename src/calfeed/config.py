@@ -91,6 +91,8 @@ class Config:
     # when it belongs to this configuration (see store.open_store).
     legacy_store_path: Path | None = None
     site: SiteInfo = field(default=SiteInfo())
+    # How long past events stay in the feeds (publish.keep_past_days); None: for good.
+    keep_past: dt.timedelta | None = None
 
     @property
     def folder(self) -> Path:
@@ -160,6 +162,7 @@ def parse_config(root, path: Path) -> Config:
         refresh=dt.timedelta(minutes=publish.get("refresh_minutes", 60)),
         reference_time=to_moment(publish.get("reference_time"), timezone),
         grace=dt.timedelta(days=publish.get("grace_days", 30)),
+        keep_past=dt.timedelta(days=publish["keep_past_days"]) if publish.get("keep_past_days") is not None else None,
         base_url=r.text(publish, "base_url").rstrip("/"),
         store_path=store_path,
         legacy_store_path=legacy_store,

@@ -1,17 +1,23 @@
 """Bring the published events in line with the sources' snapshots, versioned for calendar clients.
 
-A changed event gets a higher SEQUENCE and a new LAST-MODIFIED; an event gone from its source stays
-published as cancelled for the grace period; each event is rendered once per change and its bytes
-kept in the store, so feeds are assembled without rendering.
+A changed event gets a higher SEQUENCE, a new LAST-MODIFIED and says what changed; each event keeps
+the UID the store gave it (identity.py). Only an organiser cancels: a future event gone from its
+source stays published as cancelled for the grace period; a past one, one another source still
+carries, or one of a source removed from sources.yaml (until `calfeed retire`) stays as it was.
+Each event is rendered once per change and its bytes kept in the store, so feeds are assembled
+without rendering.
 """
 
 import dataclasses
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
-from .model import content_hash, covers_uid, event_from_dict, utc_now
+from .identity import Plan, is_past, plan_identities
+from .model import Event, content_hash, covers_uid, event_from_dict, utc_now
 from .render import Publication, render_event, render_key
 from .selection import NEVER_PUBLISHED, Item, Programme
 from .store import PublishedRow, Store
@@ -27,24 +33,48 @@ class PublishReport:
     vanished: int = 0
     removed: int = 0
     rerendered: int = 0
+    pruned: int = 0  # past events older than publish.keep_past_days, taken out of the feeds
+    cancelled: list[tuple[str, str]] = field(default_factory=list)  # (source, « title » (date)) cancelled now
+    notes: dict[str, list[str]] = field(default_factory=dict)  # per source: identities matched, for the team
+    orphans: dict[str, int] = field(default_factory=dict)  # removed source → its events still published
 
     @property
     def any(self) -> bool:
-        return bool(self.added or self.changed or self.vanished or self.removed or self.rerendered)
+        return bool(self.added or self.changed or self.vanished or self.removed or self.rerendered or self.pruned)
+
+
+# The nature of a change, as the description's last line says it: (fields compared, words).
+CHANGE_NATURES = (
+    ("horaire", ("start", "end", "timezone")),
+    ("lieu", ("location",)),
+    ("titre", ("title",)),
+    ("statut", ("status",)),
+    ("acces", ("online_url", "attendance", "registration_url")),
+    ("description", ("description",)),
+)
+IGNORED_FIELDS = ("source", "modified")  # what may change with no new version: not shown to subscribers
+
+
+def _digest(event_json: str) -> str:
+    """The event's version as subscribers see it: the source that carries it and the time the source says
+    it changed are not part of it (a renamed source, a re-export stamped today, change nothing)."""
+    data = json.loads(event_json)
+    for name in IGNORED_FIELDS:
+        data.pop(name, None)
+    return content_hash(json.dumps(data, ensure_ascii=False, sort_keys=True))
+
+
+def change_natures(before: dict, after: dict) -> list[str]:
+    """What changed between two versions of an event (their JSON dicts), named as CHANGE_NATURES does."""
+    found = [nature for nature, names in CHANGE_NATURES if any(before.get(n) != after.get(n) for n in names)]
+    return found or ["details"]
 
 
 def current_events(config, store: Store):
-    """The programme as the sources say it now, one event at a time: each event once, with its JSON."""
-    seen_uids, seen_keys = set(), set()
-    for source in config.sources:
-        for event_json in store.snapshot(source.id):
-            event = event_from_dict(json.loads(event_json))
-            key = event.dedupe_key()
-            if event.uid in seen_uids or key in seen_keys:
-                continue  # the same event from an earlier source in sources.yaml wins
-            seen_uids.add(event.uid)
-            seen_keys.add(key)
-            yield event, event_json
+    """The programme as the sources say it now, one event at a time: each event once, under its published
+    UID, with its JSON (see identity.py)."""
+    for claim in plan_identities(config, store).published().values():
+        yield claim.event, claim.event_json
 
 
 def _sort_key(event) -> str:
@@ -62,6 +92,10 @@ class _Publisher:
 
     def __init__(self, config, store: Store, db, now: dt.datetime, accept=()):
         self.config, self.store, self.db, self.now = config, store, db, now
+        self.configured = {source.id for source in config.sources}
+        self.retired = store.retired_sources()
+        self.prune_before = now - config.keep_past if config.keep_past is not None else None
+        self.today = now.astimezone(ZoneInfo(config.timezone)).date().isoformat()
         self.key = render_key(config.taxonomy)
         self.report = PublishReport()
         # Per source: its rejected events as (UID or "", why), unless the operator accepted its new state.
@@ -73,13 +107,18 @@ class _Publisher:
                     ("",) * len(state.rejected)
                 self.rejections[source.id] = list(zip(uids, state.rejected, strict=True))
         self.held = {source.id: [] for source in config.sources}
+        self.keys = defaultdict(list)  # (source, published UID) → the natural keys the source gave it
+        if self.rejections:
+            for (source_id, key), uid in store.identities().items():
+                self.keys[source_id, uid].append(key)
         self.pending: list[PublishedRow] = []  # rendered rows not written yet (see flush)
 
     def write(self, row: PublishedRow, event, publication: Publication):
+        publication = dataclasses.replace(publication, change=_change(row.last_change))
         vevent = render_event(event, publication, self.config.taxonomy)
         self.pending.append(PublishedRow(  # built whole: dataclasses.replace costs more than the row itself
             row.uid, row.source_id, row.event_json, row.content_hash, publication.sequence, row.first_seen,
-            publication.modified.isoformat(), row.vanished_at, row.sort_key, self.key, vevent))
+            publication.modified.isoformat(), row.vanished_at, row.sort_key, self.key, vevent, row.last_change))
         if len(self.pending) >= WRITE_BATCH:
             self.flush()
 
@@ -88,9 +127,18 @@ class _Publisher:
         self.store.write_published(self.db, self.pending)
         self.pending.clear()
 
+    def pruned(self, event: Event) -> bool:
+        """Whether the event ended before what publish.keep_past_days keeps: it leaves the feeds."""
+        return self.prune_before is not None and event.end_utc() < self.prune_before
+
     def present(self, event, event_json: str, row: PublishedRow | None):
         """An event the sources publish now: new, changed, re-rendered or as it was."""
-        digest = content_hash(event_json)
+        if self.pruned(event):
+            if row is not None:
+                self.store.delete_published(self.db, row.uid)
+                self.report.pruned += 1
+            return
+        digest = _digest(event_json)
         if row is None:
             modified = event.modified or self.config.reference_time or self.now
             publication = Publication(0, modified.astimezone(dt.UTC).replace(microsecond=0))
@@ -98,15 +146,26 @@ class _Publisher:
                                sequence=0, first_seen=self.now.isoformat(), modified="", vanished_at=None,
                                sort_key=_sort_key(event), render_key="", vevent=b"")
             self.report.added += 1
-        elif row.content_hash != digest and not row.vanished_at and \
-                self.store.published_event_json(event.uid) == event_json:
-            # Same event, digest computed another way (an older calfeed): adopt it, no new version.
-            self.store.set_content_hash(self.db, event.uid, digest)
-            return
+        elif not row.vanished_at and (row.content_hash != digest or row.source_id != event.source) and \
+                _digest(before := self.store.published_event_json(event.uid)) == digest:
+            # Same event as published: carried by another source now (a renamed one), or its digest computed
+            # another way (an older calfeed). Adopt it, no new version.
+            if before != event_json and row.render_key == self.key:
+                self.store.set_content_hash(self.db, event.uid, digest, event.source, event_json)
+                return
+            if row.render_key == self.key:
+                self.store.set_content_hash(self.db, event.uid, digest)
+                return
+            publication = Publication(row.sequence, dt.datetime.fromisoformat(row.modified))
+            row = dataclasses.replace(row, source_id=event.source, event_json=event_json, content_hash=digest)
+            self.report.rerendered += 1
         elif row.content_hash != digest or row.vanished_at:
             publication = Publication(row.sequence + 1, _later(self.now, row))
+            natures = ["retour"] if row.vanished_at else \
+                change_natures(json.loads(self.store.published_event_json(event.uid)), json.loads(event_json))
             row = dataclasses.replace(row, source_id=event.source, event_json=event_json, content_hash=digest,
-                                      vanished_at=None, sort_key=_sort_key(event))
+                                      vanished_at=None, sort_key=_sort_key(event),
+                                      last_change=f"{self.today} {','.join(natures)}")
             self.report.changed += 1
         elif row.render_key != self.key:
             publication = Publication(row.sequence, dt.datetime.fromisoformat(row.modified))
@@ -124,8 +183,9 @@ class _Publisher:
         events may be that one: all of them are held, until the source is fixed or `calfeed accept`."""
         # The reasons themselves (with the source's text) are in the source's rejected list, not repeated here.
         rejections = self.rejections.get(row.source_id, ())
+        keys = [row.uid, *self.keys[row.source_id, row.uid]]
         for uid, rejection in rejections:
-            if covers_uid(uid, row.uid):
+            if any(covers_uid(uid, key) for key in keys):
                 return f"illisible dans la source (rejet : {rejection.split(' : ', 1)[0]})"
         unknown = sum(1 for uid, _ in rejections if not uid)
         if unknown:
@@ -133,9 +193,31 @@ class _Publisher:
                     "l'un d'eux")
         return ""
 
+    def kept(self, row: PublishedRow, event: Event) -> bool:
+        """Whether an event no source carries any more stays as last published rather than cancelled: it
+        is over (a past event is never cancelled for vanishing), or its source was removed from
+        sources.yaml and not retired (only `calfeed retire` ends it)."""
+        if row.source_id not in self.configured and row.source_id not in self.retired:
+            self.report.orphans[row.source_id] = self.report.orphans.get(row.source_id, 0) + 1
+            return True
+        return is_past(event, self.now)
+
     def gone(self, row: PublishedRow):
-        """An event in the store that no source publishes any more: cancelled, then removed after grace."""
+        """An event in the store that no source publishes any more: cancelled, then removed after grace;
+        or kept as it was (see `kept`)."""
         reason = self.hold_reason(row) if row.vanished_at is None else ""
+        if self.prune_before is not None or (row.vanished_at is None and not reason):
+            event = event_from_dict(json.loads(self.store.published_event_json(row.uid)))
+            if self.pruned(event):
+                self.store.delete_published(self.db, row.uid)
+                self.report.pruned += 1
+                return
+            if row.vanished_at is None and not reason and self.kept(row, event):
+                if row.render_key != self.key:
+                    self.write(dataclasses.replace(row, event_json=self.store.published_event_json(row.uid)), event,
+                               Publication(row.sequence, dt.datetime.fromisoformat(row.modified)))
+                    self.report.rerendered += 1
+                return
         if reason:
             event = event_from_dict(json.loads(self.store.published_event_json(row.uid)))
             self.held[row.source_id].append(f"« {event.title} » ({row.uid}) : dernière version valide conservée, "
@@ -147,8 +229,10 @@ class _Publisher:
             return
         if row.vanished_at is None:
             publication = Publication(row.sequence + 1, _later(self.now, row), vanished=True)
-            row = dataclasses.replace(row, vanished_at=self.now.isoformat())
+            row = dataclasses.replace(row, vanished_at=self.now.isoformat(), last_change="")
             self.report.vanished += 1
+            event = event_from_dict(json.loads(self.store.published_event_json(row.uid)))
+            self.report.cancelled.append((row.source_id, f"« {event.title} » ({shown_day(event)})"))
         elif self.now - dt.datetime.fromisoformat(row.vanished_at) > self.config.grace:
             self.store.delete_published(self.db, row.uid)
             self.report.removed += 1
@@ -163,20 +247,28 @@ class _Publisher:
                    publication)
 
 
-def publish_events(config, store: Store, *, now: dt.datetime | None = None, accept=()) -> PublishReport:
+def publish_events(config, store: Store, *, now: dt.datetime | None = None, accept=(),
+                   retire=()) -> PublishReport:
     """Bring the published events in line with the snapshots, tracking versions for clients.
 
     `accept`: sources whose operator accepted the new state (`calfeed accept`): their missing events
-    are cancelled even if the source rejects some."""
+    are cancelled even if the source rejects some. `retire`: sources removed from sources.yaml that the
+    team ends (`calfeed retire`): their future events are cancelled, their past ones stay."""
     now = (now or utc_now()).replace(microsecond=0)
     with store.transaction() as db:
+        for source_id in retire:
+            store.retire_source(db, source_id, now)
+        store.unretire_sources(db, [source.id for source in config.sources])
         publisher = _Publisher(config, store, db, now, accept)
         published = store.published_versions()
-        for event, event_json in current_events(config, store):
-            publisher.present(event, event_json, published.pop(event.uid, None))
+        plan = plan_identities(config, store)
+        store.bind_identities(db, plan.bindings)
+        for uid, claim in plan.published().items():
+            publisher.present(claim.event, claim.event_json, published.pop(uid, None))
         for row in published.values():
             publisher.gone(row)
         publisher.flush()
+        publisher.report.notes = {source_id: notes for source_id, notes in plan.notes.items() if notes}
         for source_id, held in publisher.held.items():
             store.set_held(db, source_id, held)
         store.set_meta(db, "render_key", publisher.key)
@@ -186,6 +278,65 @@ def publish_events(config, store: Store, *, now: dt.datetime | None = None, acce
             store.set_meta(db, "config_key", config_key(config))
             store.bump_generation(db, now)
     return publisher.report
+
+
+def shown_day(event: Event) -> str:
+    start = event.start.astimezone(ZoneInfo(event.timezone)) if not event.all_day else event.start
+    return f"{start:%d/%m/%Y %H:%M}" if not event.all_day else f"{start:%d/%m/%Y}"
+
+
+def _change(last_change: str) -> tuple:
+    """A stored « <date> <nature,…> » as the renderer takes it: (date, natures), or () for none."""
+    if not last_change:
+        return ()
+    day, _, natures = last_change.partition(" ")
+    return (dt.date.fromisoformat(day), tuple(natures.split(",")))
+
+
+def orphan_sources(config, store: Store) -> dict[str, int]:
+    """The sources removed from sources.yaml and not retired, with how many of their events stay published."""
+    configured, retired = {s.id for s in config.sources}, store.retired_sources()
+    counts = defaultdict(int)
+    for row in store.published_versions().values():
+        if row.source_id not in configured and row.source_id not in retired and row.vanished_at is None:
+            counts[row.source_id] += 1
+    return dict(sorted(counts.items()))
+
+
+def would_cancel(config, store: Store, source_id: str, events_json: list[str], now: dt.datetime,
+                 minimum: int = 0) -> list[str]:
+    """The future published events of `source_id` that reading `events_json` into it would cancel: those
+    no event of the new version, nor of another source, is the same as (see identity.py); for refresh to
+    hold a mass change. Fewer than `minimum` found at a glance (by natural key): [] without looking further."""
+    keys = {json.loads(text)["uid"] for text in events_json}
+    known = {uid for (sid, key), uid in store.identities().items() if sid == source_id and key in keys}
+    rows = [row for row in store.published_versions().values()
+            if row.source_id == source_id and not row.vanished_at and row.uid not in known]
+    if len(rows) < minimum:
+        return []
+
+    def snapshot(sid):
+        return events_json if sid == source_id else store.snapshot(sid)
+    plan: Plan = plan_identities(config, store, snapshot)
+    carried = {claim.uid for claim in plan.claims}
+    lost = []
+    for row in rows:
+        if row.uid in carried:
+            continue
+        event = event_from_dict(json.loads(store.published_event_json(row.uid)))
+        if not is_past(event, now):
+            lost.append(f"« {event.title} » ({shown_day(event)})")
+    return sorted(lost)
+
+
+def future_published(store: Store, source_id: str, now: dt.datetime) -> int:
+    """How many of the source's published events are still to come and not cancelled."""
+    count = 0
+    for row in store.published_versions().values():
+        if row.source_id == source_id and not row.vanished_at and \
+                not is_past(event_from_dict(json.loads(store.published_event_json(row.uid))), now):
+            count += 1
+    return count
 
 
 def config_key(config) -> str:
@@ -204,7 +355,7 @@ def load_programme(store: Store) -> Programme:
     with store.reading() as (generation, published_at, rows):
         items = tuple(Item(event_from_dict(json.loads(row.event_json)),
                            Publication(row.sequence, dt.datetime.fromisoformat(row.modified),
-                                       vanished=row.vanished_at is not None),
+                                       vanished=row.vanished_at is not None, change=_change(row.last_change)),
                            row.vevent)
                       for row in rows)
     return Programme(generation, items, published_at or NEVER_PUBLISHED)

@@ -36,6 +36,27 @@ class Publication:
     sequence: int
     modified: dt.datetime  # aware; rendered as DTSTAMP and LAST-MODIFIED
     vanished: bool = False
+    change: tuple = ()  # (date, natures) of the last change subscribers are told of, see change_line
+
+
+# What the last line of a changed event's description calls each nature of change (publish.CHANGE_NATURES).
+CHANGE_WORDS = {"horaire": "nouvel horaire", "lieu": "nouveau lieu", "titre": "nouveau titre",
+                "statut": "nouveau statut", "acces": "nouvelles modalités d'accès",
+                "description": "description modifiée", "details": "précisions modifiées",
+                "retour": "de nouveau au programme"}
+MONTH_NAMES = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+               "novembre", "décembre")
+
+
+def change_line(change: tuple) -> str:
+    """« Mis à jour le 12 novembre 2026 : nouvel horaire, nouveau lieu » — Outlook and Thunderbird do not
+    highlight an updated event, so its description says it ("" when it never changed)."""
+    if not change:
+        return ""
+    day, natures = change
+    words = ", ".join(CHANGE_WORDS.get(nature, nature) for nature in natures)
+    first = "1er" if day.day == 1 else str(day.day)
+    return f"Mis à jour le {first} {MONTH_NAMES[day.month - 1]} {day.year} : {words}"
 
 
 @dataclass(frozen=True)
@@ -127,7 +148,7 @@ def event_component(event: Event, publication: Publication, taxonomy) -> VEvent:
     if event.online_url and status != "annule":
         component.add("CONFERENCE", event.online_url,
                       parameters={"VALUE": "URI", "FEATURE": "VIDEO", "LABEL": "Rejoindre en ligne"})
-    description = describe(event, status, publication.vanished, taxonomy)
+    description = describe(event, status, publication.vanished, taxonomy, publication.change)
     if description:  # libical drops an empty DESCRIPTION with an error
         component.add("DESCRIPTION", _Text(description))
     if event.location.latitude is not None and event.location.longitude is not None:
@@ -145,8 +166,9 @@ def event_component(event: Event, publication: Publication, taxonomy) -> VEvent:
     return component
 
 
-def describe(event: Event, status: str, vanished: bool, taxonomy) -> str:
-    """The DESCRIPTION: the source's text, then what Outlook would otherwise hide (links)."""
+def describe(event: Event, status: str, vanished: bool, taxonomy, change: tuple = ()) -> str:
+    """The DESCRIPTION: the source's text, then what Outlook would otherwise hide (links), then the date
+    and nature of the last change."""
     lines = []
     if vanished:
         lines.append(VANISHED_LINE)
@@ -173,6 +195,8 @@ def describe(event: Event, status: str, vanished: bool, taxonomy) -> str:
         facts.append(f"Plus d'informations : {event.url}")
     if facts:
         lines.append("\n".join(facts))
+    if change and not vanished:
+        lines.append(change_line(change))
     return "\n\n".join(lines)
 
 

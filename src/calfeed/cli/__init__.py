@@ -1,6 +1,7 @@
 """The command line: each command reads the options, calls the domain, prints the result in French."""
 
 import datetime as dt
+import os
 import re
 import sys
 from pathlib import Path
@@ -8,13 +9,15 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from ..addresses import static_feeds
 from ..build import write_site
 from ..config import load_config
 from ..errors import CalfeedError
+from ..feeds import large_feeds
 from ..model import utc_now
 from ..pages import static_pages, status_context
 from ..preview import format_preview, preview_source, source_for_preview
-from ..publish import load_programme
+from ..publish import load_programme, orphan_sources, publish_events
 from ..refresh import ensure_published, refresh_sources
 from ..server import address_taken, run_server
 from ..site_info import missing_legal
@@ -26,6 +29,20 @@ from .words import Failure, FrenchGroup, default_help
 config_option = click.option(
     "--config", "config_path", metavar="CHEMIN", default="sources.yaml", envvar="CALFEED_CONFIG",
     type=click.Path(dir_okay=False, path_type=Path), help="Fichier de configuration des sources (par défaut : sources.yaml).")
+
+
+def _now() -> dt.datetime:
+    """The clock, read at the edge: CALFEED_NOW (an ISO date and time) replays a day of the programme
+    — a rehearsal, a test of « a year later » — without waiting for it."""
+    text = os.environ.get("CALFEED_NOW", "").strip()
+    if not text:
+        return utc_now()
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise Failure(f"CALFEED_NOW « {text} » illisible : attendu une date et heure ISO, par exemple "
+                      "2026-11-12T09:00:00+01:00.") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
 
 
 def _open(config_path):
@@ -91,6 +108,19 @@ def _print_reports(reports, store):
             click.echo(f"        … et {len(report.rejected) - 10} autre(s) (voir « calfeed check »)")
         for line in report.held:
             click.echo(f"        retenu — {_safe(line)}")
+        for line in report.notes:
+            click.echo(f"        même événement — {_safe(line)}")
+        for line in report.cancelled:
+            click.echo(f"        annoncé annulé — {_safe(line)}")
+
+
+def _warn_orphans(config, store):
+    """Each run, the sources removed from sources.yaml whose events stay published, and how to end them."""
+    for source_id, count in orphan_sources(config, store).items():
+        click.echo(f"Attention : la source « {_safe(source_id)} » n'est plus dans {config.path.name} ; ses {count} "
+                   "événement(s) restent publiés tels quels (rien n'est annoncé annulé). Si elle est remplacée par une "
+                   "autre source, rien à faire ; pour la retirer : « calfeed retire "
+                   f"{_safe(source_id)} » (annule ses événements à venir, garde les passés).", err=True)
 
 
 @cli.command()
@@ -100,11 +130,12 @@ def fetch(config_path, only):
     """Actualise les sources (à lancer par cron ou un timer systemd)."""
     config, store = _open(config_path)
     try:
-        reports = refresh_sources(config, store, only=list(only) or None)
+        reports = refresh_sources(config, store, now=_now(), only=list(only) or None)
     except CalfeedError as exc:
         raise Failure(str(exc)) from None
     click.echo(f"Actualisation de {len(reports)} source(s) :")
     _print_reports(reports, store)
+    _warn_orphans(config, store)
     if any(not r.ok or r.held for r in reports):
         sys.exit(1)
 
@@ -113,17 +144,21 @@ def fetch(config_path, only):
 @config_option
 @click.argument("sources", nargs=-1, required=True)
 def accept(config_path, sources):
-    """Accepte l'état actuel d'une source retenue (forte baisse, fichier coupé, événements illisibles).
+    """Accepte l'état actuel d'une source retenue (changement massif, fichier coupé, événements illisibles).
 
-    Relit la source et publie ce qu'elle contient maintenant : ses événements absents sont annoncés
-    comme annulés aux abonnés. À réserver aux changements voulus par l'organisateur."""
+    Relit la source et publie ce qu'elle contient maintenant, sans rien demander (cron, scripts) : ses
+    événements à venir absents sont annoncés comme annulés aux abonnés, et listés ici. À réserver aux
+    changements voulus par l'organisateur."""
     config, store = _open(config_path)
     try:
-        reports = refresh_sources(config, store, only=list(sources), accept=set(sources))
+        reports = refresh_sources(config, store, now=_now(), only=list(sources), accept=set(sources))
     except CalfeedError as exc:
         raise Failure(str(exc)) from None
     click.echo(f"État accepté pour {len(reports)} source(s) :")
     _print_reports(reports, store)
+    cancelled = sum(len(report.cancelled) for report in reports)
+    click.echo(f"{cancelled} événement(s) annoncé(s) annulé(s) aux abonnés." if cancelled else
+               "Aucun événement annoncé annulé.")
     if any(not r.ok for r in reports):
         sys.exit(1)
 
@@ -139,22 +174,24 @@ def build(config_path, output, no_fetch, no_event_pages):
     """Écrit les agendas statiques (.ics) et la page d'accueil dans un dossier."""
     config, store = _open(config_path)
     try:
+        now = _now()
         if no_fetch:
-            ensure_published(config, store)
+            ensure_published(config, store, now=now)
         else:
-            reports = refresh_sources(config, store)
+            reports = refresh_sources(config, store, now=now)
             _print_reports(reports, store)
             if reports and not any(report.ok for report in reports):
                 raise Failure("aucune source n'a pu être lue (voir ci-dessus) : agendas non écrits. Corrigez les "
                               "sources, ou écrivez le dernier état valide avec « calfeed build --no-fetch ».")
         programme = load_programme(store)
         report = write_site(config, programme, output,
-                            static_pages(config, programme, utc_now(), event_pages=not no_event_pages))
+                            static_pages(config, programme, now, event_pages=not no_event_pages))
     except CalfeedError as exc:
         raise Failure(str(exc)) from None
     click.echo(f"{len(programme.items)} événement(s) publiés dans {report.folder} : {len(report.written)} fichier(s) "
                f"écrit(s), {len(report.unchanged)} inchangé(s), {len(report.removed)} supprimé(s).")
     _warn_legal(config)
+    _warn_orphans(config, store)
     if not config.base_url:
         click.echo(f"Attention : publish.base_url est vide dans {config.path.name}. La copie statique construit ses liens "
                    "d'abonnement dans le navigateur, ne peut pas servir d'agenda composé ni de « Mon programme », et "
@@ -209,11 +246,14 @@ def check(config_path, no_fetch):
     config, store = _open(config_path)
     details = []
     try:
+        now = _now()
         if no_fetch:
-            ensure_published(config, store)
+            ensure_published(config, store, now=now)
         else:
-            details = [(r.source_id, r.detail) for r in refresh_sources(config, store) if r.detail]
-        status = status_context(config, store, load_programme(store))
+            details = [(r.source_id, r.detail) for r in refresh_sources(config, store, now=now) if r.detail]
+        programme = load_programme(store)
+        status = status_context(config, store, programme)
+        large = large_feeds(config, programme, static_feeds(config, programme))
     except CalfeedError as exc:
         raise Failure(str(exc)) from None
     click.echo(f"{config.path} : configuration valide, {len(config.sources)} source(s), "
@@ -236,6 +276,11 @@ def check(config_path, no_fetch):
             click.echo(f"  {s['id']} — retenu — {_safe(held)}")
     for source_id, detail in details:
         click.echo(f"  {source_id} — reçu — {_safe(detail)}")
+    _warn_orphans(config, store)
+    for path, size in large:
+        click.echo(f"Attention : l'agenda {path} pèse {size / 1024 / 1024:.1f} Mo ; vers 1 Mo, Google Agenda cesse de "
+                   "lire un agenda abonné. Réglez « keep_past_days: » de la section « publish: » pour ne garder "
+                   "qu'un temps les événements passés.", err=True)
     if status["failing"]:
         click.echo(click.style(f"Source(s) en échec : {', '.join(status['failing'])}", fg="red"), err=True)
     if status["held"]:
@@ -244,6 +289,34 @@ def check(config_path, no_fetch):
                                fg="yellow"), err=True)
     if status["failing"] or status["held"]:
         sys.exit(1)
+
+
+@cli.command()
+@config_option
+@click.argument("source_id")
+def retire(config_path, source_id):
+    """Retire une source enlevée de sources.yaml : annule ses événements à venir, garde les passés.
+
+    Tant qu'elle n'est pas retirée, une source enlevée de sources.yaml laisse ses événements publiés tels
+    quels (check et build le rappellent à chaque passage)."""
+    config, store = _open(config_path)
+    if any(source.id == source_id for source in config.sources):
+        raise Failure(f"la source « {source_id} » est encore dans {config.path.name} : enlevez-la d'abord du "
+                      "fichier, puis relancez « calfeed retire ».")
+    orphans = orphan_sources(config, store)
+    if source_id not in orphans:
+        known = ", ".join(orphans) or "aucune"
+        raise Failure(f"aucun événement publié de la source « {source_id} » n'est à retirer (sources enlevées de "
+                      f"{config.path.name} dont des événements restent publiés : {known}).")
+    try:
+        report = publish_events(config, store, now=_now(), retire=[source_id])
+    except CalfeedError as exc:
+        raise Failure(str(exc)) from None
+    cancelled = [text for sid, text in report.cancelled if sid == source_id]
+    click.echo(f"Source « {source_id} » retirée : {len(cancelled)} événement(s) à venir annoncé(s) annulé(s), "
+               f"{orphans[source_id] - len(cancelled)} événement(s) passé(s) gardé(s) tels quels.")
+    for text in cancelled:
+        click.echo(f"  annoncé annulé — {_safe(text)}")
 
 
 @cli.command()

@@ -55,6 +55,7 @@ class PublishedRow:
     sort_key: str
     render_key: str
     vevent: bytes
+    last_change: str = ""  # "<date ISO> <nature,nature>" of the last change subscribers were told of
 
 
 def _now_text(moment: dt.datetime) -> str:
@@ -202,7 +203,7 @@ class Store:
         held twice in memory, as rows and as events)."""
         for row in self.db.execute(
                 "SELECT uid, source_id, event_json, content_hash, sequence, first_seen, modified, vanished_at,"
-                " sort_key, render_key, vevent FROM published ORDER BY sort_key"):
+                " sort_key, render_key, vevent, last_change FROM published ORDER BY sort_key"):
             yield PublishedRow(*row)
 
     @contextmanager
@@ -220,7 +221,7 @@ class Store:
         """Every published event's version, without its text nor its bytes (for comparing)."""
         rows = self.db.execute(
             "SELECT uid, source_id, '', content_hash, sequence, first_seen, modified, vanished_at,"
-            " sort_key, render_key, x'' FROM published").fetchall()
+            " sort_key, render_key, x'', last_change FROM published").fetchall()
         return {row[0]: PublishedRow(*row) for row in rows}
 
     def published_event_json(self, uid: str) -> str:
@@ -228,12 +229,38 @@ class Store:
 
     def write_published(self, db, rows: list[PublishedRow]):
         """Write published events, in one statement (a first publication writes thousands)."""
-        db.executemany("INSERT OR REPLACE INTO published VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        db.executemany("INSERT OR REPLACE INTO published VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        ((row.uid, row.source_id, row.event_json, row.content_hash, row.sequence, row.first_seen,
-                         row.modified, row.vanished_at, row.sort_key, row.render_key, row.vevent) for row in rows))
+                         row.modified, row.vanished_at, row.sort_key, row.render_key, row.vevent, row.last_change)
+                        for row in rows))
 
-    def set_content_hash(self, db, uid: str, digest: str):
+    def set_content_hash(self, db, uid: str, digest: str, source_id: str | None = None, event_json: str | None = None):
+        """Record what an event's version is compared by; with `source_id`, the source that now carries the
+        same event (a renamed source, another source once the first dropped it): no new version."""
         db.execute("UPDATE published SET content_hash = ? WHERE uid = ?", (digest, uid))
+        if source_id is not None:
+            db.execute("UPDATE published SET source_id = ?, event_json = ? WHERE uid = ?", (source_id, event_json, uid))
+
+    # -- identities: natural key in a source → the UID subscribers know (STYLE habit 16) ----------
+
+    def identities(self) -> dict[tuple[str, str], str]:
+        return {(source_id, key): uid for source_id, key, uid in
+                self.db.execute("SELECT source_id, natural_key, uid FROM identities")}
+
+    def bind_identities(self, db, bindings):
+        """Remember which UID each (source, natural key) is published under."""
+        db.executemany("INSERT OR REPLACE INTO identities VALUES (?, ?, ?)", bindings)
+
+    def retired_sources(self) -> dict[str, str]:
+        """The sources the team ended with `calfeed retire`, with when."""
+        return dict(self.db.execute("SELECT source_id, retired_at FROM retired_sources"))
+
+    def retire_source(self, db, source_id: str, now: dt.datetime):
+        db.execute("INSERT OR REPLACE INTO retired_sources VALUES (?, ?)", (source_id, _now_text(now)))
+
+    def unretire_sources(self, db, source_ids):
+        """Sources back in sources.yaml are no longer retired."""
+        db.executemany("DELETE FROM retired_sources WHERE source_id = ?", ((s,) for s in source_ids))
 
     def delete_published(self, db, uid: str):
         db.execute("DELETE FROM published WHERE uid = ?", (uid,))
