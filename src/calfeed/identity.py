@@ -64,11 +64,13 @@ def new_uid(key: str, event: Event, attempt: int = 0) -> str:
     return stable_uid(*parts, *([str(attempt)] if attempt else []), domain=UID_DOMAIN)
 
 
-def plan_identities(config, store, snapshot: Callable[[str], Iterable[str]] | None = None) -> Plan:
+def plan_identities(config, store, snapshot: Callable[[str], Iterable[str]] | None = None,
+                    now: dt.datetime | None = None) -> Plan:
     """The published UID of each event the configured sources carry now.
 
     `snapshot(source_id)` gives a source's events as JSON texts (by default its stored snapshot): a
-    caller may pass a source's new events to see what publishing them would do before keeping them."""
+    caller may pass a source's new events to see what publishing them would do before keeping them.
+    With `now`, a past event is never moved by a key its source reuses (see `_moved_from_past`)."""
     snapshot = snapshot or store.snapshot
     configured = [source.id for source in config.sources]
     known = store.identities()
@@ -95,7 +97,7 @@ def plan_identities(config, store, snapshot: Callable[[str], Iterable[str]] | No
             plan.claims.append(Claim(source_id, event.uid, "", event, event_json))
     for index, item in enumerate(plan.claims):
         uid = known.get((item.source_id, item.key))
-        if uid and uid not in claimed_by[item.source_id]:
+        if uid and uid not in claimed_by[item.source_id] and not _moved_from_past(published.get(uid), item.event, now):
             claim(item, uid)
         else:
             pending.append(index)
@@ -155,6 +157,16 @@ def plan_identities(config, store, snapshot: Callable[[str], Iterable[str]] | No
             item.event = replace(item.event, uid=item.uid)
             item.event_json = item.event.to_json()
     return plan
+
+
+def _moved_from_past(row, event: Event, now: dt.datetime | None) -> bool:
+    """Whether a known key now names another event than the past one it was published for: next year's
+    spreadsheet numbers its rows 1, 2, 3 again. Its past event stays as subscribers know it (a past event
+    is never rewritten into next year's), and the new one is a new event."""
+    if row is None or now is None:
+        return False
+    start = dt.datetime.fromisoformat(row.sort_key.split("\x1f", 1)[0])
+    return start < now and start != event.start_utc
 
 
 def is_past(event: Event, now: dt.datetime) -> bool:

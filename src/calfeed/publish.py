@@ -261,7 +261,7 @@ def publish_events(config, store: Store, *, now: dt.datetime | None = None, acce
         store.unretire_sources(db, [source.id for source in config.sources])
         publisher = _Publisher(config, store, db, now, accept)
         published = store.published_versions()
-        plan = plan_identities(config, store)
+        plan = plan_identities(config, store, now=now)
         store.bind_identities(db, plan.bindings)
         for uid, claim in plan.published().items():
             publisher.present(claim.event, claim.event_json, published.pop(uid, None))
@@ -317,7 +317,7 @@ def would_cancel(config, store: Store, source_id: str, events_json: list[str], n
 
     def snapshot(sid):
         return events_json if sid == source_id else store.snapshot(sid)
-    plan: Plan = plan_identities(config, store, snapshot)
+    plan: Plan = plan_identities(config, store, snapshot, now)
     carried = {claim.uid for claim in plan.claims}
     lost = []
     for row in rows:
