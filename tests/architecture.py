@@ -11,8 +11,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "calfeed"
 # top. README, « Architecture », names what each one owns.
 LAYERS = (
     ("errors", "text"),
-    ("taxonomy", "model", "config_schema", "site_info"),
-    ("selection", "config_yaml"),
+    ("taxonomy", "model", "config_schema", "site_info", "changes"),
+    ("selection", "config_yaml", "identity"),
     ("addresses",),
     ("config", "vtimezone", "links", "adapters.decode"),
     ("render", "adapters.common", "adapters.html"),
@@ -28,7 +28,7 @@ LAYERS = (
     ("web.routes",),
     ("web",),
     ("server",),
-    ("cli.words",),
+    ("cli.words", "cli.report"),
     ("cli",),
     ("cli.__main__",),
 )

@@ -3,7 +3,8 @@
 import datetime as dt
 from pathlib import Path
 
-from calfeed.publish import load_programme, orphan_sources, publish_events
+from calfeed.identity import orphan_sources
+from calfeed.publish import load_programme, publish_events
 from calfeed.refresh import refresh_sources
 from helpers import open_project
 

@@ -14,6 +14,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
+from zoneinfo import ZoneInfo
+
 from .model import Event, event_from_dict, legacy_uid, stable_uid
 from .text import fold
 
@@ -71,92 +73,110 @@ def plan_identities(config, store, snapshot: Callable[[str], Iterable[str]] | No
     `snapshot(source_id)` gives a source's events as JSON texts (by default its stored snapshot): a
     caller may pass a source's new events to see what publishing them would do before keeping them.
     With `now`, a past event is never moved by a key its source reuses (see `_moved_from_past`)."""
-    snapshot = snapshot or store.snapshot
-    configured = [source.id for source in config.sources]
-    known = store.identities()
-    published = store.published_versions()
-    bound = defaultdict(set)  # uid → the (source, key) pairs known to carry it
-    for pair, uid in known.items():
-        bound[uid].add(pair)
-    plan = Plan()
-    pending: list[int] = []
-    claimed: dict[str, str] = {}  # uid → the first source claiming it in this pass
-    claimed_by = defaultdict(set)  # source → the UIDs its events claimed in this pass
-
-    def claim(claim_: Claim, uid: str):
-        claim_.uid = uid
-        claimed.setdefault(uid, claim_.source_id)
-        claimed_by[claim_.source_id].add(uid)
-        if known.get((claim_.source_id, claim_.key)) != uid:
-            plan.bindings.append((claim_.source_id, claim_.key, uid))
-
-    # 1. Known keys keep their UID; so does an event from before the store kept identities (its old UID).
-    for source_id in configured:
-        for event_json in snapshot(source_id):
-            event = event_from_dict(json.loads(event_json))
-            plan.claims.append(Claim(source_id, event.uid, "", event, event_json))
-    for index, item in enumerate(plan.claims):
-        uid = known.get((item.source_id, item.key))
-        if uid and uid not in claimed_by[item.source_id] and not _moved_from_past(published.get(uid), item.event, now):
-            claim(item, uid)
-        else:
-            pending.append(index)
-    still = []
-    for index in pending:
-        item = plan.claims[index]
-        old = legacy_uid(item.key, item.source_id, item.event)
-        if old in published and old not in claimed and all(pair[0] == item.source_id for pair in bound[old]):
-            claim(item, old)
-        else:
-            still.append(index)
-    # 2. New keys: the same event already published (not claimed: it vanished, or its source was
-    # renamed or removed) keeps its UID; one another source carries is shared; else a new UID.
-    free = {}  # match key → UIDs of the published events no claimed key carries, in programme order
-    if still:
-        for row in sorted((r for r in published.values() if r.uid not in claimed), key=lambda r: (r.sort_key, r.uid)):
-            free.setdefault(event_from_dict(json.loads(store.published_event_json(row.uid))).match_key(), []
-                            ).append(row.uid)
-    carried = {}  # match key → (uid, source) of an event claimed in this pass
-    for item in plan.claims:
-        if item.uid:
-            carried.setdefault(item.event.match_key(), (item.uid, item.source_id))
-    for index in still:
-        item = plan.claims[index]
-        match = item.event.match_key()
-        if free.get(match):
-            uid = free[match].pop(0)
-            was = published[uid].source_id
-            if was == item.source_id:
-                plan.notes[item.source_id].append(
-                    f"« {item.event.title} » : réexporté avec un nouvel identifiant ({item.key}), même événement "
-                    "pour les abonnés")
-            elif was in configured:
-                plan.notes[item.source_id].append(
-                    f"« {item.event.title} » : même événement que dans la source « {was} », qui ne le publie plus")
-            else:
-                plan.notes[item.source_id].append(
-                    f"« {item.event.title} » : même événement que dans l'ancienne source « {was} »")
-            claim(item, uid)
-        elif match in carried and carried[match][1] != item.source_id and \
-                carried[match][0] not in claimed_by[item.source_id]:
-            uid, other = carried[match]
-            plan.notes[item.source_id].append(
-                f"« {item.event.title} » : même événement que dans la source « {other} », publié une seule fois")
-            claim(item, uid)
-        else:
-            attempt, uid = 0, new_uid(item.key, item.event)
-            while uid in claimed_by[item.source_id] or (uid in claimed and "@" not in item.key) or \
-                    (uid in published and uid not in claimed and "@" not in item.key) or \
-                    (bound[uid] - {(item.source_id, item.key)} and "@" not in item.key):
-                attempt += 1  # two distinct events never share a UID
-                uid = new_uid(item.key, item.event, attempt)
-            claim(item, uid)
-            carried.setdefault(match, (uid, item.source_id))
-    for item in plan.claims:
+    planner = _Planner(config, store, snapshot or store.snapshot, now)
+    planner.keep_known()
+    planner.match_new()
+    for item in planner.plan.claims:
         if item.event.uid != item.uid:
             item.event = replace(item.event, uid=item.uid)
             item.event_json = item.event.to_json()
-    return plan
+    return planner.plan
+
+
+class _Planner:
+    """One assignment of published UIDs to the events of the sources (see plan_identities)."""
+
+    def __init__(self, config, store, snapshot, now):
+        self.store, self.now = store, now
+        self.configured = [source.id for source in config.sources]
+        self.known = store.identities()
+        self.published = store.published_versions()
+        self.bound = defaultdict(set)  # uid → the (source, key) pairs known to carry it
+        for pair, uid in self.known.items():
+            self.bound[uid].add(pair)
+        self.plan = Plan()
+        self.claimed: dict[str, str] = {}  # uid → the first source claiming it in this pass
+        self.claimed_by = defaultdict(set)  # source → the UIDs its events claimed in this pass
+        for source_id in self.configured:
+            for event_json in snapshot(source_id):
+                event = event_from_dict(json.loads(event_json))
+                self.plan.claims.append(Claim(source_id, event.uid, "", event, event_json))
+
+    def claim(self, item: Claim, uid: str):
+        item.uid = uid
+        self.claimed.setdefault(uid, item.source_id)
+        self.claimed_by[item.source_id].add(uid)
+        if self.known.get((item.source_id, item.key)) != uid:
+            self.plan.bindings.append((item.source_id, item.key, uid))
+
+    def keep_known(self):
+        """Known keys keep their UID; so does an event from before the store kept identities (its old UID)."""
+        pending = []
+        for item in self.plan.claims:
+            uid = self.known.get((item.source_id, item.key))
+            if uid and uid not in self.claimed_by[item.source_id] and \
+                    not _moved_from_past(self.published.get(uid), item.event, self.now):
+                self.claim(item, uid)
+            else:
+                pending.append(item)
+        for item in pending:
+            old = legacy_uid(item.key, item.source_id, item.event)
+            if old in self.published and old not in self.claimed and \
+                    all(pair[0] == item.source_id for pair in self.bound[old]):
+                self.claim(item, old)
+
+    def match_new(self):
+        """New keys: the same event already published but no longer claimed (it vanished, or its source was
+        renamed or removed) keeps its UID; one another source carries is shared; else a new UID."""
+        still = [item for item in self.plan.claims if not item.uid]
+        free = {}  # match key → UIDs of the published events no claimed key carries, in programme order
+        if still:
+            for row in sorted((r for r in self.published.values() if r.uid not in self.claimed),
+                              key=lambda r: (r.sort_key, r.uid)):
+                event = event_from_dict(json.loads(self.store.published_event_json(row.uid)))
+                free.setdefault(event.match_key(), []).append(row.uid)
+        carried = {}  # match key → (uid, source) of an event claimed in this pass
+        for item in self.plan.claims:
+            if item.uid:
+                carried.setdefault(item.event.match_key(), (item.uid, item.source_id))
+        for item in still:
+            match = item.event.match_key()
+            other = carried.get(match)
+            if free.get(match):
+                uid = free[match].pop(0)
+                self.plan.notes[item.source_id].append(self.taken_note(item, self.published[uid].source_id))
+            elif other and other[1] != item.source_id and other[0] not in self.claimed_by[item.source_id]:
+                uid = other[0]
+                self.plan.notes[item.source_id].append(
+                    f"« {item.event.title} » : même événement que dans la source « {other[1]} », publié une seule fois")
+            else:
+                uid = self.fresh_uid(item)
+                carried.setdefault(match, (uid, item.source_id))
+            self.claim(item, uid)
+
+    def taken_note(self, item: Claim, was: str) -> str:
+        if was == item.source_id:
+            return (f"« {item.event.title} » : réexporté avec un nouvel identifiant ({item.key}), même événement "
+                    "pour les abonnés")
+        if was in self.configured:
+            return f"« {item.event.title} » : même événement que dans la source « {was} », qui ne le publie plus"
+        return f"« {item.event.title} » : même événement que dans l'ancienne source « {was} »"
+
+    def fresh_uid(self, item: Claim) -> str:
+        """A UID for an event never published; two distinct events never share one. An event's own UID
+        (« @ ») that another source also gives is the same event (as calfeed always read it)."""
+        attempt, uid = 0, new_uid(item.key, item.event)
+        own = "@" in item.key
+
+        def taken(uid):
+            if uid in self.claimed_by[item.source_id]:
+                return True
+            return not own and (uid in self.claimed or uid in self.published or
+                                bool(self.bound[uid] - {(item.source_id, item.key)}))
+        while taken(uid):
+            attempt += 1
+            uid = new_uid(item.key, item.event, attempt)
+        return uid
 
 
 def _moved_from_past(row, event: Event, now: dt.datetime | None) -> bool:
@@ -172,3 +192,54 @@ def _moved_from_past(row, event: Event, now: dt.datetime | None) -> bool:
 def is_past(event: Event, now: dt.datetime) -> bool:
     """Whether the event is over: its end is before now."""
     return event.end_utc() <= now
+
+
+def shown_day(event: Event) -> str:
+    start = event.start.astimezone(ZoneInfo(event.timezone)) if not event.all_day else event.start
+    return f"{start:%d/%m/%Y %H:%M}" if not event.all_day else f"{start:%d/%m/%Y}"
+
+
+def orphan_sources(config, store) -> dict[str, int]:
+    """The sources removed from sources.yaml and not retired, with how many of their events stay published."""
+    configured, retired = {s.id for s in config.sources}, store.retired_sources()
+    counts = defaultdict(int)
+    for row in store.published_versions().values():
+        if row.source_id not in configured and row.source_id not in retired and row.vanished_at is None:
+            counts[row.source_id] += 1
+    return dict(sorted(counts.items()))
+
+
+def would_cancel(config, store, source_id: str, events_json: list[str], now: dt.datetime,
+                 minimum: int = 0) -> list[str]:
+    """The future published events of `source_id` that reading `events_json` into it would cancel: those
+    no event of the new version, nor of another source, is the same as (see identity.py); for refresh to
+    hold a mass change. Fewer than `minimum` found at a glance (by natural key): [] without looking further."""
+    keys = {json.loads(text)["uid"] for text in events_json}
+    known = {uid for (sid, key), uid in store.identities().items() if sid == source_id and key in keys}
+    rows = [row for row in store.published_versions().values()
+            if row.source_id == source_id and not row.vanished_at and row.uid not in known]
+    if len(rows) < minimum:
+        return []
+
+    def snapshot(sid):
+        return events_json if sid == source_id else store.snapshot(sid)
+    plan = plan_identities(config, store, snapshot, now)
+    carried = {claim.uid for claim in plan.claims}
+    lost = []
+    for row in rows:
+        if row.uid in carried:
+            continue
+        event = event_from_dict(json.loads(store.published_event_json(row.uid)))
+        if not is_past(event, now):
+            lost.append(f"« {event.title} » ({shown_day(event)})")
+    return sorted(lost)
+
+
+def future_published(store, source_id: str, now: dt.datetime) -> int:
+    """How many of the source's published events are still to come and not cancelled."""
+    count = 0
+    for row in store.published_versions().values():
+        if row.source_id == source_id and not row.vanished_at and \
+                not is_past(event_from_dict(json.loads(store.published_event_json(row.uid))), now):
+            count += 1
+    return count

@@ -16,7 +16,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from .identity import Plan, is_past, plan_identities
+from .changes import BACK, change_natures
+from .identity import is_past, plan_identities, shown_day
 from .model import Event, content_hash, covers_uid, event_from_dict, utc_now
 from .render import Publication, render_event, render_key
 from .selection import NEVER_PUBLISHED, Item, Programme
@@ -43,15 +44,6 @@ class PublishReport:
         return bool(self.added or self.changed or self.vanished or self.removed or self.rerendered or self.pruned)
 
 
-# The nature of a change, as the description's last line says it: (fields compared, words).
-CHANGE_NATURES = (
-    ("horaire", ("start", "end", "timezone")),
-    ("lieu", ("location",)),
-    ("titre", ("title",)),
-    ("statut", ("status",)),
-    ("acces", ("online_url", "attendance", "registration_url")),
-    ("description", ("description",)),
-)
 IGNORED_FIELDS = ("source", "modified")  # what may change with no new version: not shown to subscribers
 
 
@@ -62,12 +54,6 @@ def _digest(event_json: str) -> str:
     for name in IGNORED_FIELDS:
         data.pop(name, None)
     return content_hash(json.dumps(data, ensure_ascii=False, sort_keys=True))
-
-
-def change_natures(before: dict, after: dict) -> list[str]:
-    """What changed between two versions of an event (their JSON dicts), named as CHANGE_NATURES does."""
-    found = [nature for nature, names in CHANGE_NATURES if any(before.get(n) != after.get(n) for n in names)]
-    return found or ["details"]
 
 
 def current_events(config, store: Store):
@@ -161,7 +147,7 @@ class _Publisher:
             self.report.rerendered += 1
         elif row.content_hash != digest or row.vanished_at:
             publication = Publication(row.sequence + 1, _later(self.now, row))
-            natures = ["retour"] if row.vanished_at else \
+            natures = [BACK] if row.vanished_at else \
                 change_natures(json.loads(self.store.published_event_json(event.uid)), json.loads(event_json))
             row = dataclasses.replace(row, source_id=event.source, event_json=event_json, content_hash=digest,
                                       vanished_at=None, sort_key=_sort_key(event),
@@ -280,63 +266,12 @@ def publish_events(config, store: Store, *, now: dt.datetime | None = None, acce
     return publisher.report
 
 
-def shown_day(event: Event) -> str:
-    start = event.start.astimezone(ZoneInfo(event.timezone)) if not event.all_day else event.start
-    return f"{start:%d/%m/%Y %H:%M}" if not event.all_day else f"{start:%d/%m/%Y}"
-
-
 def _change(last_change: str) -> tuple:
     """A stored « <date> <nature,…> » as the renderer takes it: (date, natures), or () for none."""
     if not last_change:
         return ()
     day, _, natures = last_change.partition(" ")
     return (dt.date.fromisoformat(day), tuple(natures.split(",")))
-
-
-def orphan_sources(config, store: Store) -> dict[str, int]:
-    """The sources removed from sources.yaml and not retired, with how many of their events stay published."""
-    configured, retired = {s.id for s in config.sources}, store.retired_sources()
-    counts = defaultdict(int)
-    for row in store.published_versions().values():
-        if row.source_id not in configured and row.source_id not in retired and row.vanished_at is None:
-            counts[row.source_id] += 1
-    return dict(sorted(counts.items()))
-
-
-def would_cancel(config, store: Store, source_id: str, events_json: list[str], now: dt.datetime,
-                 minimum: int = 0) -> list[str]:
-    """The future published events of `source_id` that reading `events_json` into it would cancel: those
-    no event of the new version, nor of another source, is the same as (see identity.py); for refresh to
-    hold a mass change. Fewer than `minimum` found at a glance (by natural key): [] without looking further."""
-    keys = {json.loads(text)["uid"] for text in events_json}
-    known = {uid for (sid, key), uid in store.identities().items() if sid == source_id and key in keys}
-    rows = [row for row in store.published_versions().values()
-            if row.source_id == source_id and not row.vanished_at and row.uid not in known]
-    if len(rows) < minimum:
-        return []
-
-    def snapshot(sid):
-        return events_json if sid == source_id else store.snapshot(sid)
-    plan: Plan = plan_identities(config, store, snapshot, now)
-    carried = {claim.uid for claim in plan.claims}
-    lost = []
-    for row in rows:
-        if row.uid in carried:
-            continue
-        event = event_from_dict(json.loads(store.published_event_json(row.uid)))
-        if not is_past(event, now):
-            lost.append(f"« {event.title} » ({shown_day(event)})")
-    return sorted(lost)
-
-
-def future_published(store: Store, source_id: str, now: dt.datetime) -> int:
-    """How many of the source's published events are still to come and not cancelled."""
-    count = 0
-    for row in store.published_versions().values():
-        if row.source_id == source_id and not row.vanished_at and \
-                not is_past(event_from_dict(json.loads(store.published_event_json(row.uid))), now):
-            count += 1
-    return count
 
 
 def config_key(config) -> str:

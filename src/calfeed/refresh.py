@@ -12,7 +12,8 @@ from .adapters.decode import DECODER_VERSION
 from .errors import CalfeedError, SourceError
 from .fetch import fetch_source, new_session
 from .model import utc_now
-from .publish import future_published, needs_publishing, publish_events, would_cancel
+from .identity import future_published, would_cancel
+from .publish import needs_publishing, publish_events
 from .store import Store
 
 
@@ -117,9 +118,7 @@ def refresh_sources(config, store: Store, *, now: dt.datetime | None = None, onl
     if not only:
         with store.transaction() as db:
             for stale in set(store.known_sources()) - {s.id for s in config.sources}:
-                # Removed from sources.yaml: its snapshot goes, its events stay published as they were
-                # (publish counts them; `calfeed retire` ends them).
-                store.forget_source(db, stale)
+                store.forget_source(db, stale)  # its events stay as they were, until `calfeed retire`
             store.set_meta(db, "last_refresh", now.isoformat())
     publish()
     for report in reports.values():

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from icalendar import Alarm, Calendar, Event as VEvent, vDuration, vText
 
+from .changes import change_line
 from .model import Event
 from .vtimezone import vtimezone
 
@@ -37,26 +38,6 @@ class Publication:
     modified: dt.datetime  # aware; rendered as DTSTAMP and LAST-MODIFIED
     vanished: bool = False
     change: tuple = ()  # (date, natures) of the last change subscribers are told of, see change_line
-
-
-# What the last line of a changed event's description calls each nature of change (publish.CHANGE_NATURES).
-CHANGE_WORDS = {"horaire": "nouvel horaire", "lieu": "nouveau lieu", "titre": "nouveau titre",
-                "statut": "nouveau statut", "acces": "nouvelles modalités d'accès",
-                "description": "description modifiée", "details": "précisions modifiées",
-                "retour": "de nouveau au programme"}
-MONTH_NAMES = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-               "novembre", "décembre")
-
-
-def change_line(change: tuple) -> str:
-    """« Mis à jour le 12 novembre 2026 : nouvel horaire, nouveau lieu » — Outlook and Thunderbird do not
-    highlight an updated event, so its description says it ("" when it never changed)."""
-    if not change:
-        return ""
-    day, natures = change
-    words = ", ".join(CHANGE_WORDS.get(nature, nature) for nature in natures)
-    first = "1er" if day.day == 1 else str(day.day)
-    return f"Mis à jour le {first} {MONTH_NAMES[day.month - 1]} {day.year} : {words}"
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,8 @@ from markupsafe import Markup
 from .links import subscribe_links
 from .render import STATUS_LINE
 from .selection import CRITERIA, event_key
-from .text import slugify
+from .text import MONTHS, slugify
 
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre")
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 STATUS_LABELS = {"annule": "Annulé", "reporte": "Reporté", "en-ligne": "Passé en ligne", "complet": "Complet"}
 

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import os
-import re
 import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,12 +16,13 @@ from ..feeds import large_feeds
 from ..model import utc_now
 from ..pages import static_pages, status_context
 from ..preview import format_preview, preview_source, source_for_preview
-from ..publish import load_programme, orphan_sources, publish_events
+from ..identity import orphan_sources
+from ..publish import load_programme, publish_events
 from ..refresh import ensure_published, refresh_sources
 from ..server import address_taken, run_server
-from ..site_info import missing_legal
 from ..store import DAMAGED, damaged_message
 from ..store.owner import open_store
+from .report import _print_reports, _safe, _warn_large, _warn_legal, _warn_orphans
 from .words import Failure, FrenchGroup, default_help
 
 
@@ -69,58 +69,6 @@ class _Commands(FrenchGroup):
 @click.version_option(package_name="calfeed", message="calfeed %(version)s", help="Affiche la version et quitte.")
 def cli():
     """calfeed : agrège les sources d'événements et publie des agendas iCalendar."""
-
-
-# C0 and C1 controls (ESC, CSI…) from a source would drive the operator's terminal: show them as \xNN.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def _safe(text) -> str:
-    """Text from a source, made harmless to print in a terminal."""
-    return _CONTROLS.sub(lambda match: f"\\x{ord(match.group()):02x}", str(text))
-
-
-def _print_reports(reports, store):
-    for report in reports:
-        if report.ok and report.held:
-            mark = click.style("À VOIR", fg="yellow")
-            detail = f"{report.events} événement(s), {len(report.held)} retenu(s) à leur dernière version valide"
-        elif report.ok:
-            mark = click.style("OK", fg="green")
-            detail = f"{report.events} événement(s)"
-            if report.rejected:
-                detail += f", {len(report.rejected)} rejeté(s)"
-            if not report.changed:
-                detail += " (inchangée)"
-        else:
-            mark = click.style("ÉCHEC", fg="red")
-            detail = report.error
-            if store.source_state(report.source_id).last_success is None:
-                detail += " — aucun événement de cette source n'est publié"
-            elif "reste publié" not in report.error:  # a held source's message already says its snapshot stays
-                detail += " — les derniers événements valides restent publiés"
-        click.echo(f"  {mark}  {report.source_id} : {_safe(detail)}")
-        if report.detail:
-            click.echo(f"        reçu — {_safe(report.detail)}")
-        for line in report.rejected[:10]:
-            click.echo(f"        rejeté — {_safe(line)}")
-        if len(report.rejected) > 10:
-            click.echo(f"        … et {len(report.rejected) - 10} autre(s) (voir « calfeed check »)")
-        for line in report.held:
-            click.echo(f"        retenu — {_safe(line)}")
-        for line in report.notes:
-            click.echo(f"        même événement — {_safe(line)}")
-        for line in report.cancelled:
-            click.echo(f"        annoncé annulé — {_safe(line)}")
-
-
-def _warn_orphans(config, store):
-    """Each run, the sources removed from sources.yaml whose events stay published, and how to end them."""
-    for source_id, count in orphan_sources(config, store).items():
-        click.echo(f"Attention : la source « {_safe(source_id)} » n'est plus dans {config.path.name} ; ses {count} "
-                   "événement(s) restent publiés tels quels (rien n'est annoncé annulé). Si elle est remplacée par une "
-                   "autre source, rien à faire ; pour la retirer : « calfeed retire "
-                   f"{_safe(source_id)} » (annule ses événements à venir, garde les passés).", err=True)
 
 
 @cli.command()
@@ -198,14 +146,6 @@ def build(config_path, output, no_fetch, no_event_pages):
                    "ses codes d'intégration restent relatifs : indiquez l'adresse publique du service.", err=True)
 
 
-def _warn_legal(config):
-    missing = missing_legal(config.site)
-    if missing:
-        click.echo(f"Attention : section « site: » de {config.path.name}, à renseigner avant de publier : "
-                   f"{', '.join(missing)}. Sans eux, les pages Contact, Mentions légales et la déclaration "
-                   "d'accessibilité ne peuvent dire à qui s'adresser.", err=True)
-
-
 @cli.command()
 @config_option
 @click.option("--host", metavar="ADRESSE", default="127.0.0.1", help=default_help("Adresse d'écoute", "127.0.0.1"))
@@ -277,10 +217,7 @@ def check(config_path, no_fetch):
     for source_id, detail in details:
         click.echo(f"  {source_id} — reçu — {_safe(detail)}")
     _warn_orphans(config, store)
-    for path, size in large:
-        click.echo(f"Attention : l'agenda {path} pèse {size / 1024 / 1024:.1f} Mo ; vers 1 Mo, Google Agenda cesse de "
-                   "lire un agenda abonné. Réglez « keep_past_days: » de la section « publish: » pour ne garder "
-                   "qu'un temps les événements passés.", err=True)
+    _warn_large(large)
     if status["failing"]:
         click.echo(click.style(f"Source(s) en échec : {', '.join(status['failing'])}", fg="red"), err=True)
     if status["held"]:

@@ -235,31 +235,23 @@ class Store:
                         for row in rows))
 
     def set_content_hash(self, db, uid: str, digest: str, source_id: str | None = None, event_json: str | None = None):
-        """Record what an event's version is compared by; with `source_id`, the source that now carries the
-        same event (a renamed source, another source once the first dropped it): no new version."""
-        db.execute("UPDATE published SET content_hash = ? WHERE uid = ?", (digest, uid))
-        if source_id is not None:
-            db.execute("UPDATE published SET source_id = ?, event_json = ? WHERE uid = ?", (source_id, event_json, uid))
+        """An event's digest; with `source_id`, the source now carrying the same event (no new version)."""
+        db.execute("UPDATE published SET content_hash = ?, source_id = coalesce(?, source_id), event_json ="
+                   " coalesce(?, event_json) WHERE uid = ?", (digest, source_id, event_json, uid))
 
-    # -- identities: natural key in a source → the UID subscribers know (STYLE habit 16) ----------
-
-    def identities(self) -> dict[tuple[str, str], str]:
-        return {(source_id, key): uid for source_id, key, uid in
-                self.db.execute("SELECT source_id, natural_key, uid FROM identities")}
+    def identities(self) -> dict[tuple[str, str], str]:  # (source, natural key) → UID (STYLE habit 16)
+        return {(source, key): uid for source, key, uid in self.db.execute("SELECT * FROM identities")}
 
     def bind_identities(self, db, bindings):
-        """Remember which UID each (source, natural key) is published under."""
         db.executemany("INSERT OR REPLACE INTO identities VALUES (?, ?, ?)", bindings)
 
-    def retired_sources(self) -> dict[str, str]:
-        """The sources the team ended with `calfeed retire`, with when."""
+    def retired_sources(self) -> dict[str, str]:  # the sources ended by `calfeed retire`, with when
         return dict(self.db.execute("SELECT source_id, retired_at FROM retired_sources"))
 
     def retire_source(self, db, source_id: str, now: dt.datetime):
         db.execute("INSERT OR REPLACE INTO retired_sources VALUES (?, ?)", (source_id, _now_text(now)))
 
-    def unretire_sources(self, db, source_ids):
-        """Sources back in sources.yaml are no longer retired."""
+    def unretire_sources(self, db, source_ids):  # back in sources.yaml
         db.executemany("DELETE FROM retired_sources WHERE source_id = ?", ((s,) for s in source_ids))
 
     def delete_published(self, db, uid: str):
