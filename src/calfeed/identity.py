@@ -130,9 +130,10 @@ class _Planner:
         renamed or removed) keeps its UID; one another source carries is shared; else a new UID."""
         still = [item for item in self.plan.claims if not item.uid]
         free = {}  # match key → UIDs of the published events no claimed key carries, in programme order
+        starts = {item.event.start_utc.isoformat() for item in still}  # only these can match: read no other
         if still:
-            for row in sorted((r for r in self.published.values() if r.uid not in self.claimed),
-                              key=lambda r: (r.sort_key, r.uid)):
+            for row in sorted((r for r in self.published.values() if r.uid not in self.claimed and
+                               r.sort_key.split("\x1f", 1)[0] in starts), key=lambda r: (r.sort_key, r.uid)):
                 event = event_from_dict(json.loads(self.store.published_event_json(row.uid)))
                 free.setdefault(event.match_key(), []).append(row.uid)
         carried = {}  # match key → (uid, source) of an event claimed in this pass
