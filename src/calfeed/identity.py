@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from zoneinfo import ZoneInfo
 
-from .model import Event, event_from_dict, legacy_uid, stable_uid
+from .model import Event, event_digest, event_from_dict, legacy_uid, stable_uid
 from .text import fold
 
 UID_DOMAIN = "calfeed"
@@ -29,8 +29,17 @@ class Claim:
     source_id: str
     key: str  # the natural key the source gives it
     uid: str
-    event: Event  # with the published UID
-    event_json: str
+    read: Event  # as its source gives it, under its natural key
+    digest: str  # see model.event_digest
+
+    @property
+    def event(self) -> Event:
+        """The event under its published UID."""
+        return self.read if self.read.uid == self.uid else replace(self.read, uid=self.uid)
+
+    @property
+    def event_json(self) -> str:
+        return self.event.to_json()
 
 
 @dataclass
@@ -67,30 +76,27 @@ def new_uid(key: str, event: Event, attempt: int = 0) -> str:
 
 
 def plan_identities(config, store, snapshot: Callable[[str], Iterable[str]] | None = None,
-                    now: dt.datetime | None = None) -> Plan:
+                    now: dt.datetime | None = None, published: dict | None = None) -> Plan:
     """The published UID of each event the configured sources carry now.
 
     `snapshot(source_id)` gives a source's events as JSON texts (by default its stored snapshot): a
     caller may pass a source's new events to see what publishing them would do before keeping them.
-    With `now`, a past event is never moved by a key its source reuses (see `_moved_from_past`)."""
-    planner = _Planner(config, store, snapshot or store.snapshot, now)
+    With `now`, a past event is never moved by a key its source reuses (see `_moved_from_past`).
+    `published`: the store's published versions, when the caller has read them already."""
+    planner = _Planner(config, store, snapshot or store.snapshot, now, published)
     planner.keep_known()
     planner.match_new()
-    for item in planner.plan.claims:
-        if item.event.uid != item.uid:
-            item.event = replace(item.event, uid=item.uid)
-            item.event_json = item.event.to_json()
     return planner.plan
 
 
 class _Planner:
     """One assignment of published UIDs to the events of the sources (see plan_identities)."""
 
-    def __init__(self, config, store, snapshot, now):
+    def __init__(self, config, store, snapshot, now, published):
         self.store, self.now = store, now
         self.configured = [source.id for source in config.sources]
         self.known = store.identities()
-        self.published = store.published_versions()
+        self.published = store.published_versions() if published is None else published
         self.bound = defaultdict(set)  # uid → the (source, key) pairs known to carry it
         for pair, uid in self.known.items():
             self.bound[uid].add(pair)
@@ -99,8 +105,9 @@ class _Planner:
         self.claimed_by = defaultdict(set)  # source → the UIDs its events claimed in this pass
         for source_id in self.configured:
             for event_json in snapshot(source_id):
-                event = event_from_dict(json.loads(event_json))
-                self.plan.claims.append(Claim(source_id, event.uid, "", event, event_json))
+                data = json.loads(event_json)
+                event = event_from_dict(data)
+                self.plan.claims.append(Claim(source_id, event.uid, "", event, event_digest(data)))
 
     def claim(self, item: Claim, uid: str):
         item.uid = uid
@@ -115,12 +122,12 @@ class _Planner:
         for item in self.plan.claims:
             uid = self.known.get((item.source_id, item.key))
             if uid and uid not in self.claimed_by[item.source_id] and \
-                    not _moved_from_past(self.published.get(uid), item.event, self.now):
+                    not _moved_from_past(self.published.get(uid), item.read, self.now):
                 self.claim(item, uid)
             else:
                 pending.append(item)
         for item in pending:
-            old = legacy_uid(item.key, item.source_id, item.event)
+            old = legacy_uid(item.key, item.source_id, item.read)
             if old in self.published and old not in self.claimed and \
                     all(pair[0] == item.source_id for pair in self.bound[old]):
                 self.claim(item, old)
@@ -129,8 +136,10 @@ class _Planner:
         """New keys: the same event already published but no longer claimed (it vanished, or its source was
         renamed or removed) keeps its UID; one another source carries is shared; else a new UID."""
         still = [item for item in self.plan.claims if not item.uid]
+        if not still:
+            return
         free = {}  # match key → UIDs of the published events no claimed key carries, in programme order
-        starts = {item.event.start_utc.isoformat() for item in still}  # only these can match: read no other
+        starts = {item.read.start_utc.isoformat() for item in still}  # only these can match: read no other
         if still:
             for row in sorted((r for r in self.published.values() if r.uid not in self.claimed and
                                r.sort_key.split("\x1f", 1)[0] in starts), key=lambda r: (r.sort_key, r.uid)):
@@ -139,9 +148,9 @@ class _Planner:
         carried = {}  # match key → (uid, source) of an event claimed in this pass
         for item in self.plan.claims:
             if item.uid:
-                carried.setdefault(item.event.match_key(), (item.uid, item.source_id))
+                carried.setdefault(item.read.match_key(), (item.uid, item.source_id))
         for item in still:
-            match = item.event.match_key()
+            match = item.read.match_key()
             other = carried.get(match)
             if free.get(match):
                 uid = free[match].pop(0)
@@ -149,7 +158,7 @@ class _Planner:
             elif other and other[1] != item.source_id and other[0] not in self.claimed_by[item.source_id]:
                 uid = other[0]
                 self.plan.notes[item.source_id].append(
-                    f"« {item.event.title} » : même événement que dans la source « {other[1]} », publié une seule fois")
+                    f"« {item.read.title} » : même événement que dans la source « {other[1]} », publié une seule fois")
             else:
                 uid = self.fresh_uid(item)
                 carried.setdefault(match, (uid, item.source_id))
@@ -157,16 +166,16 @@ class _Planner:
 
     def taken_note(self, item: Claim, was: str) -> str:
         if was == item.source_id:
-            return (f"« {item.event.title} » : réexporté avec un nouvel identifiant ({item.key}), même événement "
+            return (f"« {item.read.title} » : réexporté avec un nouvel identifiant ({item.key}), même événement "
                     "pour les abonnés")
         if was in self.configured:
-            return f"« {item.event.title} » : même événement que dans la source « {was} », qui ne le publie plus"
-        return f"« {item.event.title} » : même événement que dans l'ancienne source « {was} »"
+            return f"« {item.read.title} » : même événement que dans la source « {was} », qui ne le publie plus"
+        return f"« {item.read.title} » : même événement que dans l'ancienne source « {was} »"
 
     def fresh_uid(self, item: Claim) -> str:
         """A UID for an event never published; two distinct events never share one. An event's own UID
         (« @ ») that another source also gives is the same event (as calfeed always read it)."""
-        attempt, uid = 0, new_uid(item.key, item.event)
+        attempt, uid = 0, new_uid(item.key, item.read)
         own = "@" in item.key
 
         def taken(uid):
@@ -176,7 +185,7 @@ class _Planner:
                                 bool(self.bound[uid] - {(item.source_id, item.key)}))
         while taken(uid):
             attempt += 1
-            uid = new_uid(item.key, item.event, attempt)
+            uid = new_uid(item.key, item.read, attempt)
         return uid
 
 

@@ -108,6 +108,17 @@ def content_hash(event_json: str) -> str:
     return hashlib.sha256(event_json.encode()).hexdigest()[:32]
 
 
+UNSEEN_FIELDS = ("uid", "source", "modified")  # what may change with no new version for subscribers
+
+
+def event_digest(data: dict) -> str:
+    """A digest of an event (its JSON dict) as subscribers see it: its identifier, the source that carries it
+    and the time the source says it changed are not part of it (a renamed source, a re-export under new
+    identifiers or stamped today change nothing)."""
+    return content_hash(json.dumps({k: v for k, v in data.items() if k not in UNSEEN_FIELDS}, ensure_ascii=False,
+                                   sort_keys=True))
+
+
 def _encode_time(value):
     if value is None:
         return None

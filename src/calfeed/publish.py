@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from .changes import BACK, change_natures
 from .identity import is_past, plan_identities, shown_day
-from .model import Event, content_hash, covers_uid, event_from_dict, utc_now
+from .model import Event, covers_uid, event_digest, event_from_dict, utc_now
 from .render import Publication, render_event, render_key
 from .selection import NEVER_PUBLISHED, Item, Programme
 from .store import PublishedRow, Store
@@ -44,16 +44,8 @@ class PublishReport:
         return bool(self.added or self.changed or self.vanished or self.removed or self.rerendered or self.pruned)
 
 
-IGNORED_FIELDS = ("source", "modified")  # what may change with no new version: not shown to subscribers
-
-
 def _digest(event_json: str) -> str:
-    """The event's version as subscribers see it: the source that carries it and the time the source says
-    it changed are not part of it (a renamed source, a re-export stamped today, change nothing)."""
-    data = json.loads(event_json)
-    for name in IGNORED_FIELDS:
-        data.pop(name, None)
-    return content_hash(json.dumps(data, ensure_ascii=False, sort_keys=True))
+    return event_digest(json.loads(event_json))
 
 
 def current_events(config, store: Store):
@@ -117,14 +109,19 @@ class _Publisher:
         """Whether the event ended before what publish.keep_past_days keeps: it leaves the feeds."""
         return self.prune_before is not None and event.end_utc() < self.prune_before
 
-    def present(self, event, event_json: str, row: PublishedRow | None):
-        """An event the sources publish now: new, changed, re-rendered or as it was."""
-        if self.pruned(event):
+    def present(self, claim, row: PublishedRow | None):
+        """An event the sources publish now (a claim, see identity.py): new, changed, re-rendered or as it was."""
+        if self.pruned(claim.read):
             if row is not None:
                 self.store.delete_published(self.db, row.uid)
                 self.report.pruned += 1
             return
-        digest = _digest(event_json)
+        digest = claim.digest
+        if row is not None and row.content_hash == digest and row.source_id == claim.source_id and \
+                not row.vanished_at and row.render_key == self.key:
+            return  # as it was: the common case, decided without writing the event's JSON
+        event = claim.event
+        event_json = event.to_json()
         if row is None:
             modified = event.modified or self.config.reference_time or self.now
             publication = Publication(0, modified.astimezone(dt.UTC).replace(microsecond=0))
@@ -247,10 +244,10 @@ def publish_events(config, store: Store, *, now: dt.datetime | None = None, acce
         store.unretire_sources(db, [source.id for source in config.sources])
         publisher = _Publisher(config, store, db, now, accept)
         published = store.published_versions()
-        plan = plan_identities(config, store, now=now)
+        plan = plan_identities(config, store, now=now, published=published)
         store.bind_identities(db, plan.bindings)
         for uid, claim in plan.published().items():
-            publisher.present(claim.event, claim.event_json, published.pop(uid, None))
+            publisher.present(claim, published.pop(uid, None))
         for row in published.values():
             publisher.gone(row)
         publisher.flush()
