@@ -2,7 +2,6 @@
 
 import dataclasses
 import datetime as dt
-import json
 
 from calfeed.adapters import parse_source
 from calfeed.cli import cli
@@ -101,6 +100,17 @@ def test_a_changed_event_says_when_and_what_changed(project, tmp_path):
     assert descriptions["Atelier A"].endswith("Mis à jour le 12 novembre 2022 : nouvel horaire")
     assert descriptions["Atelier B"].endswith("Mis à jour le 12 novembre 2022 : nouveau lieu")
     assert events["Atelier A"].publication.change == (dt.date(2022, 11, 12), ("horaire",))
+    from calfeed.selection import event_key
+    from calfeed.web import create_app
+    client = create_app({"TESTING": True, "CALFEED_CONFIG": str(config.path), "CALFEED_CHECK_SECONDS": 0}).test_client()
+    exported = {e["titre"]: e["mise_a_jour"] for e in client.get("/feeds/tous.json").get_json()["evenements"]}
+    assert exported == {"Atelier A": "Mis à jour le 12 novembre 2022 : nouvel horaire",
+                        "Atelier B": "Mis à jour le 12 novembre 2022 : nouveau lieu"}
+    response = client.get(f"/feeds/evenements/{event_key(events['Atelier A'].event.uid)}.html")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, page[:3000]
+    # (pages put a no-break space before « : », as French typography wants)
+    assert "Mis à jour le 12 novembre 2022 : nouvel horaire" in page.replace("\u00a0", " ").replace("\u202f", " ")
 
 
 def test_past_events_are_never_cancelled_and_keep_past_days_prunes_them(project, tmp_path):
@@ -157,4 +167,3 @@ def test_check_warns_when_a_feed_nears_what_google_reads(project, tmp_path, runn
     path = project([{"id": "s", "type": "csv", "path": "agenda.csv"}])
     result = runner.invoke(cli, ["check", "--config", str(path)])
     assert "l'agenda tous.ics pèse" in result.output and "keep_past_days" in result.output, result.output[-2000:]
-    assert json.dumps("ok")
