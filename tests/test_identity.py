@@ -167,3 +167,16 @@ def test_check_warns_when_a_feed_nears_what_google_reads(project, tmp_path, runn
     path = project([{"id": "s", "type": "csv", "path": "agenda.csv"}])
     result = runner.invoke(cli, ["check", "--config", str(path)])
     assert "l'agenda tous.ics pèse" in result.output and "keep_past_days" in result.output, result.output[-2000:]
+
+
+def test_a_source_emptied_once_its_events_are_past_is_believed(project, tmp_path):
+    """OpenAgenda lists only events to come: after the edition its answer is empty, and nothing is lost."""
+    write_csv(tmp_path, ["a;Atelier A;15/11/2022;10:00;12:00;Lyon;labs", "b;Atelier B;16/11/2022;10:00;12:00;Lyon;labs"])
+    config, store = open_project(project([{"id": "s", "type": "csv", "path": "agenda.csv"}]))
+    refresh_sources(config, store, now=T0)
+    before = {uid: item.vevent for uid, item in programme(store).items()}
+    (tmp_path / "agenda.csv").write_text(HEADER, encoding="utf-8")
+    [report] = refresh_sources(config, store, now=T0 + dt.timedelta(hours=1))  # events still to come: held
+    assert not report.ok and "ne renvoie plus aucun événement" in report.error
+    [report] = refresh_sources(config, store, now=dt.datetime(2022, 12, 1, tzinfo=dt.UTC))  # the edition is over
+    assert report.ok and {uid: item.vevent for uid, item in programme(store).items()} == before

@@ -140,7 +140,9 @@ def _refusal(config, store, source, state, parsed, now, accepted: bool) -> str:
     fix = f"si c'est voulu, lancez « calfeed accept {source.id} »"
     if parsed.truncated:
         return f"{parsed.truncated} : l'instantané précédent reste publié ({fix})"
-    if not count and before and not source.allow_empty:
+    # Empty with nothing still to come (OpenAgenda lists only upcoming events; the edition is over):
+    # subscribers lose nothing, past events stay. Empty while events are to come: an export gone wrong.
+    if not count and before and not source.allow_empty and future_published(store, source.id, now):
         return (f"la source ne renvoie plus aucun événement alors qu'elle en publiait {before} : l'instantané "
                 f"précédent reste publié ({fix}, ou mettez « allow_empty: true » pour accepter un calendrier vide)")
     lost = would_cancel(config, store, source.id, [event.to_json() for event in parsed.events], now,
