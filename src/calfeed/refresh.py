@@ -8,6 +8,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from .adapters import parse_source
+from .alerts import check_alerts
 from .adapters.decode import DECODER_VERSION
 from .errors import CalfeedError, SourceError
 from .fetch import fetch_source, new_session
@@ -125,6 +126,7 @@ def refresh_sources(config, store: Store, *, now: dt.datetime | None = None, onl
         report.held = list(store.source_state(report.source_id).held)
         report.cancelled = [text for done in passes for sid, text in done.cancelled if sid == report.source_id]
         report.notes = [note for done in passes for note in done.notes.get(report.source_id, ())]
+    check_alerts(config, store, now)  # the team is told of a source failing (or back) for long enough
     return [reports[s.id] for s in sources]
 
 

@@ -1,7 +1,7 @@
 """The command line: each command reads the options, calls the domain, prints the result in French."""
 
 import datetime as dt
-import os
+import errno
 import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,46 +13,19 @@ from ..build import write_site
 from ..config import load_config
 from ..errors import CalfeedError
 from ..feeds import large_feeds
-from ..model import utc_now
+from ..init import CONFIG_NAME, STARTER
 from ..pages import static_pages, status_context
 from ..preview import format_preview, preview_source, source_for_preview
-from ..identity import orphan_sources
-from ..publish import load_programme, publish_events
+from ..publish import load_programme
 from ..refresh import ensure_published, refresh_sources
 from ..server import address_taken, run_server
 from ..store import DAMAGED, damaged_message
-from ..store.owner import open_store
+from . import operations, sources
+from .common import config_option, now, open_config as _open, os_error_message
 from .report import _print_reports, _safe, _warn_large, _warn_legal, _warn_orphans
 from .words import Failure, FrenchGroup, default_help
 
 
-config_option = click.option(
-    "--config", "config_path", metavar="CHEMIN", default="sources.yaml", envvar="CALFEED_CONFIG",
-    type=click.Path(dir_okay=False, path_type=Path), help="Fichier de configuration des sources (par défaut : sources.yaml).")
-
-
-def _now() -> dt.datetime:
-    """The clock, read at the edge: CALFEED_NOW (an ISO date and time) replays a day of the programme
-    — a rehearsal, a test of « a year later » — without waiting for it."""
-    text = os.environ.get("CALFEED_NOW", "").strip()
-    if not text:
-        return utc_now()
-    try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise Failure(f"CALFEED_NOW « {text} » illisible : attendu une date et heure ISO, par exemple "
-                      "2026-11-12T09:00:00+01:00.") from None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
-
-
-def _open(config_path):
-    try:
-        config = load_config(config_path)
-        store = open_store(config.store_path, config.path, config.legacy_store_path)
-    except CalfeedError as exc:
-        raise Failure(str(exc)) from None
-    click.get_current_context().meta["calfeed.store"] = store.path
-    return config, store
 
 
 class _Commands(FrenchGroup):
@@ -62,7 +35,11 @@ class _Commands(FrenchGroup):
         try:
             return super().invoke(ctx)
         except DAMAGED as exc:
+            if "full" in str(exc):  # SQLite's « database or disk is full »: the disk, not the store, is the matter
+                raise Failure(os_error_message(OSError(errno.ENOSPC, "", ctx.meta.get("calfeed.store")))) from None
             raise Failure(damaged_message(ctx.meta.get("calfeed.store", "de calfeed"), exc)) from None
+        except OSError as exc:  # a path not writable, a full disk…: said in French, never a traceback
+            raise Failure(os_error_message(exc)) from None
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -78,36 +55,13 @@ def fetch(config_path, only):
     """Actualise les sources (à lancer par cron ou un timer systemd)."""
     config, store = _open(config_path)
     try:
-        reports = refresh_sources(config, store, now=_now(), only=list(only) or None)
+        reports = refresh_sources(config, store, now=now(), only=list(only) or None)
     except CalfeedError as exc:
         raise Failure(str(exc)) from None
     click.echo(f"Actualisation de {len(reports)} source(s) :")
     _print_reports(reports, store)
     _warn_orphans(config, store)
     if any(not r.ok or r.held for r in reports):
-        sys.exit(1)
-
-
-@cli.command()
-@config_option
-@click.argument("sources", nargs=-1, required=True)
-def accept(config_path, sources):
-    """Accepte l'état actuel d'une source retenue (changement massif, fichier coupé, événements illisibles).
-
-    Relit la source et publie ce qu'elle contient maintenant, sans rien demander (cron, scripts) : ses
-    événements à venir absents sont annoncés comme annulés aux abonnés, et listés ici. À réserver aux
-    changements voulus par l'organisateur."""
-    config, store = _open(config_path)
-    try:
-        reports = refresh_sources(config, store, now=_now(), only=list(sources), accept=set(sources))
-    except CalfeedError as exc:
-        raise Failure(str(exc)) from None
-    click.echo(f"État accepté pour {len(reports)} source(s) :")
-    _print_reports(reports, store)
-    cancelled = sum(len(report.cancelled) for report in reports)
-    click.echo(f"{cancelled} événement(s) annoncé(s) annulé(s) aux abonnés." if cancelled else
-               "Aucun événement annoncé annulé.")
-    if any(not r.ok for r in reports):
         sys.exit(1)
 
 
@@ -122,18 +76,18 @@ def build(config_path, output, no_fetch, no_event_pages):
     """Écrit les agendas statiques (.ics) et la page d'accueil dans un dossier."""
     config, store = _open(config_path)
     try:
-        now = _now()
+        moment = now()
         if no_fetch:
-            ensure_published(config, store, now=now)
+            ensure_published(config, store, now=moment)
         else:
-            reports = refresh_sources(config, store, now=now)
+            reports = refresh_sources(config, store, now=moment)
             _print_reports(reports, store)
             if reports and not any(report.ok for report in reports):
                 raise Failure("aucune source n'a pu être lue (voir ci-dessus) : agendas non écrits. Corrigez les "
                               "sources, ou écrivez le dernier état valide avec « calfeed build --no-fetch ».")
         programme = load_programme(store)
         report = write_site(config, programme, output,
-                            static_pages(config, programme, now, event_pages=not no_event_pages))
+                            static_pages(config, programme, moment, event_pages=not no_event_pages))
     except CalfeedError as exc:
         raise Failure(str(exc)) from None
     click.echo(f"{len(programme.items)} événement(s) publiés dans {report.folder} : {len(report.written)} fichier(s) "
@@ -149,7 +103,8 @@ def build(config_path, output, no_fetch, no_event_pages):
 @cli.command()
 @config_option
 @click.option("--host", metavar="ADRESSE", default="127.0.0.1", help=default_help("Adresse d'écoute", "127.0.0.1"))
-@click.option("--port", metavar="PORT", default=5000, type=int, help=default_help("Port d'écoute", 5000))
+@click.option("--port", metavar="PORT", default=5000, type=click.IntRange(1, 65535),
+              help=default_help("Port d'écoute, de 1 à 65535", 5000))
 @click.option("--workers", metavar="N", default=2, type=click.IntRange(1, 64), help=default_help("Processus gunicorn, de 1 à 64", 2))
 @click.option("--no-refresh", is_flag=True, help="Ne pas actualiser les sources en tâche de fond.")
 @click.option("--quiet", is_flag=True, help="Ne pas journaliser chaque requête.")
@@ -186,11 +141,11 @@ def check(config_path, no_fetch):
     config, store = _open(config_path)
     details = []
     try:
-        now = _now()
+        moment = now()
         if no_fetch:
-            ensure_published(config, store, now=now)
+            ensure_published(config, store, now=moment)
         else:
-            details = [(r.source_id, r.detail) for r in refresh_sources(config, store, now=now) if r.detail]
+            details = [(r.source_id, r.detail) for r in refresh_sources(config, store, now=moment) if r.detail]
         programme = load_programme(store)
         status = status_context(config, store, programme)
         large = large_feeds(config, programme, static_feeds(config, programme))
@@ -230,45 +185,21 @@ def check(config_path, no_fetch):
 
 @cli.command()
 @config_option
-@click.argument("source_id")
-def retire(config_path, source_id):
-    """Retire une source enlevée de sources.yaml : annule ses événements à venir, garde les passés.
-
-    Tant qu'elle n'est pas retirée, une source enlevée de sources.yaml laisse ses événements publiés tels
-    quels (check et build le rappellent à chaque passage)."""
-    config, store = _open(config_path)
-    if any(source.id == source_id for source in config.sources):
-        raise Failure(f"la source « {source_id} » est encore dans {config.path.name} : enlevez-la d'abord du "
-                      "fichier, puis relancez « calfeed retire ».")
-    orphans = orphan_sources(config, store)
-    if source_id not in orphans:
-        known = ", ".join(orphans) or "aucune"
-        raise Failure(f"aucun événement publié de la source « {source_id} » n'est à retirer (sources enlevées de "
-                      f"{config.path.name} dont des événements restent publiés : {known}).")
-    try:
-        report = publish_events(config, store, now=_now(), retire=[source_id])
-    except CalfeedError as exc:
-        raise Failure(str(exc)) from None
-    cancelled = [text for sid, text in report.cancelled if sid == source_id]
-    click.echo(f"Source « {source_id} » retirée : {len(cancelled)} événement(s) à venir annoncé(s) annulé(s), "
-               f"{orphans[source_id] - len(cancelled)} événement(s) passé(s) gardé(s) tels quels.")
-    for text in cancelled:
-        click.echo(f"  annoncé annulé — {_safe(text)}")
-
-
-@cli.command()
-@config_option
 @click.argument("source_id", required=False)
 @click.option("--url", metavar="ADRESSE", default="", help="Adresse d'une source qui n'est pas (encore) dans sources.yaml.")
 @click.option("--path", metavar="FICHIER", default="", type=click.Path(dir_okay=False), help="Fichier d'une source hors sources.yaml.")
-@click.option("--type", "kind", metavar="TYPE", default="", help="Type de la source indiquée par --url ou --path : ics, csv, xlsx, json ou openagenda.")
+@click.option("--type", "kind", metavar="TYPE", default="", help="Type de la source : ics, csv, xlsx, json ou openagenda (deviné pour un fichier).")
 @click.option("--category", metavar="CATÉGORIE", default="", help="Catégorie par défaut des événements (comme «\u00a0category:\u00a0» d'une source).")
 @click.option("--preset", metavar="PRESET", default="calfeed", help="Preset JSON (calfeed ou openagenda).")
 @click.option("--sheet", metavar="FEUILLE", default="", help="Feuille d'un classeur .xlsx.")
 @click.option("--agenda", metavar="UID", default="", help="Identifiant de l'agenda OpenAgenda.")
 @click.option("--key-env", metavar="VARIABLE", default="", help="Variable d'environnement qui contient la clé d'API OpenAgenda.")
 def preview(config_path, source_id, url, path, kind, **options):
-    """Montre ce que calfeed lit d'une source, sans rien publier ni enregistrer."""
+    """Montre ce que calfeed lit d'une source (son id, ou un fichier : calfeed preview programme.csv), sans rien
+    publier ni enregistrer. Sans sources.yaml, le vocabulaire est celui de « calfeed init »."""
+    default = click.get_current_context().get_parameter_source("config_path") == click.core.ParameterSource.DEFAULT
+    if default and not config_path.exists():
+        config_path = STARTER / CONFIG_NAME
     try:
         config = load_config(config_path)
         source = source_for_preview(config, source_id, url=url, path=path, kind=kind, **options)
@@ -281,3 +212,11 @@ def preview(config_path, source_id, url, path, kind, **options):
 
 def main():
     cli(prog_name="calfeed")
+
+
+# The team's commands (cli/operations.py).
+cli.add_command(operations.init)
+cli.add_command(operations.backup)
+cli.add_command(operations.publish)
+cli.add_command(sources.accept)
+cli.add_command(sources.retire)

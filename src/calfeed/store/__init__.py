@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import StoreError
+from .identities import IdentityTables
 from .schema import MIGRATIONS
 
 HISTORY_KEPT = 200  # fetch records kept per source
@@ -62,7 +63,7 @@ def _now_text(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
-class Store:
+class Store(IdentityTables):
     """A SQLite database shared by the CLI, the web workers and the refresher."""
 
     def __init__(self, path: str | Path):
@@ -239,21 +240,6 @@ class Store:
         db.execute("UPDATE published SET content_hash = ?, source_id = coalesce(?, source_id), event_json ="
                    " coalesce(?, event_json) WHERE uid = ?", (digest, source_id, event_json, uid))
 
-    def identities(self) -> dict[tuple[str, str], str]:  # (source, natural key) → UID (STYLE habit 16)
-        return {(source, key): uid for source, key, uid in self.db.execute("SELECT * FROM identities")}
-
-    def bind_identities(self, db, bindings):
-        db.executemany("INSERT OR REPLACE INTO identities VALUES (?, ?, ?)", bindings)
-
-    def retired_sources(self) -> dict[str, str]:  # the sources ended by `calfeed retire`, with when
-        return dict(self.db.execute("SELECT source_id, retired_at FROM retired_sources"))
-
-    def retire_source(self, db, source_id: str, now: dt.datetime):
-        db.execute("INSERT OR REPLACE INTO retired_sources VALUES (?, ?)", (source_id, _now_text(now)))
-
-    def unretire_sources(self, db, source_ids):  # back in sources.yaml
-        db.executemany("DELETE FROM retired_sources WHERE source_id = ?", ((s,) for s in source_ids))
-
     def delete_published(self, db, uid: str):
         db.execute("DELETE FROM published WHERE uid = ?", (uid,))
 
@@ -280,6 +266,19 @@ class Store:
 
     def set_meta(self, db, key: str, value: str):
         db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # -- requests per feed and per day (no personal data) ------------------------
+
+    def add_requests(self, counts: dict[tuple[str, str], int]):
+        """Add `counts` ((day, feed) → requests) to the daily totals."""
+        with self.transaction() as db:
+            db.executemany("INSERT INTO feed_requests VALUES (?, ?, ?) ON CONFLICT (day, feed) DO UPDATE SET"
+                           " count = count + excluded.count", ((day, feed, n) for (day, feed), n in counts.items()))
+
+    def request_counts(self, since: str = "") -> list[tuple[str, str, int]]:
+        """(day, feed, requests) from day `since` (AAAA-MM-JJ) on, by day then by most asked."""
+        return self.db.execute("SELECT day, feed, count FROM feed_requests WHERE day >= ? ORDER BY day, count DESC,"
+                               " feed", (since,)).fetchall()
 
     # -- refresh lease: one refresher at a time across processes ---------------
 

@@ -64,9 +64,19 @@ MIGRATIONS = (
     ALTER TABLE sources ADD COLUMN rejected_uids_json TEXT NOT NULL DEFAULT '[]';
     ALTER TABLE sources ADD COLUMN held_json TEXT NOT NULL DEFAULT '[]';
     """,
-    # 4: identity kept by the store (STYLE habit 16): each event's natural key in its source → the UID its
+    # 4: how many times each feed was asked for, per day (for the team's reporting; nothing about who asked).
+    """
+    CREATE TABLE feed_requests (
+        day TEXT NOT NULL,
+        feed TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (day, feed)
+    );
+    """,
+    # 5: identity kept by the store (STYLE habit 16): each event's natural key in its source → the UID its
     # subscribers know; the sources the team retired (`calfeed retire`); the date and nature of each published
-    # event's last change, said in its description. Existing UIDs are kept: publishing adopts them (identity.py), once each source is read again.
+    # event's last change, said in its description. Existing UIDs are kept: publishing adopts them
+    # (identity.py), once each source is read again.
     """
     CREATE TABLE identities (
         source_id TEXT NOT NULL,
