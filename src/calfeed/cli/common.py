@@ -1,12 +1,15 @@
-"""What every command shares: the --config option, and the configuration with its store."""
+"""What every command shares: the --config option, the configuration with its store, the clock."""
 
+import datetime as dt
 import errno
+import os
 from pathlib import Path
 
 import click
 
 from ..config import load_config
 from ..errors import CalfeedError, DiskError
+from ..model import utc_now
 from ..store.owner import open_store
 from .words import Failure
 
@@ -26,6 +29,20 @@ def open_config(config_path):
         raise Failure(str(exc)) from None
     meta["calfeed.store"] = store.path
     return config, store
+
+
+def now() -> dt.datetime:
+    """The clock, read at the edge: CALFEED_NOW (an ISO date and time) replays a day of the programme
+    — a rehearsal, a test of « a year later » — without waiting for it."""
+    text = os.environ.get("CALFEED_NOW", "").strip()
+    if not text:
+        return utc_now()
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise Failure(f"CALFEED_NOW « {text} » illisible : attendu une date et heure ISO, par exemple "
+                      "2026-11-12T09:00:00+01:00.") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
 
 
 # What the system says when a path is wrong, for the operator (strerror is English). A disk that refuses to
