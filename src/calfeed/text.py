@@ -7,6 +7,8 @@ from functools import lru_cache
 from markupsafe import Markup, escape
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
 
 
 @lru_cache(maxsize=8192)  # labels repeat across thousands of events
