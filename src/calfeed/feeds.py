@@ -5,8 +5,8 @@ The live app and the static build both answer a `FeedRequest` through `feed_chun
 
 from functools import lru_cache
 
-from .render import (SILENT_STATUSES, FeedHeader, alarm_component, assemble_chunks, render_header, with_alarm,
-                     zones_needed)
+from .model import SILENT_STATUSES
+from .render import FeedHeader, alarm_component, assemble_chunks, render_header, with_alarm, zones_needed
 from .addresses import FeedRequest
 
 ZONES_KEPT = 256
@@ -23,7 +23,7 @@ def _alarm_bytes(minutes: int, all_day: bool) -> bytes:
 
 
 def _reminded(selected, minutes: int):
-    """The events with their reminder, where one should ring (never for render.SILENT_STATUSES)."""
+    """The events with their reminder, where one should ring (never for model.SILENT_STATUSES)."""
     for item in selected:
         silent = item.status in SILENT_STATUSES
         yield item.vevent if silent else with_alarm(item.vevent, _alarm_bytes(minutes, item.event.all_day))

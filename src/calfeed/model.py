@@ -12,6 +12,7 @@ from .text import fold, slugify
 
 ATTENDANCES = ("presentiel", "en-ligne", "hybride")
 STATUS_SLUGS = ("confirme", "annule", "reporte", "en-ligne", "complet")
+SILENT_STATUSES = ("annule", "reporte")  # no reminder (?rappel=): the event will not take place on its date
 
 
 @dataclass(frozen=True, slots=True)

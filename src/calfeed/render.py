@@ -10,7 +10,7 @@ from pathlib import Path
 from icalendar import Alarm, Calendar, Event as VEvent, vDuration, vText
 
 from .changes import change_line
-from .model import Event
+from .model import SILENT_STATUSES, Event
 from .vtimezone import vtimezone
 
 PRODID = "-//calfeed//Mois de l'innovation publique//FR"
@@ -205,17 +205,12 @@ def _distinct_parts(parts: list[str]) -> list[str]:
                        for j in range(len(parts)))]
 
 
-SILENT_STATUSES = ("annule", "reporte")  # no reminder: the event will not take place on its date
-
-
 def alarm_component(minutes: int, all_day: bool = False) -> Alarm:
-    """A reminder `minutes` before the start. An all-day event starts at midnight (« 30 minutes before » would
-    ring at 23:30 the evening before): at 9 h the day before, or as many days before as `minutes` spans."""
+    """A reminder `minutes` before; all day (from midnight: not 23:30 the evening before), at 9 h, days before."""
     alarm = Alarm()
     alarm.add("ACTION", "DISPLAY")
     alarm.add("DESCRIPTION", "Rappel")
-    days = max(1, -(-minutes // (24 * 60)))  # all day: at 9 h in the agent's own day, `days` days before
-    alarm.add("TRIGGER", dt.timedelta(days=-days, hours=9) if all_day else dt.timedelta(minutes=-minutes))
+    alarm.add("TRIGGER", dt.timedelta(days=-max(1, -(-minutes // 1440)), hours=9) if all_day else dt.timedelta(minutes=-minutes))
     return alarm
 
 
