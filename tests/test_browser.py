@@ -221,14 +221,14 @@ def test_home_page_leads_with_the_main_task(server, page):
 def test_builder_names_counts_and_previews_what_is_ticked(server, page):
     page.goto(server + "/feeds/constructeur.html")
     page.get_by_label("Laboratoires d'innovation territoriale").check(force=True)
-    page.wait_for_function("document.getElementById('compte').textContent.startsWith('3 événements correspondent')")
+    page.wait_for_function("() => document.getElementById('compte').textContent.startsWith('3 événements correspondent')")
     assert outlook_name(page).endswith("sélection : Laboratoires d'innovation territoriale")
     assert page.locator("#apercu li").count() == 3
     shown = outlook_name(page).replace(" :", "\u00a0:")  # Outlook gets the plain name, the page French spacing
     assert page.locator("#nom-agenda").text_content() == shown
     assert page.locator("#abonnement-selection summary").text_content() == f"S'abonner à l'agenda «\u00a0{shown}\u00a0»"
     page.get_by_label("Grand Est").check(force=True)
-    page.wait_for_function("document.getElementById('compte').textContent.startsWith('1 événement correspond ')")
+    page.wait_for_function("() => document.getElementById('compte').textContent.startsWith('1 événement correspond ')")
     assert outlook_name(page).endswith("sélection : Laboratoires d'innovation territoriale · Grand Est")
     assert page.locator("#apercu li").count() == 1
     address = page.locator("#abonnement-selection input[data-lien=https]").input_value()
@@ -247,7 +247,7 @@ def test_an_empty_selection_offers_no_subscription(server, page):
     page.goto(server + "/feeds/constructeur.html")
     page.get_by_label("Laboratoires d'innovation territoriale").check(force=True)
     page.get_by_label("En ligne").check(force=True)
-    page.wait_for_function("document.getElementById('compte').textContent.startsWith('Aucun événement ne correspond')")
+    page.wait_for_function("() => document.getElementById('compte').textContent.startsWith('Aucun événement ne correspond')")
     assert not page.locator("#abonnement-selection").is_visible()
     assert page.locator("#agenda-vide").is_visible()
     assert page.locator("#apercu li").count() == 0
@@ -266,7 +266,7 @@ def test_two_events_added_from_their_pages_make_a_programme_of_two(server, page)
         page.goto(server + path)
         titles.append(plain(page.locator("h1").inner_text()))
         page.get_by_role("link", name="Ajouter à mon programme").click()
-        page.wait_for_function("document.getElementById('retirer-programme').hidden === false")
+        page.wait_for_function("() => document.getElementById('retirer-programme').hidden === false")
     assert plain(page.locator("#lien-programme").inner_text()) == "Mon programme (2)"
     gap = page.evaluate("""() => {
         const link = document.getElementById('lien-programme'), count = document.getElementById('nombre-programme');
@@ -337,7 +337,7 @@ def test_event_list_filters_in_place(server, page):
     page.goto(server + "/feeds/evenements.html")
     page.get_by_text("Filtrer par organisateur, thème, région, format").click()
     page.get_by_label("Associations").check(force=True)
-    page.wait_for_function("document.getElementById('compte-evenements').textContent.startsWith('2 ')")
+    page.wait_for_function("() => document.getElementById('compte-evenements').textContent.startsWith('2 ')")
     visible = page.locator("#choix li.evenement:visible h3").all_inner_texts()
     assert len(visible) == 2 and any("diversité" in title for title in visible)
 
@@ -406,10 +406,10 @@ def test_every_page_runs_its_scripts_and_the_design_system_works(server, browser
         if name == "accueil":  # the DSFR's own script opens its accordions and the mobile menu
             help_button = page.get_by_role("button", name="Comment s'abonner dans mon agenda ?")
             help_button.click()
-            page.wait_for_function("document.getElementById('aide-abonner').offsetHeight > 0")
+            page.wait_for_function("() => document.getElementById('aide-abonner').offsetHeight > 0")
             assert help_button.get_attribute("aria-expanded") == "true"
             page.locator("button[data-fr-opened][aria-controls]").first.click()
-            page.wait_for_function("document.querySelector('.fr-header__menu').classList.contains('fr-modal--opened')")
+            page.wait_for_function("() => document.querySelector('.fr-header__menu').classList.contains('fr-modal--opened')")
         context.close()
 
 
@@ -509,14 +509,14 @@ def test_the_static_copy_keeps_its_promises_or_says_what_it_cannot_do(static_cop
     assert f'src="{base}/integrer/tous.html"' in snippet  # an absolute address, usable on a lab's site
     # Filtering on a static host: the address is read by the page, not reset by the server.
     page.goto(base + "/evenements.html?categorie=associations")
-    page.wait_for_function("document.getElementById('compte-evenements').textContent.startsWith('2 ')")
+    page.wait_for_function("() => document.getElementById('compte-evenements').textContent.startsWith('2 ')")
     assert page.locator("#categorie-associations").is_checked()
     boxes = page.locator("#choix li.evenement:visible input[name=e]")
     boxes.nth(0).check(force=True)
     boxes.nth(1).check(force=True)
     page.get_by_role("button", name="Voir mon programme avec les événements cochés").click()
     page.wait_for_url(re.compile(r"mon-programme\.html\?e="))
-    page.wait_for_function("document.querySelectorAll('#programme-liste li').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('#programme-liste li').length === 2")
     assert plain(page.locator("#lien-programme").inner_text()) == "Mon programme (2)"
     written = page.locator("#programme-liste").text_content()  # written by the script: French spacing too
     assert "\u00a0: " in written and not re.search(r"« | »| :", written)
@@ -561,7 +561,7 @@ def test_the_static_programme_says_empty_only_when_it_is(static_copy, browser):
     for address, empty in ((f"{base}/mon-programme.html", True), (chosen, False)):
         context, page = open_page(browser, address)
         if not empty:
-            page.wait_for_function("document.querySelectorAll('#programme-liste li').length === 1")
+            page.wait_for_function("() => document.querySelectorAll('#programme-liste li').length === 1")
         assert page.locator("#programme-vide").is_visible() == empty, address
         assert page.locator("#programme-plein").is_visible() == (not empty), address
         context.close()
@@ -572,10 +572,10 @@ def test_filtering_the_list_to_nothing_says_so_and_back(server, page):
     empty = page.locator("#aucun-evenement")
     assert not empty.is_visible()
     page.fill("#q", "zzzzqq")
-    page.wait_for_function("document.getElementById('compte-evenements').textContent.startsWith('0 ')")
+    page.wait_for_function("() => document.getElementById('compte-evenements').textContent.startsWith('0 ')")
     assert empty.is_visible() and page.locator("#choix li.evenement:visible").count() == 0
     page.fill("#q", "")
-    page.wait_for_function("document.getElementById('compte-evenements').textContent.startsWith('19 ')")
+    page.wait_for_function("() => document.getElementById('compte-evenements').textContent.startsWith('19 ')")
     assert not empty.is_visible()
 
 
@@ -654,12 +654,12 @@ def test_build_ecology_occitanie_online_then_subscribe(request, browser, site, j
         page.locator(f"label[for={label}]").click()
     if not javascript:
         page.get_by_role("button", name="Voir mon agenda").click()
-    page.wait_for_function("document.getElementById('compte').textContent.startsWith('Aucun')")
+    page.wait_for_function("() => document.getElementById('compte').textContent.startsWith('Aucun')")
     assert page.locator("#agenda-vide").is_visible() and not page.locator("#abonnement-selection").is_visible()
     wider = page.locator("#elargir a")
     assert wider.count() == 1 and plain(wider.inner_text()) == "Sans « Occitanie » : 1 événement"
     wider.click()
-    page.wait_for_function("document.getElementById('compte').textContent.startsWith('1 événement')")
+    page.wait_for_function("() => document.getElementById('compte').textContent.startsWith('1 événement')")
     block = page.locator("#abonnement-selection")
     assert block.is_visible()
     classic = block.get_by_role("link", name=re.compile(r"^Outlook classique")).get_attribute("href")
@@ -674,7 +674,7 @@ def test_build_ecology_occitanie_online_then_subscribe(request, browser, site, j
 def add_from_event_page(page, address, count):
     page.goto(address, wait_until="networkidle")
     page.get_by_role("link", name="Ajouter à mon programme").click()
-    page.wait_for_function(f"document.getElementById('etat-programme').textContent.includes('({count} événement')")
+    page.wait_for_function(f"() => document.getElementById('etat-programme').textContent.includes('({count} événement')")
 
 
 @pytest.mark.parametrize("site, javascript, width", [
@@ -687,7 +687,7 @@ def test_add_two_events_remove_one_reload_and_subscribe(request, browser, site, 
         add_from_event_page(page, f"{feeds}/evenements/{first}.html", 1)
         page.goto(f"{feeds}/evenements.html", wait_until="networkidle")  # the second from the list
         page.locator(f"#choix-{second}").check(force=True)
-        page.wait_for_function("document.getElementById('annonce-programme').textContent.includes('Ajouté')")
+        page.wait_for_function("() => document.getElementById('annonce-programme').textContent.includes('Ajouté')")
         assert plain(page.locator("#annonce-programme").text_content()).endswith("2 événements choisis.")
         bar = page.locator("#barre-programme")  # in sight on a phone, where the menu is closed
         box = bar.bounding_box()
@@ -700,11 +700,11 @@ def test_add_two_events_remove_one_reload_and_subscribe(request, browser, site, 
         page.get_by_role("link", name="Ajouter d'autres événements").click()
         page.locator(f"#choix-{second}").check(force=True)
         page.get_by_role("button", name="Voir mon programme avec les événements cochés").click()
-    page.wait_for_function("document.querySelectorAll('#programme-liste li').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('#programme-liste li').length === 2")
     page.locator(f"#programme-liste .retirer[data-cle='{first}']").click()
-    page.wait_for_function("document.querySelectorAll('#programme-liste li').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#programme-liste li').length === 1")
     page.reload(wait_until="networkidle")
-    page.wait_for_function("document.querySelectorAll('#programme-liste li').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#programme-liste li').length === 1")
     assert page.locator(f"#programme-liste .retirer[data-cle='{second}']").count() == 1
     assert f"e={second}" in page.locator("#adresse-partage").input_value()
     block = page.locator("#abonnement-programme")
@@ -732,7 +732,7 @@ def test_the_embedded_list_fits_on_another_origin(server, browser):
     for width in (1280, 375):
         page.set_viewport_size(WIDTHS[width])
         inner = frame.locator("body").evaluate("b => b.getBoundingClientRect().height")
-        page.wait_for_function(f"Math.abs(document.querySelector('iframe').getBoundingClientRect().height - {inner}) <= 2")
+        page.wait_for_function(f"() => Math.abs(document.querySelector('iframe').getBoundingClientRect().height - {inner}) <= 2")
         heights[width] = inner
         page.screenshot(path=str(ARTIFACTS / f"integration-labo-{'mobile' if width == 375 else 'bureau'}.png"),
                         full_page=True)
