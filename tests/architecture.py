@@ -23,7 +23,7 @@ LAYERS = (
     ("store", "fetch"),
     ("publish", "store.owner", "preview"),
     ("refresh", "pages"),
-    ("schedule", "build"),
+    ("schedule", "build", "rehearsal"),
     ("web.responses",),
     ("web.routes",),
     ("web",),

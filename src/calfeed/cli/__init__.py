@@ -16,6 +16,7 @@ from ..pages import static_pages, status_context
 from ..preview import format_preview, preview_source, source_for_preview
 from ..publish import load_programme
 from ..refresh import ensure_published, refresh_sources
+from ..rehearsal import format_changes, rehearse
 from ..server import address_taken, run_server
 from ..site_info import missing_legal
 from ..store import DAMAGED, damaged_message
@@ -205,15 +206,13 @@ def _local(moment: str | None, timezone: str) -> str:
 @config_option
 @click.option("--no-fetch", is_flag=True, help="Afficher l'état enregistré sans relire les sources.")
 def check(config_path, no_fetch):
-    """Valide sources.yaml, relit chaque source et affiche son état ; code de sortie 1 si une source échoue."""
+    """Valide sources.yaml, relit chaque source et affiche son état, sans rien publier ; code de sortie 1 si
+    une source échoue."""
     config, store = _open(config_path)
-    details = []
     try:
-        if no_fetch:
-            ensure_published(config, store)
-        else:
-            details = [(r.source_id, r.detail) for r in refresh_sources(config, store) if r.detail]
-        status = status_context(config, store, load_programme(store))
+        with rehearse(config, store, now=utc_now(), fetch=not no_fetch) as rehearsal:
+            details = [(r.source_id, r.detail) for r in rehearsal.reports if r.detail]
+            status = status_context(config, rehearsal.copy, rehearsal.after)
     except CalfeedError as exc:
         raise Failure(str(exc)) from None
     click.echo(f"{config.path} : configuration valide, {len(config.sources)} source(s), "
@@ -244,6 +243,26 @@ def check(config_path, no_fetch):
                                fg="yellow"), err=True)
     if status["failing"] or status["held"]:
         sys.exit(1)
+
+
+@cli.command()
+@config_option
+def diff(config_path):
+    """Montre, agenda par agenda, ce que les abonnés verraient changer si les sources étaient lues maintenant,
+    sans rien publier ; code de sortie 0 si rien ne changerait, 1 sinon, 2 en cas d'erreur."""
+    try:
+        config, store = _open(config_path)
+        with rehearse(config, store, now=utc_now()) as rehearsal:
+            lines, total = format_changes(config, rehearsal)
+            failing = [report.source_id for report in rehearsal.reports if not report.ok]
+    except (Failure, CalfeedError) as exc:
+        click.echo(f"Erreur : {exc}", err=True)
+        sys.exit(2)
+    click.echo(_safe("\n".join(lines)))
+    if failing:
+        click.echo(f"Erreur : source(s) illisible(s), comparaison incomplète : {', '.join(failing)}.", err=True)
+        sys.exit(2)
+    sys.exit(1 if total or any(report.held for report in rehearsal.reports) else 0)
 
 
 @cli.command()

@@ -86,6 +86,16 @@ class Store:
             self._local.connection = connection
         return connection
 
+    def copy_to(self, path: str | Path) -> "Store":
+        """A consistent copy of the whole store at `path` (SQLite's online backup: writers need not stop),
+        opened: what `check` and `diff` refresh and publish instead of the real store."""
+        target = sqlite3.connect(path)
+        try:
+            self.db.backup(target)
+        finally:
+            target.close()
+        return Store(path)
+
     def close(self):
         connection = getattr(self._local, "connection", None)
         if connection is not None:

@@ -1,0 +1,159 @@
+"""Look before publishing: read the sources into a copy of the store, publish there with the one
+pipeline (refresh, publish), and compare what each feed holds before and after — `calfeed check` and
+`calfeed diff`. The real store, the output folder and what the live service answers are never touched."""
+
+import datetime as dt
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .addresses import Feed, feed_catalogue
+from .model import Event
+from .publish import load_programme
+from .refresh import SourceReport, ensure_published, refresh_sources
+from .selection import Item, Programme
+from .store import Store
+from .views import when
+
+# How the team reads a changed field (Event's fields; `uid`, `source` and `modified` are not what
+# subscribers see).
+FIELD_NAMES = {
+    "title": "titre", "start": "début", "end": "fin", "timezone": "fuseau", "description": "description",
+    "location": "lieu", "online_url": "lien en ligne", "attendance": "format", "organiser": "organisateur",
+    "category": "catégorie", "themes": "thèmes", "event_type": "type", "url": "lien",
+    "registration_url": "inscription", "status": "statut",
+}
+
+
+@dataclass
+class Rehearsal:
+    """The store as it is, and a copy of it after reading the sources now."""
+
+    before: Programme
+    after: Programme
+    copy: Store  # the rehearsed store: its source states are what `check` shows
+    reports: list[SourceReport] = field(default_factory=list)  # empty when the sources were not read
+
+
+@contextmanager
+def rehearse(config, store: Store, *, now: dt.datetime, fetch: bool = True) -> Iterator[Rehearsal]:
+    """Refresh (or, without `fetch`, only complete) a copy of `store` as `fetch`/`build` would, and
+    yield both programmes; the copy is deleted on leaving."""
+    with tempfile.TemporaryDirectory(prefix="calfeed-repetition-") as folder:
+        copy = store.copy_to(Path(folder) / "copie.sqlite")
+        try:
+            before = load_programme(copy)
+            if fetch:
+                reports = refresh_sources(config, copy, now=now)
+            else:
+                reports = []
+                ensure_published(config, copy, now=now)
+            yield Rehearsal(before, load_programme(copy), copy, reports)
+        finally:
+            copy.close()
+
+
+@dataclass
+class FeedChanges:
+    """What the subscribers of one feed would see change."""
+
+    feed: Feed
+    added: list[Item] = field(default_factory=list)
+    changed: list[tuple[Item, list[str]]] = field(default_factory=list)  # with the fields that changed
+    cancelled: list[Item] = field(default_factory=list)
+    removed: list[Item] = field(default_factory=list)  # leave the feed without a cancellation
+    held: list[Item] = field(default_factory=list)  # kept at their last good version
+
+    @property
+    def count(self) -> int:
+        return len(self.added) + len(self.changed) + len(self.cancelled) + len(self.removed)
+
+
+def changed_fields(old: Event, new: Event) -> list[str]:
+    """The fields of an event that a subscriber would see differ, in French."""
+    return [name for key, name in FIELD_NAMES.items() if getattr(old, key) != getattr(new, key)]
+
+
+def _held_uids(store: Store, config) -> set[str]:
+    """The UIDs of the published events their source holds at their last good version."""
+    messages = [line for source in config.sources for line in store.source_state(source.id).held]
+    uids = set()
+    for item in load_programme(store).items:
+        if any(f"({item.event.uid})" in line for line in messages):
+            uids.add(item.event.uid)
+    return uids
+
+
+def feed_changes(config, rehearsal: Rehearsal) -> list[FeedChanges]:
+    """Feed by feed (every configured one, in the catalogue's order), what would change."""
+    held = _held_uids(rehearsal.copy, config)
+    found = []
+    for feed in feed_catalogue(config):
+        before = {item.event.uid: item for item in rehearsal.before.select(feed.filters)}
+        changes = FeedChanges(feed)
+        for item in rehearsal.after.select(feed.filters):
+            old = before.pop(item.event.uid, None)
+            if item.event.uid in held:
+                changes.held.append(item)
+            if old is None:
+                (changes.cancelled if item.status == "annule" else changes.added).append(item)
+            elif item.status == "annule" and old.status != "annule":
+                changes.cancelled.append(item)
+            elif old.vevent != item.vevent:
+                fields = changed_fields(old.event, item.event)
+                if old.status == "annule" and item.status != "annule" and "statut" not in fields:
+                    fields.append("statut")  # back in the programme
+                changes.changed.append((item, fields or ["présentation"]))
+        changes.removed.extend(before.values())
+        found.append(changes)
+    return found
+
+
+def source_messages(rehearsal: Rehearsal) -> list[tuple[str, str]]:
+    """(source, what keeps it from being published as read) for each failing or held source."""
+    lines = []
+    for report in rehearsal.reports:
+        if not report.ok:
+            lines.append((report.source_id, report.error))
+        lines.extend((report.source_id, held) for held in report.held)
+    return lines
+
+
+def _event_line(mark: str, item: Item, fields=()) -> str:
+    line = f"    {mark} « {item.event.title} » ({when(item.event)})"
+    return line + (f" — {', '.join(fields)}" if fields else "")
+
+
+def _counts(changes: FeedChanges) -> str:
+    parts = [f"{len(found)} {word}{'s' if len(found) > 1 else ''}" for found, word in (
+        (changes.added, "ajouté"), (changes.changed, "modifié"), (changes.cancelled, "annulé"),
+        (changes.removed, "retiré"), (changes.held, "retenu")) if found]
+    return ", ".join(parts)
+
+
+def format_changes(config, rehearsal: Rehearsal) -> tuple[list[str], int]:
+    """`calfeed diff`'s report, and how many changes subscribers would see (held events not counted)."""
+    lines, total, unchanged, feeds = [], 0, 0, 0
+    for changes in feed_changes(config, rehearsal):
+        if not changes.count and not changes.held:
+            unchanged += 1
+            continue
+        total += changes.count
+        feeds += 1 if changes.count else 0
+        lines.append(f"{changes.feed.name} (/feeds/{changes.feed.path}) : {_counts(changes)}")
+        lines.extend(_event_line("+ ajouté :", item) for item in changes.added)
+        lines.extend(_event_line("~ modifié :", item, fields) for item, fields in changes.changed)
+        lines.extend(_event_line("× annulé :", item) for item in changes.cancelled)
+        lines.extend(_event_line("- retiré (sans annulation) :", item) for item in changes.removed)
+        lines.extend(_event_line("= retenu à sa dernière version :", item) for item in changes.held)
+    messages = source_messages(rehearsal)
+    if messages:
+        lines.append("Sources à voir :")
+        lines.extend(f"    {source_id} : {message}" for source_id, message in messages)
+    lines.append(f"Agendas inchangés : {unchanged}." if total or messages else
+                 f"Rien ne changerait pour les abonnés ({unchanged} agendas inchangés).")
+    if total:
+        lines.append(f"En tout : {total} changement(s) dans {feeds} agenda(s).")
+    return lines, total
