@@ -13,7 +13,7 @@ LAYERS = (
     ("errors", "text"),
     ("taxonomy", "model", "config_schema", "site_info"),
     ("selection", "config_yaml"),
-    ("addresses",),
+    ("addresses", "editions"),
     ("config", "vtimezone", "links", "adapters.decode"),
     ("render", "adapters.common", "adapters.html"),
     ("adapters.recurrence", "adapters.spreadsheet", "adapters.openagenda"),

@@ -20,6 +20,7 @@ class Feed:
     name: str
     description: str
     filters: dict = field(default_factory=dict, hash=False, compare=False)
+    label: str = ""  # what tells the feed apart, first in its name (« Services de l'État »)
 
     @property
     def static(self) -> bool:
@@ -61,34 +62,38 @@ PAGES = ("index", "constructeur", "evenements", "mon-programme", "accessibilite"
 RESERVED_NAMES = frozenset((*FOLDERS, *FIXED_FEEDS, *PAGES))
 
 
-def feed_catalogue(config, programme=None) -> list[Feed]:
-    """Every predefined feed, in the order the page lists them.
+def feed_name(config, label: str) -> str:
+    """A calendar's name: what tells it apart first (Outlook's pane cuts long names), then the programme's
+    name without a year, so that it stays right edition after edition (a client takes it once)."""
+    return f"{label} — {config.edition_series}"
 
-    Given the programme, a feed other than the whole programme exists while it has events: an
-    empty calendar is refused or shown as broken by several clients.
-    """
-    edition, taxonomy = config.edition_name, config.taxonomy
-    feeds = [Feed("tous.ics", "tous", "tous", f"{edition} — tout le programme",
-                  f"Tous les événements du {edition}.")]
+
+def feed_catalogue(config, programme=None) -> list[Feed]:
+    """Every predefined feed, in the order the page lists them; each one is published even while it has
+    no event, so that subscriptions survive the months between editions. (`programme` is accepted for
+    callers that have one; the catalogue does not depend on it.)"""
+    series, taxonomy = config.edition_series, config.taxonomy
+
+    def feed(path, group, slug, label, description, filters=None):
+        return Feed(path, group, slug, feed_name(config, label), description, dict(filters or {}), label)
+
+    feeds = [feed("tous.ics", "tous", "tous", "Tout le programme", f"Tous les événements du {series}.")]
     for term in taxonomy.categories.terms:
-        feeds.append(Feed(f"categorie/{term.slug}.ics", "categorie", term.slug, f"{edition} — {term.name}",
-                          f"Les événements du {edition} organisés par : {term.name}"
-                          + (f" ({term.description})." if term.description else "."),
-                          {"categorie": (term.slug,)}))
+        feeds.append(feed(f"categorie/{term.slug}.ics", "categorie", term.slug, term.name,
+                          f"Les événements du {series} organisés par : {term.name}"
+                          + (f" ({term.description})." if term.description else "."), {"categorie": (term.slug,)}))
     for term in taxonomy.themes.terms:
-        feeds.append(Feed(f"theme/{term.slug}.ics", "theme", term.slug, f"{edition} — {term.name}",
-                          f"Les événements du {edition} sur le thème : {term.name}.", {"theme": (term.slug,)}))
+        feeds.append(feed(f"theme/{term.slug}.ics", "theme", term.slug, term.name,
+                          f"Les événements du {series} sur le thème : {term.name}.", {"theme": (term.slug,)}))
     for selection in config.selections:
-        feeds.append(Feed(f"{selection.slug}.ics", "selection", selection.slug, f"{edition} — {selection.name}",
-                          selection.description or f"{selection.name} ({edition}).", dict(selection.filters)))
+        feeds.append(feed(f"{selection.slug}.ics", "selection", selection.slug, selection.name,
+                          selection.description or f"{selection.name} ({series}).", selection.filters))
     for term in taxonomy.regions.terms:
-        feeds.append(Feed(f"region/{term.slug}.ics", "region", term.slug, f"{edition} — {term.name}",
-                          f"Les événements du {edition} en région {term.name}.", {"region": (term.slug,)}))
+        feeds.append(feed(f"region/{term.slug}.ics", "region", term.slug, term.name,
+                          f"Les événements du {series} en région {term.name}.", {"region": (term.slug,)}))
     for term in taxonomy.formats.terms:
-        feeds.append(Feed(f"format/{term.slug}.ics", "format", term.slug, f"{edition} — {term.name}",
-                          f"Les événements du {edition} au format : {term.name.lower()}.", {"format": (term.slug,)}))
-    if programme is not None:
-        feeds = [feed for feed in feeds if feed.group == "tous" or programme.select(feed.filters)]
+        feeds.append(feed(f"format/{term.slug}.ics", "format", term.slug, term.name,
+                          f"Les événements du {series} au format : {term.name.lower()}.", {"format": (term.slug,)}))
     return feeds
 
 
@@ -135,8 +140,8 @@ def parse_selection(config, params) -> Feed:
     label = " · ".join(parts) or "tout le programme"
     query = urlencode([(key, slug) for key in PUBLIC_CRITERIA for slug in filters.get(key, ())])
     return Feed(f"selection.ics?{query}" if query else "selection.ics", "personnalise", "selection",
-                f"{config.edition_name} — sélection : {label}",
-                f"Sélection personnalisée du {config.edition_name} : {label}.", filters)
+                feed_name(config, f"Sélection : {label}"),
+                f"Sélection personnalisée du {config.edition_series} : {label}.", filters, f"Sélection : {label}")
 
 
 def personal_keys(values: Iterable[str]) -> tuple[str, ...]:
@@ -149,15 +154,15 @@ def personal_feed(config, keys) -> Feed:
     """« Mon programme »: the events an agent ticked, by their keys; the address holds the choice."""
     keys = personal_keys(keys)
     return Feed("mon-programme.ics?" + urlencode({"e": ",".join(keys)}), "personnel", "mon-programme",
-                f"{config.edition_name} — mon programme",
-                f"Les événements du {config.edition_name} que j'ai choisis.", {"evenement": keys})
+                feed_name(config, "Mon programme"),
+                f"Les événements du {config.edition_series} que j'ai choisis.", {"evenement": keys}, "Mon programme")
 
 
 def event_feed(item) -> Feed:
     """One event alone, to add to one's own calendar."""
     key = event_key(item.event.uid)
     return Feed(f"evenements/{key}.ics", "evenement", key, item.event.title, item.event.title,
-                {"evenement": (key,)})
+                {"evenement": (key,)}, item.event.title)
 
 
 def resolve_address(config, programme: Programme, path: str, args: dict[str, list[str]]) -> FeedRequest:

@@ -12,7 +12,8 @@ from .errors import ConfigError
 from .addresses import RESERVED_NAMES
 from .selection import NAMED_CRITERIA, vocabulary_of
 from .site_info import SiteInfo, read_site
-from .taxonomy import Taxonomy, Term, Vocabulary
+from .editions import read_editions, series_of
+from .taxonomy import Edition, Taxonomy, Term, Vocabulary
 from .text import slugify
 
 SOURCE_TYPES = ("ics", "csv", "xlsx", "json", "openagenda")
@@ -91,10 +92,16 @@ class Config:
     # when it belongs to this configuration (see store.open_store).
     legacy_store_path: Path | None = None
     site: SiteInfo = field(default=SiteInfo())
+    edition_series: str = ""  # the programme's name without a year: it ends every calendar's name
+    next_edition: Edition | None = None
 
     @property
     def folder(self) -> Path:
         return self.path.parent
+
+    @property
+    def edition(self) -> Edition:
+        return Edition(self.edition_name, self.edition_start, self.edition_end)
 
 
 def _free_name(name: str, taken) -> str:
@@ -169,10 +176,15 @@ def parse_config(root, path: Path) -> Config:
         sources=(),
         taxonomy=taxonomy,
     )
+    current, following, past = read_editions(r, edition)
+    config = dataclasses.replace(config, taxonomy=dataclasses.replace(
+        taxonomy, editions=tuple(e for e in (current, following, *past) if e)))
     sources = _parse_sources(r, root, config, fetch)
     selections = _parse_selections(r, root, config, sources)
-    return dataclasses.replace(config, sources=sources, selections=selections,
+    return dataclasses.replace(config, sources=sources, selections=selections, next_edition=following,
+                               edition_series=r.text(edition, "series") or series_of(config.edition_name),
                                site=read_site(root.get("site") or {}, config.edition_name))
+
 
 
 # A source's defaults checked against the vocabulary: key → (taxonomy attribute, « unknown », « possible »).

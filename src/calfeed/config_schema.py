@@ -27,6 +27,8 @@ TERM = {  # a vocabulary entry: `slug: Name` or `slug: {name:, description:, ali
     "properties": {"name": TEXT, "description": TEXT, "aliases": TEXTS},
     "additionalProperties": False,
 }
+EDITION = {"type": ["object", "null"], "properties": {"name": TEXT, "start": DATE, "end": DATE},
+           "additionalProperties": False}
 VOCABULARY = {"type": ["object", "null"], "additionalProperties": TERM}
 
 SOURCE_KEYS = {
@@ -46,7 +48,10 @@ SOURCE_KEYS = {
 
 # The whole file: section → its keys. A key not listed here is an error.
 SECTIONS = {
-    "edition": {"name": TEXT, "start": DATE, "end": DATE},
+    # series: the programme's name without a year, which every calendar's name ends with; next: the edition
+    # announced once this one is over; past: earlier editions, whose events keep their label
+    "edition": {"name": TEXT, "start": DATE, "end": DATE, "series": TEXT, "next": EDITION,
+                "past": {"type": ["array", "null"], "items": EDITION}},
     "publish": {"timezone": TEXT, "refresh_minutes": {"type": "number", "minimum": 1},
                 "grace_days": {"type": "number", "minimum": 0}, "reference_time": MOMENT, "base_url": TEXT},
     "store": {"path": TEXT},

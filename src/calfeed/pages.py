@@ -8,13 +8,14 @@ from importlib import resources
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from .editions import AFTER
 from .feeds import feed_bytes
 from .addresses import FeedRequest, event_feed, feed_catalogue, parse_selection, personal_feed
 from .links import CLIENTS, clients_data, event_links
 from .selection import BUILDER_CRITERIA, CRITERIA, NEVER_PUBLISHED, PUBLIC_CRITERIA, criteria_data, vocabulary_of
 from .text import fold
-from .views import (Where, event_jsonld, event_view, feed_json_chunks, french_date, french_moment, french_spacing,
-                    matching_sentence, script_json, subscription, upcoming)
+from .views import (Where, dates_between, edition_view, event_jsonld, event_view, feed_json_chunks, french_moment,
+                    french_spacing, matching_sentence, script_json, subscription, upcoming)
 
 # The home page: the calendars most agents want first, then the groups folded into a compact list.
 FEATURED = ("tous", "selection")
@@ -30,9 +31,7 @@ LIST_LIMIT = 500  # events listed on one page; beyond, the page asks to narrow t
 
 
 def _edition_dates(config) -> str:
-    if config.edition_start and config.edition_end:
-        return f"du {french_date(config.edition_start)} au {french_date(config.edition_end)}"
-    return ""
+    return dates_between(config.edition_start, config.edition_end)
 
 
 def _choices(config, programme=None) -> list[dict]:
@@ -58,8 +57,8 @@ def _criteria_json(config) -> str:
     """The criteria table (selection.criteria_data) and how a composed calendar is named
     (addresses.parse_selection), for the page's script: it holds no rule of its own."""
     everything = parse_selection(config, {}).name
-    naming = {"prefix": everything.removesuffix("tout le programme"), "all": "tout le programme",
-              "or": " ou ", "and": " · "}
+    prefix, _, suffix = everything.partition("tout le programme")
+    naming = {"prefix": prefix, "suffix": suffix, "all": "tout le programme", "or": " ou ", "and": " · "}
     return script_json({"criteres": criteria_data(config.taxonomy), "nom": naming})
 
 
@@ -79,11 +78,14 @@ def home_context(config, programme, where: Where, now: dt.datetime) -> dict:
     groups = []
     for group, heading in GROUPS:
         cards = [_card(config, programme, feed, where, now) for feed in catalogue if feed.group == group]
+        cards = [card for card in cards if card["count"] or group != "region"]  # eighteen regions: those with events
         if cards:
             groups.append({"id": group, "title": heading, "cards": cards})
+    edition = edition_view(config, now)
+    soon = upcoming(programme.items, now, 5) if edition["phase"] != AFTER else []
     return {**common(config, where, config.site.service), "featured": featured, "groups": groups,
-            "total": len(programme.items),
-            "upcoming": [event_view(i, config.taxonomy, where) for i in upcoming(programme.items, now, 5)]}
+            "total": len(programme.items), "edition": edition,
+            "upcoming": [event_view(i, config.taxonomy, where) for i in soon]}
 
 
 def builder_context(config, programme, where: Where, params: dict) -> dict:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
+from .editions import AFTER, BEFORE, DURING, phase
 from .links import subscribe_links
 from .render import STATUS_LINE
 from .selection import CRITERIA, event_key
@@ -79,6 +80,28 @@ def french_moment(moment: str | dt.datetime | None, timezone: str = "Europe/Pari
     return f"{french_date(local.date())} à {local:%H} h {local:%M}"
 
 
+def dates_between(start: dt.date | None, end: dt.date | None) -> str:
+    """« du mercredi 2 novembre 2022 au mercredi 30 novembre 2022 », or what of it is known."""
+    if start and end:
+        return f"du {french_date(start)} au {french_date(end)}"
+    return f"à partir du {french_date(start)}" if start else ""
+
+
+def edition_view(config, now: dt.datetime) -> dict:
+    """What the home page says of the edition at `now`: to come, under way, or over (its programme kept
+    as an archive, and the next edition if one is announced)."""
+    today = now.astimezone(ZoneInfo(config.timezone)).date()
+    where_in = phase(config.edition, today)
+    following = config.next_edition
+    return {
+        "phase": where_in, "name": config.edition_name, "dates": dates_between(config.edition_start, config.edition_end),
+        "heading": {BEFORE: "À venir", DURING: "Prochains événements",
+                    AFTER: f"{config.edition_name} : édition terminée"}[where_in],
+        "next": following.name if following else "",
+        "next_dates": dates_between(following.start, following.end) if following else "",
+    }
+
+
 def short_date(day: dt.date) -> str:
     return f"{WEEKDAYS[day.weekday()]} {day.day}{'er' if day.day == 1 else ''} {MONTHS[day.month - 1]}"
 
@@ -106,7 +129,7 @@ def subscription(feed, where: Where) -> dict:
     plain = path.split("?")[0]
     query = "?" + path.split("?", 1)[1] if "?" in path else ""
     absolute = where.absolute(path)
-    short = feed.name.split(" — ", 1)[-1]
+    short = feed.label or feed.name
     json_path = plain.removesuffix(".ics") + ".json"
     if feed.static:
         import_url, json_url = where.href("import/" + path), where.href(json_path)
