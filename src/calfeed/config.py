@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config_schema import closest, schema_errors, to_date, to_moment
+from .config_schema import closest, schema_errors, to_moment
 from .config_yaml import Mapping, Reader, closest_term, hint, read_document
 from .errors import ConfigError
 from .addresses import RESERVED_NAMES
@@ -147,7 +147,8 @@ def parse_config(root, path: Path) -> Config:
     store = r.mapping(root, "store")
     fetch = r.mapping(root, "fetch")
     timezone = r.timezone(publish, "timezone", "Europe/Paris")
-    taxonomy = Taxonomy(
+    current, following, past = read_editions(r, edition)
+    taxonomy = Taxonomy(editions=tuple(e for e in (current, following, *past) if e),
         categories=_vocabulary(r, root, "categories"),
         themes=_vocabulary(r, root, "themes"),
         event_types=_vocabulary(r, root, "event_types"),
@@ -160,9 +161,7 @@ def parse_config(root, path: Path) -> Config:
     legacy_store = None if r.text(store, "path") else path.parent / STORE_FOLDER / LEGACY_STORE_NAME
     config = Config(
         path=path,
-        edition_name=r.text(edition, "name", "Programme"),
-        edition_start=to_date(edition.get("start")),
-        edition_end=to_date(edition.get("end")),
+        edition_name=current.name, edition_start=current.start, edition_end=current.end,
         timezone=timezone,
         refresh=dt.timedelta(minutes=publish.get("refresh_minutes", 60)),
         reference_time=to_moment(publish.get("reference_time"), timezone),
@@ -176,15 +175,11 @@ def parse_config(root, path: Path) -> Config:
         sources=(),
         taxonomy=taxonomy,
     )
-    current, following, past = read_editions(r, edition)
-    config = dataclasses.replace(config, taxonomy=dataclasses.replace(
-        taxonomy, editions=tuple(e for e in (current, following, *past) if e)))
     sources = _parse_sources(r, root, config, fetch)
     selections = _parse_selections(r, root, config, sources)
     return dataclasses.replace(config, sources=sources, selections=selections, next_edition=following,
                                edition_series=r.text(edition, "series") or series_of(config.edition_name),
                                site=read_site(root.get("site") or {}, config.edition_name))
-
 
 
 # A source's defaults checked against the vocabulary: key → (taxonomy attribute, « unknown », « possible »).

@@ -122,7 +122,7 @@ def event_component(event: Event, publication: Publication, taxonomy) -> VEvent:
     component.add("UID", _Text(event.uid))
     component.add("SEQUENCE", publication.sequence)
     labels = [taxonomy.categories.name(event.category), *(taxonomy.themes.name(t) for t in event.themes)]
-    if edition := edition_name(event, taxonomy):  # calendar names carry no year: each event says its edition
+    if edition := taxonomy.edition_label(event.start):  # calendar names carry no year: each event says its edition
         labels.append(edition)
     component.add("CATEGORIES", labels)
     component.add("CLASS", "PUBLIC")
@@ -156,7 +156,7 @@ def describe(event: Event, status: str, vanished: bool, taxonomy) -> str:
         lines.append(STATUS_LINE[status])
     if event.description:
         lines.append(event.description)
-    facts = [edition] if (edition := edition_name(event, taxonomy)) else []
+    facts = [edition] if (edition := taxonomy.edition_label(event.start)) else []
     if event.organiser:
         facts.append(f"Organisateur : {event.organiser}")
     kind = " · ".join(part for part in (
@@ -176,13 +176,6 @@ def describe(event: Event, status: str, vanished: bool, taxonomy) -> str:
     if facts:
         lines.append("\n".join(facts))
     return "\n\n".join(lines)
-
-
-def edition_name(event: Event, taxonomy) -> str:
-    """The edition the event belongs to (« Mois de l'innovation publique 2022 »), "" if none is configured."""
-    day = event.start.date() if isinstance(event.start, dt.datetime) else event.start
-    edition = taxonomy.edition_of(day)
-    return edition.name if edition else ""
 
 
 def place(event: Event, taxonomy) -> str:

@@ -116,6 +116,11 @@ class Taxonomy:
         begun = [edition for edition in dated if edition.start <= day]
         return begun[-1] if begun else dated[0]
 
+    def edition_label(self, start: dt.date | dt.datetime) -> str:
+        """The name of the edition of an event starting at `start` (« Mois de l'innovation publique 2022 »)."""
+        edition = self.edition_of(start.date() if isinstance(start, dt.datetime) else start)
+        return edition.name if edition else ""
+
     def classify(self, labels: list[str]) -> dict[str, list[str]]:
         """Sort free labels (ICS CATEGORIES, OpenAgenda keywords) into known vocabularies."""
         found: dict[str, list[str]] = {"category": [], "themes": [], "event_type": [], "format": [], "region": []}
