@@ -21,6 +21,7 @@ LAYERS = (
     ("adapters",),
     ("store.schema", "fetch.deadline"),
     ("store", "fetch"),
+    ("store.feeds",),
     ("publish", "store.owner", "preview"),
     ("refresh", "pages"),
     ("schedule", "build", "rehearsal"),

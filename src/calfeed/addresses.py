@@ -2,14 +2,27 @@
 addresses under /feeds/, resolved for the live app and listed for the static build (one set of rules,
 so a link works the same on both)."""
 
+import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
+from .config_schema import to_date
 from .errors import SelectionError
-from .selection import PUBLIC_CRITERIA, Programme, event_key, vocabulary_of
+from .selection import CRITERIA, PUBLIC_CRITERIA, Programme, event_key, vocabulary_of
 
 MAX_ALARM_MINUTES = 7 * 24 * 60
+
+
+@dataclass(frozen=True)
+class Notice:
+    """An event added to a feed whose address is no longer the one to use: where to subscribe now."""
+
+    uid: str
+    title: str
+    text: str
+    day: dt.date  # the notice is shown from this day, for a week
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -21,6 +34,7 @@ class Feed:
     description: str
     filters: dict = field(default_factory=dict, hash=False, compare=False)
     label: str = ""  # what tells the feed apart, first in its name (« Services de l'État »)
+    notice: Notice | None = None  # a retired feed's, or every feed's once the service has moved
 
     @property
     def static(self) -> bool:
@@ -98,17 +112,78 @@ def feed_catalogue(config, programme=None) -> list[Feed]:
 
 
 def catalogue(config, programme) -> dict[str, Feed]:
-    """The catalogue of a programme version by path, computed once per version."""
+    """Every address that answers a feed, by path, computed once per programme version: the configured
+    feeds, the old addresses sources.yaml declares renamed (they answer the new feed), and every address
+    once published and since retired (its last name and selection, with a notice saying where to go)."""
     found = programme.memo.get("catalogue")
     if found is None:
-        found = programme.memo["catalogue"] = {feed.path: feed for feed in feed_catalogue(config, programme)}
+        found = {feed.path: feed for feed in feed_catalogue(config)}
+        for old, new in config.renamed_feeds:
+            found[old] = replace(found[new], path=old)
+        for remembered in programme.feeds:
+            if remembered.path not in found:
+                found[remembered.path] = retired_feed(config, remembered)
+        if config.moved_to:
+            found = {path: replace(feed, notice=moved_notice(config, feed)) for path, feed in found.items()}
+        programme.memo["catalogue"] = found
     return found
 
 
+def retired_feed(config, remembered) -> Feed:
+    """A feed the team no longer publishes, as its subscribers know it: its name, its selection (nothing
+    if a criterion no longer exists), and a notice from the day it left sources.yaml."""
+    filters = dict(remembered.filters)
+    if any(key not in CRITERIA for key in filters):
+        filters = {"evenement": ()}  # selects nothing, rather than everything
+    home = f"{config.base_url}/" if config.base_url else "la page des agendas du service"
+    notice = Notice(f"avis-{event_key(remembered.path)}@calfeed", "Cet agenda n'est plus mis à jour",
+                    f"L'agenda « {remembered.name} » n'est plus publié : ses événements passés restent ici, "
+                    f"les prochains n'y seront pas ajoutés. Pour les recevoir, abonnez-vous à un autre agenda "
+                    f"du {config.edition_series} : {home}",
+                    dt.date.fromisoformat(remembered.last_configured[:10]), config.base_url)
+    return Feed(remembered.path, remembered.group, remembered.slug, remembered.name, remembered.description,
+                filters, remembered.label, notice)
+
+
+def moved_notice(config, feed: Feed) -> Notice:
+    """The notice every feed carries once the service has moved to `publish.moved_to`."""
+    address = f"{config.moved_to}/feeds/{feed.path}"
+    return Notice(f"demenagement-{event_key(feed.path)}@calfeed", "Cet agenda change d'adresse",
+                  f"L'agenda « {feed.name} » est désormais publié à l'adresse {address} : abonnez-vous à "
+                  "cette adresse (et supprimez cet abonnement-ci) pour continuer à recevoir ses événements.",
+                  config.moved_on, address)
+
+
+def read_moves(r, publish, config) -> dict:
+    """`publish.renamed` and `publish.moved_to`/`moved_on` of sources.yaml, checked against the catalogue
+    (`r` is config_yaml's Reader: each mistake names its line)."""
+    configured = {feed.path for feed in feed_catalogue(config)}
+    renamed = r.mapping(publish, "renamed")
+    pairs = []
+    for old in renamed:
+        new, where = r.text(renamed, old), r.line(renamed, old)
+        if old in configured:
+            r.fail(where, f"« publish.renamed » : /feeds/{old} est l'adresse d'un agenda publié ; seule une "
+                          "ancienne adresse, qu'aucun agenda n'a plus, peut être renvoyée vers un autre agenda.")
+        if not str(old).endswith(".ics") or new not in configured:
+            r.fail(where, f"« publish.renamed » : écrivez « ancienne-adresse.ics: nouvelle-adresse.ics », la "
+                          f"nouvelle étant un agenda publié (lu : {old} → {new}), par exemple "
+                          "« tables-rondes-ditp.ics: tables-rondes.ics » ou « categorie/laboratoires.ics: "
+                          "categorie/labs.ics ».")
+        pairs.append((str(old), new))
+    moved_to = r.text(publish, "moved_to").rstrip("/")
+    moved_on = publish.get("moved_on")
+    if moved_to and not moved_on:
+        r.fail(r.line(publish, "moved_to"), "« publish.moved_to » : indiquez aussi « moved_on: » (AAAA-MM-JJ), le "
+                                            "jour du déménagement, daté dans l'avis ajouté à chaque agenda.")
+    return {"renamed_feeds": tuple(pairs), "moved_to": moved_to, "moved_on": to_date(moved_on) if moved_to else None}
+
+
 def static_feeds(config, programme) -> list[tuple[str, FeedRequest]]:
-    """Every feed file of the static tree, as (path under the feeds folder, request): both variants."""
+    """Every feed file of the static tree, as (path under the feeds folder, request): both variants of
+    every address that answers a feed (`catalogue`)."""
     return [(prefix + feed.path, FeedRequest(feed, subscription=subscription))
-            for feed in feed_catalogue(config, programme)
+            for feed in catalogue(config, programme).values()
             for prefix, subscription in (("", True), ("import/", False))]
 
 

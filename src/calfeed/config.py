@@ -9,7 +9,7 @@ from pathlib import Path
 from .config_schema import closest, schema_errors, to_moment
 from .config_yaml import Mapping, Reader, closest_term, hint, read_document
 from .errors import ConfigError
-from .addresses import RESERVED_NAMES
+from .addresses import RESERVED_NAMES, read_moves
 from .selection import NAMED_CRITERIA, vocabulary_of
 from .site_info import SiteInfo, read_site
 from .editions import read_editions, series_of
@@ -94,6 +94,9 @@ class Config:
     site: SiteInfo = field(default=SiteInfo())
     edition_series: str = ""  # the programme's name without a year: it ends every calendar's name
     next_edition: Edition | None = None
+    renamed_feeds: tuple[tuple[str, str], ...] = ()  # (old address, the configured feed that answers it)
+    moved_to: str = ""  # the service's new public address: every feed carries a notice from `moved_on`
+    moved_on: dt.date | None = None
 
     @property
     def folder(self) -> Path:
@@ -177,9 +180,10 @@ def parse_config(root, path: Path) -> Config:
     )
     sources = _parse_sources(r, root, config, fetch)
     selections = _parse_selections(r, root, config, sources)
-    return dataclasses.replace(config, sources=sources, selections=selections, next_edition=following,
-                               edition_series=r.text(edition, "series") or series_of(config.edition_name),
-                               site=read_site(root.get("site") or {}, config.edition_name))
+    config = dataclasses.replace(config, sources=sources, selections=selections, next_edition=following,
+                                 edition_series=r.text(edition, "series") or series_of(config.edition_name),
+                                 site=read_site(root.get("site") or {}, config.edition_name))
+    return dataclasses.replace(config, **read_moves(r, publish, config))
 
 
 # A source's defaults checked against the vocabulary: key → (taxonomy attribute, « unknown », « possible »).

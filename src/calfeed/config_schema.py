@@ -53,7 +53,11 @@ SECTIONS = {
     "edition": {"name": TEXT, "start": DATE, "end": DATE, "series": TEXT, "next": EDITION,
                 "past": {"type": ["array", "null"], "items": EDITION}},
     "publish": {"timezone": TEXT, "refresh_minutes": {"type": "number", "minimum": 1},
-                "grace_days": {"type": "number", "minimum": 0}, "reference_time": MOMENT, "base_url": TEXT},
+                "grace_days": {"type": "number", "minimum": 0}, "reference_time": MOMENT, "base_url": TEXT,
+                # old feed address → the feed that replaces it; the service's new public address, and since when
+                "renamed": {"type": ["object", "null"], "additionalProperties": TEXT},
+                "moved_to": {"type": ["string", "null"], "pattern": r"^$|^https?://[^/\s]+",
+                             "description": "une adresse qui commence par https://"}, "moved_on": DATE},
     "store": {"path": TEXT},
     "site": {"brand": TEXTS, "service": TEXT, "operator": TEXT, "publication_director": TEXT, "host": TEXT,
              "contact_email": {"type": ["string", "null"], "pattern": r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$",

@@ -11,10 +11,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from .addresses import feed_catalogue
 from .model import content_hash, covers_uid, event_from_dict, utc_now
 from .render import Publication, render_event, render_key
 from .selection import NEVER_PUBLISHED, Item, Programme
 from .store import PublishedRow, Store
+from .store.feeds import remember_feeds, remembered_feeds
 
 ONE_SECOND = dt.timedelta(seconds=1)
 WRITE_BATCH = 500  # rendered rows written per statement: fewer round trips, memory still bounded
@@ -180,6 +182,7 @@ def publish_events(config, store: Store, *, now: dt.datetime | None = None, acce
         for source_id, held in publisher.held.items():
             store.set_held(db, source_id, held)
         store.set_meta(db, "render_key", publisher.key)
+        remember_feeds(db, feed_catalogue(config), now)  # their addresses answer for good (addresses.catalogue)
         # A new configuration changes what is served (feed names, links…) even when no event changed:
         # Last-Modified must move with the bytes, or If-Modified-Since clients keep a stale copy (a 304).
         if publisher.report.any or store.get_meta("config_key") != config_key(config):
@@ -207,4 +210,5 @@ def load_programme(store: Store) -> Programme:
                                        vanished=row.vanished_at is not None),
                            row.vevent)
                       for row in rows)
-    return Programme(generation, items, published_at or NEVER_PUBLISHED)
+        feeds = remembered_feeds(store)
+    return Programme(generation, items, published_at or NEVER_PUBLISHED, feeds)
