@@ -54,7 +54,8 @@ def test_check_and_diff_touch_neither_store_nor_output_nor_live_answers(runner, 
             assert "Traceback" not in result.output
             assert _snapshot(store_path, output, client) == before, args
         assert result.exit_code == 1, result.output
-        assert "« Les 5 ans du Ti Lab » (vendredi 18 novembre 2022) — titre" in result.output
+        assert "« Les 5 ans du Ti Lab » (vendredi 18 novembre 2022) — titre (avant : « Anniversaire du Ti Lab »)\n" \
+            in result.output
         assert "+ ajouté : « Atelier de l'an prochain » (vendredi 14 novembre 2031)" in result.output
         assert "(/feeds/categorie/labs.ics) : 1 modifié\n" in result.output
         assert "(/feeds/tous.ics) : 1 ajouté, 1 modifié\n" in result.output

@@ -73,7 +73,9 @@ class FeedChanges:
 
 def changed_fields(old: Event, new: Event) -> list[str]:
     """The fields of an event that a subscriber would see differ, in French."""
-    return [name for key, name in FIELD_NAMES.items() if getattr(old, key) != getattr(new, key)]
+    fields = [name for key, name in FIELD_NAMES.items() if getattr(old, key) != getattr(new, key)]
+    before = {"titre": f"« {old.title} »", "début": when(old)}  # what subscribers had, where it is short
+    return [f"{name} (avant : {before[name]})" if name in before else name for name in fields]
 
 
 def _held_uids(store: Store, config) -> set[str]:
