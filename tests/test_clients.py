@@ -189,7 +189,8 @@ def test_two_zones_and_literal_backslashes_read_alike_in_every_parser(project, t
     expected = {trip: ("2022-11-15T09:00:00Z", "2022-11-15T18:00:00Z"),
                 folder: ("2022-11-16T13:00:00Z", "2022-11-16T14:00:00Z")}
     title = "Ranger C:\\New folder"
-    description = "Le partage C:\\New folder, et \\\\N tel quel.\nDeuxième ligne."
+    # The source's text, then the edition the event belongs to (calendar names carry no year).
+    description = "Le partage C:\\New folder, et \\\\N tel quel.\nDeuxième ligne.\n\nMois de l'innovation publique 2022"
 
     events = {e.uid: e for e in IcsCalendarStream.calendar_from_ics(text).events}
     assert {uid: (expected_instant(e.dtstart), expected_instant(e.dtend)) for uid, e in events.items()} == expected
