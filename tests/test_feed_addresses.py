@@ -44,6 +44,10 @@ def test_a_renamed_selection_keeps_its_old_address_answering(runner, bundled, tm
     name, events = _answers(runner, bundled, output, "tables-rondes-ditp.ics")
     assert len(events) == 4
     _edit(bundled, _rename_selection)
+    said = runner.invoke(cli, ["diff", "--config", str(bundled)]).output
+    assert "/feeds/tables-rondes-ditp.ics (« Tables rondes de la DITP — Mois de l'innovation publique ») n'est " \
+           "plus dans sources.yaml" in said
+    assert "nouvel agenda : « Tables rondes — Mois de l'innovation publique » (/feeds/tables-rondes.ics)" in said
     # Not declared: the old address keeps its name and events, and says where to subscribe now.
     old_name, old = _answers(runner, bundled, output, "tables-rondes-ditp.ics")
     assert old_name == name

@@ -99,3 +99,22 @@ def test_a_removed_row_is_shown_cancelled_in_each_feed_that_held_it(bundled):
     assert not changes["categorie/etat.ics"].count
     assert total == 5  # tous, labs, grand-est, données et numérique, innovation territoriale
     assert "    × annulé : « Rencontres régionales de la donnée » (mardi 29 novembre 2022)" in lines
+
+
+def test_diff_names_the_feeds_whose_address_or_name_would_change(runner, bundled):
+    assert runner.invoke(cli, ["fetch", "--config", str(bundled)]).exit_code == 0
+    text = bundled.read_text(encoding="utf-8")
+    text = text.replace("    name: Tables rondes de la DITP\n", "    name: Les tables rondes\n")
+    text = text.replace("  tables-rondes-ditp:\n", "  tables-rondes-ditp:\n", 1)
+    text = text.replace("\nselections:\n", "\nselections:\n  ateliers:\n    name: Ateliers\n    filter: {type: [atelier]}\n")
+    bundled.write_text(text, encoding="utf-8")
+    result = runner.invoke(cli, ["diff", "--config", str(bundled)])
+    assert result.exit_code == 1, result.output
+    assert ("/feeds/tables-rondes-ditp.ics : nouveau nom « Les tables rondes — Mois de l'innovation publique » "
+            "(avant : « Tables rondes de la DITP — Mois de l'innovation publique »)") in result.output
+    assert "nouvel agenda : « Ateliers — Mois de l'innovation publique » (/feeds/ateliers.ics)" in result.output
+    bundled.write_text(text.replace("  ateliers:\n    name: Ateliers\n    filter: {type: [atelier]}\n", ""),
+                       encoding="utf-8")
+    assert runner.invoke(cli, ["fetch", "--config", str(bundled)]).exit_code == 0
+    gone = runner.invoke(cli, ["diff", "--config", str(bundled)])
+    assert gone.exit_code == 0, gone.output  # the new name is published: nothing left to show

@@ -64,7 +64,7 @@ def _criteria_json(config) -> str:
 
 def _card(config, programme, feed, where: Where, now: dt.datetime) -> dict:
     items = programme.select(feed.filters)
-    following = upcoming(items, now, 1)
+    following = [item for item in upcoming(items, now, 1) if item.event.start_utc >= now]  # none once all are past
     return {"feed": feed, "count": len(items), "title": subscription(feed, where)["short_name"],
             "next": event_view(following[0], config.taxonomy, where) if following else None,
             **subscription(feed, where)}

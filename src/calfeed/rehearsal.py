@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .addresses import Feed, feed_catalogue
+from .addresses import Feed, catalogue, feed_catalogue
 from .model import Event
 from .publish import load_programme
 from .refresh import SourceReport, ensure_published, refresh_sources
@@ -92,7 +92,10 @@ def feed_changes(config, rehearsal: Rehearsal) -> list[FeedChanges]:
     """Feed by feed (every configured one, in the catalogue's order), what would change."""
     held = _held_uids(rehearsal.copy, config)
     found = []
-    for feed in feed_catalogue(config):
+    configured = feed_catalogue(config)
+    paths = {feed.path for feed in configured} | {old for old, _new in config.renamed_feeds}  # renamed: mirrors
+    retired = [feed for path, feed in catalogue(config, rehearsal.after).items() if path not in paths]
+    for feed in configured + retired:
         before = {item.event.uid: item for item in rehearsal.before.select(feed.filters)}
         changes = FeedChanges(feed)
         for item in rehearsal.after.select(feed.filters):
@@ -111,6 +114,34 @@ def feed_changes(config, rehearsal: Rehearsal) -> list[FeedChanges]:
         changes.removed.extend(before.values())
         found.append(changes)
     return found
+
+
+def feed_notes(config, rehearsal: Rehearsal) -> list[str]:
+    """What changes in the feeds themselves, against the addresses the store remembers: a new address, a new
+    name (that clients which took the old one at subscription will not show), an address left sources.yaml."""
+    known = {feed.path: feed for feed in rehearsal.before.feeds}
+    if not known:
+        return []  # a store that never remembered its addresses: nothing to compare with
+    latest = max(feed.last_configured for feed in known.values())
+    configured = {feed.path: feed for feed in feed_catalogue(config)}
+    renamed = dict(config.renamed_feeds)
+    notes = []
+    for path, feed in configured.items():
+        old = known.get(path)
+        if old is None:
+            notes.append(f"nouvel agenda : « {feed.name} » (/feeds/{path})")
+        elif old.name != feed.name:
+            notes.append(f"/feeds/{path} : nouveau nom « {feed.name} » (avant : « {old.name} ») ; Outlook garde "
+                         "le nom pris à l'abonnement")
+    for path, old in known.items():
+        if path in configured or old.last_configured != latest:
+            continue  # configured, or retired before the last publication
+        if path in renamed:
+            notes.append(f"/feeds/{path} : renommé, répondra avec les événements de /feeds/{renamed[path]}")
+        else:
+            notes.append(f"/feeds/{path} (« {old.name} ») n'est plus dans sources.yaml : l'adresse répondra avec "
+                         "ses événements encore sélectionnés et un avis « Cet agenda n'est plus mis à jour »")
+    return notes
 
 
 def source_messages(rehearsal: Rehearsal) -> list[tuple[str, str]]:
@@ -150,12 +181,17 @@ def format_changes(config, rehearsal: Rehearsal) -> tuple[list[str], int]:
         lines.extend(_event_line("× annulé :", item) for item in changes.cancelled)
         lines.extend(_event_line("- retiré (sans annulation) :", item) for item in changes.removed)
         lines.extend(_event_line("= retenu à sa dernière version :", item) for item in changes.held)
+    notes = feed_notes(config, rehearsal)
+    if notes:
+        lines.append("Adresses et noms des agendas :")
+        lines.extend(f"    {note}" for note in notes)
     messages = source_messages(rehearsal)
     if messages:
         lines.append("Sources à voir :")
         lines.extend(f"    {source_id} : {message}" for source_id, message in messages)
-    lines.append(f"Agendas inchangés : {unchanged}." if total or messages else
+    lines.append(f"Agendas inchangés : {unchanged}." if total or notes or messages else
                  f"Rien ne changerait pour les abonnés ({unchanged} agendas inchangés).")
     if total:
-        lines.append(f"En tout : {total} changement(s) dans {feeds} agenda(s).")
+        lines.append(f"En tout : {total} changement(s) d'événement dans {feeds} agenda(s).")
+    total += len(notes)
     return lines, total
