@@ -2,6 +2,7 @@
 subscription outlives the team's renames and retirements, and the service's own move."""
 
 import datetime as dt
+import json
 
 import yaml
 from icalendar import Calendar
@@ -29,6 +30,11 @@ def _answers(runner, config, output, address):
         assert live.status_code == 200, address
         assert live.data == (output / address).read_bytes()
         assert (output / "import" / address).is_file()
+        stem = address.removesuffix(".ics")
+        live_json = app.test_client().get(f"/feeds/{stem}.json").get_json()  # links differ: relative to each root
+        static_json = json.loads((output / f"{stem}.json").read_text(encoding="utf-8"))
+        assert [live_json[key] for key in ("nom", "nombre")] == [static_json[key] for key in ("nom", "nombre")]
+        assert (output / "integrer" / f"{stem}.html").is_file()
     finally:
         app.extensions["calfeed"].store.close()
     return str(Calendar.from_ical(live.data).get("X-WR-CALNAME")), parse_feed(live.data)

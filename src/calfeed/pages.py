@@ -10,7 +10,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from .editions import AFTER
 from .feeds import feed_bytes
-from .addresses import FeedRequest, event_feed, feed_catalogue, parse_selection, personal_feed
+from .addresses import FeedRequest, catalogue, event_feed, feed_catalogue, parse_selection, personal_feed
 from .links import CLIENTS, clients_data, event_links
 from .selection import BUILDER_CRITERIA, CRITERIA, NEVER_PUBLISHED, PUBLIC_CRITERIA, criteria_data, vocabulary_of
 from .text import fold
@@ -259,7 +259,7 @@ def static_pages(config, programme, now: dt.datetime, *, event_pages: bool = Tru
     yield "constructeur.html", page("constructeur.html", builder_context(config, programme, top, {}))
     yield "evenements.html", page("evenements.html", events_context(config, programme, top, {}))
     yield "mon-programme.html", page("mon-programme.html", personal_context(config, programme, top, []))
-    for feed in feed_catalogue(config, programme):
+    for feed in catalogue(config, programme).values():  # every address that answers, as the live site does
         stem = feed.path.removesuffix(".ics")
         depth = stem.count("/") + 1
         yield f"integrer/{stem}.html", page("integrer.html", embed_context(
