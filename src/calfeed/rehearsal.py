@@ -78,19 +78,18 @@ def changed_fields(old: Event, new: Event) -> list[str]:
     return [f"{name} (avant : {before[name]})" if name in before else name for name in fields]
 
 
-def _held_uids(store: Store, config) -> set[str]:
+def _held_uids(config, rehearsal: Rehearsal) -> set[str]:
     """The UIDs of the published events their source holds at their last good version."""
-    messages = [line for source in config.sources for line in store.source_state(source.id).held]
-    uids = set()
-    for item in load_programme(store).items:
-        if any(f"({item.event.uid})" in line for line in messages):
-            uids.add(item.event.uid)
-    return uids
+    messages = [line for source in config.sources for line in rehearsal.copy.source_state(source.id).held]
+    if not messages:
+        return set()
+    return {item.event.uid for item in rehearsal.after.items
+            if any(f"({item.event.uid})" in line for line in messages)}
 
 
 def feed_changes(config, rehearsal: Rehearsal) -> list[FeedChanges]:
     """Feed by feed (every configured one, in the catalogue's order), what would change."""
-    held = _held_uids(rehearsal.copy, config)
+    held = _held_uids(config, rehearsal)
     found = []
     configured = feed_catalogue(config)
     paths = {feed.path for feed in configured} | {old for old, _new in config.renamed_feeds}  # renamed: mirrors
