@@ -88,7 +88,7 @@ def _held_uids(config, rehearsal: Rehearsal) -> set[str]:
 
 
 def feed_changes(config, rehearsal: Rehearsal) -> list[FeedChanges]:
-    """Feed by feed (every configured one, in the catalogue's order), what would change."""
+    """Feed by feed (every configured one in the catalogue's order, then every retired address), what would change."""
     held = _held_uids(config, rehearsal)
     found = []
     configured = feed_catalogue(config)
