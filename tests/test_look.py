@@ -118,3 +118,15 @@ def test_diff_names_the_feeds_whose_address_or_name_would_change(runner, bundled
     assert runner.invoke(cli, ["fetch", "--config", str(bundled)]).exit_code == 0
     gone = runner.invoke(cli, ["diff", "--config", str(bundled)])
     assert gone.exit_code == 0, gone.output  # the new name is published: nothing left to show
+
+
+def test_a_held_source_is_shown_and_exits_1_not_2(runner, bundled):
+    assert runner.invoke(cli, ["fetch", "--config", str(bundled)]).exit_code == 0
+    csv = bundled.parent / "data" / "2022" / "evenements.csv"
+    lines = csv.read_text(encoding="utf-8").splitlines(keepends=True)
+    csv.write_text("".join(lines[:3]), encoding="utf-8")  # 13 of 15 rows gone at once
+    result = runner.invoke(cli, ["diff", "--config", str(bundled)])
+    assert result.exit_code == 1, result.output
+    assert "Sources à voir :\n    programme-2022 : " in result.output
+    assert "reste publié" in result.output and "calfeed accept programme-2022" in result.output
+    assert "annulé :" not in result.output  # nothing is announced while the source is held

@@ -143,6 +143,13 @@ def feed_notes(config, rehearsal: Rehearsal) -> list[str]:
     return notes
 
 
+def unreadable(report: SourceReport) -> bool:
+    """A source that could not be read at all (fetch or parse failed); one read but held at its last good
+    snapshot (a mass change, a file cut short: « l'instantané précédent reste publié », refresh._refusal)
+    is not: what it would change is known, and waits for `calfeed accept`."""
+    return not report.ok and "reste publié" not in report.error
+
+
 def source_messages(rehearsal: Rehearsal) -> list[tuple[str, str]]:
     """(source, what keeps it from being published as read) for each failing or held source."""
     lines = []

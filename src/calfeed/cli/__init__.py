@@ -16,7 +16,7 @@ from ..pages import static_pages, status_context
 from ..preview import format_preview, preview_source, source_for_preview
 from ..publish import load_programme
 from ..refresh import ensure_published, refresh_sources
-from ..rehearsal import format_changes, rehearse
+from ..rehearsal import format_changes, rehearse, unreadable
 from ..server import address_taken, run_server
 from ..site_info import missing_legal
 from ..store import DAMAGED, damaged_message
@@ -254,7 +254,8 @@ def diff(config_path):
         config, store = _open(config_path)
         with rehearse(config, store, now=utc_now()) as rehearsal:
             lines, total = format_changes(config, rehearsal)
-            failing = [report.source_id for report in rehearsal.reports if not report.ok]
+            failing = [report.source_id for report in rehearsal.reports if unreadable(report)]
+            held = any(report.held or not report.ok for report in rehearsal.reports)
     except (Failure, CalfeedError) as exc:
         click.echo(f"Erreur : {exc}", err=True)
         sys.exit(2)
@@ -262,7 +263,7 @@ def diff(config_path):
     if failing:
         click.echo(f"Erreur : source(s) illisible(s), comparaison incomplète : {', '.join(failing)}.", err=True)
         sys.exit(2)
-    sys.exit(1 if total or any(report.held for report in rehearsal.reports) else 0)
+    sys.exit(1 if total or held else 0)
 
 
 @cli.command()
