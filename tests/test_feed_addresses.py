@@ -94,6 +94,14 @@ def test_a_moved_service_tells_every_feed_where_it_went(runner, bundled, tmp_pat
         notice = [e for e in events.values() if str(e["SUMMARY"]) == "Cet agenda change d'adresse"]
         assert len(notice) == 1 and notice[0]["DTSTART"].dt == dt.date(2023, 1, 9)
         assert f"https://agendas.exemple.gouv.fr/feeds/{address}" in str(notice[0]["DESCRIPTION"])
+    from calfeed.web import create_app
+    app = create_app({"TESTING": True, "CALFEED_CONFIG": str(bundled)})
+    try:
+        for address in ("selection.ics?theme=donnees-numerique", "mon-programme.ics?e=0123456789ab"):
+            events = parse_feed(app.test_client().get(f"/feeds/{address}").data)
+            assert [str(e["SUMMARY"]) for e in events.values()].count("Cet agenda change d'adresse") == 1, address
+    finally:
+        app.extensions["calfeed"].store.close()
 
 
 def test_renames_and_moves_are_checked(runner, bundled):

@@ -123,8 +123,7 @@ def catalogue(config, programme) -> dict[str, Feed]:
         for remembered in programme.feeds:
             if remembered.path not in found:
                 found[remembered.path] = retired_feed(config, remembered)
-        if config.moved_to:
-            found = {path: replace(feed, notice=moved_notice(config, feed)) for path, feed in found.items()}
+        found = {path: _moved(config, feed) for path, feed in found.items()}
         programme.memo["catalogue"] = found
     return found
 
@@ -177,6 +176,10 @@ def read_moves(r, publish, config) -> dict:
         r.fail(r.line(publish, "moved_to"), "« publish.moved_to » : indiquez aussi « moved_on: » (AAAA-MM-JJ), le "
                                             "jour du déménagement, daté dans l'avis ajouté à chaque agenda.")
     return {"renamed_feeds": tuple(pairs), "moved_to": moved_to, "moved_on": to_date(moved_on) if moved_to else None}
+
+
+def _moved(config, feed: Feed) -> Feed:
+    return replace(feed, notice=moved_notice(config, feed)) if config.moved_to else feed
 
 
 def static_feeds(config, programme) -> list[tuple[str, FeedRequest]]:
@@ -257,14 +260,14 @@ def resolve_address(config, programme: Programme, path: str, args: dict[str, lis
     alarm = _alarm(params.pop("rappel", ["0"])[-1])
     if path == "selection.ics":
         try:
-            return FeedRequest(parse_selection(config, params), subscription, alarm)
+            return FeedRequest(_moved(config, parse_selection(config, params)), subscription, alarm)
         except SelectionError as exc:
             raise AddressError(400, str(exc)) from None
     if path == "mon-programme.ics":
         values = params.pop("e", [])
         if params:
             raise AddressError(400, "Un programme personnel ne prend que le paramètre « e ».")
-        return FeedRequest(personal_feed(config, values), subscription, alarm)
+        return FeedRequest(_moved(config, personal_feed(config, values)), subscription, alarm)
     if path.startswith("evenements/"):
         item = programme.by_key.get(path.removeprefix("evenements/").removesuffix(".ics"))
         if item is None or params:
