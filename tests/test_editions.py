@@ -10,7 +10,7 @@ from calfeed.addresses import feed_catalogue
 from calfeed.config import load_config
 from calfeed.errors import ConfigError
 from calfeed.pages import home_context, render_page
-from calfeed.publish import load_programme
+from calfeed.publish import load_programme, publish_events
 from calfeed.refresh import refresh_sources
 from calfeed.views import Where
 from helpers import open_project, parse_feed
@@ -119,3 +119,22 @@ def test_each_event_carries_its_own_edition(project, tmp_path):
         year = str(event["SUMMARY"])[-4:]
         assert f"Mois de l'innovation publique {year}" in [str(c) for c in event["CATEGORIES"].cats], uid
         assert str(event["DESCRIPTION"]).startswith(f"Mois de l'innovation publique {year}")
+
+
+def test_next_year_s_home_page_never_shows_last_year_s_events_to_come(bundled):
+    """Rolled over to 2023 before any 2023 event is known: « À venir », 0 event, the 2022 ones kept apart."""
+    config, store = open_project(bundled)
+    refresh_sources(config, store, now=dt.datetime(2022, 10, 1, tzinfo=dt.UTC))
+    before = {item.event.uid: item.vevent for item in load_programme(store).items}
+    text = bundled.read_text(encoding="utf-8").replace(
+        "edition:\n  name: Mois de l'innovation publique 2022\n  start: 2022-11-02\n  end: 2022-11-30\n",
+        "edition:\n  name: Mois de l'innovation publique 2023\n  start: 2023-11-06\n  end: 2023-11-30\n"
+        "  past:\n    - {name: Mois de l'innovation publique 2022, start: 2022-11-02, end: 2022-11-30}\n")
+    bundled.write_text(text, encoding="utf-8")
+    config = load_config(bundled)
+    assert config.edition_series == "Mois de l'innovation publique"  # every calendar keeps its name
+    publish_events(config, store, now=dt.datetime(2023, 6, 1, tzinfo=dt.UTC))
+    assert {item.event.uid: item.vevent for item in load_programme(store).items} == before  # byte for byte
+    home = _home(config, load_programme(store), dt.datetime(2023, 6, 1, tzinfo=dt.UTC))
+    assert "À venir" in home and "0 événement au programme" in home
+    assert "Table ronde" not in home and "2022" not in home

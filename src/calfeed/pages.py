@@ -81,8 +81,10 @@ def home_context(config, programme, where: Where, now: dt.datetime) -> dict:
         cards = [card for card in cards if card["count"] or group != "region"]  # eighteen regions: those with events
         if cards:
             groups.append({"id": group, "title": heading, "cards": cards})
-    edition = edition_view(config, now)
-    soon = upcoming(programme.items, now, 5) if edition["phase"] != AFTER else []
+    # The edition's own events: a past edition's stay in the feeds, never under « À venir ».
+    mine = [item for item in programme.items if config.taxonomy.edition_label(item.event.start) == config.edition_name]
+    edition = {**edition_view(config, now), "count": len(mine)}
+    soon = [item for item in upcoming(mine, now, 5) if item.event.start_utc >= now] if edition["phase"] != AFTER else []
     return {**common(config, where, config.site.service), "featured": featured, "groups": groups,
             "total": len(programme.items), "edition": edition,
             "upcoming": [event_view(i, config.taxonomy, where) for i in soon]}
