@@ -62,9 +62,16 @@ def test_a_renamed_selection_keeps_its_old_address_answering(runner, bundled, tm
     assert "n'est plus publié" in str(notices[0]["DESCRIPTION"])
     assert notices[0]["DTSTART"].dt == dt.datetime.now(dt.UTC).date()  # the day it left sources.yaml (UTC)
     assert len(_answers(runner, bundled, output, "tables-rondes.ics")[1]) == 4
+    checked = runner.invoke(cli, ["check", "--config", str(bundled)]).output
+    assert ("ancienne adresse d'agenda qui répond encore : /feeds/tables-rondes-ditp.ics (« Tables rondes de la "
+            "DITP — Mois de l'innovation publique ») : ses événements encore sélectionnés et un avis « Cet agenda "
+            "n'est plus mis à jour »") in checked
     # Declared: the old address answers the new feed, events only.
     _edit(bundled, lambda d: d["publish"].update(renamed={"tables-rondes-ditp.ics": "tables-rondes.ics"}))
     renamed_name, renamed = _answers(runner, bundled, output, "tables-rondes-ditp.ics")
+    checked = runner.invoke(cli, ["check", "--config", str(bundled)]).output
+    assert "ancienne adresse d'agenda qui répond encore : /feeds/tables-rondes-ditp.ics → /feeds/tables-rondes.ics" \
+        in checked
     assert renamed_name == "Tables rondes — Mois de l'innovation publique"
     assert sorted(renamed) == sorted(uid for uid in old if old[uid] not in notices)
 

@@ -143,6 +143,15 @@ def feed_notes(config, rehearsal: Rehearsal) -> list[str]:
     return notes
 
 
+def old_addresses(config, programme: Programme) -> list[str]:
+    """The addresses no longer configured that still answer (`addresses.catalogue`), for `calfeed check`."""
+    configured = {feed.path for feed in feed_catalogue(config)}
+    renamed = dict(config.renamed_feeds)
+    return [f"/feeds/{path} → /feeds/{renamed[path]}" if path in renamed else
+            f"/feeds/{path} (« {feed.name} ») : ses événements encore sélectionnés et un avis « {feed.notice.title} »"
+            for path, feed in catalogue(config, programme).items() if path not in configured]
+
+
 def unreadable(report: SourceReport) -> bool:
     """A source that could not be read at all (fetch or parse failed); one read but held at its last good
     snapshot (a mass change, a file cut short: « l'instantané précédent reste publié », refresh._refusal)

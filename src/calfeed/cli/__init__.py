@@ -16,7 +16,7 @@ from ..pages import static_pages, status_context
 from ..preview import format_preview, preview_source, source_for_preview
 from ..publish import load_programme
 from ..refresh import ensure_published, refresh_sources
-from ..rehearsal import format_changes, rehearse, unreadable
+from ..rehearsal import format_changes, old_addresses, rehearse, unreadable
 from ..server import address_taken, run_server
 from ..site_info import missing_legal
 from ..store import DAMAGED, damaged_message
@@ -212,6 +212,7 @@ def check(config_path, no_fetch):
     try:
         with rehearse(config, store, now=utc_now(), fetch=not no_fetch) as rehearsal:
             details = [(r.source_id, r.detail) for r in rehearsal.reports if r.detail]
+            kept = old_addresses(config, rehearsal.after)
             status = status_context(config, rehearsal.copy, rehearsal.after)
     except CalfeedError as exc:
         raise Failure(str(exc)) from None
@@ -235,6 +236,8 @@ def check(config_path, no_fetch):
             click.echo(f"  {s['id']} — retenu — {_safe(held)}")
     for source_id, detail in details:
         click.echo(f"  {source_id} — reçu — {_safe(detail)}")
+    for line in kept:
+        click.echo(f"  ancienne adresse d'agenda qui répond encore : {line}")
     if status["failing"]:
         click.echo(click.style(f"Source(s) en échec : {', '.join(status['failing'])}", fg="red"), err=True)
     if status["held"]:
