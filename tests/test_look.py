@@ -130,3 +130,12 @@ def test_a_held_source_is_shown_and_exits_1_not_2(runner, bundled):
     assert "Sources à voir :\n    programme-2022 : " in result.output
     assert "reste publié" in result.output and "calfeed accept programme-2022" in result.output
     assert "annulé :" not in result.output  # nothing is announced while the source is held
+
+
+def test_diff_on_a_damaged_store_exits_2_in_french(runner, bundled):
+    from test_hardening import damage
+    assert runner.invoke(cli, ["fetch", "--config", str(bundled)]).exit_code == 0
+    damage(bundled.parent / ".calfeed" / "sources.sqlite")
+    result = runner.invoke(cli, ["diff", "--config", str(bundled)])
+    assert result.exit_code == 2, result.output
+    assert "est endommagée" in result.stderr and "Traceback" not in result.output

@@ -262,6 +262,9 @@ def diff(config_path):
     except (Failure, CalfeedError) as exc:
         click.echo(f"Erreur : {exc}", err=True)
         sys.exit(2)
+    except DAMAGED as exc:
+        click.echo(f"Erreur : {damaged_message(store.path, exc)}", err=True)
+        sys.exit(2)
     click.echo(_safe("\n".join(lines)))
     if failing:
         click.echo(f"Erreur : source(s) illisible(s), comparaison incomplète : {', '.join(failing)}.", err=True)
