@@ -11,9 +11,10 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "calfeed"
 # top. README, « Architecture », names what each one owns.
 LAYERS = (
     ("errors", "text"),
-    ("taxonomy", "model", "config_schema", "site_info"),
+    ("taxonomy", "model", "config_schema", "site_info", "alert_settings"),
     ("selection", "config_yaml"),
-    ("addresses", "editions"),
+    ("addresses",),
+    ("editions",),
     ("config", "vtimezone", "links", "adapters.decode"),
     ("render", "adapters.common", "adapters.html"),
     ("adapters.recurrence", "adapters.spreadsheet", "adapters.openagenda"),
@@ -22,19 +23,23 @@ LAYERS = (
     ("store.schema", "fetch.deadline"),
     ("store", "fetch"),
     ("store.feeds",),
-    ("publish", "store.owner", "preview"),
+    ("publish", "store.owner", "store.backup", "preview", "alerts"),
     ("refresh", "pages"),
-    ("schedule", "build", "rehearsal"),
+    ("schedule", "build", "init", "rehearsal"),
+    ("web.counts", "upload"),
     ("web.responses",),
     ("web.routes",),
     ("web",),
     ("server",),
     ("cli.words",),
+    ("cli.common",),
+    ("cli.operations",),
     ("cli",),
     ("cli.__main__",),
 )
 # Third-party modules only one edge may import.
-OWNED = {"sqlite3": "store", "requests": "fetch", "flask": "web", "click": "cli", "gunicorn": "server"}
+OWNED = {"sqlite3": "store", "requests": "fetch", "flask": "web", "click": "cli", "gunicorn": "server",
+         "boto3": "upload", "botocore": "upload"}
 
 
 def module_name(path: Path) -> str:

@@ -44,11 +44,11 @@ def write(tmp_path, extra=""):
 
 def test_the_next_edition_and_the_series_are_read(tmp_path):
     config = load_config(write(tmp_path, NEXT))
-    assert config.next_edition.name == "Mois de l'innovation publique 2023"
-    assert config.next_edition.start == dt.date(2023, 11, 6)
-    assert config.edition_series == "Mois de l'innovation publique"  # the name less its year
+    assert config.editions.next.name == "Mois de l'innovation publique 2023"
+    assert config.editions.next.start == dt.date(2023, 11, 6)
+    assert config.editions.series == "Mois de l'innovation publique"  # the name less its year
     named = load_config(write(tmp_path, "  series: Le Mois de l'innovation\n"))
-    assert named.edition_series == "Le Mois de l'innovation"
+    assert named.editions.series == "Le Mois de l'innovation"
 
 
 @pytest.mark.parametrize("extra, said", [
@@ -132,7 +132,7 @@ def test_next_year_s_home_page_never_shows_last_year_s_events_to_come(bundled):
         "  past:\n    - {name: Mois de l'innovation publique 2022, start: 2022-11-02, end: 2022-11-30}\n")
     bundled.write_text(text, encoding="utf-8")
     config = load_config(bundled)
-    assert config.edition_series == "Mois de l'innovation publique"  # every calendar keeps its name
+    assert config.editions.series == "Mois de l'innovation publique"  # every calendar keeps its name
     publish_events(config, store, now=dt.datetime(2023, 6, 1, tzinfo=dt.UTC))
     assert {item.event.uid: item.vevent for item in load_programme(store).items} == before  # byte for byte
     home = _home(config, load_programme(store), dt.datetime(2023, 6, 1, tzinfo=dt.UTC))

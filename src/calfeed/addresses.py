@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
-from .config_schema import to_date
 from .errors import SelectionError
 from .selection import CRITERIA, PUBLIC_CRITERIA, Programme, event_key, vocabulary_of
 
@@ -76,17 +75,28 @@ PAGES = ("index", "constructeur", "evenements", "mon-programme", "accessibilite"
 RESERVED_NAMES = frozenset((*FOLDERS, *FIXED_FEEDS, *PAGES))
 
 
+def free_selection_name(name: str, taken) -> str:
+    """`name`, else `name-2`, `name-3`…: the first that neither an address of the site nor another
+    selection of the file uses, so that the name suggested for a selection is one it may take."""
+    base = name or "ma-selection"
+    candidate, number = base, 1
+    while candidate in RESERVED_NAMES or candidate in taken:
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
+
+
 def feed_name(config, label: str) -> str:
     """A calendar's name: what tells it apart first (Outlook's pane cuts long names), then the programme's
     name without a year, so that it stays right edition after edition (a client takes it once)."""
-    return f"{label} — {config.edition_series}"
+    return f"{label} — {config.editions.series}"
 
 
 def feed_catalogue(config, programme=None) -> list[Feed]:
     """Every predefined feed, in the order the page lists them; each one is published even while it has
     no event, so that subscriptions survive the months between editions. (`programme` is accepted for
     callers that have one; the catalogue does not depend on it.)"""
-    series, taxonomy = config.edition_series, config.taxonomy
+    series, taxonomy = config.editions.series, config.taxonomy
 
     def feed(path, group, slug, label, description, filters=None):
         return Feed(path, group, slug, feed_name(config, label), description, dict(filters or {}), label)
@@ -118,7 +128,7 @@ def catalogue(config, programme) -> dict[str, Feed]:
     found = programme.memo.get("catalogue")
     if found is None:
         found = {feed.path: feed for feed in feed_catalogue(config)}
-        for old, new in config.renamed_feeds:
+        for old, new in config.moves.renamed:
             found[old] = replace(found[new], path=old)
         for remembered in programme.feeds:
             if remembered.path not in found:
@@ -138,7 +148,7 @@ def retired_feed(config, remembered) -> Feed:
     notice = Notice(f"avis-{event_key(remembered.path)}@calfeed", "Cet agenda n'est plus mis à jour",
                     f"L'agenda « {remembered.name} » n'est plus publié : ses événements passés restent ici, "
                     f"les prochains n'y seront pas ajoutés. Pour les recevoir, abonnez-vous à un autre agenda "
-                    f"du {config.edition_series} : {home}",
+                    f"du {config.editions.series} : {home}",
                     dt.date.fromisoformat(remembered.last_configured[:10]), config.base_url)
     return Feed(remembered.path, remembered.group, remembered.slug, remembered.name, remembered.description,
                 filters, remembered.label, notice)
@@ -146,40 +156,15 @@ def retired_feed(config, remembered) -> Feed:
 
 def moved_notice(config, feed: Feed) -> Notice:
     """The notice every feed carries once the service has moved to `publish.moved_to`."""
-    address = f"{config.moved_to}/feeds/{feed.path}"
+    address = f"{config.moves.to}/feeds/{feed.path}"
     return Notice(f"demenagement-{event_key(feed.path)}@calfeed", "Cet agenda change d'adresse",
                   f"L'agenda « {feed.name} » est désormais publié à l'adresse {address} : abonnez-vous à "
                   "cette adresse (et supprimez cet abonnement-ci) pour continuer à recevoir ses événements.",
-                  config.moved_on, address)
-
-
-def read_moves(r, publish, config) -> dict:
-    """`publish.renamed` and `publish.moved_to`/`moved_on` of sources.yaml, checked against the catalogue
-    (`r` is config_yaml's Reader: each mistake names its line)."""
-    configured = {feed.path for feed in feed_catalogue(config)}
-    renamed = r.mapping(publish, "renamed")
-    pairs = []
-    for old in renamed:
-        new, where = r.text(renamed, old), r.line(renamed, old)
-        if old in configured:
-            r.fail(where, f"« publish.renamed » : /feeds/{old} est l'adresse d'un agenda publié ; seule une "
-                          "ancienne adresse, qu'aucun agenda n'a plus, peut être renvoyée vers un autre agenda.")
-        if not str(old).endswith(".ics") or new not in configured:
-            r.fail(where, f"« publish.renamed » : écrivez « ancienne-adresse.ics: nouvelle-adresse.ics », la "
-                          f"nouvelle étant un agenda publié (lu : {old} → {new}), par exemple "
-                          "« tables-rondes-ditp.ics: tables-rondes.ics » ou « categorie/laboratoires.ics: "
-                          "categorie/labs.ics ».")
-        pairs.append((str(old), new))
-    moved_to = r.text(publish, "moved_to").rstrip("/")
-    moved_on = publish.get("moved_on")
-    if moved_to and not moved_on:
-        r.fail(r.line(publish, "moved_to"), "« publish.moved_to » : indiquez aussi « moved_on: » (AAAA-MM-JJ), le "
-                                            "jour du déménagement, daté dans l'avis ajouté à chaque agenda.")
-    return {"renamed_feeds": tuple(pairs), "moved_to": moved_to, "moved_on": to_date(moved_on) if moved_to else None}
+                  config.moves.on, address)
 
 
 def _moved(config, feed: Feed) -> Feed:
-    return replace(feed, notice=moved_notice(config, feed)) if config.moved_to else feed
+    return replace(feed, notice=moved_notice(config, feed)) if config.moves.to else feed
 
 
 def static_feeds(config, programme) -> list[tuple[str, FeedRequest]]:
@@ -219,7 +204,7 @@ def parse_selection(config, params) -> Feed:
     query = urlencode([(key, slug) for key in PUBLIC_CRITERIA for slug in filters.get(key, ())])
     return Feed(f"selection.ics?{query}" if query else "selection.ics", "personnalise", "selection",
                 feed_name(config, f"Sélection : {label}"),
-                f"Sélection personnalisée du {config.edition_series} : {label}.", filters, f"Sélection : {label}")
+                f"Sélection personnalisée du {config.editions.series} : {label}.", filters, f"Sélection : {label}")
 
 
 def personal_keys(values: Iterable[str]) -> tuple[str, ...]:
@@ -233,7 +218,7 @@ def personal_feed(config, keys) -> Feed:
     keys = personal_keys(keys)
     return Feed("mon-programme.ics?" + urlencode({"e": ",".join(keys)}), "personnel", "mon-programme",
                 feed_name(config, "Mon programme"),
-                f"Les événements du {config.edition_series} que j'ai choisis.", {"evenement": keys}, "Mon programme")
+                f"Les événements du {config.editions.series} que j'ai choisis.", {"evenement": keys}, "Mon programme")
 
 
 def event_feed(item) -> Feed:

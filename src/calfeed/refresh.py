@@ -8,6 +8,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from .adapters import parse_source
+from .alerts import check_alerts
 from .adapters.decode import DECODER_VERSION
 from .errors import CalfeedError, SourceError
 from .fetch import fetch_source, new_session
@@ -115,6 +116,7 @@ def refresh_sources(config, store: Store, *, now: dt.datetime | None = None, onl
     publish_events(config, store, now=now, accept=accept)
     for report in reports.values():
         report.held = list(store.source_state(report.source_id).held)
+    check_alerts(config, store, now)  # the team is told of a source failing (or back) for long enough
     return [reports[s.id] for s in sources]
 
 

@@ -15,6 +15,7 @@ from .publish import load_programme
 from .refresh import SourceReport, ensure_published, refresh_sources
 from .selection import Item, Programme
 from .store import Store
+from .store.backup import backup_store
 from .views import when
 
 # How the team reads a changed field (Event's fields; `uid`, `source` and `modified` are not what
@@ -42,7 +43,7 @@ def rehearse(config, store: Store, *, now: dt.datetime, fetch: bool = True) -> I
     """Refresh (or, without `fetch`, only complete) a copy of `store` as `fetch`/`build` would, and
     yield both programmes; the copy is deleted on leaving."""
     with tempfile.TemporaryDirectory(prefix="calfeed-repetition-") as folder:
-        copy = store.copy_to(Path(folder) / "copie.sqlite")
+        copy = Store(backup_store(store, Path(folder) / "copie.sqlite"))  # SQLite's online backup
         try:
             before = load_programme(copy)
             if fetch:
@@ -92,7 +93,7 @@ def feed_changes(config, rehearsal: Rehearsal) -> list[FeedChanges]:
     held = _held_uids(config, rehearsal)
     found = []
     configured = feed_catalogue(config)
-    paths = {feed.path for feed in configured} | {old for old, _new in config.renamed_feeds}  # renamed: mirrors
+    paths = {feed.path for feed in configured} | {old for old, _new in config.moves.renamed}  # renamed: mirrors
     retired = [feed for path, feed in catalogue(config, rehearsal.after).items() if path not in paths]
     for feed in configured + retired:
         before = {item.event.uid: item for item in rehearsal.before.select(feed.filters)}
@@ -123,7 +124,7 @@ def feed_notes(config, rehearsal: Rehearsal) -> list[str]:
         return []  # a store that never remembered its addresses: nothing to compare with
     latest = max(feed.last_configured for feed in known.values())
     configured = {feed.path: feed for feed in feed_catalogue(config)}
-    renamed = dict(config.renamed_feeds)
+    renamed = dict(config.moves.renamed)
     notes = []
     for path, feed in configured.items():
         old = known.get(path)
@@ -146,7 +147,7 @@ def feed_notes(config, rehearsal: Rehearsal) -> list[str]:
 def old_addresses(config, programme: Programme) -> list[str]:
     """The addresses no longer configured that still answer (`addresses.catalogue`), for `calfeed check`."""
     configured = {feed.path for feed in feed_catalogue(config)}
-    renamed = dict(config.renamed_feeds)
+    renamed = dict(config.moves.renamed)
     return [f"/feeds/{path} → /feeds/{renamed[path]}" if path in renamed else
             f"/feeds/{path} (« {feed.name} ») : ses événements encore sélectionnés et un avis « {feed.notice.title} »"
             for path, feed in catalogue(config, programme).items() if path not in configured]

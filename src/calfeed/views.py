@@ -91,8 +91,8 @@ def edition_view(config, now: dt.datetime) -> dict:
     """What the home page says of the edition at `now`: to come, under way, or over (its programme kept
     as an archive, and the next edition if one is announced)."""
     today = now.astimezone(ZoneInfo(config.timezone)).date()
-    where_in = phase(config.edition, today)
-    following = config.next_edition
+    where_in = phase(config.editions.current, today)
+    following = config.editions.next
     return {
         "phase": where_in, "name": config.edition_name, "dates": dates_between(config.edition_start, config.edition_end),
         "heading": {BEFORE: "À venir", DURING: "Prochains événements",

@@ -86,16 +86,6 @@ class Store:
             self._local.connection = connection
         return connection
 
-    def copy_to(self, path: str | Path) -> "Store":
-        """A consistent copy of the whole store at `path` (SQLite's online backup: writers need not stop),
-        opened: what `check` and `diff` refresh and publish instead of the real store."""
-        target = sqlite3.connect(path)
-        try:
-            self.db.backup(target)
-        finally:
-            target.close()
-        return Store(path)
-
     def close(self):
         connection = getattr(self._local, "connection", None)
         if connection is not None:
@@ -271,6 +261,19 @@ class Store:
 
     def set_meta(self, db, key: str, value: str):
         db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # -- requests per feed and per day (no personal data) ------------------------
+
+    def add_requests(self, counts: dict[tuple[str, str], int]):
+        """Add `counts` ((day, feed) → requests) to the daily totals."""
+        with self.transaction() as db:
+            db.executemany("INSERT INTO feed_requests VALUES (?, ?, ?) ON CONFLICT (day, feed) DO UPDATE SET"
+                           " count = count + excluded.count", ((day, feed, n) for (day, feed), n in counts.items()))
+
+    def request_counts(self, since: str = "") -> list[tuple[str, str, int]]:
+        """(day, feed, requests) from day `since` (AAAA-MM-JJ) on, by day then by most asked."""
+        return self.db.execute("SELECT day, feed, count FROM feed_requests WHERE day >= ? ORDER BY day, count DESC,"
+                               " feed", (since,)).fetchall()
 
     # -- refresh lease: one refresher at a time across processes ---------------
 

@@ -64,7 +64,16 @@ MIGRATIONS = (
     ALTER TABLE sources ADD COLUMN rejected_uids_json TEXT NOT NULL DEFAULT '[]';
     ALTER TABLE sources ADD COLUMN held_json TEXT NOT NULL DEFAULT '[]';
     """,
-    # 4: every feed address once published, with the name and selection it had then: an address that reached
+    # 4: how many times each feed was asked for, per day (for the team's reporting; nothing about who asked).
+    """
+    CREATE TABLE feed_requests (
+        day TEXT NOT NULL,
+        feed TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (day, feed)
+    );
+    """,
+    # 5: every feed address once published, with the name and selection it had then: an address that reached
     # subscribers keeps answering after the team retires or renames its feed.
     """
     CREATE TABLE IF NOT EXISTS feed_addresses (

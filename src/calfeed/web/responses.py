@@ -15,9 +15,11 @@ from flask import Response, current_app, request
 from werkzeug.datastructures import Headers
 from werkzeug.http import is_resource_modified, parse_accept_header
 
+from ..model import utc_now
 from ..publish import load_programme
 from ..selection import Programme
 from ..store import DAMAGED, Store
+from .counts import RequestCounts, feed_name
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +89,7 @@ class Published:
         self._making_lock = threading.Lock()
         self._versions: OrderedDict = OrderedDict()
         self.bodies = Bodies(cache_bytes)
+        self.counts = RequestCounts(store, config.timezone)
 
     def programme(self) -> Programme:
         programme, now = self._programme, time.monotonic()
@@ -200,6 +203,7 @@ def wants_gzip(environ) -> bool:
 def respond(site: Published, programme: Programme, key, make, mimetype: str, filename: str) -> Response:
     """The one response path of feeds and JSON exports: conditional, compressed when asked."""
     environ = request.environ
+    site.counts.add(feed_name(*key), utc_now())
     packed = wants_gzip(environ)
     version = site.version(programme, key, make, packed, mimetype, filename)
     # werkzeug decides every conditional request; one without its headers is "modified" anyway (the

@@ -169,6 +169,23 @@ def status_json():
     return response
 
 
+@bp.get("/etat/requetes.json")
+def request_counts():
+    """Requests per feed and per day of the live service (the static tree's are in the web server's logs)."""
+    response = current_app.json.response({"jours": published().counts.by_day()})
+    response.headers.update(NOSNIFF)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/etat/requetes.csv")
+def request_counts_csv():
+    lines = ["jour;agenda;requetes"] + [f"{day};{feed};{count}" for day, feeds in published().counts.by_day().items()
+                                        for feed, count in feeds.items()]
+    return "\r\n".join(lines) + "\r\n", 200, {**NOSNIFF, "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
+                                               "Content-Disposition": 'attachment; filename="requetes-par-agenda.csv"'}
+
+
 def http_error(error: HTTPException):
     """Every error is a French HTML page with the site's header and a way back, under the right status
     code (a calendar client reads the code, a person the page); a JSON address answers JSON."""
