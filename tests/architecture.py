@@ -33,7 +33,7 @@ LAYERS = (
     ("server",),
     ("cli.words",),
     ("cli.common",),
-    ("cli.operations",),
+    ("cli.operations", "cli.look"),
     ("cli",),
     ("cli.__main__",),
 )

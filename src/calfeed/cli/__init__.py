@@ -2,7 +2,6 @@
 
 import datetime as dt
 import errno
-import re
 import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,12 +17,12 @@ from ..pages import static_pages, status_context
 from ..preview import format_preview, preview_source, source_for_preview
 from ..publish import load_programme
 from ..refresh import ensure_published, refresh_sources
-from ..rehearsal import format_changes, old_addresses, rehearse, unreadable
+from ..rehearsal import old_addresses, rehearse
 from ..server import address_taken, run_server
 from ..site_info import missing_legal
 from ..store import DAMAGED, damaged_message
-from . import operations
-from .common import config_option, open_config as _open, os_error_message
+from . import look, operations
+from .common import config_option, open_config as _open, os_error_message, safe as _safe
 from .words import Failure, FrenchGroup, default_help
 
 
@@ -47,15 +46,6 @@ class _Commands(FrenchGroup):
 @click.version_option(package_name="calfeed", message="calfeed %(version)s", help="Affiche la version et quitte.")
 def cli():
     """calfeed : agrège les sources d'événements et publie des agendas iCalendar."""
-
-
-# C0 and C1 controls (ESC, CSI…) from a source would drive the operator's terminal: show them as \xNN.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def _safe(text) -> str:
-    """Text from a source, made harmless to print in a terminal."""
-    return _CONTROLS.sub(lambda match: f"\\x{ord(match.group()):02x}", str(text))
 
 
 def _print_reports(reports, store):
@@ -245,30 +235,6 @@ def check(config_path, no_fetch):
 
 @cli.command()
 @config_option
-def diff(config_path):
-    """Montre, agenda par agenda, ce que les abonnés verraient changer si les sources étaient lues maintenant,
-    sans rien publier ; code de sortie 0 si rien ne changerait, 1 sinon, 2 en cas d'erreur."""
-    try:
-        config, store = _open(config_path)
-        with rehearse(config, store, now=utc_now()) as rehearsal:
-            lines, total = format_changes(config, rehearsal)
-            failing = [report.source_id for report in rehearsal.reports if unreadable(report)]
-            held = any(report.held or not report.ok for report in rehearsal.reports)
-    except (Failure, CalfeedError) as exc:
-        click.echo(f"Erreur : {exc}", err=True)
-        sys.exit(2)
-    except DAMAGED as exc:
-        click.echo(f"Erreur : {damaged_message(store.path, exc)}", err=True)
-        sys.exit(2)
-    click.echo(_safe("\n".join(lines)))
-    if failing:
-        click.echo(f"Erreur : source(s) illisible(s), comparaison incomplète : {', '.join(failing)}.", err=True)
-        sys.exit(2)
-    sys.exit(1 if total or held else 0)
-
-
-@cli.command()
-@config_option
 @click.argument("source_id", required=False)
 @click.option("--url", metavar="ADRESSE", default="", help="Adresse d'une source qui n'est pas (encore) dans sources.yaml.")
 @click.option("--path", metavar="FICHIER", default="", type=click.Path(dir_okay=False), help="Fichier d'une source hors sources.yaml.")
@@ -299,6 +265,7 @@ def main():
 
 
 # The team's commands (cli/operations.py).
+cli.add_command(look.diff)
 cli.add_command(operations.init)
 cli.add_command(operations.backup)
 cli.add_command(operations.publish)

@@ -1,6 +1,7 @@
 """What every command shares: the --config option, and the configuration with its store."""
 
 import errno
+import re
 from pathlib import Path
 
 import click
@@ -24,6 +25,15 @@ def open_config(config_path):
         raise Failure(str(exc)) from None
     click.get_current_context().meta["calfeed.store"] = store.path
     return config, store
+
+
+# C0 and C1 controls (ESC, CSI…) from a source would drive the operator's terminal: show them as \xNN.
+CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe(text) -> str:
+    """Text from a source, made harmless to print in a terminal."""
+    return CONTROLS.sub(lambda match: f"\\x{ord(match.group()):02x}", str(text))
 
 
 # What the system says when a file cannot be written or read, for the operator (strerror is English).
