@@ -9,10 +9,10 @@ from ..model import utc_now
 from ..rehearsal import format_changes, rehearse, unreadable
 from ..store import DAMAGED, damaged_message
 from .common import config_option, open_config, safe
-from .words import Failure
+from .words import Failure, FrenchGroup
 
 
-@click.command()
+@click.command(cls=FrenchGroup.command_class)
 @config_option
 def diff(config_path):
     """Montre, agenda par agenda, ce que les abonnés verraient changer si les sources étaient lues maintenant,
