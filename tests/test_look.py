@@ -139,3 +139,21 @@ def test_diff_on_a_damaged_store_exits_2_in_french(runner, bundled):
     result = runner.invoke(cli, ["diff", "--config", str(bundled)])
     assert result.exit_code == 2, result.output
     assert "est endommagée" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_rehearsal_alerts_nobody(project, httpserver):
+    """A source failing for hours would be told to the team by a refresh; check and diff only look."""
+    httpserver.expect_request("/hooks/equipe", method="POST").respond_with_data("ok")
+    path = project([{"id": "labs", "type": "csv", "path": "collectivites_semicolons.csv", "category": "labs"}],
+                   files=["collectivites_semicolons.csv"],
+                   alerts={"after_minutes": 60, "webhook": httpserver.url_for("/hooks/equipe")})
+    config, store = open_project(path)
+    assert refresh_sources(config, store, now=NOVEMBER)[0].ok
+    (path.parent / "collectivites_semicolons.csv").unlink()
+    for hours in (1, 3, 5):
+        with rehearse(config, store, now=NOVEMBER + dt.timedelta(hours=hours)) as rehearsal:
+            assert not rehearsal.reports[0].ok
+    assert list(httpserver.log) == []
+    refresh_sources(config, store, now=NOVEMBER + dt.timedelta(hours=1))
+    refresh_sources(config, store, now=NOVEMBER + dt.timedelta(hours=3))
+    assert len(httpserver.log) == 1  # the real refresh does alert: the test would see one

@@ -2,6 +2,7 @@
 pipeline (refresh, publish), and compare what each feed holds before and after — `calfeed check` and
 `calfeed diff`. The real store, the output folder and what the live service answers are never touched."""
 
+import dataclasses
 import datetime as dt
 import tempfile
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .addresses import Feed, catalogue, feed_catalogue
+from .alert_settings import AlertSettings
 from .model import Event
 from .publish import load_programme
 from .refresh import SourceReport, ensure_published, refresh_sources
@@ -42,6 +44,7 @@ class Rehearsal:
 def rehearse(config, store: Store, *, now: dt.datetime, fetch: bool = True) -> Iterator[Rehearsal]:
     """Refresh (or, without `fetch`, only complete) a copy of `store` as `fetch`/`build` would, and
     yield both programmes; the copy is deleted on leaving."""
+    config = dataclasses.replace(config, alerts=AlertSettings())  # a rehearsal alerts nobody
     with tempfile.TemporaryDirectory(prefix="calfeed-repetition-") as folder:
         copy = Store(backup_store(store, Path(folder) / "copie.sqlite"))  # SQLite's online backup
         try:
