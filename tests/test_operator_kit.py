@@ -394,5 +394,5 @@ def test_a_full_disk_is_said_in_french_without_traceback(tmp_path, monkeypatch, 
     monkeypatch.chdir(tmp_path)
     assert runner.invoke(cli, ["build"]).exit_code == 0
     result = runner.invoke(cli, [argument.format(disk=full_disk) for argument in arguments])
-    assert result.exit_code == 1 and "disque plein : libérez de la place" in result.output, result.output
+    assert result.exit_code == 1 and "est plein" in result.output and "Libérez de la place" in result.output, result.output
     assert "Traceback" not in result.output and not isinstance(result.exception, OSError)

@@ -1,7 +1,6 @@
 """The command line: each command reads the options, calls the domain, prints the result in French."""
 
 import datetime as dt
-import errno
 import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,24 +19,21 @@ from ..refresh import ensure_published, refresh_sources
 from ..rehearsal import old_addresses, rehearse
 from ..server import address_taken, run_server
 from ..site_info import missing_legal
-from ..store import DAMAGED, damaged_message
+from ..store import DAMAGED, store_problem
 from . import look, operations
 from .common import config_option, open_config as _open, os_error_message, safe as _safe
 from .words import Failure, FrenchGroup, default_help
 
 
-
-
 class _Commands(FrenchGroup):
-    """The command group, turning a damaged store met by any command into a French message."""
+    """The command group, turning a store that fails any command (damaged file, full or read-only disk, no
+    permission) into a French message that says which and what to do."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except DAMAGED as exc:
-            if "full" in str(exc):  # SQLite's « database or disk is full »: the disk, not the store, is the matter
-                raise Failure(os_error_message(OSError(errno.ENOSPC, "", ctx.meta.get("calfeed.store")))) from None
-            raise Failure(damaged_message(ctx.meta.get("calfeed.store", "de calfeed"), exc)) from None
+            raise Failure(str(store_problem(ctx.meta.get("calfeed.store", "de calfeed"), exc))) from None
         except OSError as exc:  # a path not writable, a full disk…: said in French, never a traceback
             raise Failure(os_error_message(exc)) from None
 

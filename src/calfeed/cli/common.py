@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..config import load_config
-from ..errors import CalfeedError
+from ..errors import CalfeedError, DiskError
 from ..store.owner import open_store
 from .words import Failure
 
@@ -18,12 +18,14 @@ config_option = click.option(
 
 def open_config(config_path):
     """The configuration and its store; a French message, never a traceback, when either is unusable."""
+    meta = click.get_current_context().meta
     try:
         config = load_config(config_path)
+        meta["calfeed.store"] = config.store_path  # named by any error from here on
         store = open_store(config.store_path, config.path, config.legacy_store_path)
     except CalfeedError as exc:
         raise Failure(str(exc)) from None
-    click.get_current_context().meta["calfeed.store"] = store.path
+    meta["calfeed.store"] = store.path
     return config, store
 
 
@@ -36,14 +38,10 @@ def safe(text) -> str:
     return CONTROLS.sub(lambda match: f"\\x{ord(match.group()):02x}", str(text))
 
 
-# What the system says when a file cannot be written or read, for the operator (strerror is English).
+# What the system says when a path is wrong, for the operator (strerror is English). A disk that refuses to
+# write (full, read-only, no permission) is errors.DiskError's to say, the one place for it.
+DISK_ERRNOS = (errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO)
 OS_ERRORS = {
-    errno.EACCES: "permission refusée : lancez calfeed avec l'utilisateur propriétaire de ce chemin, ou donnez-lui "
-                  "les droits (chown, chmod)",
-    errno.EPERM: "opération non permise : vérifiez le propriétaire et les droits de ce chemin",
-    errno.ENOSPC: "disque plein : libérez de la place (df -h), puis relancez la commande ; rien n'est à moitié écrit",
-    errno.EDQUOT: "quota disque atteint : libérez de la place, puis relancez la commande",
-    errno.EROFS: "système de fichiers en lecture seule : choisissez un dossier où calfeed peut écrire",
     errno.ENOENT: "fichier ou dossier introuvable : vérifiez le chemin",
     errno.ENOTDIR: "un élément de ce chemin est un fichier, pas un dossier : vérifiez le chemin",
     errno.EISDIR: "c'est un dossier : indiquez un fichier",
@@ -53,5 +51,7 @@ OS_ERRORS = {
 
 def os_error_message(exc: OSError) -> str:
     """An error of the system (a path that cannot be written…) as a French sentence naming the path."""
+    if exc.errno in DISK_ERRNOS:
+        return str(DiskError.from_os_error(exc.filename or ".", exc, "la commande s'est arrêtée avant d'écrire"))
     why = OS_ERRORS.get(exc.errno, exc.strerror or str(exc))
     return f"{exc.filename} : {why}." if exc.filename else f"{why}."

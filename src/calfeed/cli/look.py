@@ -7,7 +7,7 @@ import click
 from ..errors import CalfeedError
 from ..model import utc_now
 from ..rehearsal import format_changes, rehearse, unreadable
-from ..store import DAMAGED, damaged_message
+from ..store import DAMAGED, store_problem
 from .common import config_option, open_config, safe
 from .words import Failure, FrenchGroup
 
@@ -27,7 +27,7 @@ def diff(config_path):
         click.echo(f"Erreur : {exc}", err=True)
         sys.exit(2)
     except DAMAGED as exc:
-        click.echo(f"Erreur : {damaged_message(store.path, exc)}", err=True)
+        click.echo(f"Erreur : {store_problem(store.path, exc)}", err=True)
         sys.exit(2)
     click.echo(safe("\n".join(lines)))
     if failing:

@@ -30,6 +30,31 @@ NO_GZIP_AGENTS = ("microsoft", "outlook", "exchange")
 VERSIONS_KEPT = 4096  # ETags remembered per programme version (a 304 needs no body)
 NOSNIFF = {"X-Content-Type-Options": "nosniff"}
 
+# The security headers of every answer, pages, feeds, exports and assets alike (README, « En production »,
+# gives them for a static copy too). The site loads nothing from elsewhere and runs only its own files
+# (the DSFR's module, calfeed.js); its inline <script> blocks are JSON data, which a browser never runs,
+# so no 'unsafe-inline' is needed. No page may be framed, except the embed pages that any site may show.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                           "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+                           "form-action 'self'; frame-ancestors {ancestors}")
+EMBED_PREFIX = "/feeds/integrer/"  # the embed pages (routes.embed): any site may frame them
+
+
+def security_headers(path: str) -> dict:
+    """The security headers for an answer at `path`: the one place that decides them."""
+    if path.startswith(EMBED_PREFIX):
+        return {"Content-Security-Policy": CONTENT_SECURITY_POLICY.format(ancestors="*"), **NOSNIFF}
+    return {"Content-Security-Policy": CONTENT_SECURITY_POLICY.format(ancestors="'none'"),
+            "X-Frame-Options": "DENY", **NOSNIFF}
+
+
+def add_security_headers(response: Response) -> Response:
+    """Flask's after_request hook: every answer gets its security headers. A feed's are already among the
+    headers prepared once per version (`Version.prepare`): they are not set again on every request."""
+    if "Content-Security-Policy" not in response.headers:
+        response.headers.update(security_headers(request.path))
+    return response
+
 
 class Bodies:
     """Response bodies, least recently used first out beyond a budget in bytes: memory stays bounded
@@ -173,11 +198,12 @@ class Version:
         template.cache_control.max_age = int(refresh.total_seconds())
         template.vary.add("Accept-Encoding")
         template.headers["Access-Control-Allow-Origin"] = "*"
-        template.headers.update(NOSNIFF)
+        template.headers.update(security_headers(request.path))
         # werkzeug drops Last-Modified and Content-Type from a 304 with the other entity headers; Content-Type
         # is given all the same, or werkzeug would look for it, fail, and set a default one to drop.
         repeated = [(name, value) for name, value in template.headers.to_wsgi_list()
-                    if name in ("Content-Type", "ETag", "Cache-Control", "Vary", "Access-Control-Allow-Origin")]
+                    if name in ("Content-Type", "ETag", "Cache-Control", "Vary", "Access-Control-Allow-Origin",
+                                "Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options")]
         if packed:
             template.headers["Content-Encoding"] = "gzip"
         template.headers["Content-Disposition"] = f'inline; filename="{filename}"'
