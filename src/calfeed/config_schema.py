@@ -54,6 +54,7 @@ SECTIONS = {
                 "past": {"type": ["array", "null"], "items": EDITION}},
     "publish": {"timezone": TEXT, "refresh_minutes": {"type": "number", "minimum": 1},
                 "grace_days": {"type": "number", "minimum": 0}, "reference_time": MOMENT, "base_url": TEXT,
+                "keep_past_days": {"type": ["number", "null"], "minimum": 0},
                 # old feed address → the feed that replaces it; the service's new public address, and since when
                 "renamed": {"type": ["object", "null"], "additionalProperties": TEXT},
                 "moved_to": {"type": ["string", "null"], "pattern": r"^$|^https?://[^/\s]+",

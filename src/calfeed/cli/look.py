@@ -5,10 +5,10 @@ import sys
 import click
 
 from ..errors import CalfeedError
-from ..model import utc_now
 from ..rehearsal import format_changes, rehearse, unreadable
 from ..store import DAMAGED, store_problem
-from .common import config_option, open_config, safe
+from .common import config_option, now, open_config
+from .report import _safe as safe
 from .words import Failure, FrenchGroup
 
 
@@ -19,7 +19,7 @@ def diff(config_path):
     sans rien publier ; code de sortie 0 si rien ne changerait, 1 sinon, 2 en cas d'erreur."""
     try:
         config, store = open_config(config_path)
-        with rehearse(config, store, now=utc_now()) as rehearsal:
+        with rehearse(config, store, now=now()) as rehearsal:
             lines, total = format_changes(config, rehearsal)
             failing = [report.source_id for report in rehearsal.reports if unreadable(report)]
             held = any(report.held or not report.ok for report in rehearsal.reports)
