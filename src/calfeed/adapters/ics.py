@@ -15,11 +15,12 @@ from icalendar.prop import vBroken, vDDDLists, vDDDTypes
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from ..errors import EventError, SourceError
-from ..model import shown_moment
+from ..model import check_moment, shown_moment
 from .common import Parsed, Rejected, build_events, clean_text, record_uid, require_format
 from .decode import decode_text
 from .html import html_to_text
-from .recurrence import Budget, as_list, budget_reason, end_zones, normalise_rules, occurrences, stamp
+from .recurrence import (Budget, as_list, budget_reason, check_listed_dates, end_zones, normalise_rules, occurrences,
+                         stamp)
 
 PRIVATE_CLASSES = ("PRIVATE", "CONFIDENTIAL")
 _UTC_KEYS = ("UTC", "Etc/UTC", "GMT", "Etc/GMT")
@@ -70,6 +71,9 @@ def events_from_ics(data: bytes, source, taxonomy, charset: str | None = None) -
             _expand(uid, components, floating_zone, source, taxonomy, where, parsed, budget)
         except EventError as exc:
             parsed.rejected.append(Rejected(where, str(exc), _known(uid, source)))
+        except OverflowError:  # a rule or a listed date that reaches past the year 9999
+            parsed.rejected.append(Rejected(where, "une date de l'événement (répétition, RDATE) tombe après l'an "
+                                                   "9999 : corrigez-la", _known(uid, source)))
         except (ValueError, TypeError, AttributeError, KeyError, recurring_ical_events.InvalidCalendar) as exc:
             parsed.rejected.append(Rejected(where, f"propriété illisible ({exc})", _known(uid, source)))
     return parsed
@@ -132,7 +136,12 @@ def _normalise(component, floating_zone: str, where: str, warnings: list):
             if component.get(name) is not None:
                 component[name] = vDDDTypes(component[name].dt.date())
         start = component["DTSTART"].dt
+    for name in _TIMES:
+        if component.get(name) is not None:
+            check_moment(component[name].dt, floating_zone)
     end = component["DTEND"].dt if component.get("DTEND") is not None else None
+    if end is None:
+        _implied_end(component, start, floating_zone)
     if end is not None:
         if isinstance(start, dt.datetime) and not isinstance(end, dt.datetime):
             component["DTEND"] = vDDDTypes(dt.datetime.combine(end, dt.time(), start.tzinfo))
@@ -143,8 +152,33 @@ def _normalise(component, floating_zone: str, where: str, warnings: list):
             component["DTEND"] = vDDDTypes(start + dt.timedelta(days=1))  # a one-day event, as its producer meant
         if component["DTEND"].dt < start:
             raise EventError(f"la fin ({shown_moment(component['DTEND'].dt)}) précède le début ({shown_moment(start)})")
+    check_listed_dates(component, clean_text(component.get("SUMMARY")))
     _normalise_dates(component, start, floating_zone, where, warnings)
     normalise_rules(component, start, where, warnings)
+
+
+def _implied_end(component, start, floating_zone: str):
+    """Check the end an event without DTEND has (its DURATION, else its day or its instant), before any library
+    computes it: a negative duration would publish a wrong start, a huge one would fail the whole source."""
+    duration = component.get("DURATION")
+    length = duration.dt if duration is not None and not isinstance(duration, vBroken) else None
+    if duration is not None and not isinstance(length, dt.timedelta):
+        raise EventError(f"DURATION illisible « {duration} » : écrivez par exemple PT1H30M")
+    if length is None:
+        length = dt.timedelta(0) if isinstance(start, dt.datetime) else dt.timedelta(days=1)
+    written = duration.to_ical().decode() if duration is not None else ""
+    if length < dt.timedelta(0):
+        raise EventError(f"durée négative (DURATION:{written}) : la fin précéderait le début ; écrivez une durée "
+                         "positive ou un DTEND")
+    try:
+        end = start + length
+    except OverflowError:
+        if duration is None:  # an all-day event on 31/12/9999: its day ends after the last day Python holds
+            raise EventError(f"date hors des limites que publie calfeed ({shown_moment(start)} : ce jour finit "
+                             "après le dernier que calfeed publie) : corrigez l'année") from None
+        raise EventError(f"durée trop longue (DURATION:{written}) : la fin tomberait après l'an 9999 ; "
+                         "corrigez la durée") from None
+    check_moment(end, floating_zone)
 
 
 def _midnight(value) -> bool:
@@ -175,6 +209,8 @@ def _normalise_dates(component, start, floating_zone, where, warnings):
                 value = _zoned(value, tzid, floating_zone)
                 if all_day and isinstance(value, dt.datetime):
                     value = value.date()
+                elif not all_day and name == "RDATE" and not isinstance(value, dt.datetime):
+                    value = dt.datetime.combine(value, start.time(), start.tzinfo)  # that day, at the series' time
                 values.append(value)
             if values:
                 kept.append(vDDDLists(values))
@@ -252,7 +288,7 @@ def _expand(uid, components, floating_zone, source, taxonomy, where, parsed, bud
     master_labels = _record(masters[0], uid, floating_zone)["labels"] if masters else []
     failures: dict[str, int] = {}
     stamps, zones = set(), end_zones(components)
-    found = occurrences(components, budget, where, parsed.warnings)
+    found = occurrences(components, budget, where, parsed.warnings, clean_text(components[0].get("SUMMARY")))
     if not found:
         parsed.rejected.append(Rejected(where, "aucune date : toutes les occurrences sont exclues (EXDATE) ou hors "
                                                "des cinq ans lus", _known(uid, source)))
