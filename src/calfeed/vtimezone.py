@@ -102,7 +102,8 @@ def vtimezone(tzid: str, first_year: int) -> Timezone:
     begin -= dt.timedelta(days=1) + min(offset, dt.timedelta(0))  # local midnight of 1 January, even in year 1
     found = transitions(tzid, scan_from)
     observances = []
-    if not found or found[0].at > dt.datetime(first_year, 1, 1, tzinfo=dt.UTC) - dt.timedelta(days=1):
+    year_start = dt.datetime(first_year - 1, 12, 31, tzinfo=dt.UTC) if first_year > 1 else begin
+    if not found or found[0].at > year_start:
         # an instant of the first year may precede every change found: the zone's state before them opens
         opening = Transition(begin, offset, offset, daylight, name)
         observances.append((opening.local, _observance(opening, None)))

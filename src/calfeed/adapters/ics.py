@@ -85,20 +85,31 @@ def _known(uid: str, source) -> str:
 
 
 def _iana(name: str) -> str | None:
+    """The IANA zone a TZID names: itself, a Windows name (« Romance Standard Time »), or a name after a vendor's
+    prefix (« /mozilla.org/20050126_1/Europe/Paris », « /softwarestudio.org/Olson_20011030_5/Europe/Paris »)."""
     name = WINDOWS_TO_OLSON.get(name, name)
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-    return name
+    parts = name.strip().strip('"').split("/")
+    for start in range(len(parts) if name.startswith("/") else 1):
+        candidate = "/".join(parts[start:])
+        if candidate:
+            try:
+                ZoneInfo(candidate)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+            return candidate
+    return None
 
 
-def _zoned(value, tzid, floating_zone: str):
-    """A date, or a datetime in an IANA zone or UTC (kept in UTC so that a rule recurs at the same instant)."""
+def _zoned(value, tzid, floating_zone: str, like=None):
+    """A date, or a datetime in an IANA zone, UTC, or the zone its file defines for a TZID no IANA name matches
+    (expanded with that zone's own rules). A time without zone is read in the zone of `like` (its event's
+    start) when there is one, else in the calendar's zone."""
     if not isinstance(value, dt.datetime):
         return value
     known = _iana(tzid) if tzid else None
     if value.tzinfo is None:
+        if not tzid and isinstance(like, dt.datetime) and like.tzinfo is not None:
+            return value.replace(tzinfo=like.tzinfo)
         return value.replace(tzinfo=ZoneInfo(known or floating_zone))
     key = getattr(value.tzinfo, "key", None)
     if key in _UTC_KEYS:
@@ -107,12 +118,12 @@ def _zoned(value, tzid, floating_zone: str):
         return value
     if known:  # e.g. a Windows zone name with its own VTIMEZONE: the wall clock is what the author meant
         return value.replace(tzinfo=ZoneInfo(known))
-    return value.astimezone(ZoneInfo(floating_zone))
+    return value  # the file's own VTIMEZONE: its rules, not the calendar's, decide each occurrence's instant
 
 
 def _shown(value, floating_zone: str):
-    """An instant in UTC is shown in the calendar's zone; any other value as it is."""
-    if isinstance(value, dt.datetime) and value.tzinfo is dt.UTC:
+    """An instant in UTC, or in a zone the file defines, is shown in the calendar's zone; any other value as it is."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None and not getattr(value.tzinfo, "key", None):
         return value.astimezone(ZoneInfo(floating_zone))
     return value
 
@@ -120,13 +131,14 @@ def _shown(value, floating_zone: str):
 def _normalise(component, floating_zone: str, where: str, warnings: list):
     """Rewrite one VEVENT so the recurrence library reads it as its producer meant; raise EventError if unusable."""
     ms_all_day = str(component.get("X-MICROSOFT-CDO-ALLDAYEVENT") or "").strip().upper() == "TRUE"
-    for name in _TIMES:
+    for name in _TIMES:  # DTSTART first: a DTEND or RECURRENCE-ID without zone is read in its zone
         prop = component.get(name)
         if prop is None:
             continue
         if isinstance(prop, vBroken) or isinstance(prop, list):
             raise EventError(f"{name} illisible « {prop if not isinstance(prop, list) else prop[0]} »")
-        component[name] = vDDDTypes(_zoned(prop.dt, prop.params.get("TZID"), floating_zone))
+        like = component["DTSTART"].dt if name != "DTSTART" and component.get("DTSTART") is not None else None
+        component[name] = vDDDTypes(_zoned(prop.dt, prop.params.get("TZID"), floating_zone, like))
         component[name].params.update({k: v for k, v in prop.params.items() if k not in ("TZID", "VALUE")})
     if component.get("DTSTART") is None:
         raise EventError("DTSTART manquant")
@@ -202,11 +214,12 @@ def _normalise_dates(component, start, floating_zone, where, warnings):
             for item in entry.dts:
                 value = item.dt
                 if isinstance(value, tuple):  # an RDATE PERIOD: start and end, or start and duration
-                    first = _zoned(value[0], tzid, floating_zone)
-                    second = value[1] if isinstance(value[1], dt.timedelta) else _zoned(value[1], tzid, floating_zone)
+                    first = _zoned(value[0], tzid, floating_zone, start)
+                    second = value[1] if isinstance(value[1], dt.timedelta) else \
+                        _zoned(value[1], tzid, floating_zone, start)
                     values.append((first, second))
                     continue
-                value = _zoned(value, tzid, floating_zone)
+                value = _zoned(value, tzid, floating_zone, start)
                 if all_day and isinstance(value, dt.datetime):
                     value = value.date()
                 elif not all_day and name == "RDATE" and not isinstance(value, dt.datetime):
