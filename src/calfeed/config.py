@@ -49,6 +49,7 @@ class Source:
     sheet: str = ""  # xlsx: the sheet to read (the first one by default)
     agenda: str = ""  # openagenda: the agenda's uid; `url` is the API's address (fetch.OPENAGENDA_API if empty)
     key_env: str = ""  # openagenda: the environment variable holding the API key (never the key itself)
+    year: int | None = None  # the edition's year (its start and end in one year): that of a date written without
 
     @property
     def location(self) -> str:
@@ -228,6 +229,8 @@ def _parse_source(r: Reader, entry, config: Config, fetch) -> Source:
         timeout=float(entry.get("timeout", fetch.get("timeout", 20))),
         columns=tuple((str(k), str(v)) for k, v in (entry.get("columns") or {}).items()),
         **{key: r.text(entry, key) for key in ("sheet", "agenda", "key_env")},  # key_env is checked by fetch
+        year=config.edition_start.year if config.edition_start and config.edition_end and
+        config.edition_start.year == config.edition_end.year else None,
     )
 
 
