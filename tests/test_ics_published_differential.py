@@ -8,7 +8,6 @@ two years from the calendar's first start, start included, end excluded. At leas
 """
 
 import datetime as dt
-import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path

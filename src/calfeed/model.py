@@ -11,10 +11,11 @@ from .errors import EventError
 from .text import fold
 
 ATTENDANCES = ("presentiel", "en-ligne", "hybride")
-# The instants calfeed publishes: the years 1 to 9999 that Python dates hold, less a day at each end so that
-# an all-day event's midnight in any zone, or the day after it, never falls outside them.
-EARLIEST = dt.datetime(1, 1, 2, tzinfo=dt.UTC)
-LATEST = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+# The instants calfeed publishes, those every client checked shows right (clientcheck, Thunderbird): from the
+# first whole year of the Gregorian calendar (CALSCALE:GREGORIAN; Thunderbird shows the year 1 as 1901) to the
+# year 3000 (Thunderbird drops a whole calendar holding a date in 9998). Python holds the years 1 to 9999.
+EARLIEST = dt.datetime(1583, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(3000, 1, 1, tzinfo=dt.UTC)
 STATUS_SLUGS = ("confirme", "annule", "reporte", "en-ligne", "complet")
 
 

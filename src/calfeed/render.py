@@ -105,9 +105,15 @@ def _tzid(zone) -> str | None:
 
 def _moment(value: dt.datetime | dt.date) -> dt.datetime | dt.date:
     """DTSTART or DTEND as written: a date, a UTC instant, or a wall clock in its own IANA zone."""
-    if isinstance(value, dt.datetime) and _tzid(value.tzinfo) is None:
+    if isinstance(value, dt.datetime) and _written_in_utc(value):
         return value.astimezone(dt.UTC)
     return value
+
+
+def _written_in_utc(value: dt.datetime) -> bool:
+    """UTC, a fixed offset, or a local mean time whose offset has seconds (Paris before 1911: +00:09:21):
+    ical.js, hence Thunderbird, drops the seconds of a TZOFFSETTO, so such a time is written as its instant."""
+    return _tzid(value.tzinfo) is None or value.utcoffset().seconds % 60 != 0
 
 
 def event_component(event: Event, publication: Publication, taxonomy) -> VEvent:
@@ -252,8 +258,8 @@ def zones_needed(events) -> dict[str, int]:
         if not isinstance(start, dt.datetime):
             continue
         year = min(start.year, end.year)
-        for zone in (start.tzinfo, end.tzinfo) if start.tzinfo is not end.tzinfo else (start.tzinfo,):
-            tzid = _tzid(zone)
+        for moment in (start, end) if start.tzinfo is not end.tzinfo else (start,):
+            tzid = None if _written_in_utc(moment) else _tzid(moment.tzinfo)
             if tzid and zones.get(tzid, year + 1) > year:
                 zones[tzid] = year
     return zones

@@ -123,7 +123,9 @@ def vtimezone(tzid: str, first_year: int) -> Timezone:
                 continue
             rule = {"FREQ": "YEARLY", "BYMONTH": month, "BYDAY": f"{nth}{WEEKDAYS[weekday]}"}
             if run[-1].local.year < LAST_YEAR:
-                rule["UNTIL"] = run[-1].at  # an instant in UTC, as RFC 5545 requires of a zoned rule
+                # An instant in UTC, as RFC 5545 requires, a day after the last onset: parsers that compare it
+                # with the local onset (vobject, dateutil) would otherwise drop that last change.
+                rule["UNTIL"] = run[-1].at + dt.timedelta(days=1)
             observances.append((run[0].local, _observance(run[0], rule)))
     for _, observance in sorted(observances, key=lambda item: (item[0], item[1].name)):
         zone.add_component(observance)

@@ -248,14 +248,15 @@ def occurrences(components, budget, where, warnings, title: str = ""):
     except Overrun:
         name = f"« {title} » : " if title else ""
         raise EventError(f"{name}le calcul des répétitions dépasse {_seconds(limit)} s (borne de calfeed : "
-                         f"{EVENT_TIME_LIMIT:.0f} s par événement, {TIME_BUDGET:.0f} s par source) : événement "
+                         f"{_seconds(EVENT_TIME_LIMIT)} s par événement, {TIME_BUDGET:.0f} s par source) : événement "
                          "non publié ; simplifiez sa règle RRULE") from None
     budget.left -= len(found)
     return found
 
 
 def _seconds(value: float) -> str:
-    return f"{value:.1f}".replace(".", ",")
+    """Seconds as a French reader writes them: 2, 0,3."""
+    return f"{round(value, 1):g}".replace(".", ",") if value >= 0.1 else f"{value:.2f}".replace(".", ",")
 
 
 def _expand(components, budget, where, warnings):
