@@ -2,7 +2,6 @@
 format allows published right or rejected alone, zones as the file defines them, spreadsheet dates as typed."""
 
 import datetime as dt
-import threading
 import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
@@ -70,7 +69,7 @@ def test_the_deadline_never_fires_after_its_block():
     with recurrence.deadline(0.05):
         total = sum(range(1000))
     time.sleep(0.2)  # the timer, cancelled, raises nothing later in this thread
-    assert total == 499500 and threading.active_count() < 50
+    assert total == 499500
 
 
 def test_a_library_that_catches_every_exception_cannot_swallow_the_deadline():

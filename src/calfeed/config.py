@@ -64,7 +64,6 @@ class Source:
 @dataclass(frozen=True)
 class Selection:
     """A named feed defined in `sources.yaml` by a filter."""
-
     slug: str
     name: str
     description: str
@@ -89,11 +88,11 @@ class Config:
     sources: tuple[Source, ...]
     taxonomy: Taxonomy
     selections: tuple[Selection, ...] = field(default=())
-    # The default store of calfeed before stores were named after their configuration, kept in use
-    # when it belongs to this configuration (see store.open_store).
+    # The default store before stores were named after their configuration, kept if it is this one's (store.open_store).
     legacy_store_path: Path | None = None
     site: SiteInfo = field(default=SiteInfo())
     alerts: AlertSettings = field(default=AlertSettings())
+    keep_past: dt.timedelta | None = None  # publish.keep_past_days: how long past events stay (None: for good)
 
     @property
     def folder(self) -> Path:
@@ -162,18 +161,17 @@ def _read_config(r: Reader, root, path: Path) -> Config:
     config = Config(
         path=path,
         edition_name=r.text(edition, "name", "Programme"),
-        edition_start=to_date(edition.get("start")),
-        edition_end=to_date(edition.get("end")),
+        edition_start=to_date(edition.get("start")), edition_end=to_date(edition.get("end")),
         timezone=timezone,
         refresh=dt.timedelta(minutes=publish.get("refresh_minutes", 60)),
         reference_time=to_moment(publish.get("reference_time"), timezone),
         grace=dt.timedelta(days=publish.get("grace_days", 30)),
+        keep_past=dt.timedelta(days=publish["keep_past_days"]) if publish.get("keep_past_days") is not None else None,
         base_url=r.text(publish, "base_url").rstrip("/"),
         store_path=store_path,
         legacy_store_path=legacy_store,
         fetch_interval=dt.timedelta(minutes=fetch.get("interval_minutes", 60)),
-        concurrency=fetch.get("concurrency", 20),
-        retries=fetch.get("retries", 2),
+        concurrency=fetch.get("concurrency", 20), retries=fetch.get("retries", 2),
         sources=(),
         taxonomy=taxonomy,
     )
@@ -238,8 +236,7 @@ def _parse_source(r: Reader, entry, config: Config, fetch) -> Source:
         timeout=float(entry.get("timeout", fetch.get("timeout", 20))),
         columns=tuple((str(k), str(v)) for k, v in (entry.get("columns") or {}).items()),
         **{key: r.text(entry, key) for key in ("sheet", "agenda", "key_env")},  # key_env is checked by fetch
-        year=config.edition_start.year if config.edition_start and config.edition_end and
-        config.edition_start.year == config.edition_end.year else None,
+        year=s.year if (s := config.edition_start) and s.year == getattr(config.edition_end, "year", 0) else None,
     )
 
 
