@@ -10,7 +10,7 @@ import pytest
 from icalendar import Calendar
 
 from calfeed.adapters import parse_source, recurrence
-from calfeed.adapters.common import parse_date
+from calfeed.adapters.dates import parse_date
 from calfeed.adapters.spreadsheet import parse_slots
 from calfeed.config import load_config
 from calfeed.errors import EventError

@@ -106,16 +106,11 @@ def _tzid(zone) -> str | None:
 
 
 def _moment(value: dt.datetime | dt.date) -> dt.datetime | dt.date:
-    """DTSTART or DTEND as written: a date, a UTC instant, or a wall clock in its own IANA zone."""
-    if isinstance(value, dt.datetime) and _written_in_utc(value):
+    """DTSTART or DTEND as written: a date, a UTC instant, or a wall clock in its own IANA zone; a local mean time
+    (an offset with seconds: Paris before 1911) as its instant, as ical.js (Thunderbird) drops those seconds."""
+    if isinstance(value, dt.datetime) and (_tzid(value.tzinfo) is None or value.utcoffset().seconds % 60):
         return value.astimezone(dt.UTC)
     return value
-
-
-def _written_in_utc(value: dt.datetime) -> bool:
-    """UTC, a fixed offset, or a local mean time whose offset has seconds (Paris before 1911: +00:09:21):
-    ical.js, hence Thunderbird, drops the seconds of a TZOFFSETTO, so such a time is written as its instant."""
-    return _tzid(value.tzinfo) is None or value.utcoffset().seconds % 60 != 0
 
 
 def event_component(event: Event, publication: Publication, taxonomy) -> VEvent:
@@ -264,7 +259,7 @@ def zones_needed(events) -> dict[str, int]:
             continue
         year = min(start.year, end.year)
         for moment in (start, end) if start.tzinfo is not end.tzinfo else (start,):
-            tzid = None if _written_in_utc(moment) else _tzid(moment.tzinfo)
+            tzid = _tzid(moment.tzinfo) if _moment(moment) is moment else None
             if tzid and zones.get(tzid, year + 1) > year:
                 zones[tzid] = year
     return zones

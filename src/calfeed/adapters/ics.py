@@ -7,23 +7,21 @@ Producers' quirks are read leniently, and every event that is not published is l
 """
 
 import datetime as dt
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import recurring_ical_events
 from icalendar import Calendar
 from icalendar.prop import vBroken, vDDDLists, vDDDTypes
-from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from ..errors import EventError, SourceError
 from ..model import check_moment, shown_moment
 from .common import Parsed, Rejected, build_events, clean_text, record_key, require_format
 from .decode import decode_text
 from .html import html_to_text
+from .zones import check_implied_end, iana_zone, shown, zoned
 from .recurrence import (Budget, as_list, budget_reason, check_listed_dates, end_zones, normalise_rules, occurrences,
                          stamp)
 
 PRIVATE_CLASSES = ("PRIVATE", "CONFIDENTIAL")
-_UTC_KEYS = ("UTC", "Etc/UTC", "GMT", "Etc/GMT")
 _TIMES = ("DTSTART", "DTEND", "RECURRENCE-ID")
 _NO_UID = "sans-uid-"
 
@@ -39,7 +37,7 @@ def events_from_ics(data: bytes, source, taxonomy, charset: str | None = None) -
     floating_zone = source.timezone
     wr_zone = str(calendar.get("X-WR-TIMEZONE") or "").strip()
     if wr_zone:
-        floating_zone = _iana(wr_zone) or floating_zone
+        floating_zone = iana_zone(wr_zone) or floating_zone
     parsed = Parsed(warnings=[Rejected("contenu", warning) for warning in decoding])
     groups: dict[str, list] = {}
     private = set()
@@ -84,50 +82,6 @@ def _known(uid: str, source) -> str:
     return "" if uid.startswith(_NO_UID) else record_key(uid)
 
 
-def _iana(name: str) -> str | None:
-    """The IANA zone a TZID names: itself, a Windows name (« Romance Standard Time »), or a name after a vendor's
-    prefix (« /mozilla.org/20050126_1/Europe/Paris », « /softwarestudio.org/Olson_20011030_5/Europe/Paris »)."""
-    name = WINDOWS_TO_OLSON.get(name, name)
-    parts = name.strip().strip('"').split("/")
-    for start in range(len(parts) if name.startswith("/") else 1):
-        candidate = "/".join(parts[start:])
-        if candidate:
-            try:
-                ZoneInfo(candidate)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-            return candidate
-    return None
-
-
-def _zoned(value, tzid, floating_zone: str, like=None):
-    """A date, or a datetime in an IANA zone, UTC, or the zone its file defines for a TZID no IANA name matches
-    (expanded with that zone's own rules). A time without zone is read in the zone of `like` (its event's
-    start) when there is one, else in the calendar's zone."""
-    if not isinstance(value, dt.datetime):
-        return value
-    known = _iana(tzid) if tzid else None
-    if value.tzinfo is None:
-        if not tzid and isinstance(like, dt.datetime) and like.tzinfo is not None:
-            return value.replace(tzinfo=like.tzinfo)
-        return value.replace(tzinfo=ZoneInfo(known or floating_zone))
-    key = getattr(value.tzinfo, "key", None)
-    if key in _UTC_KEYS:
-        return value.astimezone(dt.UTC)
-    if key:
-        return value
-    if known:  # e.g. a Windows zone name with its own VTIMEZONE: the wall clock is what the author meant
-        return value.replace(tzinfo=ZoneInfo(known))
-    return value  # the file's own VTIMEZONE: its rules, not the calendar's, decide each occurrence's instant
-
-
-def _shown(value, floating_zone: str):
-    """An instant in UTC, or in a zone the file defines, is shown in the calendar's zone; any other value as it is."""
-    if isinstance(value, dt.datetime) and value.tzinfo is not None and not getattr(value.tzinfo, "key", None):
-        return value.astimezone(ZoneInfo(floating_zone))
-    return value
-
-
 def _normalise(component, floating_zone: str, where: str, warnings: list):
     """Rewrite one VEVENT so the recurrence library reads it as its producer meant; raise EventError if unusable."""
     ms_all_day = str(component.get("X-MICROSOFT-CDO-ALLDAYEVENT") or "").strip().upper() == "TRUE"
@@ -138,7 +92,7 @@ def _normalise(component, floating_zone: str, where: str, warnings: list):
         if isinstance(prop, vBroken) or isinstance(prop, list):
             raise EventError(f"{name} illisible « {prop if not isinstance(prop, list) else prop[0]} »")
         like = component["DTSTART"].dt if name != "DTSTART" and component.get("DTSTART") is not None else None
-        component[name] = vDDDTypes(_zoned(prop.dt, prop.params.get("TZID"), floating_zone, like))
+        component[name] = vDDDTypes(zoned(prop.dt, prop.params.get("TZID"), floating_zone, like))
         component[name].params.update({k: v for k, v in prop.params.items() if k not in ("TZID", "VALUE")})
     if component.get("DTSTART") is None:
         raise EventError("DTSTART manquant")
@@ -153,7 +107,7 @@ def _normalise(component, floating_zone: str, where: str, warnings: list):
             check_moment(component[name].dt, floating_zone)
     end = component["DTEND"].dt if component.get("DTEND") is not None else None
     if end is None:
-        _implied_end(component, start, floating_zone)
+        check_implied_end(component, start, floating_zone)
     if end is not None:
         if isinstance(start, dt.datetime) and not isinstance(end, dt.datetime):
             component["DTEND"] = vDDDTypes(dt.datetime.combine(end, dt.time(), start.tzinfo))
@@ -167,30 +121,6 @@ def _normalise(component, floating_zone: str, where: str, warnings: list):
     check_listed_dates(component, clean_text(component.get("SUMMARY")))
     _normalise_dates(component, start, floating_zone, where, warnings)
     normalise_rules(component, start, where, warnings)
-
-
-def _implied_end(component, start, floating_zone: str):
-    """Check the end an event without DTEND has (its DURATION, else its day or its instant), before any library
-    computes it: a negative duration would publish a wrong start, a huge one would fail the whole source."""
-    duration = component.get("DURATION")
-    length = duration.dt if duration is not None and not isinstance(duration, vBroken) else None
-    if duration is not None and not isinstance(length, dt.timedelta):
-        raise EventError(f"DURATION illisible « {duration} » : écrivez par exemple PT1H30M")
-    if length is None:
-        length = dt.timedelta(0) if isinstance(start, dt.datetime) else dt.timedelta(days=1)
-    written = duration.to_ical().decode() if duration is not None else ""
-    if length < dt.timedelta(0):
-        raise EventError(f"durée négative (DURATION:{written}) : la fin précéderait le début ; écrivez une durée "
-                         "positive ou un DTEND")
-    try:
-        end = start + length
-    except OverflowError:
-        if duration is None:  # an all-day event on 31/12/9999: its day ends after the last day Python holds
-            raise EventError(f"date hors des limites que publie calfeed ({shown_moment(start)} : ce jour finit "
-                             "après le dernier que calfeed publie) : corrigez l'année") from None
-        raise EventError(f"durée trop longue (DURATION:{written}) : la fin tomberait après l'an 9999 ; "
-                         "corrigez la durée") from None
-    check_moment(end, floating_zone)
 
 
 def _midnight(value) -> bool:
@@ -214,12 +144,12 @@ def _normalise_dates(component, start, floating_zone, where, warnings):
             for item in entry.dts:
                 value = item.dt
                 if isinstance(value, tuple):  # an RDATE PERIOD: start and end, or start and duration
-                    first = _zoned(value[0], tzid, floating_zone, start)
+                    first = zoned(value[0], tzid, floating_zone, start)
                     second = value[1] if isinstance(value[1], dt.timedelta) else \
-                        _zoned(value[1], tzid, floating_zone, start)
+                        zoned(value[1], tzid, floating_zone, start)
                     values.append((first, second))
                     continue
-                value = _zoned(value, tzid, floating_zone, start)
+                value = zoned(value, tzid, floating_zone, start)
                 if all_day and isinstance(value, dt.datetime):
                     value = value.date()
                 elif not all_day and name == "RDATE" and not isinstance(value, dt.datetime):
@@ -288,7 +218,7 @@ def _modified(prop, floating_zone):
     value = prop.dt
     if not isinstance(value, dt.datetime):
         value = dt.datetime.combine(value, dt.time())
-    return _zoned(value, prop.params.get("TZID"), floating_zone).astimezone(dt.UTC)
+    return zoned(value, prop.params.get("TZID"), floating_zone).astimezone(dt.UTC)
 
 
 def _is_recurring(components) -> bool:
@@ -325,7 +255,7 @@ def _expand(uid, components, floating_zone, source, taxonomy, where, parsed, bud
 
 def _span(occurrence, component, floating_zone: str, zones: dict):
     """An occurrence's start and end, each shown in its own zone (a flight leaves New York, lands in Paris)."""
-    start, end = _shown(occurrence.start, floating_zone), occurrence.end
+    start, end = shown(occurrence.start, floating_zone), occurrence.end
     if isinstance(end, dt.timedelta):
         end = start + end
     if isinstance(start, dt.datetime) and not isinstance(end, dt.datetime):
@@ -334,4 +264,4 @@ def _span(occurrence, component, floating_zone: str, zones: dict):
     zone = zones.get(stamp(rid.dt) if rid is not None else None, zones.get(None))
     if isinstance(end, dt.datetime) and zone is not None:
         end = end.astimezone(zone)
-    return start, _shown(end, floating_zone)
+    return start, shown(end, floating_zone)

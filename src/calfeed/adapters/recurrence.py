@@ -2,15 +2,12 @@
 
 No rule more frequent than hourly (nor more than 24 times a day through BYHOUR, BYMINUTE, BYSECOND), no
 INTERVAL below 1, no rule whose filters match no day, a cap on occurrences per event and per source, on the
-dates an event lists (RDATE, EXDATE), and a clock on each expansion *while it runs* (`deadline`): each bound
+dates an event lists (RDATE, EXDATE), and a clock on each expansion *while it runs* (`interrupt.deadline`): each bound
 that cuts a rule says so in a warning; an event whose expansion overruns its time is rejected alone.
 """
 
-import ctypes
 import datetime as dt
-import threading
 import time
-from contextlib import contextmanager
 
 import recurring_ical_events
 from icalendar import Calendar
@@ -19,6 +16,7 @@ from icalendar.prop import vBroken
 from ..errors import EventError
 from ..model import LATEST
 from .common import Rejected
+from .interrupt import Overrun, deadline
 
 # An unbounded rule is expanded this far after its first occurrence; an event never makes more than
 # MAX_OCCURRENCES occurrences, a source never more than MAX_SOURCE_OCCURRENCES, and expanding a source's
@@ -151,43 +149,6 @@ def check_listed_dates(component, title: str):
     if listed > MAX_LISTED_DATES:
         raise EventError(f"« {title} » : {listed} dates listées (RDATE, EXDATE), plus que la borne de calfeed "
                          f"({MAX_LISTED_DATES} par événement) ; découpez l'événement ou réduisez ses dates")
-
-
-class Overrun(BaseException):
-    """The clock of an expansion ran out. A BaseException: library code that catches Exception lets it through."""
-
-
-@contextmanager
-def deadline(seconds: float):
-    """Interrupt the code inside the block after `seconds` of wall clock by raising Overrun in it.
-
-    Written by hand because no maintained library does it within one thread: dateutil and
-    recurring-ical-events take no deadline and some rules loop inside them without yielding
-    (INTERVAL=0, BYSETPOS that never selects); a signal reaches only the main thread, while the app
-    refreshes sources in a worker thread. A timer thread asks CPython to raise Overrun in this thread.
-    """
-    target = threading.get_ident()
-    lock, state = threading.Lock(), {"active": True, "fired": False}
-
-    def fire():
-        with lock:
-            if state["active"]:
-                state["fired"] = True
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(Overrun))
-
-    timer = threading.Timer(max(seconds, 0.0), fire)
-    timer.daemon = True
-    timer.start()
-    try:
-        yield
-    finally:
-        timer.cancel()
-        with lock:
-            state["active"] = False
-            if state["fired"]:  # raised or about to be: never let it reach the code after the block
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), None)
-        if state["fired"]:
-            raise Overrun
 
 
 def _can_match(rule, start) -> bool:

@@ -7,7 +7,8 @@ import re
 
 from ..errors import EventError, SourceError
 from ..text import slugify
-from .common import (MONTHS, without_month_dots, Parsed, Rejected, all_day_or_timed, as_moment, build_events, check_zone, clean_text,
+from .dates import MONTHS, without_month_dots
+from .common import (Parsed, Rejected, all_day_or_timed, as_moment, build_events, check_zone, clean_text,
                      parse_date, parse_moment, parse_time, record_key, split_dates)
 
 # Canonical column → accepted header spellings (compared as slugs: accents, case, spaces ignored).
@@ -111,7 +112,7 @@ def events_from_rows(header: list, rows, source, taxonomy) -> Parsed:
 def parse_days(value: str, year: int | None = None) -> tuple[list[dt.date], dt.date | None]:
     """The days of a date cell: one date, a list (« 21/11/2022, 23/11/2022 », « les 21 et 22 novembre 2022 »),
     or a range (« du 21 au 22 novembre 2022 », « 21-22/11/2022 ») given as its first and last day; a date
-    without its year takes `year` (see common.parse_date)."""
+    without its year takes `year` (see dates.parse_date)."""
     text = without_month_dots(" ".join(clean_text(value).lower().split()))
     if m := _RANGE.match(text):
         last = parse_date(m.group(3), year)
