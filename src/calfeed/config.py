@@ -51,6 +51,7 @@ class Source:
     sheet: str = ""  # xlsx: the sheet to read (the first one by default)
     agenda: str = ""  # openagenda: the agenda's uid; `url` is the API's address (fetch.OPENAGENDA_API if empty)
     key_env: str = ""  # openagenda: the environment variable holding the API key (never the key itself)
+    year: int | None = None  # the edition's year (its start and end in one year): that of a date written without
 
     @property
     def location(self) -> str:
@@ -162,8 +163,7 @@ def _read_config(r: Reader, root, path: Path) -> Config:
         store_path=store_path,
         legacy_store_path=legacy_store,
         fetch_interval=dt.timedelta(minutes=fetch.get("interval_minutes", 60)),
-        concurrency=fetch.get("concurrency", 20),
-        retries=fetch.get("retries", 2),
+        concurrency=fetch.get("concurrency", 20), retries=fetch.get("retries", 2),
         sources=(),
         taxonomy=taxonomy,
     )
@@ -229,6 +229,7 @@ def _parse_source(r: Reader, entry, config: Config, fetch) -> Source:
         timeout=float(entry.get("timeout", fetch.get("timeout", 20))),
         columns=tuple((str(k), str(v)) for k, v in (entry.get("columns") or {}).items()),
         **{key: r.text(entry, key) for key in ("sheet", "agenda", "key_env")},  # key_env is checked by fetch
+        year=s.year if (s := config.edition_start) and s.year == getattr(config.edition_end, "year", 0) else None,
     )
 
 

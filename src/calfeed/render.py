@@ -106,8 +106,9 @@ def _tzid(zone) -> str | None:
 
 
 def _moment(value: dt.datetime | dt.date) -> dt.datetime | dt.date:
-    """DTSTART or DTEND as written: a date, a UTC instant, or a wall clock in its own IANA zone."""
-    if isinstance(value, dt.datetime) and _tzid(value.tzinfo) is None:
+    """DTSTART or DTEND as written: a date, a UTC instant, or a wall clock in its own IANA zone; a local mean time
+    (an offset with seconds: Paris before 1911) as its instant, as ical.js (Thunderbird) drops those seconds."""
+    if isinstance(value, dt.datetime) and (_tzid(value.tzinfo) is None or value.utcoffset().seconds % 60):
         return value.astimezone(dt.UTC)
     return value
 
@@ -258,8 +259,8 @@ def zones_needed(events) -> dict[str, int]:
         if not isinstance(start, dt.datetime):
             continue
         year = min(start.year, end.year)
-        for zone in (start.tzinfo, end.tzinfo) if start.tzinfo is not end.tzinfo else (start.tzinfo,):
-            tzid = _tzid(zone)
+        for moment in (start, end) if start.tzinfo is not end.tzinfo else (start,):
+            tzid = _tzid(moment.tzinfo) if _moment(moment) is moment else None
             if tzid and zones.get(tzid, year + 1) > year:
                 zones[tzid] = year
     return zones

@@ -8,23 +8,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..errors import EventError, SourceError
 from ..model import Event, Location, keyless_uid
 from ..text import split_list
+from .dates import parse_date
 from .decode import garbled
 
-MONTHS = {
-    "janvier": 1, "fevrier": 2, "février": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
-    "aout": 8, "août": 8, "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12, "décembre": 12,
-    # the usual abbreviations (« 21 nov. 2022 »), read once their dot is dropped by `without_month_dots`
-    "janv": 1, "fevr": 2, "févr": 2, "avr": 4, "juil": 7, "sept": 9, "oct": 10, "nov": 11, "dec": 12, "déc": 12,
-}
-_MONTH_DOT = re.compile(r"\b(janv|f[eé]vr|avr|juil|sept|oct|nov|d[eé]c)\.")
-
-
-def without_month_dots(text: str) -> str:
-    """« 21 nov. 2022 » → « 21 nov 2022 »: an abbreviated month loses its dot."""
-    return _MONTH_DOT.sub(r"\1", text)
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$")
-_FRENCH = re.compile(r"^(?:[a-zéû]+\s+)?(\d{1,2})(?:er)?\s+([a-zéû]+)\s+(\d{4})$")
 _TIME = re.compile(r"^(\d{1,2})\s*(?:[h:]\s*(\d{2})?)?(?::(\d{2}))?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SAFE_SCHEMES = ("http://", "https://")
@@ -80,25 +66,6 @@ def safe_url(value) -> str:
     if url.lower().startswith("mailto:") and "@" in url:
         return url
     return ""
-
-
-def parse_date(value: str) -> dt.date:
-    """A date as French users write it: 18/11/2022, 18-11-22, 2022-11-18, 18 novembre 2022."""
-    text = without_month_dots(clean_text(value).lower())
-    if m := _ISO_DATE.match(text):
-        year, month, day = map(int, m.groups())
-    elif m := _DAY_FIRST.match(text):
-        day, month, year = map(int, m.groups())
-        if year < 100:
-            year += 2000
-    elif (m := _FRENCH.match(text)) and m.group(2) in MONTHS:
-        day, month, year = int(m.group(1)), MONTHS[m.group(2)], int(m.group(3))
-    else:
-        raise EventError(f"date illisible « {value} » (attendu : JJ/MM/AAAA ou AAAA-MM-JJ)")
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        raise EventError(f"date impossible « {value} »") from None
 
 
 def parse_time(value: str) -> dt.time:

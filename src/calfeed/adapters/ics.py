@@ -7,22 +7,21 @@ Producers' quirks are read leniently, and every event that is not published is l
 """
 
 import datetime as dt
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import recurring_ical_events
 from icalendar import Calendar
 from icalendar.prop import vBroken, vDDDLists, vDDDTypes
-from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from ..errors import EventError, SourceError
-from ..model import shown_moment
+from ..model import check_moment, shown_moment
 from .common import Parsed, Rejected, build_events, clean_text, record_key, require_format
 from .decode import decode_text
 from .html import html_to_text
-from .recurrence import Budget, as_list, budget_reason, end_zones, normalise_rules, occurrences, stamp
+from .zones import check_implied_end, iana_zone, shown, zoned
+from .recurrence import (Budget, as_list, budget_reason, check_listed_dates, end_zones, normalise_rules, occurrences,
+                         stamp)
 
 PRIVATE_CLASSES = ("PRIVATE", "CONFIDENTIAL")
-_UTC_KEYS = ("UTC", "Etc/UTC", "GMT", "Etc/GMT")
 _TIMES = ("DTSTART", "DTEND", "RECURRENCE-ID")
 _NO_UID = "sans-uid-"
 
@@ -38,7 +37,7 @@ def events_from_ics(data: bytes, source, taxonomy, charset: str | None = None) -
     floating_zone = source.timezone
     wr_zone = str(calendar.get("X-WR-TIMEZONE") or "").strip()
     if wr_zone:
-        floating_zone = _iana(wr_zone) or floating_zone
+        floating_zone = iana_zone(wr_zone) or floating_zone
     parsed = Parsed(warnings=[Rejected("contenu", warning) for warning in decoding])
     groups: dict[str, list] = {}
     private = set()
@@ -70,6 +69,9 @@ def events_from_ics(data: bytes, source, taxonomy, charset: str | None = None) -
             _expand(uid, components, floating_zone, source, taxonomy, where, parsed, budget)
         except EventError as exc:
             parsed.rejected.append(Rejected(where, str(exc), _known(uid, source)))
+        except OverflowError:  # a rule or a listed date that reaches past the year 9999
+            parsed.rejected.append(Rejected(where, "une date de l'événement (répétition, RDATE) tombe après l'an "
+                                                   "9999 : corrigez-la", _known(uid, source)))
         except (ValueError, TypeError, AttributeError, KeyError, recurring_ical_events.InvalidCalendar) as exc:
             parsed.rejected.append(Rejected(where, f"propriété illisible ({exc})", _known(uid, source)))
     return parsed
@@ -80,49 +82,17 @@ def _known(uid: str, source) -> str:
     return "" if uid.startswith(_NO_UID) else record_key(uid)
 
 
-def _iana(name: str) -> str | None:
-    name = WINDOWS_TO_OLSON.get(name, name)
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-    return name
-
-
-def _zoned(value, tzid, floating_zone: str):
-    """A date, or a datetime in an IANA zone or UTC (kept in UTC so that a rule recurs at the same instant)."""
-    if not isinstance(value, dt.datetime):
-        return value
-    known = _iana(tzid) if tzid else None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=ZoneInfo(known or floating_zone))
-    key = getattr(value.tzinfo, "key", None)
-    if key in _UTC_KEYS:
-        return value.astimezone(dt.UTC)
-    if key:
-        return value
-    if known:  # e.g. a Windows zone name with its own VTIMEZONE: the wall clock is what the author meant
-        return value.replace(tzinfo=ZoneInfo(known))
-    return value.astimezone(ZoneInfo(floating_zone))
-
-
-def _shown(value, floating_zone: str):
-    """An instant in UTC is shown in the calendar's zone; any other value as it is."""
-    if isinstance(value, dt.datetime) and value.tzinfo is dt.UTC:
-        return value.astimezone(ZoneInfo(floating_zone))
-    return value
-
-
 def _normalise(component, floating_zone: str, where: str, warnings: list):
     """Rewrite one VEVENT so the recurrence library reads it as its producer meant; raise EventError if unusable."""
     ms_all_day = str(component.get("X-MICROSOFT-CDO-ALLDAYEVENT") or "").strip().upper() == "TRUE"
-    for name in _TIMES:
+    for name in _TIMES:  # DTSTART first: a DTEND or RECURRENCE-ID without zone is read in its zone
         prop = component.get(name)
         if prop is None:
             continue
         if isinstance(prop, vBroken) or isinstance(prop, list):
             raise EventError(f"{name} illisible « {prop if not isinstance(prop, list) else prop[0]} »")
-        component[name] = vDDDTypes(_zoned(prop.dt, prop.params.get("TZID"), floating_zone))
+        like = component["DTSTART"].dt if name != "DTSTART" and component.get("DTSTART") is not None else None
+        component[name] = vDDDTypes(zoned(prop.dt, prop.params.get("TZID"), floating_zone, like))
         component[name].params.update({k: v for k, v in prop.params.items() if k not in ("TZID", "VALUE")})
     if component.get("DTSTART") is None:
         raise EventError("DTSTART manquant")
@@ -132,7 +102,12 @@ def _normalise(component, floating_zone: str, where: str, warnings: list):
             if component.get(name) is not None:
                 component[name] = vDDDTypes(component[name].dt.date())
         start = component["DTSTART"].dt
+    for name in _TIMES:
+        if component.get(name) is not None:
+            check_moment(component[name].dt, floating_zone)
     end = component["DTEND"].dt if component.get("DTEND") is not None else None
+    if end is None:
+        check_implied_end(component, start, floating_zone)
     if end is not None:
         if isinstance(start, dt.datetime) and not isinstance(end, dt.datetime):
             component["DTEND"] = vDDDTypes(dt.datetime.combine(end, dt.time(), start.tzinfo))
@@ -143,6 +118,7 @@ def _normalise(component, floating_zone: str, where: str, warnings: list):
             component["DTEND"] = vDDDTypes(start + dt.timedelta(days=1))  # a one-day event, as its producer meant
         if component["DTEND"].dt < start:
             raise EventError(f"la fin ({shown_moment(component['DTEND'].dt)}) précède le début ({shown_moment(start)})")
+    check_listed_dates(component, clean_text(component.get("SUMMARY")))
     _normalise_dates(component, start, floating_zone, where, warnings)
     normalise_rules(component, start, where, warnings)
 
@@ -168,13 +144,16 @@ def _normalise_dates(component, start, floating_zone, where, warnings):
             for item in entry.dts:
                 value = item.dt
                 if isinstance(value, tuple):  # an RDATE PERIOD: start and end, or start and duration
-                    first = _zoned(value[0], tzid, floating_zone)
-                    second = value[1] if isinstance(value[1], dt.timedelta) else _zoned(value[1], tzid, floating_zone)
+                    first = zoned(value[0], tzid, floating_zone, start)
+                    second = value[1] if isinstance(value[1], dt.timedelta) else \
+                        zoned(value[1], tzid, floating_zone, start)
                     values.append((first, second))
                     continue
-                value = _zoned(value, tzid, floating_zone)
+                value = zoned(value, tzid, floating_zone, start)
                 if all_day and isinstance(value, dt.datetime):
                     value = value.date()
+                elif not all_day and name == "RDATE" and not isinstance(value, dt.datetime):
+                    value = dt.datetime.combine(value, start.time(), start.tzinfo)  # that day, at the series' time
                 values.append(value)
             if values:
                 kept.append(vDDDLists(values))
@@ -239,7 +218,7 @@ def _modified(prop, floating_zone):
     value = prop.dt
     if not isinstance(value, dt.datetime):
         value = dt.datetime.combine(value, dt.time())
-    return _zoned(value, prop.params.get("TZID"), floating_zone).astimezone(dt.UTC)
+    return zoned(value, prop.params.get("TZID"), floating_zone).astimezone(dt.UTC)
 
 
 def _is_recurring(components) -> bool:
@@ -252,7 +231,7 @@ def _expand(uid, components, floating_zone, source, taxonomy, where, parsed, bud
     master_labels = _record(masters[0], uid, floating_zone)["labels"] if masters else []
     failures: dict[str, int] = {}
     stamps, zones = set(), end_zones(components)
-    found = occurrences(components, budget, where, parsed.warnings)
+    found = occurrences(components, budget, where, parsed.warnings, clean_text(components[0].get("SUMMARY")))
     if not found:
         parsed.rejected.append(Rejected(where, "aucune date : toutes les occurrences sont exclues (EXDATE) ou hors "
                                                "des cinq ans lus", _known(uid, source)))
@@ -276,7 +255,7 @@ def _expand(uid, components, floating_zone, source, taxonomy, where, parsed, bud
 
 def _span(occurrence, component, floating_zone: str, zones: dict):
     """An occurrence's start and end, each shown in its own zone (a flight leaves New York, lands in Paris)."""
-    start, end = _shown(occurrence.start, floating_zone), occurrence.end
+    start, end = shown(occurrence.start, floating_zone), occurrence.end
     if isinstance(end, dt.timedelta):
         end = start + end
     if isinstance(start, dt.datetime) and not isinstance(end, dt.datetime):
@@ -285,4 +264,4 @@ def _span(occurrence, component, floating_zone: str, zones: dict):
     zone = zones.get(stamp(rid.dt) if rid is not None else None, zones.get(None))
     if isinstance(end, dt.datetime) and zone is not None:
         end = end.astimezone(zone)
-    return start, _shown(end, floating_zone)
+    return start, shown(end, floating_zone)
