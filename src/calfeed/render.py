@@ -19,12 +19,8 @@ END_EVENT = b"END:VEVENT\r\n"
 UTC_KEYS = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/GMT", "GMT", "Etc/Zulu", "Zulu", "Universal"})
 
 TITLE_PREFIX = {"annule": "ANNULÉ – ", "reporte": "REPORTÉ – ", "en-ligne": "EN LIGNE – ", "complet": "COMPLET – "}
-STATUS_LINE = {
-    "annule": "Cet événement est annulé.",
-    "reporte": "Cet événement est reporté : la nouvelle date sera publiée ici.",
-    "en-ligne": "Cet événement a lieu désormais en ligne.",
-    "complet": "Cet événement est complet.",
-}
+STATUS_LINE = {"annule": "Cet événement est annulé.", "reporte": "Cet événement est reporté : la nouvelle date sera publiée ici.",
+               "en-ligne": "Cet événement a lieu désormais en ligne.", "complet": "Cet événement est complet."}
 # The code whose text decides the bytes rendered: any change to it renders every stored event again.
 RENDERER_FILES = (Path(__file__), Path(__file__).with_name("vtimezone.py"))
 VANISHED_LINE = "Cet événement a été retiré du programme par son organisateur : considérez-le comme annulé."
@@ -106,8 +102,8 @@ def _tzid(zone) -> str | None:
 
 
 def _moment(value: dt.datetime | dt.date) -> dt.datetime | dt.date:
-    """DTSTART or DTEND as written: a date, a UTC instant, or a wall clock in its own IANA zone; a local mean time
-    (an offset with seconds: Paris before 1911) as its instant, as ical.js (Thunderbird) drops those seconds."""
+    """DTSTART or DTEND as written: a date, a UTC instant, or a wall clock in its own IANA zone — but a local mean
+    time (offset with seconds, Paris before 1911) as its UTC instant: ical.js (Thunderbird) drops the seconds."""
     if isinstance(value, dt.datetime) and (_tzid(value.tzinfo) is None or value.utcoffset().seconds % 60):
         return value.astimezone(dt.UTC)
     return value
