@@ -35,15 +35,17 @@ class PublishReport:
 
 def current_events(config, store: Store):
     """The programme as the sources say it now, one event at a time: each event once, with its JSON."""
-    seen_uids, seen_keys = set(), set()
+    # Title and start tell the same event apart only across sources: within one source, events with
+    # distinct UIDs are distinct (parallel sessions of a conference share a title and a time).
+    seen_uids, seen_keys = set(), {}
     for source in config.sources:
         for event_json in store.snapshot(source.id):
             event = event_from_dict(json.loads(event_json))
             key = event.dedupe_key()
-            if event.uid in seen_uids or key in seen_keys:
+            if event.uid in seen_uids or seen_keys.get(key, source.id) != source.id:
                 continue  # the same event from an earlier source in sources.yaml wins
             seen_uids.add(event.uid)
-            seen_keys.add(key)
+            seen_keys.setdefault(key, source.id)
             yield event, event_json
 
 

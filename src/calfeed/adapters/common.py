@@ -1,5 +1,6 @@
 """What every adapter shares: the normaliser from a flat record to events, dates, links."""
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -192,6 +193,80 @@ def build_events(record: dict, occurrences, source, taxonomy, where: str, warnin
             modified=record.get("modified"), **classes,
         ))
     return events
+
+
+@dataclass
+class Read:
+    """One record of a tabular or JSON source as read: where it is, its raw text (to tell a repeated
+    record from a different one), the source's own id for it ("" if none) and the events it gave."""
+
+    where: str
+    text: str
+    record_id: str
+    events: list[Event]
+
+
+def settle_identities(reads: list[Read], source, parsed: Parsed):
+    """Add the events of `reads` to `parsed`, every UID once, no record lost silently.
+
+    Records sharing a UID: a record repeated word for word is read once (with a warning naming both);
+    different records under one id of the source are all rejected, each naming the others, as no rule
+    can tell which one the id names (published events under that id keep their last good version);
+    different records without an id that agree on title and start (parallel sessions) are kept apart,
+    each under a UID derived from its own content."""
+    owners: dict[str, list[int]] = {}
+    for index, read in enumerate(reads):
+        for uid in dict.fromkeys(event.uid for event in read.events):
+            owners.setdefault(uid, []).append(index)
+    group_of = list(range(len(reads)))  # union-find: records linked by any shared UID form one group
+
+    def root(i):
+        while group_of[i] != i:
+            group_of[i] = group_of[group_of[i]]
+            i = group_of[i]
+        return i
+
+    for indices in owners.values():
+        for other in indices[1:]:
+            group_of[root(other)] = root(indices[0])
+    groups: dict[int, list[int]] = {}
+    for index in range(len(reads)):
+        groups.setdefault(root(index), []).append(index)
+    skipped, rejected, renamed = set(), set(), {}
+    for members in groups.values():
+        if len(members) == 1:
+            continue
+        first = reads[members[0]]
+        wheres = ", ".join(reads[i].where for i in members)
+        repeats = [i for i in members[1:] if reads[i].text == first.text]
+        for i in repeats:
+            skipped.add(i)
+            parsed.warnings.append(Rejected(reads[i].where, f"répète à l'identique {first.where} : lu une seule fois"))
+        rest = [i for i in members if i not in skipped]
+        if len(rest) < 2:
+            continue
+        ids = sorted({reads[i].record_id for i in rest if reads[i].record_id})
+        if ids:
+            for i in rest:
+                rejected.add(i)
+                parsed.rejected.append(Rejected(
+                    reads[i].where, f"identifiant « {' », « '.join(ids)} » en double ({wheres}) : chaque événement "
+                                    "doit avoir son propre identifiant ; corrigez l'un d'eux",
+                    record_uid(reads[i].record_id or ids[0], source.id)))
+        else:
+            for i in rest:
+                digest = stable_uid(reads[i].text)[:12]
+                renamed[i] = {event.uid: stable_uid(event.uid, digest, domain=event.uid.partition("@")[2])
+                              for event in reads[i].events}
+            parsed.warnings.append(Rejected(wheres, "même titre et même début, sans identifiant : publiés comme "
+                                                    "des événements distincts (ajoutez une colonne « id » pour des "
+                                                    "identifiants stables)"))
+    for index, read in enumerate(reads):
+        if index in skipped or index in rejected:
+            continue
+        names = renamed.get(index, {})
+        parsed.events.extend(dataclasses.replace(event, uid=names[event.uid]) if event.uid in names else event
+                             for event in read.events)
 
 
 def _refuse_garbled(record: dict):

@@ -4,7 +4,8 @@ import datetime as dt
 import json
 
 from ..errors import EventError, SourceError
-from .common import Parsed, Rejected, as_moment, build_events, check_zone, clean_text, parse_moment, record_uid
+from .common import (Parsed, Read, Rejected, as_moment, build_events, check_zone, clean_text, parse_moment, record_uid,
+                     settle_identities)
 from .decode import decode_text
 from .openagenda import record_from_openagenda
 
@@ -32,6 +33,7 @@ def _events_from_document(data: bytes, source, taxonomy, read, charset: str | No
     if not isinstance(items, list):
         raise SourceError(source.id, "le JSON doit être une liste d'événements ou un objet { \"events\": [...] }.")
     parsed = Parsed(warnings=[Rejected("contenu", warning) for warning in decoding])
+    reads = []
     for number, item in enumerate(items, start=1):
         where = f"événement n° {number}"
         try:
@@ -40,9 +42,13 @@ def _events_from_document(data: bytes, source, taxonomy, read, charset: str | No
             if item.get("id") or item.get("uid"):  # named before reading, so that a rejection names it too
                 where = f"{where} (id {item.get('id') or item.get('uid')})"
             record, occurrences = read(item, source)
-            parsed.events.extend(build_events(record, occurrences, source, taxonomy, where, parsed.warnings))
+            events = build_events(record, occurrences, source, taxonomy, where, parsed.warnings)
         except EventError as exc:
             parsed.rejected.append(Rejected(where, str(exc), _known_uid(item, source, read)))
+            continue
+        reads.append(Read(where, json.dumps(item, sort_keys=True, ensure_ascii=False), clean_text(record.get("id")),
+                          events))
+    settle_identities(reads, source, parsed)
     return parsed
 
 

@@ -7,8 +7,8 @@ import re
 
 from ..errors import EventError, SourceError
 from ..text import slugify
-from .common import (MONTHS, without_month_dots, Parsed, Rejected, all_day_or_timed, as_moment, build_events, check_zone, clean_text,
-                     parse_date, parse_moment, parse_time, record_uid, split_dates)
+from .common import (MONTHS, without_month_dots, Parsed, Read, Rejected, all_day_or_timed, as_moment, build_events, check_zone, clean_text,
+                     parse_date, parse_moment, parse_time, record_uid, settle_identities, split_dates)
 
 # Canonical column → accepted header spellings (compared as slugs: accents, case, spaces ignored).
 COLUMNS = {
@@ -94,15 +94,19 @@ def events_from_rows(header: list, rows, source, taxonomy) -> Parsed:
     """`rows` gives (line number, cells); every unread column is reported, every rejected row with its reason."""
     columns, warnings = read_header(header, source)
     parsed = Parsed(warnings=warnings)
+    reads = []
     for line, row in rows:
         if not any(clean_text(cell) for cell in row):
             continue
         values = {col: cell for col, cell in zip(columns, row, strict=False) if col}
         where = f"ligne {line}"
         try:
-            parsed.events.extend(_events_from_row(values, source, taxonomy, where, parsed.warnings))
+            events = _events_from_row(values, source, taxonomy, where, parsed.warnings)
         except EventError as exc:
             parsed.rejected.append(Rejected(where, str(exc), record_uid(values.get("id"), source.id)))
+            continue
+        reads.append(Read(where, "\x1f".join(clean_text(cell) for cell in row), clean_text(values.get("id")), events))
+    settle_identities(reads, source, parsed)
     return parsed
 
 

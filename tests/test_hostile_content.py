@@ -1,0 +1,86 @@
+"""Hostile content inside one source (issue 19): identity, local damage, truncation, encoding, bombs, privacy.
+
+Each pair of tests/hostile/ of these classes is run through refresh and publication next to a witness
+source; focused tests below check what the pairs cannot say (held versions, messages, withdrawals).
+"""
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from calfeed.publish import load_programme
+from calfeed.refresh import refresh_sources
+from helpers import open_project
+
+HOSTILE = Path(__file__).parent / "hostile"
+CLASSES = ("identity", "damage", "truncation", "encoding", "bombs", "privacy")
+T0 = dt.datetime(2022, 11, 10, 8, 0, tzinfo=dt.UTC)
+WITNESS = ("id;titre;date_debut;heure_debut;heure_fin;categorie\n"
+           "temoin-1;Témoin un;18/11/2022;10:00;11:00;labs\n"
+           "temoin-2;Témoin deux;19/11/2022;10:00;11:00;labs\n")
+PAIRS = sorted(p for p in HOSTILE.glob("*.expect.json") if p.name.startswith(CLASSES))
+
+
+def hostile_file(expect: Path) -> Path:
+    stem = expect.name.removesuffix(".expect.json")
+    (found,) = [p for p in HOSTILE.glob(stem + ".*") if not p.name.endswith(".expect.json")]
+    return found
+
+
+def run_pair(project, tmp_path, expect_path: Path):
+    expected = json.loads(expect_path.read_text(encoding="utf-8"))
+    data = hostile_file(expect_path)
+    shutil.copy(data, tmp_path / data.name)
+    (tmp_path / "temoin.csv").write_text(WITNESS, encoding="utf-8")
+    source = {"id": "hostile", "type": expected["type"], "path": data.name, **expected.get("source", {})}
+    config, store = open_project(project([source, {"id": "temoin", "type": "csv", "path": "temoin.csv"}]))
+    reports = {r.source_id: r for r in refresh_sources(config, store, now=T0)}
+    published = [i.event for i in load_programme(store).items if not i.publication.vanished]
+    return expected, reports, published
+
+
+@pytest.mark.parametrize("expect_path", PAIRS, ids=lambda p: p.name.removesuffix(".expect.json"))
+def test_hostile_content_pair(project, tmp_path, expect_path):
+    expected, reports, published = run_pair(project, tmp_path, expect_path)
+    report = reports["hostile"]
+    mine = [e for e in published if e.source == "hostile"]
+    assert sorted(e.title for e in published if e.source == "temoin") == ["Témoin deux", "Témoin un"]
+    assert len(mine) == expected["published"], (report.error, report.rejected, report.warnings)
+    assert len(report.rejected) == expected.get("rejected", 0), report.rejected
+    assert bool(report.error) == expected.get("failed", False), report.error
+    said = "\n".join([report.error, *report.rejected, *report.warnings])
+    for message in expected.get("messages", ()):
+        assert message in said, said
+    if "starts_utc" in expected:
+        assert sorted(e.start_utc.strftime("%Y-%m-%dT%H:%M:%SZ") for e in mine) == sorted(expected["starts_utc"])
+
+
+# -- identity ------------------------------------------------------------------
+
+def test_an_id_that_becomes_duplicated_keeps_its_published_version(project, tmp_path):
+    header = "id;titre;date_debut;heure_debut;heure_fin;categorie\n"
+    (tmp_path / "a.csv").write_text(header + "x;Atelier X;15/11/2022;10:00;11:00;labs\n"
+                                    "y;Atelier Y;16/11/2022;10:00;11:00;labs\n", encoding="utf-8")
+    config, store = open_project(project([{"id": "s", "type": "csv", "path": "a.csv"}]))
+    refresh_sources(config, store, now=T0)
+    (tmp_path / "a.csv").write_text(header + "x;Atelier X;15/11/2022;10:00;11:00;labs\n"
+                                    "y;Atelier Y;16/11/2022;10:00;11:00;labs\n"
+                                    "y;Atelier Z;17/11/2022;10:00;11:00;labs\n", encoding="utf-8")
+    (report,) = refresh_sources(config, store, now=T0 + dt.timedelta(hours=1))
+    assert [r.split(" : ")[0] for r in report.rejected] == ["ligne 3", "ligne 4"]
+    items = {i.event.uid: i for i in load_programme(store).items}
+    assert items["y@s.calfeed"].event.title == "Atelier Y" and not items["y@s.calfeed"].publication.vanished
+    assert any("y@s.calfeed" in held for held in report.held)
+
+
+def test_the_same_event_in_two_sources_is_still_published_once(project, tmp_path):
+    row = "id;titre;date_debut;heure_debut;heure_fin;categorie\n{};Forum;15/11/2022;10:00;11:00;labs\n"
+    (tmp_path / "a.csv").write_text(row.format("a"), encoding="utf-8")
+    (tmp_path / "b.csv").write_text(row.format("b"), encoding="utf-8")
+    config, store = open_project(project([{"id": "a", "type": "csv", "path": "a.csv"},
+                                          {"id": "b", "type": "csv", "path": "b.csv"}]))
+    refresh_sources(config, store, now=T0)
+    assert [i.event.source for i in load_programme(store).items] == ["a"]
