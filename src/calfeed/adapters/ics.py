@@ -16,7 +16,7 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from ..errors import EventError, SourceError
 from ..model import shown_moment
-from .common import Parsed, Rejected, build_events, clean_text, record_uid, require_format
+from .common import Parsed, Rejected, build_events, clean_text, record_uid, require_format, safe_url
 from .decode import decode_text
 from .html import html_to_text
 from .recurrence import Budget, as_list, budget_reason, end_zones, normalise_rules, occurrences, stamp
@@ -204,38 +204,73 @@ def _description(component) -> str:
     return html_to_text(str(component.get("DESCRIPTION") or ""))
 
 
-def _record(component, uid: str, floating_zone: str) -> dict:
+def _record(component, uid: str, floating_zone: str, where: str, warnings: list) -> dict:
+    """The flat record of one VEVENT. An optional property that cannot be read is dropped with a warning:
+    one broken GEO or LAST-MODIFIED never costs the whole event."""
+
+    def optional(name, read, default=None):
+        prop = component.get(name)
+        if prop is None:
+            return default
+        try:
+            if isinstance(prop, vBroken):
+                raise ValueError(str(prop))
+            return read(prop)
+        except (ValueError, TypeError, AttributeError, IndexError, KeyError, OverflowError):
+            warnings.append(Rejected(where, f"{name} illisible ou non publiable « {_raw(prop)} » : propriété "
+                                            "ignorée, l'événement est publié sans elle"))
+            return default
+
     labels = []
     for entry in as_list(component.get("CATEGORIES")):
         labels.extend(str(c) for c in getattr(entry, "cats", [entry]))
     status = str(component.get("STATUS") or "").upper()
-    geo = component.get("GEO")
-    organiser = component.get("ORGANIZER")
-    modified = component.get("LAST-MODIFIED")
+    geo = optional("GEO", lambda prop: _geo(prop.latitude, prop.longitude), (None, None))
+    organiser = optional("ORGANIZER", lambda prop: clean_text(prop.params.get("CN", "")), "")
     online = component.get("CONFERENCE") or component.get("X-GOOGLE-CONFERENCE")
     online = as_list(online)[0] if online else ""
+    url = optional("URL", lambda prop: _link(str(prop)), "")
     return {
         "id": uid,
         "title": component.get("SUMMARY"),
         "description": _description(component),
-        "location": {
-            "name": component.get("LOCATION"),
-            "latitude": geo.latitude if geo else None,
-            "longitude": geo.longitude if geo else None,
-        },
+        "location": {"name": component.get("LOCATION"), "latitude": geo[0], "longitude": geo[1]},
         "online_url": str(online),
-        "organiser": organiser.params.get("CN", "") if organiser is not None else "",
+        "organiser": organiser,
         "labels": labels,
-        "url": str(component.get("URL") or ""),
+        "url": url,
         "status": {"CANCELLED": "annule"}.get(status, ""),
-        "modified": _modified(modified, floating_zone),
+        "modified": optional("LAST-MODIFIED", lambda prop: _modified(prop, floating_zone)),
         "timezone": None,
     }
 
 
+def _raw(prop) -> str:
+    """A property's value as the source wrote it (shortened), for a message."""
+    prop = prop[0] if isinstance(prop, list) else prop
+    try:
+        text = str(prop) if isinstance(prop, vBroken) else prop.to_ical()
+    except (ValueError, TypeError, AttributeError):
+        text = str(prop)
+    text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    return clean_text(text)[:60]
+
+
+def _geo(latitude, longitude) -> tuple[float, float]:
+    """GEO as calfeed keeps it: both coordinates within bounds, or a ValueError."""
+    if not (-90 <= float(latitude) <= 90 and -180 <= float(longitude) <= 180):
+        raise ValueError("coordonnées hors limites")
+    return float(latitude), float(longitude)
+
+
+def _link(text: str) -> str:
+    """A web link of the event, or a ValueError when it is not one calfeed may publish."""
+    if clean_text(text) and not safe_url(text):
+        raise ValueError(text)
+    return text
+
+
 def _modified(prop, floating_zone):
-    if prop is None or isinstance(prop, vBroken) or not hasattr(prop, "dt"):
-        return None
     value = prop.dt
     if not isinstance(value, dt.datetime):
         value = dt.datetime.combine(value, dt.time())
@@ -249,9 +284,10 @@ def _is_recurring(components) -> bool:
 def _expand(uid, components, floating_zone, source, taxonomy, where, parsed, budget):
     recurring = _is_recurring(components)
     masters = [c for c in components if c.get("RECURRENCE-ID") is None]
-    master_labels = _record(masters[0], uid, floating_zone)["labels"] if masters else []
+    master_labels = _record(masters[0], uid, floating_zone, where, [])["labels"] if masters else []
     failures: dict[str, int] = {}
     stamps, zones = set(), end_zones(components)
+    property_warnings: list[Rejected] = []  # said once per event, not once per occurrence
     found = occurrences(components, budget, where, parsed.warnings)
     if not found:
         parsed.rejected.append(Rejected(where, "aucune date : toutes les occurrences sont exclues (EXDATE) ou hors "
@@ -263,12 +299,13 @@ def _expand(uid, components, floating_zone, source, taxonomy, where, parsed, bud
         if key in stamps:  # occurrences moved by a RANGE=THISANDFUTURE override share its RECURRENCE-ID
             key = stamp(start)
         stamps.add(key)
-        record = _record(component, f"{uid}-{key}" if recurring else uid, floating_zone)
+        record = _record(component, f"{uid}-{key}" if recurring else uid, floating_zone, where, property_warnings)
         record["labels"] = record["labels"] or master_labels
         try:
             parsed.events.extend(build_events(record, [(start, end)], source, taxonomy, where, parsed.warnings))
         except EventError as exc:
             failures[str(exc)] = failures.get(str(exc), 0) + 1
+    parsed.warnings.extend(dict.fromkeys(property_warnings))
     for reason, count in failures.items():
         parsed.rejected.append(Rejected(where, reason if count == 1 else f"{reason} ({count} occurrences)",
                                         _known(uid, source)))

@@ -4,8 +4,8 @@ import datetime as dt
 import json
 
 from ..errors import EventError, SourceError
-from .common import (Parsed, Read, Rejected, as_moment, build_events, check_zone, clean_text, parse_moment, record_uid,
-                     settle_identities)
+from .common import (Parsed, Read, Rejected, as_moment, build_events, check_zone, clean_text, optional_value,
+                     parse_moment, record_uid, settle_identities)
 from .decode import decode_text
 from .openagenda import record_from_openagenda
 
@@ -41,7 +41,7 @@ def _events_from_document(data: bytes, source, taxonomy, read, charset: str | No
                 raise EventError("chaque événement doit être un objet JSON")
             if item.get("id") or item.get("uid"):  # named before reading, so that a rejection names it too
                 where = f"{where} (id {item.get('id') or item.get('uid')})"
-            record, occurrences = read(item, source)
+            record, occurrences = read(item, source, where, parsed.warnings)
             events = build_events(record, occurrences, source, taxonomy, where, parsed.warnings)
         except EventError as exc:
             parsed.rejected.append(Rejected(where, str(exc), _known_uid(item, source, read)))
@@ -61,7 +61,7 @@ def _known_uid(item, source, read) -> str:
     return record_uid(item.get("id"), source.id)
 
 
-def _record_from_calfeed(item: dict, source):
+def _record_from_calfeed(item: dict, source, where: str, warnings: list):
     timezone = check_zone(clean_text(item.get("fuseau")) or source.timezone)
     spans = item.get("occurrences") or [{"debut": item.get("debut"), "fin": item.get("fin")}]
     occurrences = [_span(span.get("debut"), span.get("fin"), timezone) for span in spans]
@@ -87,7 +87,8 @@ def _record_from_calfeed(item: dict, source):
         "url": item.get("lien"),
         "registration_url": item.get("inscription"),
         "status": item.get("statut"),
-        "modified": as_moment(parse_moment(item["modifie_le"], timezone), timezone) if item.get("modifie_le") else None,
+        "modified": optional_value(lambda text: as_moment(parse_moment(str(text), timezone), timezone),
+                                   item.get("modifie_le"), where, warnings, "« modifie_le »"),
         "timezone": timezone,
     }
     return record, occurrences

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from ..errors import EventError
-from .common import check_zone, clean_text, localize, parse_moment
+from .common import check_zone, clean_text, localize, optional_value, parse_moment
 from .html import html_to_text
 
 # OpenAgenda's status codes (API v2): 1 scheduled, 2 rescheduled, 3 moved online, 4 postponed, 5 full, 6 cancelled.
@@ -64,7 +64,7 @@ def _registration(item: dict) -> str:
     return str(item.get("registrationUrl") or "")
 
 
-def record_from_openagenda(item: dict, source):
+def record_from_openagenda(item: dict, source, where: str, warnings: list):
     location = _location(item)
     timezone = check_zone(clean_text(location.get("timezone")) or source.timezone)
     timings = item.get("timings") or []
@@ -94,7 +94,8 @@ def record_from_openagenda(item: dict, source):
         "url": item.get("canonicalUrl") or item.get("link"),
         "registration_url": _registration(item),
         "status": OPENAGENDA_STATUS.get(item.get("status"), ""),
-        "modified": parse_moment(updated, timezone) if updated else None,
+        "modified": optional_value(lambda text: parse_moment(str(text), timezone), updated, where,
+                                   warnings, "« updatedAt »"),
         "timezone": timezone,
     }
     return record, _occurrences(timings, timezone)

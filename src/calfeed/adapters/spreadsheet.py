@@ -8,7 +8,8 @@ import re
 from ..errors import EventError, SourceError
 from ..text import slugify
 from .common import (MONTHS, without_month_dots, Parsed, Read, Rejected, all_day_or_timed, as_moment, build_events, check_zone, clean_text,
-                     parse_date, parse_moment, parse_time, record_uid, settle_identities, split_dates)
+                     optional_value, parse_date, parse_moment, parse_time, record_uid, settle_identities,
+                     split_dates)
 
 # Canonical column → accepted header spellings (compared as slugs: accents, case, spaces ignored).
 COLUMNS = {
@@ -181,7 +182,8 @@ def _events_from_row(values: dict, source, taxonomy, where, warnings):
         "organiser": values.get("organisateur"), "category": values.get("categorie"),
         "themes": values.get("themes"), "event_type": values.get("type"), "url": values.get("lien"),
         "registration_url": values.get("inscription"), "status": values.get("statut"),
-        "modified": as_moment(parse_moment(modified, timezone), timezone) if modified else None,
+        "modified": optional_value(lambda text: as_moment(parse_moment(text, timezone), timezone), modified, where,
+                                   warnings, "date de modification"),
         "timezone": timezone,
     }
     return build_events(record, occurrences, source, taxonomy, where, warnings)
