@@ -84,3 +84,31 @@ def test_the_same_event_in_two_sources_is_still_published_once(project, tmp_path
                                           {"id": "b", "type": "csv", "path": "b.csv"}]))
     refresh_sources(config, store, now=T0)
     assert [i.event.source for i in load_programme(store).items] == ["a"]
+
+
+# -- privacy -------------------------------------------------------------------
+
+PRIVATE_LATER = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//FR\r\n{calendar}"
+                 "BEGIN:VEVENT\r\nUID:rdv@x\r\nDTSTAMP:20221101T090000Z\r\nDTSTART:20221115T100000Z\r\n"
+                 "DTEND:20221115T110000Z\r\nSUMMARY:Rendez-vous\r\n{event}END:VEVENT\r\n"
+                 "BEGIN:VEVENT\r\nUID:conf@x\r\nDTSTAMP:20221101T090000Z\r\nDTSTART:20221116T100000Z\r\n"
+                 "DTEND:20221116T110000Z\r\nSUMMARY:Conférence\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+@pytest.mark.parametrize("calendar, event", [("", "CLASS:PRIVATE\r\n"), ("", "X-CALENDARSERVER-ACCESS:PRIVATE\r\n"),
+                                             ("X-CALENDARSERVER-ACCESS:CONFIDENTIAL\r\n", "")])
+def test_an_event_that_becomes_private_is_withdrawn_at_once(project, tmp_path, calendar, event):
+    path = tmp_path / "a.ics"
+    path.write_text(PRIVATE_LATER.format(calendar="", event=""), encoding="utf-8")
+    config, store = open_project(project([{"id": "s", "type": "ics", "path": "a.ics", "category": "labs"}]))
+    refresh_sources(config, store, now=T0)
+    assert {i.event.title for i in load_programme(store).items} == {"Rendez-vous", "Conférence"}
+    generation = store.generation()
+    path.write_text(PRIVATE_LATER.format(calendar=calendar, event=event), encoding="utf-8")
+    (report,) = refresh_sources(config, store, now=T0 + dt.timedelta(hours=1))
+    titles = {i.event.title for i in load_programme(store).items}
+    assert "Rendez-vous" not in titles  # not even as a cancelled copy
+    assert not report.error and not report.rejected and any("privé" in w for w in report.warnings)
+    assert store.generation() > generation
+    if not calendar:
+        assert titles == {"Conférence"}

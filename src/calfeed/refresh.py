@@ -11,7 +11,7 @@ from .adapters import parse_source
 from .adapters.decode import DECODER_VERSION
 from .errors import CalfeedError, SourceError
 from .fetch import fetch_source, new_session
-from .model import utc_now
+from .model import covers_uid, utc_now
 from .publish import needs_publishing, publish_events
 from .store import Store
 
@@ -128,10 +128,10 @@ def _refusal(source, state, parsed, accepted: bool) -> str:
     fix = f"si c'est voulu, lancez « calfeed accept {source.id} »"
     if parsed.truncated:
         return f"{parsed.truncated} : l'instantané précédent reste publié ({fix})"
-    if not now and before and not source.allow_empty:
+    if not now and before and not source.allow_empty and not parsed.excluded:  # all private now: not a loss
         return (f"la source ne renvoie plus aucun événement alors qu'elle en publiait {before} : l'instantané "
                 f"précédent reste publié ({fix}, ou mettez « allow_empty: true » pour accepter un calendrier vide)")
-    lost = before - now - len(parsed.rejected)
+    lost = before - now - len(parsed.rejected) - len(parsed.excluded)  # nor are events now marked private
     if lost > MIN_DROP and lost > before * source.max_drop:
         return (f"la source ne renvoie plus que {now} événement(s) alors qu'elle en publiait {before} "
                 f"({lost} de moins, {round(lost * 100 / before)} %) : l'instantané précédent reste publié ({fix}, ou "
@@ -162,11 +162,27 @@ def _apply(store, db, source, state, report, result, now, accepted=False):
     if report.error:
         store.set_fetch_error(db, source.id, report.error)
         return
+    current = {event.uid for event in parsed.events}
     store.save_snapshot(db, source.id, now, (event.to_json() for event in parsed.events), report.rejected,
                         report.warnings, etag=fetched.etag, last_modified=fetched.last_modified, body_hash=digest,
                         rejected_uids=[r.uid for r in parsed.rejected])
+    _withdraw_private(store, db, source, parsed.excluded, current, now)
     parsed.events.clear()  # stored: free them before the next source
     report.ok, report.changed = True, True
+
+
+def _withdraw_private(store, db, source, excluded, current: set[str], now):
+    """Published events the source now marks private leave the feeds at once: not kept as cancelled for
+    the grace period (a cancelled copy still shows the title and place to every subscriber)."""
+    uids = [r.uid for r in excluded if r.uid]
+    if not uids:
+        return
+    withdrawn = [row.uid for row in store.published_versions().values()
+                 if row.source_id == source.id and row.uid not in current and any(covers_uid(u, row.uid) for u in uids)]
+    for uid in withdrawn:
+        store.delete_published(db, uid)
+    if withdrawn:
+        store.bump_generation(db, now)
 
 
 def ensure_published(config, store: Store, *, now: dt.datetime | None = None, remote: bool = True) -> list[str]:

@@ -53,6 +53,8 @@ class Parsed:
     rejected: list[Rejected] = field(default_factory=list)
     warnings: list[Rejected] = field(default_factory=list)
     truncated: str = ""  # why the body looks cut short (its end is missing): not to be believed as is
+    # Events the source marks private (their UID in `uid`): never published, withdrawn if they were.
+    excluded: list[Rejected] = field(default_factory=list)
 
 
 def record_uid(record_id, source_id: str) -> str:

@@ -21,7 +21,11 @@ from .decode import decode_text
 from .html import html_to_text
 from .recurrence import Budget, as_list, budget_reason, end_zones, normalise_rules, occurrences, stamp
 
-PRIVATE_CLASSES = ("PRIVATE", "CONFIDENTIAL")
+# Markers of an event not meant for the public: CLASS (RFC 5545, which says an unknown value is to be
+# treated as PRIVATE) and Apple's X-CALENDARSERVER-ACCESS (PRIVATE, CONFIDENTIAL, RESTRICTED; written on
+# the VCALENDAR by Apple's Calendar Server and iCloud, on the event by others). Either one, on the event
+# or on its calendar, keeps the event out of every feed unless it says PUBLIC.
+PRIVACY_MARKERS = ("CLASS", "X-CALENDARSERVER-ACCESS")
 _UTC_KEYS = ("UTC", "Etc/UTC", "GMT", "Etc/GMT")
 _TIMES = ("DTSTART", "DTEND", "RECURRENCE-ID")
 _NO_UID = "sans-uid-"
@@ -41,12 +45,13 @@ def events_from_ics(data: bytes, source, taxonomy, charset: str | None = None) -
         floating_zone = _iana(wr_zone) or floating_zone
     parsed = Parsed(warnings=[Rejected("contenu", warning) for warning in decoding])
     groups: dict[str, list] = {}
-    private = set()
+    private: dict[str, str] = {}
+    calendar_marker = private_marker(calendar)
     for number, component in enumerate(calendar.walk("VEVENT"), start=1):
         uid = clean_text(component.get("UID")) or f"{_NO_UID}{number}"
         where = f"VEVENT UID {uid}"
-        if str(component.get("CLASS") or "").strip().upper() in PRIVATE_CLASSES:
-            private.add(uid)
+        if marker := private_marker(component) or calendar_marker:
+            private.setdefault(uid, marker)
             continue
         try:
             _normalise(component, floating_zone, where, parsed.warnings)
@@ -54,11 +59,13 @@ def events_from_ics(data: bytes, source, taxonomy, charset: str | None = None) -
             parsed.rejected.append(Rejected(where, str(exc), _known(uid, source)))
             continue
         groups.setdefault(uid, []).append(component)
-    for uid in private:
+    for uid, marker in private.items():
         groups.pop(uid, None)  # an edit of a private appointment stays private too
+        parsed.excluded.append(Rejected(f"VEVENT UID {uid}", f"privé ({marker}) : exclu", _known(uid, source)))
     if private:
-        parsed.warnings.append(Rejected("calendrier", f"{len(private)} événement(s) privé(s) (CLASS:PRIVATE ou "
-                                                      "CONFIDENTIAL) non publié(s)"))
+        markers = ", ".join(sorted(set(private.values())))
+        parsed.warnings.append(Rejected("calendrier", f"{len(private)} événement(s) privé(s) exclu(s) ({markers}) : "
+                                                      "jamais publiés, retirés des flux s'ils l'étaient"))
     _all_day_overrides(groups)
     budget = Budget()
     for uid, components in groups.items():
@@ -73,6 +80,17 @@ def events_from_ics(data: bytes, source, taxonomy, charset: str | None = None) -
         except (ValueError, TypeError, AttributeError, KeyError, recurring_ical_events.InvalidCalendar) as exc:
             parsed.rejected.append(Rejected(where, f"propriété illisible ({exc})", _known(uid, source)))
     return parsed
+
+
+def private_marker(component) -> str:
+    """« CLASS:PRIVATE », « X-CALENDARSERVER-ACCESS:CONFIDENTIAL »… when `component` (an event or its
+    calendar) is not public; "" when it is, or says nothing."""
+    for name in PRIVACY_MARKERS:
+        for value in as_list(component.get(name)):
+            text = clean_text(value.to_ical().decode("utf-8", "replace") if hasattr(value, "to_ical") else value)
+            if text and text.upper() != "PUBLIC":
+                return f"{name}:{text.upper()[:30]}"
+    return ""
 
 
 def _known(uid: str, source) -> str:
