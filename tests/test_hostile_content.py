@@ -5,8 +5,11 @@ source; focused tests below check what the pairs cannot say (held versions, mess
 """
 
 import datetime as dt
+import gzip
 import json
 import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -112,3 +115,64 @@ def test_an_event_that_becomes_private_is_withdrawn_at_once(project, tmp_path, c
     assert store.generation() > generation
     if not calendar:
         assert titles == {"Conférence"}
+
+
+# -- bombs ---------------------------------------------------------------------
+
+def test_rows_past_the_bound_fail_the_source_and_keep_its_last_good_version(project, tmp_path, monkeypatch):
+    header = "id;titre;date_debut;heure_debut;heure_fin;categorie\n"
+    rows = "".join(f"e{n};Atelier {n};15/11/2022;10:00;11:00;labs\n" for n in range(30))
+    (tmp_path / "a.csv").write_text(header + rows[:rows.index("e3;")], encoding="utf-8")
+    config, store = open_project(project([{"id": "s", "type": "csv", "path": "a.csv"}]))
+    refresh_sources(config, store, now=T0)
+    monkeypatch.setattr("calfeed.adapters.common.MAX_ROWS", 20)
+    (tmp_path / "a.csv").write_text(header + rows + "\n" * 500, encoding="utf-8")  # empty rows are not counted
+    (report,) = refresh_sources(config, store, now=T0 + dt.timedelta(hours=1))
+    assert "plus de 20 lignes" in report.error
+    assert len(load_programme(store).items) == 3
+
+
+def test_reading_is_bounded_by_the_source_timeout(project, tmp_path):
+    header = "id;titre;date_debut;heure_debut;heure_fin;categorie\n"
+    (tmp_path / "a.csv").write_text(header + "".join(f"e{n};Atelier {n};15/11/2022;10:00;11:00;labs\n"
+                                                     for n in range(2000)), encoding="utf-8")
+    config, store = open_project(project([{"id": "s", "type": "csv", "path": "a.csv", "timeout": 0.0001}]))
+    (report,) = refresh_sources(config, store, now=T0)
+    assert "lecture arrêtée après 0.0001 s" in report.error and "timeout" in report.error
+
+
+def test_a_gzip_bomb_over_http_stops_at_max_bytes_after_decompression(project, tmp_path):
+    body = gzip.compress(b"BEGIN:VCALENDAR\r\n" + b" " * (40 * 1024 * 1024), 9)
+    with GzipServer(body) as server:
+        config, store = open_project(project([{"id": "s", "type": "ics", "url": server.url + "/a.ics",
+                                               "max_bytes": 1024 * 1024}]))
+        (report,) = refresh_sources(config, store, now=T0)
+    assert len(body) < 1024 * 1024 and "réponse trop grosse" in report.error
+
+
+class GzipServer:
+    """A loopback server answering every GET with `body`, sent gzip-encoded."""
+
+    def __init__(self, body: bytes):
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "text/calendar")
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self):
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()

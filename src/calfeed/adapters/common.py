@@ -3,6 +3,7 @@
 import dataclasses
 import datetime as dt
 import re
+import time
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,6 +30,9 @@ _FRENCH = re.compile(r"^(?:[a-zéû]+\s+)?(\d{1,2})(?:er)?\s+([a-zéû]+)\s+(\d{
 _TIME = re.compile(r"^(\d{1,2})\s*(?:[h:]\s*(\d{2})?)?(?::(\d{2}))?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SAFE_SCHEMES = ("http://", "https://")
+# A source never makes calfeed read more than MAX_ROWS rows, items or VEVENTs, nor read for longer than its
+# `timeout`: a body within `max_bytes` can still hold a million empty rows (an Excel sheet declares them).
+MAX_ROWS = 50_000
 
 
 @dataclass(frozen=True)
@@ -203,6 +207,27 @@ def build_events(record: dict, occurrences, source, taxonomy, where: str, warnin
             modified=record.get("modified"), **classes,
         ))
     return events
+
+
+class Reading:
+    """The bounds of reading one source's body: how many rows (items, events) and how long."""
+
+    def __init__(self, source):
+        self.source, self.rows, self.empty = source, 0, 0
+        self.deadline = time.monotonic() + source.timeout
+
+    def row(self, empty: bool = False):
+        """Count one more row (an empty one only against the clock); raise SourceError once a bound is
+        passed (the last good version stays published)."""
+        self.rows += 1
+        self.empty += empty
+        if self.rows - self.empty > MAX_ROWS:
+            raise SourceError(self.source.id, f"plus de {MAX_ROWS} lignes ou événements : lecture arrêtée (limite "
+                                              "de calfeed). Scindez la source en plusieurs fichiers.")
+        if self.rows % 64 == 0 and time.monotonic() > self.deadline:
+            raise SourceError(self.source.id, f"lecture arrêtée après {self.source.timeout:g} s (« timeout » de la "
+                                              f"source) à la ligne ou l'événement {self.rows} : allégez la source "
+                                              "ou relevez « timeout ».")
 
 
 @dataclass

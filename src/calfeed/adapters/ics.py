@@ -16,7 +16,7 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from ..errors import EventError, SourceError
 from ..model import shown_moment
-from .common import Parsed, Rejected, build_events, clean_text, record_uid, require_format, safe_url
+from .common import Parsed, Reading, Rejected, build_events, clean_text, record_uid, require_format, safe_url
 from .decode import decode_text
 from .html import html_to_text
 from .recurrence import Budget, as_list, budget_reason, end_zones, normalise_rules, occurrences, stamp
@@ -47,7 +47,9 @@ def events_from_ics(data: bytes, source, taxonomy, charset: str | None = None) -
     groups: dict[str, list] = {}
     private: dict[str, str] = {}
     calendar_marker = private_marker(calendar)
+    reading = Reading(source)
     for number, component in enumerate(calendar.walk("VEVENT"), start=1):
+        reading.row()
         uid = clean_text(component.get("UID")) or f"{_NO_UID}{number}"
         where = f"VEVENT UID {uid}"
         if marker := private_marker(component) or calendar_marker:

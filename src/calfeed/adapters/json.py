@@ -4,7 +4,7 @@ import datetime as dt
 import json
 
 from ..errors import EventError, SourceError
-from .common import (Parsed, Read, Rejected, as_moment, build_events, check_zone, clean_text, optional_value,
+from .common import (Parsed, Read, Reading, Rejected, as_moment, build_events, check_zone, clean_text, optional_value,
                      parse_moment, record_uid, settle_identities)
 from .decode import decode_text
 from .openagenda import record_from_openagenda
@@ -29,12 +29,16 @@ def _events_from_document(data: bytes, source, taxonomy, read, charset: str | No
         raise SourceError(source.id, f"le contenu reçu n'est pas du JSON valide (ligne {exc.lineno}, colonne "
                                      f"{exc.colno}). Vérifiez l'adresse ou le type de la source.",
                           detail=f"début : « {text[:60].strip()} »") from None
+    except RecursionError:  # arrays or objects nested thousands deep: no export is written so
+        raise SourceError(source.id, "JSON trop imbriqué (des milliers de niveaux de [ ou de {) : refusé. "
+                                     "Vérifiez l'adresse ou le type de la source.") from None
     items = document.get("events") if isinstance(document, dict) else document
     if not isinstance(items, list):
         raise SourceError(source.id, "le JSON doit être une liste d'événements ou un objet { \"events\": [...] }.")
     parsed = Parsed(warnings=[Rejected("contenu", warning) for warning in decoding])
-    reads = []
+    reads, reading = [], Reading(source)
     for number, item in enumerate(items, start=1):
+        reading.row()
         where = f"événement n° {number}"
         try:
             if not isinstance(item, dict):

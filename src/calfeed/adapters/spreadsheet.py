@@ -7,7 +7,7 @@ import re
 
 from ..errors import EventError, SourceError
 from ..text import slugify
-from .common import (MONTHS, without_month_dots, Parsed, Read, Rejected, all_day_or_timed, as_moment, build_events, check_zone, clean_text,
+from .common import (MONTHS, without_month_dots, Parsed, Read, Reading, Rejected, all_day_or_timed, as_moment, build_events, check_zone, clean_text,
                      optional_value, parse_date, parse_moment, parse_time, record_uid, settle_identities,
                      split_dates)
 
@@ -95,10 +95,12 @@ def events_from_rows(header: list, rows, source, taxonomy) -> Parsed:
     """`rows` gives (line number, cells); every unread column is reported, every rejected row with its reason."""
     columns, warnings = read_header(header, source)
     parsed = Parsed(warnings=warnings)
-    reads = []
+    reads, reading = [], Reading(source)
     for line, row in rows:
         if not any(clean_text(cell) for cell in row):
+            reading.row(empty=True)
             continue
+        reading.row()
         values = {col: cell for col, cell in zip(columns, row, strict=False) if col}
         where = f"ligne {line}"
         try:
