@@ -36,6 +36,10 @@ def _events_from_document(data: bytes, source, taxonomy, read, charset: str | No
     if not isinstance(items, list):
         raise SourceError(source.id, "le JSON doit être une liste d'événements ou un objet { \"events\": [...] }.")
     parsed = Parsed(warnings=[Rejected("contenu", warning) for warning in decoding])
+    total = document.get("total") if isinstance(document, dict) else None
+    if read is record_from_openagenda and isinstance(total, int) and len(items) < total:
+        parsed.truncated = (f"le document annonce {total} événements (« total ») mais n'en contient que {len(items)} : "
+                            "ce n'est qu'une partie de l'agenda (une page de l'API ?)")
     reads, reading = [], Reading(source)
     for number, item in enumerate(items, start=1):
         reading.row()
