@@ -176,3 +176,40 @@ class GzipServer:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+
+# -- truncation ----------------------------------------------------------------
+
+CUT_HEADER = "id;titre;date_debut;heure_debut;heure_fin;categorie;description\r\n"
+CUT_ROWS = ("a;Atelier A;15/11/2022;10:00;11:00;labs;Découvrir le design de services\r\n"
+            "b;Atelier B;16/11/2022;10:00;11:00;labs;Les données ouvertes au quotidien\r\n")
+
+
+@pytest.mark.parametrize("cut_at", ["ouvertes au quo", "labs;"])  # inside the last cell, or just before it
+def test_a_last_row_cut_inside_an_unquoted_cell_is_held(project, tmp_path, cut_at):
+    path = tmp_path / "a.csv"
+    path.write_text(CUT_HEADER + CUT_ROWS, encoding="utf-8", newline="")
+    config, store = open_project(project([{"id": "s", "type": "csv", "path": "a.csv"}]))
+    refresh_sources(config, store, now=T0)
+    text = CUT_HEADER + CUT_ROWS
+    path.write_text(text[:text.rindex(cut_at) + len(cut_at)], encoding="utf-8", newline="")
+    (report,) = refresh_sources(config, store, now=T0 + dt.timedelta(hours=1))
+    assert "ligne (3)" in report.error and "semble coupé" in report.error
+    events = {i.event.uid: i.event for i in load_programme(store).items}
+    assert events["b@s.calfeed"].description == "Les données ouvertes au quotidien"
+
+
+def test_a_file_without_final_line_end_whose_last_row_changed_otherwise_is_published(project, tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text((CUT_HEADER + CUT_ROWS).removesuffix("\r\n"), encoding="utf-8", newline="")
+    config, store = open_project(project([{"id": "s", "type": "csv", "path": "a.csv"}]))
+    refresh_sources(config, store, now=T0)
+    path.write_text((CUT_HEADER + CUT_ROWS.replace("au quotidien", "au quotidien, en pratique")
+                     + "c;Atelier C;17/11/2022;10:00;11:00;labs;Nouvel atelier").removesuffix("\r\n"),
+                    encoding="utf-8", newline="")
+    (report,) = refresh_sources(config, store, now=T0 + dt.timedelta(hours=1))
+    assert report.ok and not report.error and report.events == 3
+    path.write_text((CUT_HEADER + CUT_ROWS.replace("au quotidien", "au jour le jour")).removesuffix("\r\n"),
+                    encoding="utf-8", newline="")
+    (report,) = refresh_sources(config, store, now=T0 + dt.timedelta(hours=2))
+    assert report.ok, report.error

@@ -8,6 +8,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from .adapters import parse_source
+from .adapters.csv import cut_short
 from .adapters.decode import DECODER_VERSION
 from .errors import CalfeedError, SourceError
 from .fetch import fetch_source, new_session
@@ -118,7 +119,7 @@ def refresh_sources(config, store: Store, *, now: dt.datetime | None = None, onl
     return [reports[s.id] for s in sources]
 
 
-def _refusal(source, state, parsed, accepted: bool) -> str:
+def _refusal(store, source, state, parsed, accepted: bool) -> str:
     """Why a source's new snapshot is not to be believed without the operator's word ("" if it is):
     a body that looks cut short, or one that lost a large share of the events (rejected ones are held
     one by one, not counted as lost)."""
@@ -128,6 +129,8 @@ def _refusal(source, state, parsed, accepted: bool) -> str:
     fix = f"si c'est voulu, lancez « calfeed accept {source.id} »"
     if parsed.truncated:
         return f"{parsed.truncated} : l'instantané précédent reste publié ({fix})"
+    if cut := cut_short(parsed, store.snapshot(source.id)):
+        return f"{cut} : l'instantané précédent reste publié ({fix})"
     if not now and before and not source.allow_empty and not parsed.excluded:  # all private now: not a loss
         return (f"la source ne renvoie plus aucun événement alors qu'elle en publiait {before} : l'instantané "
                 f"précédent reste publié ({fix}, ou mettez « allow_empty: true » pour accepter un calendrier vide)")
@@ -158,7 +161,7 @@ def _apply(store, db, source, state, report, result, now, accepted=False):
     report.events = len(parsed.events)
     report.rejected = [str(r) for r in parsed.rejected]
     report.warnings = [str(w) for w in parsed.warnings]
-    report.error = _refusal(source, state, parsed, accepted)
+    report.error = _refusal(store, source, state, parsed, accepted)
     if report.error:
         store.set_fetch_error(db, source.id, report.error)
         return

@@ -57,6 +57,9 @@ class Parsed:
     rejected: list[Rejected] = field(default_factory=list)
     warnings: list[Rejected] = field(default_factory=list)
     truncated: str = ""  # why the body looks cut short (its end is missing): not to be believed as is
+    # A body without its final line end: (line, UIDs of its last row's events), that row's last cell may be cut
+    # short; adapters.csv.cut_short compares it with the last good version.
+    open_end: tuple = ()
     # Events the source marks private (their UID in `uid`): never published, withdrawn if they were.
     excluded: list[Rejected] = field(default_factory=list)
 
