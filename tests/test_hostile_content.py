@@ -213,3 +213,27 @@ def test_a_file_without_final_line_end_whose_last_row_changed_otherwise_is_publi
                     encoding="utf-8", newline="")
     (report,) = refresh_sources(config, store, now=T0 + dt.timedelta(hours=2))
     assert report.ok, report.error
+
+
+# -- encoding ------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, expected", [
+    ("encoding-latin9-euro-only.csv", "Entrée 5 € pour tous, café offert"),
+    ("encoding-latin9-euro-oe.csv", "Entrée 5 € pour les œuvres sociales"),
+    ("encoding-cp1252-typographic.csv", "Entrée 5 €, 1½ heure"),
+])
+def test_western_encodings_are_proved_by_their_bytes(project, tmp_path, name, expected):
+    expected_pair, reports, published = run_pair(project, tmp_path, HOSTILE / name.replace(".csv", ".expect.json"))
+    assert expected in {e.description for e in published}
+
+
+def test_an_ambiguous_byte_holds_a_source_already_published(project, tmp_path):
+    header = "id;titre;date_debut;heure_debut;heure_fin;categorie;lieu\n"
+    path = tmp_path / "a.csv"
+    path.write_bytes((header + "a;Forum;15/11/2022;10:00;11:00;labs;Mairie de Créteil\n").encode("iso8859_15"))
+    config, store = open_project(project([{"id": "s", "type": "csv", "path": "a.csv"}]))
+    refresh_sources(config, store, now=T0)
+    path.write_bytes((header + "a;Forum;15/11/2022;10:00;11:00;labs;L'HAŸ-LES-ROSES\n").encode("iso8859_15"))
+    (report,) = refresh_sources(config, store, now=T0 + dt.timedelta(hours=1))
+    assert "encodage ambigu" in report.error and "« ¾ » ou « Ÿ »" in report.error
+    assert [i.event.location.name for i in load_programme(store).items] == ["Mairie de Créteil"]
