@@ -57,6 +57,9 @@ def test_hostile_content_pair(project, tmp_path, expect_path):
     said = "\n".join([report.error, *report.rejected, *report.warnings])
     for message in expected.get("messages", ()):
         assert message in said, said
+    for event in mine:  # never a Python representation of a parsed value in place of the text
+        assert not any("vText(" in text or "vBroken" in text for text in
+                       (event.title, event.description, event.location.name, event.url, event.organiser))
     if "starts_utc" in expected:
         assert sorted(e.start_utc.strftime("%Y-%m-%dT%H:%M:%SZ") for e in mine) == sorted(expected["starts_utc"])
 

@@ -68,6 +68,7 @@ def events_from_ics(data: bytes, source, taxonomy, charset: str | None = None) -
         markers = ", ".join(sorted(set(private.values())))
         parsed.warnings.append(Rejected("calendrier", f"{len(private)} événement(s) privé(s) exclu(s) ({markers}) : "
                                                       "jamais publiés, retirés des flux s'ils l'étaient"))
+    _split_reused_uids(groups, parsed.warnings)
     _all_day_overrides(groups)
     budget = Budget()
     for uid, components in groups.items():
@@ -203,6 +204,36 @@ def _normalise_dates(component, start, floating_zone, where, warnings):
             component.add(name, entry)
 
 
+def _split_reused_uids(groups: dict, warnings: list):
+    """Several different VEVENTs under one UID, none of them an override (RECURRENCE-ID) nor a newer
+    version (a higher SEQUENCE) of the others: a producer that numbers a series' dates with one UID. Each is
+    its own event, under `<UID>-<start>` as an occurrence of a series would be; a VEVENT written twice
+    word for word is one. Left to the recurrence library, all but one were dropped without a word."""
+    for uid, components in list(groups.items()):
+        if len(components) < 2 or any(c.get("RECURRENCE-ID") is not None for c in components):
+            continue
+        top = max(_sequence(c) for c in components)
+        latest = list({c.to_ical(): c for c in components if _sequence(c) == top}.values())
+        if len(latest) < 2:
+            groups[uid] = latest
+            continue
+        del groups[uid]
+        for component in latest:
+            key = f"{uid}-{stamp(component['DTSTART'].dt)}"
+            key = key if key not in groups else f"{key}-{sum(k.startswith(key) for k in groups) + 1}"
+            groups[key] = [component]
+        warnings.append(Rejected(f"VEVENT UID {uid}", f"UID porté par {len(latest)} VEVENT différents (ni "
+                                                      "RECURRENCE-ID ni SEQUENCE pour les départager) : publiés comme "
+                                                      "autant d'événements distincts"))
+
+
+def _sequence(component) -> int:
+    try:
+        return int(component.get("SEQUENCE") or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 def _all_day_overrides(groups):
     """An Outlook all-day series made of dates: its overrides' RECURRENCE-ID must be dates too."""
     for components in groups.values():
@@ -214,22 +245,30 @@ def _all_day_overrides(groups):
                     component["RECURRENCE-ID"] = vDDDTypes(rid.dt.date())
 
 
-def _description(component) -> str:
+def _description(component, description) -> str:
     """The description as readable text: Outlook's HTML version (X-ALT-DESC) keeps links, so it comes first."""
     for alternative in as_list(component.get("X-ALT-DESC")):
         if "html" in str(getattr(alternative, "params", {}).get("FMTTYPE", "")).lower():
             text = html_to_text(str(alternative))
             if text:
                 return text
-    return html_to_text(str(component.get("DESCRIPTION") or ""))
+    return html_to_text(str(description or ""))
 
 
 def _record(component, uid: str, floating_zone: str, where: str, warnings: list) -> dict:
     """The flat record of one VEVENT. An optional property that cannot be read is dropped with a warning:
     one broken GEO or LAST-MODIFIED never costs the whole event."""
 
+    def one(name):
+        """A property written once, as RFC 5545 wants; written several times, its first value, said."""
+        values = as_list(component.get(name))
+        if len(values) > 1 and len({_raw(value) for value in values}) > 1:
+            warnings.append(Rejected(where, f"{name} écrit {len(values)} fois avec des valeurs différentes : la "
+                                            f"première est gardée (« {_raw(values[0])} »)"))
+        return values[0] if values else None
+
     def optional(name, read, default=None):
-        prop = component.get(name)
+        prop = one(name)
         if prop is None:
             return default
         try:
@@ -244,7 +283,7 @@ def _record(component, uid: str, floating_zone: str, where: str, warnings: list)
     labels = []
     for entry in as_list(component.get("CATEGORIES")):
         labels.extend(str(c) for c in getattr(entry, "cats", [entry]))
-    status = str(component.get("STATUS") or "").upper()
+    status = str(one("STATUS") or "").upper()
     geo = optional("GEO", lambda prop: _geo(prop.latitude, prop.longitude), (None, None))
     organiser = optional("ORGANIZER", lambda prop: clean_text(prop.params.get("CN", "")), "")
     online = component.get("CONFERENCE") or component.get("X-GOOGLE-CONFERENCE")
@@ -252,9 +291,9 @@ def _record(component, uid: str, floating_zone: str, where: str, warnings: list)
     url = optional("URL", lambda prop: _link(str(prop)), "")
     return {
         "id": uid,
-        "title": component.get("SUMMARY"),
-        "description": _description(component),
-        "location": {"name": component.get("LOCATION"), "latitude": geo[0], "longitude": geo[1]},
+        "title": one("SUMMARY"),
+        "description": _description(component, one("DESCRIPTION")),
+        "location": {"name": one("LOCATION"), "latitude": geo[0], "longitude": geo[1]},
         "online_url": str(online),
         "organiser": organiser,
         "labels": labels,
