@@ -54,6 +54,11 @@ def _events_from_document(data: bytes, source, taxonomy, read, charset: str | No
         except EventError as exc:
             parsed.rejected.append(Rejected(where, str(exc), _known_uid(item, source, read)))
             continue
+        except (TypeError, AttributeError, ValueError, KeyError) as exc:  # a field of another JSON type than its own
+            parsed.rejected.append(Rejected(where, f"un champ n'a pas le type attendu (texte, nombre, liste ou objet "
+                                                   f"selon le champ ; {type(exc).__name__} : {exc}) : événement non lu, "
+                                                   "les autres le sont", _known_uid(item, source, read)))
+            continue
         reads.append(Read(where, json.dumps(item, sort_keys=True, ensure_ascii=False), clean_text(record.get("id")),
                           events))
     settle_identities(reads, source, parsed)
@@ -62,7 +67,8 @@ def _events_from_document(data: bytes, source, taxonomy, read, charset: str | No
 
 def _known_uid(item, source, read) -> str:
     """The UID an item's event has when it can be read (its `id`, or OpenAgenda's `uid`), or ""."""
-    if not isinstance(item, dict):
+    if not isinstance(item, dict) or not isinstance(item.get("uid" if read is record_from_openagenda else "id"),
+                                                    (str, int)):
         return ""
     if read is record_from_openagenda:
         return record_uid(f"openagenda-{item['uid']}", source.id) if item.get("uid") else ""
@@ -90,7 +96,8 @@ def _record_from_calfeed(item: dict, source, where: str, warnings: list):
         "attendance": item.get("format"),
         "organiser": item.get("organisateur"),
         "category": item.get("categorie"),
-        "themes": ",".join(themes) if isinstance(themes, list) else themes,
+        "themes": ",".join(str(t) for t in themes if isinstance(t, str | int)) if isinstance(themes, list) else
+        str(themes) if isinstance(themes, str | int) else "",
         "event_type": item.get("type"),
         "url": item.get("lien"),
         "registration_url": item.get("inscription"),

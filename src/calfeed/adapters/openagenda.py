@@ -64,6 +64,11 @@ def _registration(item: dict) -> str:
     return str(item.get("registrationUrl") or "")
 
 
+def _code(value) -> int | None:
+    """One of OpenAgenda's numeric codes, or None for anything else (a list, an object…)."""
+    return value if isinstance(value, int) else None
+
+
 def record_from_openagenda(item: dict, source, where: str, warnings: list):
     location = _location(item)
     timezone = check_zone(clean_text(location.get("timezone")) or source.timezone)
@@ -89,11 +94,11 @@ def record_from_openagenda(item: dict, source, where: str, warnings: list):
             "latitude": location.get("latitude"), "longitude": location.get("longitude"),
         },
         "online_url": item.get("onlineAccessLink"),
-        "attendance": OPENAGENDA_ATTENDANCE.get(item.get("attendanceMode"), ""),
+        "attendance": OPENAGENDA_ATTENDANCE.get(_code(item.get("attendanceMode")), ""),
         "labels": [str(k) for k in keywords],
         "url": item.get("canonicalUrl") or item.get("link"),
         "registration_url": _registration(item),
-        "status": OPENAGENDA_STATUS.get(item.get("status"), ""),
+        "status": OPENAGENDA_STATUS.get(_code(item.get("status")), ""),
         "modified": optional_value(lambda text: parse_moment(str(text), timezone), updated, where,
                                    warnings, "« updatedAt »"),
         "timezone": timezone,
