@@ -7,7 +7,7 @@ from ..errors import EventError, SourceError
 from .common import (Parsed, Read, Reading, Rejected, as_moment, build_events, check_zone, clean_text, optional_value,
                      parse_moment, record_uid, settle_identities)
 from .decode import decode_text
-from .openagenda import record_from_openagenda
+from .openagenda import record_from_openagenda, unpublished_state
 
 
 
@@ -49,6 +49,9 @@ def _events_from_document(data: bytes, source, taxonomy, read, charset: str | No
                 raise EventError("chaque événement doit être un objet JSON")
             if item.get("id") or item.get("uid"):  # named before reading, so that a rejection names it too
                 where = f"{where} (id {item.get('id') or item.get('uid')})"
+            if read is record_from_openagenda and (state := unpublished_state(item)):
+                parsed.excluded.append(Rejected(where, f"{state} : exclu", _known_uid(item, source, read)))
+                continue
             record, occurrences = read(item, source, where, parsed.warnings)
             events = build_events(record, occurrences, source, taxonomy, where, parsed.warnings)
         except EventError as exc:
@@ -62,6 +65,10 @@ def _events_from_document(data: bytes, source, taxonomy, read, charset: str | No
         reads.append(Read(where, json.dumps(item, sort_keys=True, ensure_ascii=False), clean_text(record.get("id")),
                           events))
     settle_identities(reads, source, parsed)
+    if parsed.excluded:
+        parsed.warnings.append(Rejected("agenda", f"{len(parsed.excluded)} événement(s) non publié(s) sur OpenAgenda "
+                                                  "(en attente de modération, refusés ou brouillons) exclu(s) : jamais "
+                                                  "publiés, retirés des flux s'ils l'étaient"))
     return parsed
 
 

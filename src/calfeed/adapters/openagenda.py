@@ -64,6 +64,19 @@ def _registration(item: dict) -> str:
     return str(item.get("registrationUrl") or "")
 
 
+# OpenAgenda's moderation states: -1 refused, 0 to moderate, 1 ready to publish, 2 published. A key with
+# the agenda's rights also returns the unpublished ones: they are not for the public.
+OPENAGENDA_UNPUBLISHED = {-1: "refusé par la modération", 0: "en attente de modération", 1: "prêt mais pas publié"}
+
+
+def unpublished_state(item: dict) -> str:
+    """Why OpenAgenda does not publish this event ("" when it does, or does not say)."""
+    state = item.get("state")
+    if isinstance(state, int) and state in OPENAGENDA_UNPUBLISHED:
+        return f"non publié sur OpenAgenda (state {state}, {OPENAGENDA_UNPUBLISHED[state]})"
+    return ""
+
+
 def _code(value) -> int | None:
     """One of OpenAgenda's numeric codes, or None for anything else (a list, an object…)."""
     return value if isinstance(value, int) else None
