@@ -27,11 +27,16 @@ def events_from_csv(data: bytes, source, taxonomy, charset: str | None = None) -
 
     def rows():
         first_line = reader.line_num  # physical lines read before this row
-        for row in reader:
-            if any(cell.strip() for cell in row):
-                last[:] = [row, reader.line_num, first_line]
-            yield reader.line_num, row
-            first_line = reader.line_num
+        try:
+            for row in reader:
+                if any(cell.strip() for cell in row):
+                    last[:] = [row, reader.line_num, first_line]
+                yield reader.line_num, row
+                first_line = reader.line_num
+        except csv.Error:  # a cell over the csv module's bound: most often a quote never closed that swallows the rest
+            raise SourceError(source.id, f"CSV illisible à partir de la ligne {first_line + 1} : une cellule dépasse "
+                                         f"{csv.field_size_limit()} caractères (un guillemet jamais fermé ?). "
+                                         "Corrigez le fichier.") from None
 
     parsed = events_from_rows(header, rows(), source, taxonomy)
     parsed.warnings[:0] = [Rejected("contenu", warning) for warning in decoding]
