@@ -240,3 +240,14 @@ def test_an_ambiguous_byte_holds_a_source_already_published(project, tmp_path):
     (report,) = refresh_sources(config, store, now=T0 + dt.timedelta(hours=1))
     assert "encodage ambigu" in report.error and "« ¾ » ou « Ÿ »" in report.error
     assert [i.event.location.name for i in load_programme(store).items] == ["Mairie de Créteil"]
+
+
+def test_rows_without_id_repeated_in_turns_give_each_session_once(project, tmp_path):
+    header = "titre;date_debut;heure_debut;heure_fin;categorie;lieu\n"
+    rows = ["Atelier;15/11/2022;10:00;11:00;labs;Salle A\n", "Atelier;15/11/2022;10:00;11:00;labs;Salle B\n"] * 3
+    (tmp_path / "a.csv").write_text(header + "".join(rows), encoding="utf-8")
+    config, store = open_project(project([{"id": "s", "type": "csv", "path": "a.csv"}]))
+    (report,) = refresh_sources(config, store, now=T0)
+    events = [i.event for i in load_programme(store).items]
+    assert sorted(e.location.name for e in events) == ["Salle A", "Salle B"] and len({e.uid for e in events}) == 2
+    assert sum("répète à l'identique" in w for w in report.warnings) == 4

@@ -274,21 +274,25 @@ def settle_identities(reads: list[Read], source, parsed: Parsed):
     for members in groups.values():
         if len(members) == 1:
             continue
-        first = reads[members[0]]
-        wheres = ", ".join(reads[i].where for i in members)
-        repeats = [i for i in members[1:] if reads[i].text == first.text]
-        for i in repeats:
-            skipped.add(i)
-            parsed.warnings.append(Rejected(reads[i].where, f"répète à l'identique {first.where} : lu une seule fois"))
+        wheres = ", ".join(reads[i].where for i in members[:5]) + \
+            (f" et {len(members) - 5} autre(s)" if len(members) > 5 else "")  # one message per row: kept short
+        firsts: dict[str, int] = {}
+        for i in members:
+            first = firsts.setdefault(reads[i].text, i)
+            if first != i:
+                skipped.add(i)
+                parsed.warnings.append(Rejected(reads[i].where, f"répète à l'identique {reads[first].where} : lu une "
+                                                                "seule fois"))
         rest = [i for i in members if i not in skipped]
         if len(rest) < 2:
             continue
         ids = sorted({reads[i].record_id for i in rest if reads[i].record_id})
         if ids:
+            shown_ids = " », « ".join(ids[:5]) + (f" » et {len(ids) - 5} autre(s) « …" if len(ids) > 5 else "")
             for i in rest:
                 rejected.add(i)
                 parsed.rejected.append(Rejected(
-                    reads[i].where, f"identifiant « {' », « '.join(ids)} » en double ({wheres}) : chaque événement "
+                    reads[i].where, f"identifiant « {shown_ids} » en double ({wheres}) : chaque événement "
                                     "doit avoir son propre identifiant ; corrigez l'un d'eux",
                     record_uid(reads[i].record_id or ids[0], source.id)))
         else:
