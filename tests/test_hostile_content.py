@@ -128,7 +128,7 @@ def test_rows_past_the_bound_fail_the_source_and_keep_its_last_good_version(proj
     (tmp_path / "a.csv").write_text(header + rows[:rows.index("e3;")], encoding="utf-8")
     config, store = open_project(project([{"id": "s", "type": "csv", "path": "a.csv"}]))
     refresh_sources(config, store, now=T0)
-    monkeypatch.setattr("calfeed.adapters.common.MAX_ROWS", 20)
+    monkeypatch.setattr("calfeed.adapters.records.MAX_ROWS", 20)
     (tmp_path / "a.csv").write_text(header + rows + "\n" * 500, encoding="utf-8")  # empty rows are not counted
     (report,) = refresh_sources(config, store, now=T0 + dt.timedelta(hours=1))
     assert "plus de 20 lignes" in report.error

@@ -222,7 +222,7 @@ def test_a_refused_key_or_an_unknown_agenda_says_what_to_check(project, api, mon
 
 @pytest.mark.parametrize("mangle, message", [
     # page 2 gives page 1's cursor again: page 3 would never come
-    (lambda d, page: {**d, "after": ["3", "tri"]} if page == 2 else d, "curseur déjà donné"),
+    (lambda d, page: {**d, "after": ["3", "tri"]} if page == 2 else d, "curseur déjà vu"),
     # the last page is missing: the API stops early while announcing more events
     (lambda d, page: {**d, "after": None} if page == 2 else d, "6 événement(s) reçu(s) sur 7 annoncé(s)"),
     # a page comes back empty with a cursor

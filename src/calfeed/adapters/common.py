@@ -1,16 +1,15 @@
 """What every adapter shares: the normaliser from a flat record to events, dates, links."""
 
-import dataclasses
 import datetime as dt
 import re
-import time
-from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import EventError, SourceError
 from ..model import Event, Location, stable_uid
 from ..text import slugify, split_list
 from .decode import garbled
+from .parsed import Parsed as Parsed  # re-exported: the adapters take both from here
+from .parsed import Rejected
 
 MONTHS = {
     "janvier": 1, "fevrier": 2, "février": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
@@ -30,38 +29,6 @@ _FRENCH = re.compile(r"^(?:[a-zéû]+\s+)?(\d{1,2})(?:er)?\s+([a-zéû]+)\s+(\d{
 _TIME = re.compile(r"^(\d{1,2})\s*(?:[h:]\s*(\d{2})?)?(?::(\d{2}))?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SAFE_SCHEMES = ("http://", "https://")
-# A source never makes calfeed read more than MAX_ROWS rows, items or VEVENTs, nor read for longer than its
-# `timeout`: a body within `max_bytes` can still hold a million empty rows (an Excel sheet declares them).
-MAX_ROWS = 50_000
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """An event of a source that could not be used, with where it was and why.
-
-    `uid` is the UID the event would have had (see `record_uid`), when the source gives it an
-    identifier of its own: an event published before keeps its last good version while it is
-    unreadable. "" when unknown."""
-
-    where: str
-    reason: str
-    uid: str = ""
-
-    def __str__(self):
-        return f"{self.where} : {self.reason}"
-
-
-@dataclass
-class Parsed:
-    events: list[Event] = field(default_factory=list)
-    rejected: list[Rejected] = field(default_factory=list)
-    warnings: list[Rejected] = field(default_factory=list)
-    truncated: str = ""  # why the body looks cut short (its end is missing): not to be believed as is
-    # A body without its final line end: (line, UIDs of its last row's events), that row's last cell may be cut
-    # short; adapters.csv.cut_short compares it with the last good version.
-    open_end: tuple = ()
-    # Events the source marks private (their UID in `uid`): never published, withdrawn if they were.
-    excluded: list[Rejected] = field(default_factory=list)
 
 
 def record_uid(record_id, source_id: str) -> str:
@@ -212,105 +179,6 @@ def build_events(record: dict, occurrences, source, taxonomy, where: str, warnin
     return events
 
 
-class Reading:
-    """The bounds of reading one source's body: how many rows (items, events) and how long."""
-
-    def __init__(self, source):
-        self.source, self.rows, self.empty = source, 0, 0
-        self.deadline = time.monotonic() + source.timeout
-
-    def row(self, empty: bool = False):
-        """Count one more row (an empty one only against the clock); raise SourceError once a bound is
-        passed (the last good version stays published)."""
-        self.rows += 1
-        self.empty += empty
-        if self.rows - self.empty > MAX_ROWS:
-            raise SourceError(self.source.id, f"plus de {MAX_ROWS} lignes ou événements : lecture arrêtée (limite "
-                                              "de calfeed). Scindez la source en plusieurs fichiers.")
-        if self.rows % 64 == 0 and time.monotonic() > self.deadline:
-            raise SourceError(self.source.id, f"lecture arrêtée après {self.source.timeout:g} s (« timeout » de la "
-                                              f"source) à la ligne ou l'événement {self.rows} : allégez la source "
-                                              "ou relevez « timeout ».")
-
-
-@dataclass
-class Read:
-    """One record of a tabular or JSON source as read: where it is, its raw text (to tell a repeated
-    record from a different one), the source's own id for it ("" if none) and the events it gave."""
-
-    where: str
-    text: str
-    record_id: str
-    events: list[Event]
-
-
-def settle_identities(reads: list[Read], source, parsed: Parsed):
-    """Add the events of `reads` to `parsed`, every UID once, no record lost silently.
-
-    Records sharing a UID: a record repeated word for word is read once (with a warning naming both);
-    different records under one id of the source are all rejected, each naming the others, as no rule
-    can tell which one the id names (published events under that id keep their last good version);
-    different records without an id that agree on title and start (parallel sessions) are kept apart,
-    each under a UID derived from its own content."""
-    owners: dict[str, list[int]] = {}
-    for index, read in enumerate(reads):
-        for uid in dict.fromkeys(event.uid for event in read.events):
-            owners.setdefault(uid, []).append(index)
-    group_of = list(range(len(reads)))  # union-find: records linked by any shared UID form one group
-
-    def root(i):
-        while group_of[i] != i:
-            group_of[i] = group_of[group_of[i]]
-            i = group_of[i]
-        return i
-
-    for indices in owners.values():
-        for other in indices[1:]:
-            group_of[root(other)] = root(indices[0])
-    groups: dict[int, list[int]] = {}
-    for index in range(len(reads)):
-        groups.setdefault(root(index), []).append(index)
-    skipped, rejected, renamed = set(), set(), {}
-    for members in groups.values():
-        if len(members) == 1:
-            continue
-        wheres = ", ".join(reads[i].where for i in members[:5]) + \
-            (f" et {len(members) - 5} autre(s)" if len(members) > 5 else "")  # one message per row: kept short
-        firsts: dict[str, int] = {}
-        for i in members:
-            first = firsts.setdefault(reads[i].text, i)
-            if first != i:
-                skipped.add(i)
-                parsed.warnings.append(Rejected(reads[i].where, f"répète à l'identique {reads[first].where} : lu une "
-                                                                "seule fois"))
-        rest = [i for i in members if i not in skipped]
-        if len(rest) < 2:
-            continue
-        ids = sorted({reads[i].record_id for i in rest if reads[i].record_id})
-        if ids:
-            shown_ids = " », « ".join(ids[:5]) + (f" » et {len(ids) - 5} autre(s) « …" if len(ids) > 5 else "")
-            for i in rest:
-                rejected.add(i)
-                parsed.rejected.append(Rejected(
-                    reads[i].where, f"identifiant « {shown_ids} » en double ({wheres}) : chaque événement "
-                                    "doit avoir son propre identifiant ; corrigez l'un d'eux",
-                    record_uid(reads[i].record_id or ids[0], source.id)))
-        else:
-            for i in rest:
-                digest = stable_uid(reads[i].text)[:12]
-                renamed[i] = {event.uid: stable_uid(event.uid, digest, domain=event.uid.partition("@")[2])
-                              for event in reads[i].events}
-            parsed.warnings.append(Rejected(wheres, "même titre et même début, sans identifiant : publiés comme "
-                                                    "des événements distincts (ajoutez une colonne « id » pour des "
-                                                    "identifiants stables)"))
-    for index, read in enumerate(reads):
-        if index in skipped or index in rejected:
-            continue
-        names = renamed.get(index, {})
-        parsed.events.extend(dataclasses.replace(event, uid=names[event.uid]) if event.uid in names else event
-                             for event in read.events)
-
-
 def _refuse_garbled(record: dict):
     """Text garbled before calfeed read it is never published: a subscriber cannot correct « num\ufffdro »."""
     location = record.get("location") or {}
@@ -382,17 +250,6 @@ def _coordinates(location: dict, where: str, warnings: list) -> dict:
     except EventError as exc:
         warnings.append(Rejected(where, f"{exc} : coordonnées ignorées, l'événement est publié sans elles"))
         return {"latitude": None, "longitude": None}
-
-
-def optional_value(read, value, where: str, warnings: list, name: str):
-    """`read(value)` for an optional cell or field; None with a warning when it cannot be read."""
-    if not clean_text(value):
-        return None
-    try:
-        return read(value)
-    except EventError as exc:
-        warnings.append(Rejected(where, f"{name} : {exc} ; ignoré, l'événement est publié sans lui"))
-        return None
 
 
 def _coordinate(value, bound: float) -> float | None:

@@ -16,16 +16,12 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from ..errors import EventError, SourceError
 from ..model import shown_moment
-from .common import Parsed, Reading, Rejected, build_events, clean_text, record_uid, require_format, safe_url
+from .common import Parsed, Rejected, build_events, clean_text, record_uid, require_format
 from .decode import decode_text
-from .html import html_to_text
+from .records import Reading
 from .recurrence import Budget, as_list, budget_reason, end_zones, normalise_rules, occurrences, stamp
+from .vevent import Properties, description_of, geo_of, link_of, private_marker, split_reused_uids
 
-# Markers of an event not meant for the public: CLASS (RFC 5545, which says an unknown value is to be
-# treated as PRIVATE) and Apple's X-CALENDARSERVER-ACCESS (PRIVATE, CONFIDENTIAL, RESTRICTED; written on
-# the VCALENDAR by Apple's Calendar Server and iCloud, on the event by others). Either one, on the event
-# or on its calendar, keeps the event out of every feed unless it says PUBLIC.
-PRIVACY_MARKERS = ("CLASS", "X-CALENDARSERVER-ACCESS")
 _UTC_KEYS = ("UTC", "Etc/UTC", "GMT", "Etc/GMT")
 _TIMES = ("DTSTART", "DTEND", "RECURRENCE-ID")
 _NO_UID = "sans-uid-"
@@ -61,14 +57,8 @@ def events_from_ics(data: bytes, source, taxonomy, charset: str | None = None) -
             parsed.rejected.append(Rejected(where, str(exc), _known(uid, source)))
             continue
         groups.setdefault(uid, []).append(component)
-    for uid, marker in private.items():
-        groups.pop(uid, None)  # an edit of a private appointment stays private too
-        parsed.excluded.append(Rejected(f"VEVENT UID {uid}", f"privé ({marker}) : exclu", _known(uid, source)))
-    if private:
-        markers = ", ".join(sorted(set(private.values())))
-        parsed.warnings.append(Rejected("calendrier", f"{len(private)} événement(s) privé(s) exclu(s) ({markers}) : "
-                                                      "jamais publiés, retirés des flux s'ils l'étaient"))
-    _split_reused_uids(groups, parsed.warnings)
+    _exclude(private, groups, parsed, source)
+    split_reused_uids(groups, parsed.warnings)
     _all_day_overrides(groups)
     budget = Budget()
     for uid, components in groups.items():
@@ -85,15 +75,15 @@ def events_from_ics(data: bytes, source, taxonomy, charset: str | None = None) -
     return parsed
 
 
-def private_marker(component) -> str:
-    """« CLASS:PRIVATE », « X-CALENDARSERVER-ACCESS:CONFIDENTIAL »… when `component` (an event or its
-    calendar) is not public; "" when it is, or says nothing."""
-    for name in PRIVACY_MARKERS:
-        for value in as_list(component.get(name)):
-            text = clean_text(value.to_ical().decode("utf-8", "replace") if hasattr(value, "to_ical") else value)
-            if text and text.upper() != "PUBLIC":
-                return f"{name}:{text.upper()[:30]}"
-    return ""
+def _exclude(private: dict, groups: dict, parsed, source):
+    """Private events (UID → marker) out of `groups`, reported as excluded, not as errors."""
+    for uid, marker in private.items():
+        groups.pop(uid, None)  # an edit of a private appointment stays private too
+        parsed.excluded.append(Rejected(f"VEVENT UID {uid}", f"privé ({marker}) : exclu", _known(uid, source)))
+    if private:
+        markers = ", ".join(sorted(set(private.values())))
+        parsed.warnings.append(Rejected("calendrier", f"{len(private)} événement(s) privé(s) exclu(s) ({markers}) : "
+                                                      "jamais publiés, retirés des flux s'ils l'étaient"))
 
 
 def _known(uid: str, source) -> str:
@@ -204,36 +194,6 @@ def _normalise_dates(component, start, floating_zone, where, warnings):
             component.add(name, entry)
 
 
-def _split_reused_uids(groups: dict, warnings: list):
-    """Several different VEVENTs under one UID, none of them an override (RECURRENCE-ID) nor a newer
-    version (a higher SEQUENCE) of the others: a producer that numbers a series' dates with one UID. Each is
-    its own event, under `<UID>-<start>` as an occurrence of a series would be; a VEVENT written twice
-    word for word is one. Left to the recurrence library, all but one were dropped without a word."""
-    for uid, components in list(groups.items()):
-        if len(components) < 2 or any(c.get("RECURRENCE-ID") is not None for c in components):
-            continue
-        top = max(_sequence(c) for c in components)
-        latest = list({c.to_ical(): c for c in components if _sequence(c) == top}.values())
-        if len(latest) < 2:
-            groups[uid] = latest
-            continue
-        del groups[uid]
-        for component in latest:
-            key = f"{uid}-{stamp(component['DTSTART'].dt)}"
-            key = key if key not in groups else f"{key}-{sum(k.startswith(key) for k in groups) + 1}"
-            groups[key] = [component]
-        warnings.append(Rejected(f"VEVENT UID {uid}", f"UID porté par {len(latest)} VEVENT différents (ni "
-                                                      "RECURRENCE-ID ni SEQUENCE pour les départager) : publiés comme "
-                                                      "autant d'événements distincts"))
-
-
-def _sequence(component) -> int:
-    try:
-        return int(component.get("SEQUENCE") or 0)
-    except (TypeError, ValueError):
-        return 0
-
-
 def _all_day_overrides(groups):
     """An Outlook all-day series made of dates: its overrides' RECURRENCE-ID must be dates too."""
     for components in groups.values():
@@ -245,88 +205,33 @@ def _all_day_overrides(groups):
                     component["RECURRENCE-ID"] = vDDDTypes(rid.dt.date())
 
 
-def _description(component, description) -> str:
-    """The description as readable text: Outlook's HTML version (X-ALT-DESC) keeps links, so it comes first."""
-    for alternative in as_list(component.get("X-ALT-DESC")):
-        if "html" in str(getattr(alternative, "params", {}).get("FMTTYPE", "")).lower():
-            text = html_to_text(str(alternative))
-            if text:
-                return text
-    return html_to_text(str(description or ""))
-
-
 def _record(component, uid: str, floating_zone: str, where: str, warnings: list) -> dict:
     """The flat record of one VEVENT. An optional property that cannot be read is dropped with a warning:
     one broken GEO or LAST-MODIFIED never costs the whole event."""
 
-    def one(name):
-        """A property written once, as RFC 5545 wants; written several times, its first value, said."""
-        values = as_list(component.get(name))
-        if len(values) > 1 and len({_raw(value) for value in values}) > 1:
-            warnings.append(Rejected(where, f"{name} écrit {len(values)} fois avec des valeurs différentes : la "
-                                            f"première est gardée (« {_raw(values[0])} »)"))
-        return values[0] if values else None
-
-    def optional(name, read, default=None):
-        prop = one(name)
-        if prop is None:
-            return default
-        try:
-            if isinstance(prop, vBroken):
-                raise ValueError(str(prop))
-            return read(prop)
-        except (ValueError, TypeError, AttributeError, IndexError, KeyError, OverflowError):
-            warnings.append(Rejected(where, f"{name} illisible ou non publiable « {_raw(prop)} » : propriété "
-                                            "ignorée, l'événement est publié sans elle"))
-            return default
-
+    props = Properties(component, where, warnings)
     labels = []
     for entry in as_list(component.get("CATEGORIES")):
         labels.extend(str(c) for c in getattr(entry, "cats", [entry]))
-    status = str(one("STATUS") or "").upper()
-    geo = optional("GEO", lambda prop: _geo(prop.latitude, prop.longitude), (None, None))
-    organiser = optional("ORGANIZER", lambda prop: clean_text(prop.params.get("CN", "")), "")
+    status = str(props.one("STATUS") or "").upper()
+    geo = props.optional("GEO", lambda prop: geo_of(prop.latitude, prop.longitude), (None, None))
+    organiser = props.optional("ORGANIZER", lambda prop: clean_text(prop.params.get("CN", "")), "")
     online = component.get("CONFERENCE") or component.get("X-GOOGLE-CONFERENCE")
     online = as_list(online)[0] if online else ""
-    url = optional("URL", lambda prop: _link(str(prop)), "")
+    url = props.optional("URL", lambda prop: link_of(str(prop)), "")
     return {
         "id": uid,
-        "title": one("SUMMARY"),
-        "description": _description(component, one("DESCRIPTION")),
-        "location": {"name": one("LOCATION"), "latitude": geo[0], "longitude": geo[1]},
+        "title": props.one("SUMMARY"),
+        "description": description_of(component, props.one("DESCRIPTION")),
+        "location": {"name": props.one("LOCATION"), "latitude": geo[0], "longitude": geo[1]},
         "online_url": str(online),
         "organiser": organiser,
         "labels": labels,
         "url": url,
         "status": {"CANCELLED": "annule"}.get(status, ""),
-        "modified": optional("LAST-MODIFIED", lambda prop: _modified(prop, floating_zone)),
+        "modified": props.optional("LAST-MODIFIED", lambda prop: _modified(prop, floating_zone)),
         "timezone": None,
     }
-
-
-def _raw(prop) -> str:
-    """A property's value as the source wrote it (shortened), for a message."""
-    prop = prop[0] if isinstance(prop, list) else prop
-    try:
-        text = str(prop) if isinstance(prop, vBroken) else prop.to_ical()
-    except (ValueError, TypeError, AttributeError):
-        text = str(prop)
-    text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
-    return clean_text(text)[:60]
-
-
-def _geo(latitude, longitude) -> tuple[float, float]:
-    """GEO as calfeed keeps it: both coordinates within bounds, or a ValueError."""
-    if not (-90 <= float(latitude) <= 90 and -180 <= float(longitude) <= 180):
-        raise ValueError("coordonnées hors limites")
-    return float(latitude), float(longitude)
-
-
-def _link(text: str) -> str:
-    """A web link of the event, or a ValueError when it is not one calfeed may publish."""
-    if clean_text(text) and not safe_url(text):
-        raise ValueError(text)
-    return text
 
 
 def _modified(prop, floating_zone):

@@ -4,9 +4,9 @@ import datetime as dt
 import json
 
 from ..errors import EventError, SourceError
-from .common import (Parsed, Read, Reading, Rejected, as_moment, build_events, check_zone, clean_text, optional_value,
-                     parse_moment, record_uid, settle_identities)
+from .common import Parsed, Rejected, as_moment, build_events, check_zone, clean_text, parse_moment, record_uid
 from .decode import decode_text
+from .records import Read, Reading, optional_value, settle_identities
 from .openagenda import record_from_openagenda, unpublished_state
 
 

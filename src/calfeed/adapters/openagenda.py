@@ -3,7 +3,8 @@
 import datetime as dt
 
 from ..errors import EventError
-from .common import check_zone, clean_text, localize, optional_value, parse_moment
+from .common import check_zone, clean_text, localize, parse_moment
+from .records import optional_value
 from .html import html_to_text
 
 # OpenAgenda's status codes (API v2): 1 scheduled, 2 rescheduled, 3 moved online, 4 postponed, 5 full, 6 cancelled.

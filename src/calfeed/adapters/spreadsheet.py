@@ -7,9 +7,9 @@ import re
 
 from ..errors import EventError, SourceError
 from ..text import slugify
-from .common import (MONTHS, without_month_dots, Parsed, Read, Reading, Rejected, all_day_or_timed, as_moment, build_events, check_zone, clean_text,
-                     optional_value, parse_date, parse_moment, parse_time, record_uid, settle_identities,
-                     split_dates)
+from .common import (MONTHS, without_month_dots, Parsed, Rejected, all_day_or_timed, as_moment, build_events, check_zone, clean_text,
+                     parse_date, parse_moment, parse_time, record_uid, split_dates)
+from .records import Read, Reading, optional_value, settle_identities
 
 # Canonical column → accepted header spellings (compared as slugs: accents, case, spaces ignored).
 COLUMNS = {

@@ -253,33 +253,34 @@ def fetch_openagenda(source, session: requests.Session | None = None, *, retries
         page = _openagenda_page(replace(source, url=f"{base}?{query}", max_bytes=left), session, headers,
                                 retries, backoff, final)
         left -= page.size
-        try:
-            document = json.loads(page.body)
-            batch, after = document.get("events") or [], document.get("after") or []
-            total = document["total"] if isinstance(document.get("total"), int) else total
-            for position, event in enumerate(batch):  # an event seen twice (the agenda moved while read): its later copy
-                events[str(event.get("uid")) if event.get("uid") is not None else f"{number}-{position}"] = event
-        except (ValueError, AttributeError):
-            raise SourceError(source.id, "réponse de l'API OpenAgenda illisible (JSON attendu) : vérifiez « url: » "
-                                         "et « agenda: ».", http_status=page.status) from None
+        batch, after, total = _openagenda_batch(source, page, number, events, total)
         if not batch or not after:
             break
         if repr(after) in seen:  # the same cursor again: the pages after it would never come
-            raise SourceError(source.id, f"pagination de l'API OpenAgenda incohérente : la page {number} renvoie un "
-                                         f"curseur déjà donné ; {len(events)} événement(s) lu(s)"
-                                         f"{f' sur {total} annoncé(s)' if total is not None else ''}. La dernière "
-                                         "version lue reste publiée ; réessayez plus tard.")
+            raise SourceError(source.id, f"pagination de l'API OpenAgenda incohérente (la page {number} redonne un "
+                                         "curseur déjà vu) : la dernière version lue reste publiée.")
         seen.add(repr(after))
     else:
         raise SourceError(source.id, f"l'API OpenAgenda renvoie plus de {OPENAGENDA_MAX_PAGES} pages : lecture "
                                      "arrêtée.")
-    if total is not None and len(events) < total:
-        # Reading on would cancel every event not received: a source whose pages do not add up is not read.
-        raise SourceError(source.id, f"pagination de l'API OpenAgenda incomplète : {len(events)} événement(s) reçu(s) "
-                                     f"sur {total} annoncé(s). La dernière version lue reste publiée ; réessayez plus "
-                                     "tard.")
+    if total is not None and len(events) < total:  # read as is, the events not received would be cancelled
+        raise SourceError(source.id, f"pagination de l'API OpenAgenda incomplète ({len(events)} événement(s) reçu(s) "
+                                     f"sur {total} annoncé(s)) : la dernière version lue reste publiée.")
     body = json.dumps({"events": list(events.values())}, ensure_ascii=False, sort_keys=True).encode()
     return Fetched(body, 200)
+
+
+def _openagenda_batch(source, page: Fetched, number: int, events: dict, total):
+    """Page `number`'s events into `events` by uid (a later copy wins), its `after` cursor, the `total` given."""
+    try:
+        document = json.loads(page.body)
+        batch, after = document.get("events") or [], document.get("after") or []
+        for position, event in enumerate(batch):
+            events[str(event.get("uid")) if event.get("uid") is not None else f"{number}-{position}"] = event
+    except (ValueError, AttributeError):
+        raise SourceError(source.id, "réponse de l'API OpenAgenda illisible (JSON attendu) : vérifiez « url: » "
+                                     "et « agenda: ».", http_status=page.status) from None
+    return batch, after, document["total"] if isinstance(document.get("total"), int) else total
 
 
 def _openagenda_page(page_source, session, headers, retries, backoff, final) -> Fetched:
