@@ -37,9 +37,10 @@ def _events_from_document(data: bytes, source, taxonomy, read, charset: str | No
         raise SourceError(source.id, "le JSON doit être une liste d'événements ou un objet { \"events\": [...] }.")
     parsed = Parsed(warnings=[Rejected("contenu", warning) for warning in decoding])
     total = document.get("total") if isinstance(document, dict) else None
-    if read is record_from_openagenda and isinstance(total, int) and len(items) < total:
-        parsed.truncated = (f"le document annonce {total} événements (« total ») mais n'en contient que {len(items)} : "
-                            "ce n'est qu'une partie de l'agenda (une page de l'API ?)")
+    if read is record_from_openagenda and isinstance(total, int) and len(items) < total and document.get("after"):
+        # one page of the API saved as the agenda (its cursor says pages follow); an export edited by hand is not
+        parsed.truncated = (f"le document annonce {total} événements (« total ») mais n'en contient que {len(items)} "
+                            "et donne le curseur de la page suivante (« after ») : ce n'est qu'une page de l'agenda")
     reads, reading = [], Reading(source)
     for number, item in enumerate(items, start=1):
         reading.row()
