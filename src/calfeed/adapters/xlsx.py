@@ -9,13 +9,14 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from ..errors import SourceError
 from .common import Parsed
+from .spreadsheet import events_from_rows
 
-# A workbook's parts once unpacked may weigh this many times the source's `max_bytes` (text compresses
-# about tenfold in an .xlsx); a sheet wider than MAX_COLUMNS is read on its first MAX_COLUMNS columns.
-UNPACKED_FACTOR = 10
+# A workbook's parts once unpacked may weigh this many times the source's `max_bytes`: 50 MB by default, more
+# than the sheet of a 50 000-row programme; openpyxl holds the shared strings in memory at about four times
+# their size. A sheet wider than MAX_COLUMNS is read on its first MAX_COLUMNS columns.
+UNPACKED_FACTOR = 5
 MAX_PARTS = 1000
 MAX_COLUMNS = 500
-from .spreadsheet import events_from_rows
 
 
 def events_from_xlsx(data: bytes, source, taxonomy, charset: str | None = None) -> Parsed:
