@@ -7,19 +7,31 @@ PORT ?= 5000
 
 .PHONY: run build serve test test-browser clean
 
+# pip says what it fetches and installs, one line per package: the first install takes about a minute.
+PIP = $(BIN)/pip install --disable-pip-version-check --no-input --progress-bar off
+
 $(BIN)/calfeed: pyproject.toml
+	@echo "==> 1/3 Création de l'environnement Python $(VENV)/"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e .
+	@echo "==> 2/3 Mise à jour de pip"
+	$(PIP) --quiet --upgrade pip
+	@echo "==> 3/3 Installation de calfeed et de ses dépendances (environ une minute la première fois)"
+	$(PIP) -e . | grep --line-buffered -v '^Requirement already satisfied' || true
+	@$(BIN)/calfeed --version >/dev/null || { echo "Erreur : l'installation de calfeed a échoué (voir ci-dessus)." >&2; exit 1; }
 	touch $@
+	@echo "==> calfeed est installé : $(BIN)/calfeed"
 
 $(VENV)/.test-installed: $(BIN)/calfeed pyproject.toml tests/js/package-lock.json
-	$(BIN)/pip install --quiet -e '.[test]'
+	@echo "==> Installation des dépendances de test (pytest, moto, aiosmtpd, Playwright…)"
+	$(PIP) -e '.[test]' | grep --line-buffered -v '^Requirement already satisfied' || true
+	@$(BIN)/python -c "import pytest, moto, aiosmtpd" || { echo "Erreur : l'installation des dépendances de test a échoué (voir ci-dessus)." >&2; exit 1; }
+	@echo "==> Installation d'ical.js et d'axe-core (npm)"
 	cd tests/js && npm ci --silent --no-audit --no-fund
 	touch $@
 
 ## run: build the static feeds from sources.yaml, then serve them live on http://$(HOST):$(PORT)/
 run: $(BIN)/calfeed
+	@echo "==> Écriture des agendas statiques dans feeds/"
 	$(BIN)/calfeed build
 	$(BIN)/calfeed serve --host $(HOST) --port $(PORT)
 

@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "calfeed"
 # top. README, « Architecture », names what each one owns.
 LAYERS = (
     ("errors", "text"),
-    ("taxonomy", "model", "config_schema", "site_info"),
+    ("taxonomy", "model", "config_schema", "site_info", "alert_settings"),
     ("selection", "config_yaml"),
     ("addresses",),
     ("config", "vtimezone", "links", "adapters.decode", "adapters.parsed"),
@@ -21,21 +21,25 @@ LAYERS = (
     ("adapters.vevent",),
     ("adapters.csv", "adapters.ics", "adapters.json", "adapters.xlsx", "feeds", "views"),
     ("adapters",),
-    ("store.schema", "fetch.deadline"),
+    ("store.schema", "store.problems", "fetch.deadline"),
     ("store", "fetch"),
-    ("publish", "store.owner", "preview"),
+    ("publish", "store.owner", "store.backup", "preview", "alerts", "public"),
     ("refresh", "pages"),
-    ("schedule", "build"),
+    ("schedule", "build", "init"),
+    ("web.counts", "upload"),
     ("web.responses",),
     ("web.routes",),
     ("web",),
     ("server",),
     ("cli.words",),
+    ("cli.common",),
+    ("cli.operations",),
     ("cli",),
     ("cli.__main__",),
 )
 # Third-party modules only one edge may import.
-OWNED = {"sqlite3": "store", "requests": "fetch", "flask": "web", "click": "cli", "gunicorn": "server"}
+OWNED = {"sqlite3": "store", "requests": "fetch", "flask": "web", "click": "cli", "gunicorn": "server",
+         "boto3": "upload", "botocore": "upload"}
 
 
 def module_name(path: Path) -> str:

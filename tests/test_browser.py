@@ -425,7 +425,14 @@ def static_copy(tmp_path_factory):
     assert built.returncode == 0, built.stderr
     assert "publish.base_url est vide" in built.stderr
 
+    from calfeed.web.responses import security_headers
+
     class Quiet(SimpleHTTPRequestHandler):
+        def end_headers(self):  # the headers README, « En production », asks of a static copy's server
+            for name, value in security_headers("/" + self.path.lstrip("/")).items():
+                self.send_header(name, value)
+            super().end_headers()
+
         def log_message(self, *args):
             pass
 
@@ -520,3 +527,81 @@ def test_filtering_the_list_to_nothing_says_so_and_back(server, page):
     page.fill("#q", "")
     page.wait_for_function("document.getElementById('compte-evenements').textContent.startsWith('19 ')")
     assert not empty.is_visible()
+
+
+# -- Content-Security-Policy: every page type satisfies it; only the embed pages may be framed -------------
+
+CSP_WATCH = ("window.__csp = []; document.addEventListener('securitypolicyviolation', "
+             "e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber));")
+
+
+def csp_violations(browser, address, act=None):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, locale="fr-FR")
+    page = context.new_page()
+    page.add_init_script(CSP_WATCH)
+    reported = []
+    page.on("console", lambda message: reported.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.goto(address, wait_until="networkidle")
+    if act:
+        act(page)
+    found = page.evaluate("window.__csp") + reported
+    policy = page.evaluate("() => fetch(location.href).then(r => r.headers.get('content-security-policy'))")
+    context.close()
+    return policy, found
+
+
+def open_menus(page):
+    """What runs the DSFR's scripts most: an accordion and the mobile menu, opened."""
+    accordion = page.locator("button.fr-accordion__btn").first
+    if accordion.count():
+        accordion.click()
+    menu = page.locator("button[data-fr-opened][aria-controls]").first
+    if menu.count() and menu.is_visible():
+        menu.click()
+    page.wait_for_timeout(300)
+
+
+def test_no_page_breaks_its_content_security_policy(server, static_copy, browser):
+    def inline_script(page):  # the watch itself works: a script the policy refuses is reported
+        page.evaluate("() => { const s = document.createElement('script'); s.textContent = 'window.x = 1';"
+                      " document.body.append(s); }")
+    assert csp_violations(browser, server + "/", inline_script)[1] != []
+    for name, path in PAGE_TYPES.items():
+        policy, found = csp_violations(browser, page_address(server, path), open_menus)
+        assert policy and "script-src 'self'" in policy, name
+        assert found == [], (name, found)
+    base, folder = static_copy
+    event = re.search(r'href="(evenements/[0-9a-f]{12}\.html)"', (folder / "evenements.html").read_text(encoding="utf-8"))
+    for path in ("index.html", "constructeur.html", "evenements.html", "mon-programme.html", event.group(1),
+                 "integrer/categorie/labs.html", "accessibilite.html"):
+        policy, found = csp_violations(browser, f"{base}/{path}", open_menus)
+        assert policy and "script-src 'self'" in policy, path
+        assert found == [], ("copie statique", path, found)
+
+
+def test_only_the_embed_pages_may_be_framed(server, page, tmp_path):
+    """A lab's site (another origin: a server on another port) frames three pages of the service."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    (tmp_path / "labo.html").write_text(
+        f'<!doctype html><title>Labo</title><iframe id="liste" src="{server}/feeds/integrer/categorie/labs.html">'
+        f'</iframe><iframe id="accueil" src="{server}/"></iframe><iframe id="etat" src="{server}/etat"></iframe>',
+        encoding="utf-8")
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    lab = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(tmp_path)))
+    threading.Thread(target=lab.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{lab.server_address[1]}/labo.html", wait_until="networkidle")
+        shown = {}
+        for name in ("liste", "accueil", "etat"):  # a refused frame shows the browser's error page
+            shown[name] = page.frame_locator(f"#{name}").locator("main h1").count() > 0
+    finally:
+        lab.shutdown()
+        lab.server_close()
+    assert shown == {"liste": True, "accueil": False, "etat": False}, [(f.url, f.title()) for f in page.frames]

@@ -25,14 +25,15 @@ def test_feed_and_304_carry_exactly_their_headers(client):
     entity header."""
     first = client.get("/feeds/theme/transition-ecologique.ics")
     assert sorted(first.headers.keys()) == ["Access-Control-Allow-Origin", "Cache-Control", "Content-Disposition",
-                                            "Content-Length", "Content-Type", "ETag", "Last-Modified", "Vary",
-                                            "X-Content-Type-Options"]
+                                            "Content-Length", "Content-Security-Policy", "Content-Type", "ETag",
+                                            "Last-Modified", "Vary", "X-Content-Type-Options", "X-Frame-Options"]
     assert first.headers["Vary"] == "Accept-Encoding" and first.headers["X-Content-Type-Options"] == "nosniff"
     assert int(first.headers["Content-Length"]) == len(first.data) > 0
     again = client.get("/feeds/theme/transition-ecologique.ics", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
     assert dict(again.headers) == {name: first.headers[name] for name in
-                                   ("ETag", "Cache-Control", "Vary", "Access-Control-Allow-Origin")}
+                                   ("ETag", "Cache-Control", "Vary", "Access-Control-Allow-Origin",
+                                    "Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options")}
 
 
 def test_conditional_get_and_head(client):

@@ -7,7 +7,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import CalfeedError
+from .errors import CalfeedError, DiskError
 from .feeds import feed_chunks
 from .addresses import static_feeds
 
@@ -33,8 +33,10 @@ def _target(folder: Path, relative: str) -> Path:
     return path
 
 
-def _write(folder: Path, relative: str, chunks, report: BuildReport):
-    """Write through a temporary file and a rename: a reader sees the old file or the new, whole.
+def _write(folder: Path, relative: str, chunks, report: BuildReport, staged: list):
+    """Write a changed file to a temporary file beside it, added to `staged`; `_write_site` renames every
+    staged file once all are written: a reader sees the old file or the new, whole, and a build that
+    fails (a full disk) replaces nothing.
 
     `chunks` is bytes or an iterable of bytes (a large feed is never held whole in memory).
     An unchanged file is left as it is, modification time included, and is only read, never copied.
@@ -47,18 +49,13 @@ def _write(folder: Path, relative: str, chunks, report: BuildReport):
         report.unchanged.append(relative)
         return
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb", buffering=BLOCK) as stream:
-            if same:  # the leading bytes compared equal: copied from the old file (the folder is locked)
-                _copy_start(path, same, stream)
-            stream.write(first)
-            stream.writelines(chunks)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    report.written.append(relative)
+    staged.append((Path(temporary), path, relative))  # removed by _write_site if anything fails
+    with os.fdopen(handle, "wb", buffering=BLOCK) as stream:
+        if same:  # the leading bytes compared equal: copied from the old file (the folder is locked)
+            _copy_start(path, same, stream)
+        stream.write(first)
+        stream.writelines(chunks)
+    os.chmod(temporary, 0o644)
 
 
 def _copy_start(path: Path, length: int, stream):
@@ -147,24 +144,40 @@ def write_site(config, programme, folder: Path, pages) -> BuildReport:
     bytes, produced one at a time), then remove the files of feeds and pages that no longer exist —
     only after the new ones are in place.
     """
-    folder = prepare_folder(folder, config.path)
-    lock = _lock_folder(folder)
+    progress = {"replacing": False}
     try:
-        return _write_site(config, programme, folder, pages)
-    finally:
-        lock.close()
+        folder = prepare_folder(folder, config.path)
+        lock = _lock_folder(folder)
+        try:
+            return _write_site(config, programme, folder, pages, progress)
+        finally:
+            lock.close()
+    except OSError as exc:  # a full or read-only disk, no permission: said plainly, never a traceback
+        kept = ("chaque fichier du dossier est entier, du build précédent ou de celui-ci"
+                if progress["replacing"] else
+                "aucun fichier du dossier n'a été remplacé, il garde le dernier build réussi")
+        raise DiskError.from_os_error(Path(folder), exc, kept) from None
 
 
-def _write_site(config, programme, folder: Path, pages) -> BuildReport:
+def _write_site(config, programme, folder: Path, pages, progress: dict) -> BuildReport:
     report = BuildReport(folder)
     report.removed.extend(remove_stale_temporaries(folder))
-    expected = set()
-    for relative, request in static_feeds(config, programme):
-        _write(folder, relative, feed_chunks(config, programme, request), report)
-        expected.add(relative)
-    for relative, data in pages:
-        _write(folder, relative, data, report)
-        expected.add(relative)
+    expected, staged = set(), []
+    try:
+        for relative, request in static_feeds(config, programme):
+            _write(folder, relative, feed_chunks(config, programme, request), report, staged)
+            expected.add(relative)
+        for relative, data in pages:
+            _write(folder, relative, data, report, staged)
+            expected.add(relative)
+        progress["replacing"] = True
+        for temporary, path, relative in staged:
+            os.replace(temporary, path)
+            report.written.append(relative)
+    except BaseException:
+        for temporary, _, _ in staged:
+            temporary.unlink(missing_ok=True)
+        raise
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder).as_posix()
         if path.is_file() and path.suffix in MANAGED_SUFFIXES and relative not in expected:

@@ -6,16 +6,18 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config_schema import closest, schema_errors, to_date, to_moment
+from .config_schema import closest, schema_problems, to_date, to_moment
 from .config_yaml import Mapping, Reader, closest_term, hint, read_document
 from .errors import ConfigError
 from .addresses import RESERVED_NAMES
 from .selection import NAMED_CRITERIA, vocabulary_of
 from .site_info import SiteInfo, read_site
+from .alert_settings import AlertSettings, read_alerts
 from .taxonomy import Taxonomy, Term, Vocabulary
 from .text import slugify
 
 SOURCE_TYPES = ("ics", "csv", "xlsx", "json", "openagenda")
+JSON_PRESETS = ("calfeed", "openagenda")
 STORE_FOLDER = ".calfeed"
 LEGACY_STORE_NAME = "calfeed.sqlite"
 
@@ -24,7 +26,6 @@ def default_store_path(config_path: Path) -> Path:
     """Where a configuration's store is when « store: path: » does not say: named after the file
     (sources.yaml → .calfeed/sources.sqlite), so a scratch essai.yaml next to it gets its own."""
     return Path(config_path).parent / STORE_FOLDER / f"{Path(config_path).stem}.sqlite"
-JSON_PRESETS = ("calfeed", "openagenda")
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class Config:
     # when it belongs to this configuration (see store.open_store).
     legacy_store_path: Path | None = None
     site: SiteInfo = field(default=SiteInfo())
+    alerts: AlertSettings = field(default=AlertSettings())
 
     @property
     def folder(self) -> Path:
@@ -114,7 +116,7 @@ def _vocabulary(r: Reader, root, key) -> Vocabulary:
     terms = []
     for slug, entry in entries.items():
         if slugify(str(slug)) != str(slug):
-            r.fail(r.line(entries, slug), f"l'identifiant « {slug} » de « {key} » doit être en minuscules sans "
+            r.note(r.line(entries, slug), f"l'identifiant « {slug} » de « {key} » doit être en minuscules sans "
                                           f"accents ni espaces, par exemple « {slugify(str(slug))} ».")
         term = Mapping({"name": entry}) if isinstance(entry, str) else entry
         terms.append(Term(str(slug), r.text(term, "name", str(slug)), r.text(term, "description"),
@@ -123,7 +125,7 @@ def _vocabulary(r: Reader, root, key) -> Vocabulary:
 
 
 def load_config(path: str | Path) -> Config:
-    """Read `sources.yaml`; raise ConfigError naming the file and line of any mistake."""
+    """Read `sources.yaml`; raise ConfigError naming the file and line of every mistake, first line first."""
     path = Path(path).resolve()
     return parse_config(read_document(path), path)
 
@@ -132,9 +134,14 @@ def parse_config(root, path: Path) -> Config:
     r = Reader(path)
     if not isinstance(root, dict):
         r.fail(root, "le fichier doit contenir des clés « sources: », « categories: », « themes: ».")
-    errors = schema_errors(root, path)
-    if errors:
-        raise ConfigError("\n".join(errors))
+    r.problems.extend(schema_problems(root))
+    config = r.attempt(_read_config, r, root, path)
+    if r.problems:
+        raise ConfigError(r.report())
+    return config
+
+
+def _read_config(r: Reader, root, path: Path) -> Config:
     edition = r.mapping(root, "edition")
     publish = r.mapping(root, "publish")
     store = r.mapping(root, "store")
@@ -146,7 +153,7 @@ def parse_config(root, path: Path) -> Config:
         event_types=_vocabulary(r, root, "event_types"),
     )
     if not taxonomy.categories.terms:
-        r.fail(r.line(root, "categories"), "aucune catégorie définie : ajoutez une section « categories: ».")
+        r.note(r.line(root, "categories"), "aucune catégorie définie : ajoutez une section « categories: ».")
     # A store belongs to one configuration: by default it is named after the configuration file.
     # An explicit path is relative to the configuration's folder (an absolute one stays as it is).
     store_path = path.parent / r.text(store, "path") if r.text(store, "path") else default_store_path(path)
@@ -172,7 +179,8 @@ def parse_config(root, path: Path) -> Config:
     sources = _parse_sources(r, root, config, fetch)
     selections = _parse_selections(r, root, config, sources)
     return dataclasses.replace(config, sources=sources, selections=selections,
-                               site=read_site(root.get("site") or {}, config.edition_name))
+                               site=read_site(root.get("site") or {}, config.edition_name),
+                               alerts=read_alerts(root.get("alerts") or {}))
 
 
 # A source's defaults checked against the vocabulary: key → (taxonomy attribute, « unknown », « possible »).
@@ -190,9 +198,10 @@ def _parse_sources(r: Reader, root, config: Config, fetch) -> tuple[Source, ...]
         r.fail(root, "aucune source : ajoutez une liste « sources: » (voir le README).")
     sources, seen = [], set()
     for entry in entries:
-        source = _parse_source(r, entry, config, fetch)
+        if (source := r.attempt(_parse_source, r, entry, config, fetch)) is None:
+            continue
         if source.id in seen:
-            r.fail(r.line(entry, "id"), f"l'id de source « {source.id} » est déjà utilisé : chaque source a un id unique.")
+            r.note(r.line(entry, "id"), f"l'id de source « {source.id} » est déjà utilisé : chaque source a un id unique.")
         seen.add(source.id)
         sources.append(source)
     return tuple(sources)
@@ -201,11 +210,11 @@ def _parse_sources(r: Reader, root, config: Config, fetch) -> tuple[Source, ...]
 def _parse_source(r: Reader, entry, config: Config, fetch) -> Source:
     source_id = r.text(entry, "id")
     if not source_id or slugify(source_id) != source_id:
-        r.fail(r.line(entry, "id"), f"chaque source a besoin d'un « id » en minuscules sans espaces (lu : « {source_id} »).")
+        r.note(r.line(entry, "id"), f"chaque source a besoin d'un « id » en minuscules sans espaces (lu : « {source_id} »).")
     kind, preset = r.text(entry, "type"), r.text(entry, "preset", "calfeed")
     for value, possible, what in ((kind, SOURCE_TYPES, "type"), (preset, JSON_PRESETS, "preset")):
         if value not in possible:
-            r.fail(r.line(entry, what), f"source « {source_id} » : {what} inconnu « {value} »"
+            r.note(r.line(entry, what), f"source « {source_id} » : {what} inconnu « {value} »"
                                         f"{hint(closest(value, possible))} {what.capitalize()}s possibles : "
                                         f"{', '.join(possible)}.")
     defaults = {}
@@ -214,7 +223,7 @@ def _parse_source(r: Reader, entry, config: Config, fetch) -> Source:
         values = r.labels(entry, key)
         for value, line in values:
             if value not in vocabulary:
-                r.fail(line, f"source « {source_id} » : {unknown} « {value} »{hint(closest_term(value, vocabulary))} "
+                r.note(line, f"source « {source_id} » : {unknown} « {value} »{hint(closest_term(value, vocabulary))} "
                              f"{possible} : {', '.join(vocabulary.slugs)}.")
         defaults[key] = tuple(value for value, _line in values) if key == "themes" else r.text(entry, key)
     url, path = _source_location(r, entry, source_id, config, kind)
@@ -250,40 +259,42 @@ def _source_location(r: Reader, entry, source_id: str, config: Config, kind: str
 
 def _parse_selections(r: Reader, root, config: Config, sources) -> tuple[Selection, ...]:
     entries = r.mapping(root, "selections")
-    selections = []
-    for key_in_yaml, entry in entries.items():
-        slug = str(key_in_yaml)
-        where = getattr(entries, "key_lines", {}).get(key_in_yaml, getattr(entries, "line", 0))
-        others = {str(other) for other in entries if other != key_in_yaml}
-        if slugify(slug) != slug:
-            r.fail(where, f"sélection « {slug} » : nom invalide ; utilisez des minuscules sans accents et des "
-                          f"tirets, par exemple « {_free_name(slugify(slug), others)} ».")
-        if slug in RESERVED_NAMES:
-            r.fail(where, f"sélection « {slug} » : ce nom est déjà celui d'une adresse du site (/feeds/{slug}…) ; "
-                          f"choisissez-en un autre, par exemple « {_free_name(slug, others)} ».")
-        filters_in = r.mapping(entry, "filter")
-        if not filters_in:
-            r.fail(r.line(entry, "filter"), f"sélection « {slug} » : « filter: » est vide ; elle publierait tout "
-                                            "le programme.")
-        filters = {}
-        for key in filters_in:
-            if key not in NAMED_CRITERIA:
-                r.fail(r.line(filters_in, key), f"sélection « {slug} » : critère inconnu « {key} »"
-                                                f"{hint(closest(key, NAMED_CRITERIA))} Critères possibles : "
-                                                f"{', '.join(NAMED_CRITERIA)}.")
-            values = r.labels(filters_in, key)
-            vocabulary = vocabulary_of(config.taxonomy, key)
-            for value, line in values if vocabulary is not None else ():
-                if value not in vocabulary:
-                    r.fail(line, f"sélection « {slug} » : valeur inconnue « {value} » pour « {key} »"
-                                 f"{hint(closest_term(value, vocabulary))} "
-                                 f"Valeurs possibles : {', '.join(vocabulary.slugs)}.")
-            if key == "source":
-                source_ids = [s.id for s in sources]
-                for value, line in values:
-                    if value not in source_ids:
-                        r.fail(line, f"sélection « {slug} » : source inconnue « {value} »{hint(closest(value, source_ids))} "
-                                     f"Sources possibles : {', '.join(source_ids)}.")
-            filters[key] = tuple(value for value, _line in values)
-        selections.append(Selection(slug, r.text(entry, "name", slug), r.text(entry, "description"), filters))
-    return tuple(selections)
+    read = (r.attempt(_parse_selection, r, entries, key, entry, config, sources) for key, entry in entries.items())
+    return tuple(selection for selection in read if selection is not None)
+
+
+def _parse_selection(r: Reader, entries, key_in_yaml, entry, config: Config, sources) -> Selection:
+    slug = str(key_in_yaml)
+    where = getattr(entries, "key_lines", {}).get(key_in_yaml, getattr(entries, "line", 0))
+    others = {str(other) for other in entries if other != key_in_yaml}
+    if slugify(slug) != slug:
+        r.note(where, f"sélection « {slug} » : nom invalide ; utilisez des minuscules sans accents et des "
+                      f"tirets, par exemple « {_free_name(slugify(slug), others)} ».")
+    if slug in RESERVED_NAMES:
+        r.note(where, f"sélection « {slug} » : ce nom est déjà celui d'une adresse du site (/feeds/{slug}…) ; "
+                      f"choisissez-en un autre, par exemple « {_free_name(slug, others)} ».")
+    filters_in = r.mapping(entry, "filter")
+    if not filters_in:
+        r.fail(r.line(entry, "filter"), f"sélection « {slug} » : « filter: » est vide ; elle publierait tout "
+                                        "le programme.")
+    filters = {}
+    for key in filters_in:
+        if key not in NAMED_CRITERIA:
+            r.fail(r.line(filters_in, key), f"sélection « {slug} » : critère inconnu « {key} »"
+                                            f"{hint(closest(key, NAMED_CRITERIA))} Critères possibles : "
+                                            f"{', '.join(NAMED_CRITERIA)}.")
+        values = r.labels(filters_in, key)
+        vocabulary = vocabulary_of(config.taxonomy, key)
+        for value, line in values if vocabulary is not None else ():
+            if value not in vocabulary:
+                r.note(line, f"sélection « {slug} » : valeur inconnue « {value} » pour « {key} »"
+                             f"{hint(closest_term(value, vocabulary))} "
+                             f"Valeurs possibles : {', '.join(vocabulary.slugs)}.")
+        if key == "source":
+            source_ids = [s.id for s in sources]
+            for value, line in values:
+                if value not in source_ids:
+                    r.note(line, f"sélection « {slug} » : source inconnue « {value} »{hint(closest(value, source_ids))} "
+                                 f"Sources possibles : {', '.join(source_ids)}.")
+        filters[key] = tuple(value for value, _line in values)
+    return Selection(slug, r.text(entry, "name", slug), r.text(entry, "description"), filters)

@@ -59,6 +59,12 @@ SECTIONS = {
                                "description": "« non conforme » ou « partiellement conforme » (sans audit RGAA "
                                               "complet), « totalement conforme » après un audit"},
              "accessibility_note": TEXT, "legal_notice": TEXT},
+    "alerts": {"after_minutes": {"type": "number", "minimum": 0}, "email": TEXTS, "sender": TEXT, "smtp_host": TEXT,
+               "smtp_port": {"type": "integer", "minimum": 1, "maximum": 65535},
+               "smtp_tls": {"enum": ["none", "starttls", "ssl"], "description": "none, starttls ou ssl"},
+               "smtp_user": TEXT, "smtp_password_env": TEXT,
+               "webhook": {"type": ["string", "null"], "pattern": r"^$|^https?://[^/\s]+",
+                           "description": "une adresse qui commence par https://"}},
     "fetch": {"interval_minutes": {"type": "number", "minimum": 1}, "concurrency": {"type": "integer", "minimum": 1},
               "timeout": POSITIVE, "max_bytes": POSITIVE, "retries": COUNT, "max_drop": SHARE},
 }
@@ -132,14 +138,16 @@ _Validator = jsonschema.validators.extend(
 _VALIDATOR = _Validator(SCHEMA)
 
 
+def schema_problems(root) -> list[tuple[int, str]]:
+    """Every mistake of shape in the parsed `sources.yaml`: (line, French message), first line first."""
+    found = [problem for error in _VALIDATOR.iter_errors(root) for problem in _describe(error, root)]
+    return sorted(found, key=lambda item: item[0])
+
+
 def schema_errors(root, path: Path) -> list[str]:
     """Every mistake of shape in the parsed `sources.yaml`, as French messages, first line first."""
-    found = []
-    for error in _VALIDATOR.iter_errors(root):
-        for line, message in _describe(error, root):
-            found.append((line, message))
-    found.sort(key=lambda item: item[0])
-    return [f"{path}, ligne {line} : {message}" if line else f"{path} : {message}" for line, message in found]
+    return [f"{path}, ligne {line} : {message}" if line else f"{path} : {message}"
+            for line, message in schema_problems(root)]
 
 
 def _where(root, where) -> tuple[int, str]:

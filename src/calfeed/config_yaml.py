@@ -105,18 +105,51 @@ YAML_PROBLEMS = (
 )
 
 
+class _Stopped(ConfigError):
+    """A part of the file that cannot be read further; its mistake is recorded in the Reader."""
+
+
 class Reader:
     """Reads values out of the parsed YAML, once the schema has checked their shapes, and reports the
     mistakes only code can see (unknown vocabulary, a path outside the folder…) with file and line."""
 
     def __init__(self, path: Path):
         self.path = path
+        self.problems: list[tuple[int, str]] = []  # (line, message): every mistake found, reported together
+
+    def note(self, mapping, message: str):
+        """Record a mistake at the line of `mapping` (or at line `mapping` when given a number: see `line`)
+        and go on reading: the operator gets every mistake of the file in one run."""
+        line = mapping if isinstance(mapping, int) else getattr(mapping, "line", 0)
+        self.problems.append((line, message))
 
     def fail(self, mapping, message: str):
-        """Raise ConfigError at the line of `mapping` (or at line `mapping` when given a number: see `line`)."""
-        line = mapping if isinstance(mapping, int) else getattr(mapping, "line", 0)
-        where = f"{self.path}, ligne {line}" if line else str(self.path)
-        raise ConfigError(f"{where} : {message}")
+        """Record a mistake after which this part of the file cannot be read further, and stop reading it."""
+        self.note(mapping, message)
+        raise _Stopped(self.report())
+
+    def report(self) -> str:
+        """Every mistake recorded, first line first, each once."""
+        lines = []
+        for line, message in sorted(dict.fromkeys(self.problems), key=lambda problem: problem[0]):
+            lines.append(f"{self.path}, ligne {line} : {message}" if line else
+                         message if message.startswith(str(self.path)) else f"{self.path} : {message}")
+        return "\n".join(lines)
+
+    def attempt(self, read, *args):
+        """`read(*args)`, or None when it stopped on a mistake: the rest of the file is still read. A value
+        of the wrong shape, already reported by the schema, may make `read` fail in its own way: ignored then."""
+        try:
+            return read(*args)
+        except _Stopped:  # recorded already
+            return None
+        except ConfigError as exc:  # said by a reader of its own (a site: or alerts: value…)
+            self.problems.append((0, str(exc)))
+            return None
+        except (TypeError, ValueError, AttributeError, KeyError):
+            if not self.problems:
+                raise
+            return None
 
     @staticmethod
     def mapping(parent, key):
@@ -152,7 +185,7 @@ class Reader:
         try:
             ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
-            self.fail(self.line(parent, key), f"fuseau horaire inconnu « {name} »"
+            self.note(self.line(parent, key), f"fuseau horaire inconnu « {name} »"
                                               f"{hint(closest(name, sorted(available_timezones())))} "
                                               "Utilisez un nom IANA, par exemple Europe/Paris ou Indian/Reunion.")
         return name

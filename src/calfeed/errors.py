@@ -1,5 +1,10 @@
 """The project's error hierarchy: every message says where and how to fix."""
 
+import errno
+import os
+import pwd
+from pathlib import Path
+
 
 class CalfeedError(Exception):
     """Base class of the errors calfeed reports to its users."""
@@ -32,3 +37,55 @@ class EventError(CalfeedError, ValueError):
 
 class StoreError(CalfeedError):
     """The store cannot be used: unreadable, damaged, or owned by another configuration."""
+
+
+class DiskError(CalfeedError):
+    """A file calfeed must write cannot be written: no permission, a read-only or full disk, a failing disk.
+    Never « damaged »: nothing is wrong with the data, and renaming or deleting it would lose it."""
+
+    FULL, READ_ONLY, DENIED, FAILING = "plein", "lecture seule", "refusé", "défaillant"
+
+    def __init__(self, where, problem: str, detail: str, kept: str):
+        self.where, self.problem = where, problem
+        folder = _folder_of(where)
+        if problem == self.FULL:
+            advice = (f"le disque qui porte {folder} est plein ({detail}). Libérez de la place sur ce disque (ou "
+                      "relevez le quota de l'utilisateur), puis relancez la commande")
+        elif problem == self.READ_ONLY:
+            advice = (f"le disque qui porte {folder} est monté en lecture seule ({detail}). Remontez-le en "
+                      "lecture-écriture, ou choisissez un emplacement sur un disque inscriptible, puis relancez")
+        elif problem == self.DENIED:
+            advice = (f"l'utilisateur {_user()} n'a pas le droit d'y écrire ({detail}). Donnez-lui ce droit "
+                      f"sur le fichier et sur son dossier {folder} (chown ou chmod), ou lancez calfeed sous "
+                      "l'utilisateur propriétaire, puis relancez")
+        else:
+            advice = (f"le disque qui porte {folder} ne répond pas correctement ({detail}). Vérifiez son état "
+                      "(journal du système, « dmesg ») et l'espace libre, puis relancez")
+        super().__init__(f"impossible d'écrire {where} : {advice}. Rien n'a été perdu : {kept}.")
+
+    @classmethod
+    def from_os_error(cls, where, exc: OSError, kept: str) -> "DiskError":
+        return cls(where, cls.kind_of(exc.errno), exc.strerror or str(exc), kept)
+
+    @classmethod
+    def kind_of(cls, code: int | None) -> str:
+        """What an errno says about the disk, as the operator must act on it."""
+        if code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            return cls.FULL
+        if code == errno.EROFS:
+            return cls.READ_ONLY
+        if code in (errno.EACCES, errno.EPERM):
+            return cls.DENIED
+        return cls.FAILING
+
+
+def _folder_of(where) -> str:
+    path = Path(where)
+    return str(path if path.is_dir() else path.parent)
+
+
+def _user() -> str:
+    try:
+        return f"« {pwd.getpwuid(os.geteuid()).pw_name} »"
+    except KeyError:
+        return f"n° {os.geteuid()}"

@@ -2,7 +2,6 @@
 site and the static build render the same templates from the same contexts, given "now" by the caller."""
 
 import datetime as dt
-import re
 from functools import cache
 from importlib import resources
 
@@ -11,6 +10,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from .feeds import feed_bytes
 from .addresses import FeedRequest, event_feed, feed_catalogue, parse_selection, personal_feed
 from .links import CLIENTS, clients_data, event_links
+from .public import public_location, public_source_text, without_addresses
 from .selection import BUILDER_CRITERIA, CRITERIA, NEVER_PUBLISHED, PUBLIC_CRITERIA, criteria_data, vocabulary_of
 from .text import fold
 from .views import (Where, event_jsonld, event_view, feed_json_chunks, french_date, french_moment, french_spacing,
@@ -155,46 +155,20 @@ def error_context(config, where: Where, title: str, message: str) -> dict:
     return {**common(config, where, title), "message": message}
 
 
-# What a source wrote (a cell, a label, a column name) is quoted « like this » in reasons and warnings.
-QUOTED = re.compile(r"«[^»]*»")
-
-
-def public_text(text: str | None) -> str | None:
-    """A reason or warning fit for the public status page: the values the source wrote are left out
-    (a cell may hold anything); where it is stays (a line, a UID, a column's name), so the team knows
-    what to fix. The operator's terminal (`calfeed check`) shows it whole."""
-    if not text:
-        return text
-    where, separator, reason = text.partition(" : ")
-    if not separator or "«" in where and not where.startswith(("colonne «", "VEVENT")):
-        return QUOTED.sub("«…»", text)
-    return where + separator + QUOTED.sub("«…»", reason)
-
-
-def _public_location(config, source) -> str:
-    """A local source's file as sources.yaml names it, relative to its folder: the server's own
-    folders are nobody's business (config keeps local paths inside that folder)."""
-    if source.path is None:
-        return source.location
-    try:
-        return source.path.relative_to(config.folder).as_posix()
-    except ValueError:
-        return source.path.name
-
-
 def status_context(config, store, programme, *, public: bool = False) -> dict:
     """The health of every source, for /etat and /etat.json (`public`) and `calfeed check`."""
-    shown = public_text if public else (lambda text: text)
     published = {}
     for item in programme.items:
         published[item.event.source] = published.get(item.event.source, 0) + 1
     sources = []
     for source in config.sources:
+        def shown(text, source=source):
+            return public_source_text(config, source, text) if public else text
         state = store.source_state(source.id)
         sources.append({
             "id": source.id,
             "type": source.type,
-            "location": _public_location(config, source) if public else source.location,
+            "location": public_location(config, source) if public else source.location,
             "ok": state.last_error is None and state.last_success is not None,
             "last_attempt": state.last_attempt,
             "last_success": state.last_success,
@@ -204,7 +178,8 @@ def status_context(config, store, programme, *, public: bool = False) -> dict:
             "events_published": published.get(source.id, 0),
             "rejected": [shown(reason) for reason in state.rejected],
             "warnings": [shown(warning) for warning in state.warnings],
-            "held": list(state.held),
+            # Published events, named by their titles (public already); any address reduced to its host.
+            "held": [without_addresses(reason) if public else reason for reason in state.held],
             "history": [{**entry, "error": shown(entry["error"])} for entry in store.fetch_history(source.id, limit=5)],
         })
     return {

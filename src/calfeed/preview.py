@@ -32,8 +32,12 @@ def source_for_preview(config, source_id=None, *, url="", path="", kind="", **op
         for source in config.sources:
             if source.id == source_id:
                 return source
+        if Path(source_id).is_file() and not path and not url:  # `calfeed preview fichier.csv`
+            return source_for_preview(config, path=source_id, kind=kind, **options)
         raise ConfigError(f"source inconnue « {source_id} ». Sources de {config.path.name} : "
                           f"{', '.join(s.id for s in config.sources)}.")
+    if path and not kind and Path(path).is_file():
+        kind = guess_type(Path(path))
     if kind == "openagenda" and not path:
         url = url or OPENAGENDA_API
     if bool(url) == bool(path) or kind not in SOURCE_TYPES:
@@ -51,6 +55,26 @@ def source_for_preview(config, source_id=None, *, url="", path="", kind="", **op
         extra["category"] = category
     return Source(id="apercu", type=kind, url=url, path=Path(path).resolve() if path else None,
                   timezone=config.timezone, **extra)
+
+
+SUFFIX_TYPES = {".ics": "ics", ".ical": "ics", ".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx",
+                ".json": "json"}
+
+
+def guess_type(path: Path) -> str:
+    """The source type of a local file, from its first bytes, else its name (a CSV when nothing tells)."""
+    try:
+        data = path.read_bytes()[:1 << 20]
+    except OSError as exc:
+        raise ConfigError(f"{path} : lecture impossible ({exc.strerror}).") from None
+    start = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if start.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if start[:15].upper() == b"BEGIN:VCALENDAR":
+        return "ics"
+    if start[:1] in (b"{", b"["):
+        return "openagenda" if b'"timings"' in data else "json"
+    return SUFFIX_TYPES.get(path.suffix.lower(), "csv")
 
 
 def preview_source(config, source: Source, session=None) -> Preview:

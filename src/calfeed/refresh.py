@@ -6,10 +6,15 @@ import hashlib
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import metadata
+from pathlib import Path
 
+from . import __version__
 from .adapters import parse_source
 from .adapters.csv import cut_short
 from .adapters.decode import DECODER_VERSION
+from .alerts import check_alerts
 from .errors import CalfeedError, SourceError
 from .fetch import fetch_source, new_session
 from .model import covers_uid, utc_now
@@ -44,9 +49,43 @@ class SourceReport:
     duration_ms: int = 0
 
 
+# The libraries whose version changes what the same bytes read as.
+READING_LIBRARIES = ("icalendar", "recurring-ical-events", "python-dateutil", "charset-normalizer", "openpyxl",
+                     "tzdata")
+
+
+@cache
+def reader_version() -> str:
+    """The version of everything that turns a source's bytes into events: calfeed's version, a digest of
+    its code and the reading libraries' versions. Any upgrade changes it, so each source is read again
+    once and a fix to a reader reaches subscribers without waiting for the source to change (an event
+    read the same gets no new SEQUENCE). The whole package's code is digested rather than a version
+    number bumped by hand: a forgotten bump would leave a fix unpublished, a needless re-read costs one
+    parse per source."""
+    digest = hashlib.sha256(f"calfeed {__version__}|decoder {DECODER_VERSION}".encode())
+    for library in READING_LIBRARIES:
+        try:
+            digest.update(f"|{library} {metadata.version(library)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"|{library} -".encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _fingerprint(source, taxonomy) -> str:
     """What, besides the body, decides how a source is read: a change means read it again."""
-    return repr((source, taxonomy.categories, taxonomy.themes, taxonomy.event_types))
+    text = repr((source, taxonomy.categories, taxonomy.themes, taxonomy.event_types, reader_version()))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _conditional(state, fingerprint: str) -> dict:
+    """The validators of a conditional GET, only if the stored snapshot was read as this source would be
+    read now: otherwise a 304 would keep a snapshot read by an older reader or another configuration."""
+    if state.body_hash and state.body_hash.startswith(fingerprint + ":"):
+        return {"etag": state.etag, "last_modified": state.last_modified}
+    return {"etag": None, "last_modified": None}
 
 
 def _read(source, taxonomy, state, session, retries):
@@ -55,14 +94,14 @@ def _read(source, taxonomy, state, session, retries):
     report = SourceReport(source.id, ok=False)
     result = None
     try:
-        fetched = fetch_source(source, session, etag=state.etag, last_modified=state.last_modified,
-                               retries=retries)
+        fingerprint = _fingerprint(source, taxonomy)
+        fetched = fetch_source(source, session, retries=retries, **_conditional(state, fingerprint))
         report.http_status, report.size = fetched.status, fetched.size
         if fetched.body is None:
             result = ("unchanged", fetched, None, None)
         else:
-            reading = f"{_fingerprint(source, taxonomy)}|{fetched.charset}|{DECODER_VERSION}"
-            digest = hashlib.sha256(fetched.body + reading.encode()).hexdigest()
+            # The fingerprint leads the stored hash: the next fetch tells from it whether a 304 may be believed.
+            digest = f"{fingerprint}:" + hashlib.sha256(fetched.body + f"|{fetched.charset}".encode()).hexdigest()
             if digest == state.body_hash:
                 result = ("unchanged", fetched, None, digest)
             else:
@@ -116,6 +155,7 @@ def refresh_sources(config, store: Store, *, now: dt.datetime | None = None, onl
     publish_events(config, store, now=now, accept=accept)
     for report in reports.values():
         report.held = list(store.source_state(report.source_id).held)
+    check_alerts(config, store, now)  # the team is told of a source failing (or back) for long enough
     return [reports[s.id] for s in sources]
 
 

@@ -9,7 +9,7 @@ import time
 
 from .model import utc_now
 from .refresh import refresh_sources
-from .store import Store
+from .store import DAMAGED, Store, store_problem
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,8 @@ def start_refresher(config, store: Store) -> threading.Thread:
             time.sleep(pause)
             try:
                 refresh_if_due(config, store, owner)
+            except DAMAGED as exc:  # a full or read-only disk, a damaged base: what to do, without a traceback
+                log.error("background refresh failed: %s", store_problem(store.path, exc))
             except Exception:  # keep serving the last good feeds whatever happens here
                 log.exception("background refresh failed")
 

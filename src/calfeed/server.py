@@ -1,9 +1,13 @@
 """Run the web app under gunicorn: the production server, also behind `calfeed serve`."""
 
+import datetime as dt
 import errno
+import html
 import socket
 
+import gunicorn.util
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 
 from .web import create_app
 
@@ -26,10 +30,77 @@ class _Server(BaseApplication):
         return create_app(self.app_config)
 
 
+# One line per request, in French and without the client's address (no personal data in the logs):
+# « 06/12/2026 21:05:33 GET /feeds/tous.ics HTTP/1.1 → 200, 48213 octets, 3 ms, Microsoft Outlook 16.0 ».
+ACCESS_FORMAT = "%(t)s %(r)s → %(s)s, %(B)s octets, %(M)s ms, %(a)s"
+
+# gunicorn's own messages, said in French: their English start → the French text (same % arguments).
+MESSAGES = (("Starting gunicorn", "Démarrage de gunicorn %s"), ("Listening at", "À l'écoute sur %s (%s)"),
+            ("Using worker", "Processus de type %s"), ("Booting worker", "Démarrage du processus %s"),
+            ("Handling signal", "Signal reçu : %s"), ("Shutting down", "Arrêt : %s"),
+            ("Worker exiting", "Fin du processus %s"), ("Worker timeout", "Processus %s trop lent : relancé"))
+
+
+REFUSALS = (("Request Line is too large", "adresse trop longue (réponse 414)"),
+            ("limit request headers", "en-têtes trop longs (réponse 431)"),
+            ("Invalid HTTP Version", "version HTTP inconnue"), ("Invalid Method", "méthode HTTP invalide"))
+
+
+class FrenchLogger(Logger):
+    """gunicorn's log in French: request times as « 06/12/2026 21:05:33 », its messages translated."""
+
+    def now(self):
+        return dt.datetime.now().strftime("%d/%m/%Y %H:%M:%S")
+
+    def info(self, msg, *args, **kwargs):
+        super().info(_french(msg, args), *args, **kwargs)
+
+    def warning(self, msg, *args, **kwargs):
+        if isinstance(msg, str) and msg.startswith("Invalid request from ip="):  # the address is personal data
+            detail = msg.partition(": ")[2]
+            msg = "Requête refusée : " + next((french for english, french in REFUSALS if english in detail), detail)
+        super().warning(_french(msg, args), *args, **kwargs)
+
+    def critical(self, msg, *args, **kwargs):
+        super().critical(_french(msg, args), *args, **kwargs)
+
+
+def _french(msg, args):
+    if not isinstance(msg, str):
+        return msg
+    return next((french for english, french in MESSAGES if msg.startswith(english) and french.count("%s") == len(args)),
+                msg)
+
+
+# The pages gunicorn answers itself, before calfeed sees the request (too long an address or headers).
+ERROR_PAGES = {
+    414: ("Adresse trop longue", "Cette adresse dépasse la longueur admise. Pour un agenda qui combine beaucoup de "
+                                 "critères, composez-le sur la page « Composer mon agenda »."),
+    431: ("En-têtes trop longs", "Les en-têtes de la requête dépassent la taille admise : effacez les cookies de ce "
+                                 "site dans votre navigateur, puis réessayez."),
+    400: ("Requête invalide", "Le serveur n'a pas compris cette requête."),
+    403: ("Accès refusé", "Cette requête n'est pas admise."),
+}
+
+
+def write_french_error(sock, status_int, reason, mesg):
+    """gunicorn's util.write_error, with a French page (its own is in English and shows parser internals)."""
+    title, text = ERROR_PAGES.get(status_int, ("Erreur du serveur", "Le serveur n'a pas pu répondre à cette requête."))
+    page = (f'<!doctype html>\n<html lang="fr"><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
+            f"<body><h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>"
+            f'<p><a href="/">Retour à la page des agendas</a></p></body></html>\n').encode()
+    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: text/html; charset=utf-8\r\n"
+            f"Content-Length: {len(page)}\r\n\r\n").encode("latin-1")
+    gunicorn.util.write_nonblock(sock, head + page)
+
+
 def run_server(config_path, *, host: str, port: int, workers: int, refresh: bool, access_log: bool = True,
                cache_mb: int = 256):
     options = {"bind": f"{host}:{port}", "workers": workers, "threads": 4, "worker_class": "gthread",
-               "timeout": 60, "accesslog": "-" if access_log else None, "graceful_timeout": 10}
+               "timeout": 60, "accesslog": "-" if access_log else None, "graceful_timeout": 10,
+               "access_log_format": ACCESS_FORMAT, "logger_class": FrenchLogger}
+    # gunicorn writes its own error pages through this one function, called by every worker class.
+    gunicorn.util.write_error = write_french_error
     _Server(options, {"CALFEED_CONFIG": str(config_path), "CALFEED_REFRESH": refresh,
                        "CALFEED_CACHE_MB": cache_mb}).run()
 

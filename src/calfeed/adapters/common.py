@@ -123,15 +123,14 @@ def split_dates(value: str) -> list[str]:
 
 
 def require_format(ok: bool, source, expected: str, text: str):
-    """Refuse a body that is not the source's format (an HTML error page, say).
-
-    The message never quotes the body: it is stored and shown on the public status page. The start
-    of the body goes in the error's `detail`, printed only in the operator's terminal.
-    """
+    """Refuse a body that is not the source's format (an HTML error page, say) or empty. The message never
+    quotes the body (it is shown on the public status page); its start goes in the error's `detail`."""
     if not ok:
+        empty = not text.strip(" \t\r\n\ufeff\x00")
         head = clean_text(text[:60]).replace("\n", " ")
-        raise SourceError(source.id, f"le contenu reçu n'est pas {expected}. "
-                                     "Vérifiez l'adresse ou le type de la source.",
+        raise SourceError(source.id, f"le contenu reçu est vide (attendu : {expected}) : l'export a pu être coupé "
+                                     "ou pas encore écrit. Vérifiez le fichier ou l'adresse de la source." if empty
+                          else f"le contenu reçu n'est pas {expected}. Vérifiez l'adresse ou le type de la source.",
                           detail=f"début : « {head} »")
 
 

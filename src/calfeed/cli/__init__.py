@@ -1,6 +1,7 @@
 """The command line: each command reads the options, calls the domain, prints the result in French."""
 
 import datetime as dt
+import errno
 import re
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import click
 from ..build import write_site
 from ..config import load_config
 from ..errors import CalfeedError
+from ..init import CONFIG_NAME, STARTER
 from ..model import utc_now
 from ..pages import static_pages, status_context
 from ..preview import format_preview, preview_source, source_for_preview
@@ -18,34 +20,23 @@ from ..publish import load_programme
 from ..refresh import ensure_published, refresh_sources
 from ..server import address_taken, run_server
 from ..site_info import missing_legal
-from ..store import DAMAGED, damaged_message
-from ..store.owner import open_store
+from ..store import DAMAGED, store_problem
+from . import operations
+from .common import config_option, open_config as _open, os_error_message
 from .words import Failure, FrenchGroup, default_help
 
 
-config_option = click.option(
-    "--config", "config_path", metavar="CHEMIN", default="sources.yaml", envvar="CALFEED_CONFIG",
-    type=click.Path(dir_okay=False, path_type=Path), help="Fichier de configuration des sources (par défaut : sources.yaml).")
-
-
-def _open(config_path):
-    try:
-        config = load_config(config_path)
-        store = open_store(config.store_path, config.path, config.legacy_store_path)
-    except CalfeedError as exc:
-        raise Failure(str(exc)) from None
-    click.get_current_context().meta["calfeed.store"] = store.path
-    return config, store
-
-
 class _Commands(FrenchGroup):
-    """The command group, turning a damaged store met by any command into a French message."""
+    """The command group, turning a store that fails any command (damaged file, full or read-only disk, no
+    permission) into a French message that says which and what to do."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except DAMAGED as exc:
-            raise Failure(damaged_message(ctx.meta.get("calfeed.store", "de calfeed"), exc)) from None
+            raise Failure(str(store_problem(ctx.meta.get("calfeed.store", "de calfeed"), exc))) from None
+        except OSError as exc:  # a path not writable, a full disk…: said in French, never a traceback
+            raise Failure(os_error_message(exc)) from None
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -172,7 +163,8 @@ def _warn_legal(config):
 @cli.command()
 @config_option
 @click.option("--host", metavar="ADRESSE", default="127.0.0.1", help=default_help("Adresse d'écoute", "127.0.0.1"))
-@click.option("--port", metavar="PORT", default=5000, type=int, help=default_help("Port d'écoute", 5000))
+@click.option("--port", metavar="PORT", default=5000, type=click.IntRange(1, 65535),
+              help=default_help("Port d'écoute, de 1 à 65535", 5000))
 @click.option("--workers", metavar="N", default=2, type=click.IntRange(1, 64), help=default_help("Processus gunicorn, de 1 à 64", 2))
 @click.option("--no-refresh", is_flag=True, help="Ne pas actualiser les sources en tâche de fond.")
 @click.option("--quiet", is_flag=True, help="Ne pas journaliser chaque requête.")
@@ -251,14 +243,18 @@ def check(config_path, no_fetch):
 @click.argument("source_id", required=False)
 @click.option("--url", metavar="ADRESSE", default="", help="Adresse d'une source qui n'est pas (encore) dans sources.yaml.")
 @click.option("--path", metavar="FICHIER", default="", type=click.Path(dir_okay=False), help="Fichier d'une source hors sources.yaml.")
-@click.option("--type", "kind", metavar="TYPE", default="", help="Type de la source indiquée par --url ou --path : ics, csv, xlsx, json ou openagenda.")
+@click.option("--type", "kind", metavar="TYPE", default="", help="Type de la source : ics, csv, xlsx, json ou openagenda (deviné pour un fichier).")
 @click.option("--category", metavar="CATÉGORIE", default="", help="Catégorie par défaut des événements (comme «\u00a0category:\u00a0» d'une source).")
 @click.option("--preset", metavar="PRESET", default="calfeed", help="Preset JSON (calfeed ou openagenda).")
 @click.option("--sheet", metavar="FEUILLE", default="", help="Feuille d'un classeur .xlsx.")
 @click.option("--agenda", metavar="UID", default="", help="Identifiant de l'agenda OpenAgenda.")
 @click.option("--key-env", metavar="VARIABLE", default="", help="Variable d'environnement qui contient la clé d'API OpenAgenda.")
 def preview(config_path, source_id, url, path, kind, **options):
-    """Montre ce que calfeed lit d'une source, sans rien publier ni enregistrer."""
+    """Montre ce que calfeed lit d'une source (son id, ou un fichier : calfeed preview programme.csv), sans rien
+    publier ni enregistrer. Sans sources.yaml, le vocabulaire est celui de « calfeed init »."""
+    default = click.get_current_context().get_parameter_source("config_path") == click.core.ParameterSource.DEFAULT
+    if default and not config_path.exists():
+        config_path = STARTER / CONFIG_NAME
     try:
         config = load_config(config_path)
         source = source_for_preview(config, source_id, url=url, path=path, kind=kind, **options)
@@ -271,3 +267,9 @@ def preview(config_path, source_id, url, path, kind, **options):
 
 def main():
     cli(prog_name="calfeed")
+
+
+# The team's commands (cli/operations.py).
+cli.add_command(operations.init)
+cli.add_command(operations.backup)
+cli.add_command(operations.publish)

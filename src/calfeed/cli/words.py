@@ -71,7 +71,18 @@ def french_usage(error: click.UsageError) -> str:
         return f"{name} attend un nombre entier de {param.type.min} à {param.type.max}"
     if isinstance(param.type, click.types.IntParamType):
         return f"{name} attend un nombre entier"
+    if isinstance(param.type, click.Path):
+        said = next((french for english, french in PATH_PROBLEMS if english in error.message), error.message)
+        return f"{name} : {said}"
     return f"valeur refusée pour {name} ({error.message})"
+
+
+# click.Path's own problems (English) → French.
+PATH_PROBLEMS = (("is a file", "ce chemin est un fichier ; indiquez un dossier"),
+                 ("is a directory", "ce chemin est un dossier ; indiquez un fichier"),
+                 ("does not exist", "ce chemin n'existe pas"),
+                 ("is not writable", "calfeed ne peut pas écrire à cet endroit (droits)"),
+                 ("is not readable", "calfeed ne peut pas lire ce fichier (droits)"))
 
 
 class FrenchGroup(FrenchHelp, click.Group):

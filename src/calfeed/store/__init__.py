@@ -9,20 +9,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import StoreError
+from ..errors import DiskError, StoreError
+from .problems import DAMAGED, KEPT, damaged_message, store_problem
 from .schema import MIGRATIONS
 
+__all__ = ["DAMAGED", "Store", "damaged_message", "store_problem"]
+
 HISTORY_KEPT = 200  # fetch records kept per source
-# What a damaged database file raises from any query (« database disk image is malformed »…).
-DAMAGED = (sqlite3.DatabaseError,)
-
-
-def damaged_message(path, exc: Exception) -> str:
-    """What to tell the operator when the store's file is damaged."""
-    return (f"la base {path} est endommagée ({exc}). Arrêtez calfeed, puis restaurez une sauvegarde de ce "
-            "fichier ; à défaut, renommez-le : « calfeed fetch » en recréera un à partir des sources, mais "
-            "l'historique des versions repartira de zéro (annulations en cours oubliées, SEQUENCE remises à 0 : "
-            "des agendas abonnés pourraient ignorer la prochaine modification d'un événement déjà modifié).")
 
 
 @dataclass(frozen=True)
@@ -71,7 +64,12 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.transaction() as db:
                 self._migrate(db)
-        except (OSError, sqlite3.Error) as exc:
+        except OSError as exc:
+            raise DiskError.from_os_error(self.path.parent, exc, KEPT) from None
+        except sqlite3.Error as exc:
+            problem = store_problem(self.path, exc)
+            if isinstance(problem, DiskError):
+                raise problem from None
             raise StoreError(f"base de données {self.path} inutilisable ({exc}). "
                                "Vérifiez le chemin « store: path: » de sources.yaml et ses droits d'écriture.") from None
 
@@ -100,7 +98,8 @@ class Store:
         try:
             yield db
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # SQLite already rolled back on some errors (a full disk): say that one
+                db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
 
@@ -261,6 +260,19 @@ class Store:
 
     def set_meta(self, db, key: str, value: str):
         db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # -- requests per feed and per day (no personal data) ------------------------
+
+    def add_requests(self, counts: dict[tuple[str, str], int]):
+        """Add `counts` ((day, feed) → requests) to the daily totals."""
+        with self.transaction() as db:
+            db.executemany("INSERT INTO feed_requests VALUES (?, ?, ?) ON CONFLICT (day, feed) DO UPDATE SET"
+                           " count = count + excluded.count", ((day, feed, n) for (day, feed), n in counts.items()))
+
+    def request_counts(self, since: str = "") -> list[tuple[str, str, int]]:
+        """(day, feed, requests) from day `since` (AAAA-MM-JJ) on, by day then by most asked."""
+        return self.db.execute("SELECT day, feed, count FROM feed_requests WHERE day >= ? ORDER BY day, count DESC,"
+                               " feed", (since,)).fetchall()
 
     # -- refresh lease: one refresher at a time across processes ---------------
 

@@ -64,4 +64,13 @@ MIGRATIONS = (
     ALTER TABLE sources ADD COLUMN rejected_uids_json TEXT NOT NULL DEFAULT '[]';
     ALTER TABLE sources ADD COLUMN held_json TEXT NOT NULL DEFAULT '[]';
     """,
+    # 4: how many times each feed was asked for, per day (for the team's reporting; nothing about who asked).
+    """
+    CREATE TABLE feed_requests (
+        day TEXT NOT NULL,
+        feed TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (day, feed)
+    );
+    """,
 )

@@ -11,7 +11,7 @@ from ..refresh import ensure_published
 from ..schedule import start_first_read, start_refresher
 from ..store import DAMAGED
 from ..store.owner import open_store
-from .responses import Bodies, Published
+from .responses import Bodies, Published, add_security_headers
 from .routes import bp, http_error, store_damaged, unexpected_error
 
 __all__ = ["Bodies", "Published", "create_app"]
@@ -35,6 +35,7 @@ def create_app(test_config=None) -> Flask:
     app.extensions["calfeed"] = Published(config, store, app.config["CALFEED_CHECK_SECONDS"],
                                           app.config["CALFEED_CACHE_MB"] * 2**20)
     app.register_blueprint(bp)
+    app.after_request(add_security_headers)  # every answer, the static files and the error pages included
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, unexpected_error)
     for damaged in DAMAGED:

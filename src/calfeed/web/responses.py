@@ -15,9 +15,11 @@ from flask import Response, current_app, request
 from werkzeug.datastructures import Headers
 from werkzeug.http import is_resource_modified, parse_accept_header
 
+from ..model import utc_now
 from ..publish import load_programme
 from ..selection import Programme
 from ..store import DAMAGED, Store
+from .counts import RequestCounts, feed_name
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,31 @@ log = logging.getLogger(__name__)
 NO_GZIP_AGENTS = ("microsoft", "outlook", "exchange")
 VERSIONS_KEPT = 4096  # ETags remembered per programme version (a 304 needs no body)
 NOSNIFF = {"X-Content-Type-Options": "nosniff"}
+
+# The security headers of every answer, pages, feeds, exports and assets alike (README, « En production »,
+# gives them for a static copy too). The site loads nothing from elsewhere and runs only its own files
+# (the DSFR's module, calfeed.js); its inline <script> blocks are JSON data, which a browser never runs,
+# so no 'unsafe-inline' is needed. No page may be framed, except the embed pages that any site may show.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                           "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+                           "form-action 'self'; frame-ancestors {ancestors}")
+EMBED_PREFIX = "/feeds/integrer/"  # the embed pages (routes.embed): any site may frame them
+
+
+def security_headers(path: str) -> dict:
+    """The security headers for an answer at `path`: the one place that decides them."""
+    if path.startswith(EMBED_PREFIX):
+        return {"Content-Security-Policy": CONTENT_SECURITY_POLICY.format(ancestors="*"), **NOSNIFF}
+    return {"Content-Security-Policy": CONTENT_SECURITY_POLICY.format(ancestors="'none'"),
+            "X-Frame-Options": "DENY", **NOSNIFF}
+
+
+def add_security_headers(response: Response) -> Response:
+    """Flask's after_request hook: every answer gets its security headers. A feed's are already among the
+    headers prepared once per version (`Version.prepare`): they are not set again on every request."""
+    if "Content-Security-Policy" not in response.headers:
+        response.headers.update(security_headers(request.path))
+    return response
 
 
 class Bodies:
@@ -87,6 +114,7 @@ class Published:
         self._making_lock = threading.Lock()
         self._versions: OrderedDict = OrderedDict()
         self.bodies = Bodies(cache_bytes)
+        self.counts = RequestCounts(store, config.timezone)
 
     def programme(self) -> Programme:
         programme, now = self._programme, time.monotonic()
@@ -170,11 +198,12 @@ class Version:
         template.cache_control.max_age = int(refresh.total_seconds())
         template.vary.add("Accept-Encoding")
         template.headers["Access-Control-Allow-Origin"] = "*"
-        template.headers.update(NOSNIFF)
+        template.headers.update(security_headers(request.path))
         # werkzeug drops Last-Modified and Content-Type from a 304 with the other entity headers; Content-Type
         # is given all the same, or werkzeug would look for it, fail, and set a default one to drop.
         repeated = [(name, value) for name, value in template.headers.to_wsgi_list()
-                    if name in ("Content-Type", "ETag", "Cache-Control", "Vary", "Access-Control-Allow-Origin")]
+                    if name in ("Content-Type", "ETag", "Cache-Control", "Vary", "Access-Control-Allow-Origin",
+                                "Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options")]
         if packed:
             template.headers["Content-Encoding"] = "gzip"
         template.headers["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -200,6 +229,7 @@ def wants_gzip(environ) -> bool:
 def respond(site: Published, programme: Programme, key, make, mimetype: str, filename: str) -> Response:
     """The one response path of feeds and JSON exports: conditional, compressed when asked."""
     environ = request.environ
+    site.counts.add(feed_name(*key), utc_now())
     packed = wants_gzip(environ)
     version = site.version(programme, key, make, packed, mimetype, filename)
     # werkzeug decides every conditional request; one without its headers is "modified" anyway (the

@@ -4,13 +4,14 @@ from flask import Blueprint, abort, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from ..addresses import AddressError, catalogue, resolve_address
-from ..errors import SelectionError
+from ..errors import DiskError, SelectionError
 from ..feeds import feed_bytes
 from ..model import utc_now
 from ..pages import (LEGAL_PAGES, builder_context, embed_context, error_context, event_context, events_context,
                      home_context, legal_context, personal_context, render_page, status_context)
 from ..text import slugify
 from ..selection import Programme
+from ..store import store_problem
 from ..views import Where, feed_json
 from .responses import NOSNIFF, published, respond
 
@@ -99,7 +100,7 @@ def embed(group, name):
     if chosen is None:
         abort(404, description=f"Aucun agenda « {path} » à intégrer.")
     context = embed_context(site.config, programme, _where(path.count("/") + 1), chosen, utc_now())
-    return render_page("integrer.html", context), 200, {**NOSNIFF, "Content-Security-Policy": "frame-ancestors *"}
+    return render_page("integrer.html", context), 200, NOSNIFF  # any site may frame it: responses.security_headers
 
 
 RESOLVED_KEPT = 1024  # valid addresses remembered per programme version, as clients send them
@@ -169,6 +170,23 @@ def status_json():
     return response
 
 
+@bp.get("/etat/requetes.json")
+def request_counts():
+    """Requests per feed and per day of the live service (the static tree's are in the web server's logs)."""
+    response = current_app.json.response({"jours": published().counts.by_day()})
+    response.headers.update(NOSNIFF)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/etat/requetes.csv")
+def request_counts_csv():
+    lines = ["jour;agenda;requetes"] + [f"{day};{feed};{count}" for day, feeds in published().counts.by_day().items()
+                                        for feed, count in feeds.items()]
+    return "\r\n".join(lines) + "\r\n", 200, {**NOSNIFF, "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
+                                               "Content-Disposition": 'attachment; filename="requetes-par-agenda.csv"'}
+
+
 def http_error(error: HTTPException):
     """Every error is a French HTML page with the site's header and a way back, under the right status
     code (a calendar client reads the code, a person the page); a JSON address answers JSON."""
@@ -194,8 +212,11 @@ def _error_page(title: str, message: str, status: int):
 
 
 def store_damaged(error: Exception):
-    current_app.logger.error("store damaged: %s", error)
-    return _error_page("Service indisponible", "La base de données du service est endommagée ; l'équipe en est "
+    site = published()
+    problem = store_problem(site.store.path, error)
+    current_app.logger.error("store unusable: %s", problem)  # the operator's advice, in the service's log
+    what = "ne peut plus être écrite (disque)" if isinstance(problem, DiskError) else "est endommagée"
+    return _error_page("Service indisponible", f"La base de données du service {what} ; l'équipe en est "
                                                "avertie dans les journaux. Les agendas déjà chargés restent servis.",
                        503)
 
