@@ -1,7 +1,6 @@
 """The command line: each command reads the options, calls the domain, prints the result in French."""
 
 import datetime as dt
-import errno
 import re
 import sys
 from pathlib import Path
