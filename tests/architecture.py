@@ -11,8 +11,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "calfeed"
 # top. README, « Architecture », names what each one owns.
 LAYERS = (
     ("errors", "text"),
-    ("taxonomy", "model", "config_schema", "site_info", "alert_settings"),
-    ("selection", "config_yaml"),
+    ("taxonomy", "model", "config_schema", "site_info", "alert_settings", "changes"),
+    ("selection", "config_yaml", "identity"),
     ("addresses",),
     ("config", "vtimezone", "links", "adapters.decode", "adapters.parsed"),
     ("render", "adapters.common", "adapters.html"),
@@ -21,7 +21,7 @@ LAYERS = (
     ("adapters.vevent",),
     ("adapters.csv", "adapters.ics", "adapters.json", "adapters.xlsx", "feeds", "views"),
     ("adapters",),
-    ("store.schema", "store.problems", "fetch.deadline"),
+    ("store.schema", "store.problems", "store.identities", "fetch.deadline"),
     ("store", "fetch"),
     ("publish", "store.owner", "store.backup", "preview", "alerts", "public"),
     ("refresh", "pages"),
@@ -31,9 +31,9 @@ LAYERS = (
     ("web.routes",),
     ("web",),
     ("server",),
-    ("cli.words",),
+    ("cli.words", "cli.report"),
     ("cli.common",),
-    ("cli.operations",),
+    ("cli.operations", "cli.sources"),
     ("cli",),
     ("cli.__main__",),
 )

@@ -31,6 +31,12 @@ UNREADABLE = {
 }
 
 
+@pytest.fixture(autouse=True)
+def clock(monkeypatch):
+    """The command line's clock, during the programme (its events are still to come)."""
+    monkeypatch.setenv("CALFEED_NOW", T2.isoformat())
+
+
 def make_source(project, tmp_path, kind):
     settings, name, *_ = UNREADABLE[kind]
     config_path = project([{"id": "essai", "path": name, **settings}], files=[name])
@@ -148,7 +154,7 @@ def test_the_status_page_flags_held_events(project, tmp_path):
     app = create_app({"TESTING": True, "CALFEED_CONFIG": str(config_path), "CALFEED_CHECK_SECONDS": 0})
     data.write_text(data.read_text(encoding="utf-8").replace(good, bad), encoding="utf-8")
     config, store = open_project(config_path)
-    refresh_sources(config, store)
+    refresh_sources(config, store, now=T1)
     client = app.test_client()
     assert client.get("/etat.json").get_json()["held"] == ["essai"]
     page = client.get("/etat").data.decode()
@@ -238,7 +244,7 @@ def test_a_source_losing_most_of_its_events_is_held_until_accepted(served_csv, r
     half = b"".join(CSV.splitlines(keepends=True)[:4])  # header and 3 rows: whole rows, nothing looks cut
     serve(half)
     [report] = refresh_sources(config, store, now=T1)
-    assert not report.ok and "ne renvoie plus que 3 événement(s) alors qu'elle en publiait 6" in report.error
+    assert not report.ok and "3 des 6 événement(s) à venir de la source (50 %) disparaîtraient" in report.error
     assert "max_drop" in report.error
     assert versions(store) == before
 
@@ -273,5 +279,5 @@ def test_the_drop_is_told_as_a_rounded_share_and_the_fetch_line_says_once_what_s
     serve(b"".join(CSV.splitlines(keepends=True)[:3]))  # 2 of 6 events left: 4 fewer, two thirds
     result = runner.invoke(cli, ["fetch", "--config", str(config_path)], catch_exceptions=False)
     assert result.exit_code == 1
-    assert "(4 de moins, 67 %)" in result.output
+    assert "4 des 6 événement(s) à venir de la source (67 %)" in result.output
     assert result.output.count("reste") == 1, result.output  # « l'instantané précédent reste publié », once

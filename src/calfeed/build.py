@@ -153,6 +153,8 @@ def write_site(config, programme, folder: Path, pages) -> BuildReport:
         finally:
             lock.close()
     except OSError as exc:  # a full or read-only disk, no permission: said plainly, never a traceback
+        if DiskError.kind_of(exc.errno) is None:
+            raise  # a wrong path, not the disk: the CLI names it (cli.common.os_error_message)
         kept = ("chaque fichier du dossier est entier, du build précédent ou de celui-ci"
                 if progress["replacing"] else
                 "aucun fichier du dossier n'a été remplacé, il garde le dernier build réussi")

@@ -63,7 +63,6 @@ class Source:
 @dataclass(frozen=True)
 class Selection:
     """A named feed defined in `sources.yaml` by a filter."""
-
     slug: str
     name: str
     description: str
@@ -88,11 +87,11 @@ class Config:
     sources: tuple[Source, ...]
     taxonomy: Taxonomy
     selections: tuple[Selection, ...] = field(default=())
-    # The default store of calfeed before stores were named after their configuration, kept in use
-    # when it belongs to this configuration (see store.open_store).
+    # The default store before stores were named after their configuration, kept if it is this one's (store.open_store).
     legacy_store_path: Path | None = None
     site: SiteInfo = field(default=SiteInfo())
     alerts: AlertSettings = field(default=AlertSettings())
+    keep_past: dt.timedelta | None = None  # publish.keep_past_days: how long past events stay (None: for good)
 
     @property
     def folder(self) -> Path:
@@ -167,6 +166,7 @@ def _read_config(r: Reader, root, path: Path) -> Config:
         refresh=dt.timedelta(minutes=publish.get("refresh_minutes", 60)),
         reference_time=to_moment(publish.get("reference_time"), timezone),
         grace=dt.timedelta(days=publish.get("grace_days", 30)),
+        keep_past=dt.timedelta(days=publish["keep_past_days"]) if publish.get("keep_past_days") is not None else None,
         base_url=r.text(publish, "base_url").rstrip("/"),
         store_path=store_path,
         legacy_store_path=legacy_store,

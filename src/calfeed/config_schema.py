@@ -48,7 +48,8 @@ SOURCE_KEYS = {
 SECTIONS = {
     "edition": {"name": TEXT, "start": DATE, "end": DATE},
     "publish": {"timezone": TEXT, "refresh_minutes": {"type": "number", "minimum": 1},
-                "grace_days": {"type": "number", "minimum": 0}, "reference_time": MOMENT, "base_url": TEXT},
+                "grace_days": {"type": "number", "minimum": 0}, "reference_time": MOMENT, "base_url": TEXT,
+                "keep_past_days": {"type": ["number", "null"], "minimum": 0}},
     "store": {"path": TEXT},
     "site": {"brand": TEXTS, "service": TEXT, "operator": TEXT, "publication_director": TEXT, "host": TEXT,
              "contact_email": {"type": ["string", "null"], "pattern": r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$",

@@ -68,15 +68,18 @@ class DiskError(CalfeedError):
         return cls(where, cls.kind_of(exc.errno), exc.strerror or str(exc), kept)
 
     @classmethod
-    def kind_of(cls, code: int | None) -> str:
-        """What an errno says about the disk, as the operator must act on it."""
+    def kind_of(cls, code: int | None) -> str | None:
+        """What an errno says about the disk, as the operator must act on it; None when it is not the disk
+        (a path that does not exist, a file where a folder belongs: the operator's path, said as such)."""
         if code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
             return cls.FULL
         if code == errno.EROFS:
             return cls.READ_ONLY
         if code in (errno.EACCES, errno.EPERM):
             return cls.DENIED
-        return cls.FAILING
+        if code == errno.EIO:
+            return cls.FAILING
+        return None
 
 
 def _folder_of(where) -> str:

@@ -54,3 +54,18 @@ def feed_chunks(config, programme, request: FeedRequest):
 def feed_bytes(config, programme, request: FeedRequest) -> bytes:
     """The feed's bytes, whole."""
     return b"".join(feed_chunks(config, programme, request))
+
+
+# Google Calendar stops reading a subscribed calendar at about 1 MB: `check` warns from this size on.
+FEED_SIZE_WARNING = 900 * 1024
+
+
+def large_feeds(config, programme, static_feeds) -> list[tuple[str, int]]:
+    """The subscribed feeds (path, size in bytes) that near the size Google Calendar stops reading."""
+    found = []
+    for path, request in static_feeds:
+        if request.subscription:
+            size = sum(len(chunk) for chunk in feed_chunks(config, programme, request))
+            if size >= FEED_SIZE_WARNING:
+                found.append((path, size))
+    return found

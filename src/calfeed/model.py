@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from .errors import EventError
-from .text import fold
+from .text import fold, slugify
 
 ATTENDANCES = ("presentiel", "en-ligne", "hybride")
 STATUS_SLUGS = ("confirme", "annule", "reporte", "en-ligne", "complet")
@@ -84,9 +84,19 @@ class Event:
     def sort_key(self) -> tuple:
         return (self.start_utc, fold(self.title), self.uid)
 
-    def dedupe_key(self) -> tuple:
-        """Two sources publishing the same event agree on its title and start."""
-        return (" ".join(fold(self.title).split()), self.start_utc)
+    def match_key(self) -> tuple:
+        """What makes two events the same to a subscriber, whatever their identifiers: title, start and place.
+
+        Two sources carrying one event, or one source re-exported under new identifiers, agree on it."""
+        place = " ".join(part for part in (self.location.name, self.location.address, self.location.postal_code,
+                                           self.location.city) if part)
+        return (" ".join(fold(self.title).split()), self.start_utc, " ".join(fold(place).split()))
+
+    def end_utc(self) -> dt.datetime:
+        """The end instant; an all-day event ends at midnight (exclusive) in its zone."""
+        if self.all_day:
+            return dt.datetime.combine(self.end, dt.time(), ZoneInfo(self.timezone)).astimezone(dt.UTC)
+        return self.end.astimezone(dt.UTC)
 
     def to_json(self) -> str:
         """The event as canonical JSON text: what the store keeps and what `content_hash` digests."""
@@ -96,6 +106,17 @@ class Event:
 def content_hash(event_json: str) -> str:
     """A digest of an event's canonical JSON: it changes when anything about the event changes."""
     return hashlib.sha256(event_json.encode()).hexdigest()[:32]
+
+
+UNSEEN_FIELDS = ("uid", "source", "modified")  # what may change with no new version for subscribers
+
+
+def event_digest(data: dict) -> str:
+    """A digest of an event (its JSON dict) as subscribers see it: its identifier, the source that carries it
+    and the time the source says it changed are not part of it (a renamed source, a re-export under new
+    identifiers or stamped today change nothing)."""
+    return content_hash(json.dumps({k: v for k, v in data.items() if k not in UNSEEN_FIELDS}, ensure_ascii=False,
+                                   sort_keys=True))
 
 
 def _encode_time(value):
@@ -154,13 +175,31 @@ def stable_uid(*parts: str, domain: str = "calfeed") -> str:
     return f"{digest}@{domain}"
 
 
+KEYLESS_DOMAIN = "calfeed"
+
+
+def keyless_uid(title: str, start) -> str:
+    """The natural key of an event whose source gives it no identifier: its title and start."""
+    return stable_uid(slugify(title), start.isoformat(), domain=KEYLESS_DOMAIN)
+
+
+def legacy_uid(key: str, source_id: str, event: "Event") -> str:
+    """The UID calfeed published, before identities were kept in the store, for the event of source
+    `source_id` whose natural key is `key`: `<slug>@<source id>.calfeed`. A store in service keeps it."""
+    if key.endswith("@" + KEYLESS_DOMAIN) and key == keyless_uid(event.title, event.start):
+        return stable_uid(source_id, slugify(event.title), event.start.isoformat(), domain=f"{source_id}.calfeed")
+    if "@" in key:
+        return key
+    return f"{slugify(key)}@{source_id}.calfeed"  # « id#2 » slugs to « id-2 », the old occurrence suffix
+
+
 def covers_uid(record: str, uid: str) -> bool:
-    """Whether `uid` may be an event of the record whose UID is `record`: itself, or one of its
-    occurrences (`<UID>-<n>` or `<stem>-<n>@<domain>`, as adapters number them). It may also match
-    another record whose own id extends this one: callers use it only to hold, never to cancel."""
+    """Whether the natural key `uid` may be an event of the record whose key is `record`: itself, or one
+    of its occurrences (`<key>#<n>`, `<UID>-<n>` or `<stem>-<n>@<domain>`, as adapters number them). It may
+    also match another record whose own id extends this one: callers use it only to hold, never to cancel."""
     if not record:
         return False
-    if uid == record or uid.startswith(record + "-"):
+    if uid == record or uid.startswith(record + "-") or uid.startswith(record + "#"):
         return True
     stem, _, domain = record.partition("@")
     uid_stem, _, uid_domain = uid.partition("@")

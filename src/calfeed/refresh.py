@@ -17,6 +17,7 @@ from .adapters.decode import DECODER_VERSION
 from .alerts import check_alerts
 from .errors import CalfeedError, SourceError
 from .fetch import fetch_source, new_session
+from .identity import future_published, would_cancel
 from .model import covers_uid, utc_now
 from .publish import needs_publishing, publish_events
 from .store import Store
@@ -44,6 +45,8 @@ class SourceReport:
     error: str = ""
     detail: str = ""  # what the source sent, for the operator's terminal only: never stored
     held: list[str] = field(default_factory=list)  # published events kept at their last good version
+    cancelled: list[str] = field(default_factory=list)  # its events announced cancelled by this refresh
+    notes: list[str] = field(default_factory=list)  # identities matched: re-exports, events shared with others
     http_status: int | None = None
     size: int = 0
     duration_ms: int = 0
@@ -131,58 +134,76 @@ def refresh_sources(config, store: Store, *, now: dt.datetime | None = None, onl
     states = {s.id: store.source_state(s.id) for s in sources}
     session = session or new_session(config.concurrency)
     reports = {}
+    passes = []
+
+    def publish():
+        passes.append(publish_events(config, store, now=now, accept=accept))
+
     with ThreadPoolExecutor(max_workers=min(config.concurrency, max(len(sources), 1))) as pool:
         pending = {pool.submit(_read, s, config.taxonomy, states[s.id], session, config.retries): s for s in sources}
         unpublished = False
         while pending:
             done, _ = wait(pending, timeout=PUBLISH_PAUSE if unpublished else None, return_when=FIRST_COMPLETED)
             if not done:  # the others are in, a slow source is still being read: publish them now
-                publish_events(config, store, now=now, accept=accept)
+                publish()
                 unpublished = False
                 continue
             with store.transaction() as db:
                 for future in done:
                     source = pending.pop(future)
                     report, result = future.result()
-                    _apply(store, db, source, states[source.id], report, result, now, source.id in accept)
+                    _apply(config, store, db, source, states[source.id], report, result, now, source.id in accept)
                     reports[source.id] = report
                     unpublished = unpublished or report.changed
     if not only:
         with store.transaction() as db:
             for stale in set(store.known_sources()) - {s.id for s in config.sources}:
-                store.forget_source(db, stale)  # removed from sources.yaml: its events vanish below
+                store.forget_source(db, stale)  # its events stay as they were, until `calfeed retire`
             store.set_meta(db, "last_refresh", now.isoformat())
-    publish_events(config, store, now=now, accept=accept)
+    publish()
     for report in reports.values():
         report.held = list(store.source_state(report.source_id).held)
+        report.cancelled = [text for done in passes for sid, text in done.cancelled if sid == report.source_id]
+        report.notes = [note for done in passes for note in done.notes.get(report.source_id, ())]
     check_alerts(config, store, now)  # the team is told of a source failing (or back) for long enough
     return [reports[s.id] for s in sources]
 
 
-def _refusal(store, source, state, parsed, accepted: bool) -> str:
+def _refusal(config, store, source, state, parsed, now, accepted: bool) -> str:
     """Why a source's new snapshot is not to be believed without the operator's word ("" if it is):
-    a body that looks cut short, or one that lost a large share of the events (rejected ones are held
-    one by one, not counted as lost)."""
+    a body that looks cut short, an empty one, or a mass change — a large share of its events still to
+    come would vanish with no event of the new version to match them (see identity.py). Past events
+    leaving a source (next year's file) are never cancelled, so they do not count; rejected ones are held
+    one by one, not counted as lost."""
     if accepted:
         return ""
-    before, now = state.event_count, len(parsed.events)
+    before, count = state.event_count, len(parsed.events)
     fix = f"si c'est voulu, lancez « calfeed accept {source.id} »"
     if parsed.truncated:
         return f"{parsed.truncated} : l'instantané précédent reste publié ({fix})"
     if cut := cut_short(parsed, store.snapshot(source.id)):
         return f"{cut} : l'instantané précédent reste publié ({fix})"
-    if not now and before and not source.allow_empty and not parsed.excluded:  # all private now: not a loss
+    # Empty with nothing still to come (OpenAgenda lists only upcoming events; the edition is over):
+    # subscribers lose nothing, past events stay. Empty while events are to come: an export gone wrong.
+    if not count and before and not source.allow_empty and not parsed.excluded and \
+            future_published(store, source.id, now):  # all of it private now is not an export gone wrong
         return (f"la source ne renvoie plus aucun événement alors qu'elle en publiait {before} : l'instantané "
                 f"précédent reste publié ({fix}, ou mettez « allow_empty: true » pour accepter un calendrier vide)")
-    lost = before - now - len(parsed.rejected) - len(parsed.excluded)  # nor are events now marked private
-    if lost > MIN_DROP and lost > before * source.max_drop:
-        return (f"la source ne renvoie plus que {now} événement(s) alors qu'elle en publiait {before} "
-                f"({lost} de moins, {round(lost * 100 / before)} %) : l'instantané précédent reste publié ({fix}, ou "
+    lost = would_cancel(config, store, source.id, [event.to_json() for event in parsed.events], now,
+                        minimum=MIN_DROP + 1 + len(parsed.rejected) + len(parsed.excluded))
+    lost_count = len(lost) - len(parsed.rejected) - len(parsed.excluded)  # nor are events now marked private
+    upcoming = future_published(store, source.id, now) if lost_count > MIN_DROP else 0
+    if lost_count > MIN_DROP and lost_count > upcoming * source.max_drop:
+        shown = ", ".join(lost[:5]) + (f" et {len(lost) - 5} autre(s)" if len(lost) > 5 else "")
+        return (f"{lost_count} des {upcoming} événement(s) à venir de la source ({round(lost_count * 100 / upcoming)} %) "
+                f"disparaîtraient sans qu'aucun "
+                f"événement de sa nouvelle version ne leur corresponde ({shown}) : changement massif, l'instantané "
+                f"précédent reste publié et rien n'est annoncé aux abonnés ({fix}, qui les annoncera annulés ; ou "
                 f"relevez « max_drop: » de la source, aujourd'hui {source.max_drop:g})")
     return ""
 
 
-def _apply(store, db, source, state, report, result, now, accepted=False):
+def _apply(config, store, db, source, state, report, result, now, accepted=False):
     """Record one source's refresh, and keep its new snapshot if it is one to believe."""
     if result is None:
         store.record_fetch(db, source.id, now, report.duration_ms, http_status=report.http_status,
@@ -201,7 +222,7 @@ def _apply(store, db, source, state, report, result, now, accepted=False):
     report.events = len(parsed.events)
     report.rejected = [str(r) for r in parsed.rejected]
     report.warnings = [str(w) for w in parsed.warnings]
-    report.error = _refusal(store, source, state, parsed, accepted)
+    report.error = _refusal(config, store, source, state, parsed, now, accepted)
     if report.error:
         store.set_fetch_error(db, source.id, report.error)
         return
@@ -216,12 +237,15 @@ def _apply(store, db, source, state, report, result, now, accepted=False):
 
 def _withdraw_private(store, db, source, excluded, current: set[str], now):
     """Published events the source now marks private leave the feeds at once: not kept as cancelled for
-    the grace period (a cancelled copy still shows the title and place to every subscriber)."""
-    uids = [r.uid for r in excluded if r.uid]
-    if not uids:
+    the grace period (a cancelled copy still shows the title and place to every subscriber). `excluded` and
+    `current` hold natural keys; the store says under which UID each was published (see identity.py)."""
+    keys = [r.uid for r in excluded if r.uid]
+    if not keys:
         return
-    withdrawn = [row.uid for row in store.published_versions().values()
-                 if row.source_id == source.id and row.uid not in current and any(covers_uid(u, row.uid) for u in uids)]
+    published = {uid for (sid, key), uid in store.identities().items()
+                 if sid == source.id and key not in current and any(covers_uid(k, key) for k in keys)}
+    withdrawn = [row.uid for row in store.published_versions().values() if row.source_id == source.id and
+                 (row.uid in published or row.uid not in current and any(covers_uid(k, row.uid) for k in keys))]
     for uid in withdrawn:
         store.delete_published(db, uid)
     if withdrawn:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from icalendar import Alarm, Calendar, Event as VEvent, vDuration, vText
 
+from .changes import change_line
 from .model import Event
 from .vtimezone import vtimezone
 
@@ -36,6 +37,7 @@ class Publication:
     sequence: int
     modified: dt.datetime  # aware; rendered as DTSTAMP and LAST-MODIFIED
     vanished: bool = False
+    change: tuple = ()  # (date, natures) of the last change subscribers are told of, see change_line
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,7 @@ def event_component(event: Event, publication: Publication, taxonomy) -> VEvent:
     if event.online_url and status != "annule":
         component.add("CONFERENCE", event.online_url,
                       parameters={"VALUE": "URI", "FEATURE": "VIDEO", "LABEL": "Rejoindre en ligne"})
-    description = describe(event, status, publication.vanished, taxonomy)
+    description = describe(event, status, publication.vanished, taxonomy, publication.change)
     if description:  # libical drops an empty DESCRIPTION with an error
         component.add("DESCRIPTION", _Text(description))
     if event.location.latitude is not None and event.location.longitude is not None:
@@ -145,8 +147,9 @@ def event_component(event: Event, publication: Publication, taxonomy) -> VEvent:
     return component
 
 
-def describe(event: Event, status: str, vanished: bool, taxonomy) -> str:
-    """The DESCRIPTION: the source's text, then what Outlook would otherwise hide (links)."""
+def describe(event: Event, status: str, vanished: bool, taxonomy, change: tuple = ()) -> str:
+    """The DESCRIPTION: the source's text, then what Outlook would otherwise hide (links), then the date
+    and nature of the last change."""
     lines = []
     if vanished:
         lines.append(VANISHED_LINE)
@@ -173,6 +176,8 @@ def describe(event: Event, status: str, vanished: bool, taxonomy) -> str:
         facts.append(f"Plus d'informations : {event.url}")
     if facts:
         lines.append("\n".join(facts))
+    if change and not vanished:
+        lines.append(change_line(change))
     return "\n\n".join(lines)
 
 

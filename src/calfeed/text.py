@@ -5,6 +5,8 @@ import unicodedata
 from functools import lru_cache
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
 
 
 @lru_cache(maxsize=8192)  # labels repeat across thousands of events

@@ -9,13 +9,12 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
+from .changes import change_line
 from .links import subscribe_links
 from .render import STATUS_LINE
 from .selection import CRITERIA, event_key
-from .text import slugify
+from .text import MONTHS, slugify
 
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre")
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 STATUS_LABELS = {"annule": "Annulé", "reporte": "Reporté", "en-ligne": "Passé en ligne", "complet": "Complet"}
 
@@ -175,6 +174,7 @@ def event_view(item, taxonomy, where: Where) -> dict:
         "short_date": short_date(event.start if event.all_day else event.start.date()),
         "sequence": item.publication.sequence,
         "modified": item.publication.modified.isoformat(),
+        "last_update": change_line(item.publication.change),  # « Mis à jour le … : nouvel horaire », or ""
     }
 
 
@@ -221,6 +221,7 @@ def _json_event(view: dict) -> dict:
                  "latitude": view["place"]["latitude"], "longitude": view["place"]["longitude"]},
         "lien_en_ligne": view["online_url"], "lien": view["url"], "inscription": view["registration_url"],
         "page": view["page"], "ics": view["ics"], "sequence": view["sequence"], "modifie_le": view["modified"],
+        "mise_a_jour": view["last_update"],
     }
 
 

@@ -5,8 +5,8 @@ import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import EventError, SourceError
-from ..model import Event, Location, stable_uid
-from ..text import slugify, split_list
+from ..model import Event, Location, keyless_uid
+from ..text import split_list
 from .decode import garbled
 from .parsed import Parsed as Parsed  # re-exported: the adapters take both from here
 from .parsed import Rejected
@@ -31,14 +31,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SAFE_SCHEMES = ("http://", "https://")
 
 
-def record_uid(record_id, source_id: str) -> str:
-    """The UID of the event a record with the source's own identifier `record_id` becomes; the
-    events of a record with several occurrences are `<stem>-<n>@<domain>` (see model.covers_uid)."""
-    base_id = clean_text(record_id)
-    if not base_id:
-        return ""
-    return base_id if "@" in base_id else f"{slugify(base_id)}@{source_id}.calfeed"
-
+def record_key(record_id) -> str:
+    """The natural key of the event a record with the source's own identifier `record_id` becomes: that
+    identifier exactly as the source states it (case included), never the source's `id` in sources.yaml.
+    The events of a record with several occurrences are `<key>#<n>`, or `<stem>-<n>@<domain>` for a UID
+    (see model.covers_uid). The UID subscribers see is given by the store (see identity.py)."""
+    return clean_text(record_id)
 
 
 def clean_text(value) -> str:
@@ -189,12 +187,14 @@ def _refuse_garbled(record: dict):
 
 
 def _uid(base_id: str, title: str, start, index: int, count: int, source) -> str:
+    """The event's natural key (see `record_key`); a record without identifier is keyed by its title and
+    start (see model.keyless_uid), never by the source's id."""
     if not base_id:
-        return stable_uid(source.id, slugify(title), start.isoformat(), domain=f"{source.id}.calfeed")
-    uid = record_uid(base_id, source.id)
+        return keyless_uid(title, start)
+    key = record_key(base_id)
     if count > 1:
-        uid = f"{uid.split('@')[0]}-{index}@{uid.split('@', 1)[1]}"
-    return uid
+        key = f"{key.split('@')[0]}-{index}@{key.split('@', 1)[1]}" if "@" in key else f"{key}#{index}"
+    return key
 
 
 def _classify(record: dict, source, taxonomy, where: str, warnings: list) -> dict:

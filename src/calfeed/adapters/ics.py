@@ -16,7 +16,7 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from ..errors import EventError, SourceError
 from ..model import shown_moment
-from .common import Parsed, Rejected, build_events, clean_text, record_uid, require_format
+from .common import Parsed, Rejected, build_events, clean_text, record_key, require_format
 from .decode import decode_text
 from .records import Reading
 from .recurrence import Budget, as_list, budget_reason, end_zones, normalise_rules, occurrences, stamp
@@ -87,8 +87,8 @@ def _exclude(private: dict, groups: dict, parsed, source):
 
 
 def _known(uid: str, source) -> str:
-    """The UID a rejected event would have had (see common.record_uid); "" for one without UID of its own."""
-    return "" if uid.startswith(_NO_UID) else record_uid(uid, source.id)
+    """The UID a rejected event would have had (see common.record_key); "" for one without UID of its own."""
+    return "" if uid.startswith(_NO_UID) else record_key(uid)
 
 
 def _iana(name: str) -> str | None:

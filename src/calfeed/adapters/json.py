@@ -4,7 +4,7 @@ import datetime as dt
 import json
 
 from ..errors import EventError, SourceError
-from .common import Parsed, Rejected, as_moment, build_events, check_zone, clean_text, parse_moment, record_uid
+from .common import Parsed, Rejected, as_moment, build_events, check_zone, clean_text, parse_moment, record_key
 from .decode import decode_text
 from .records import Read, Reading, optional_value, settle_identities
 from .openagenda import record_from_openagenda, unpublished_state
@@ -79,8 +79,8 @@ def _known_uid(item, source, read) -> str:
                                                     (str, int)):
         return ""
     if read is record_from_openagenda:
-        return record_uid(f"openagenda-{item['uid']}", source.id) if item.get("uid") else ""
-    return record_uid(item.get("id"), source.id)
+        return record_key(f"openagenda-{item['uid']}") if item.get("uid") else ""
+    return record_key(item.get("id"))
 
 
 def _record_from_calfeed(item: dict, source, where: str, warnings: list):

@@ -9,7 +9,7 @@ from ..model import Event
 class Rejected:
     """An event of a source that could not be used, with where it was and why.
 
-    `uid` is the UID the event would have had (see `record_uid`), when the source gives it an
+    `uid` is the natural key the event would have had (see `common.record_key`), when the source gives it an
     identifier of its own: an event published before keeps its last good version while it is
     unreadable. "" when unknown."""
 

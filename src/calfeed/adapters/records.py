@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ..errors import EventError, SourceError
 from ..model import Event, stable_uid
-from .common import Parsed, Rejected, clean_text, record_uid
+from .common import Parsed, Rejected, clean_text, record_key
 
 # A source never makes calfeed read more than MAX_ROWS rows, items or VEVENTs, nor read for longer than its
 # `timeout`: a body within `max_bytes` can still hold a million empty rows (an Excel sheet declares them).
@@ -76,7 +76,7 @@ def settle_identities(reads: list[Read], source, parsed: Parsed):
                 parsed.rejected.append(Rejected(
                     reads[i].where, f"identifiant « {shown_ids} » en double ({wheres}) : chaque événement "
                                     "doit avoir son propre identifiant ; corrigez l'un d'eux",
-                    record_uid(reads[i].record_id or ids[0], source.id)))
+                    record_key(reads[i].record_id or ids[0])))
         else:
             for i in rest:
                 digest = stable_uid(reads[i].text)[:12]

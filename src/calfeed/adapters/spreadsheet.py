@@ -8,7 +8,7 @@ import re
 from ..errors import EventError, SourceError
 from ..text import slugify
 from .common import (MONTHS, without_month_dots, Parsed, Rejected, all_day_or_timed, as_moment, build_events, check_zone, clean_text,
-                     parse_date, parse_moment, parse_time, record_uid, split_dates)
+                     parse_date, parse_moment, parse_time, record_key, split_dates)
 from .records import Read, Reading, optional_value, settle_identities
 
 # Canonical column → accepted header spellings (compared as slugs: accents, case, spaces ignored).
@@ -106,7 +106,7 @@ def events_from_rows(header: list, rows, source, taxonomy) -> Parsed:
         try:
             events = _events_from_row(values, source, taxonomy, where, parsed.warnings)
         except EventError as exc:
-            parsed.rejected.append(Rejected(where, str(exc), record_uid(values.get("id"), source.id)))
+            parsed.rejected.append(Rejected(where, str(exc), record_key(values.get("id"))))
             continue
         reads.append(Read(where, "\x1f".join(clean_text(cell) for cell in row), clean_text(values.get("id")), events))
     settle_identities(reads, source, parsed)

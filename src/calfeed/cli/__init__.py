@@ -1,27 +1,27 @@
 """The command line: each command reads the options, calls the domain, prints the result in French."""
 
 import datetime as dt
-import re
 import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
 
+from ..addresses import static_feeds
 from ..build import write_site
 from ..config import load_config
 from ..errors import CalfeedError
+from ..feeds import large_feeds
 from ..init import CONFIG_NAME, STARTER
-from ..model import utc_now
 from ..pages import static_pages, status_context
 from ..preview import format_preview, preview_source, source_for_preview
 from ..publish import load_programme
 from ..refresh import ensure_published, refresh_sources
 from ..server import address_taken, run_server
-from ..site_info import missing_legal
 from ..store import DAMAGED, store_problem
-from . import operations
-from .common import config_option, open_config as _open, os_error_message
+from . import operations, sources
+from .common import config_option, now, open_config as _open, os_error_message
+from .report import _print_reports, _safe, _warn_large, _warn_legal, _warn_orphans
 from .words import Failure, FrenchGroup, default_help
 
 
@@ -44,45 +44,6 @@ def cli():
     """calfeed : agrège les sources d'événements et publie des agendas iCalendar."""
 
 
-# C0 and C1 controls (ESC, CSI…) from a source would drive the operator's terminal: show them as \xNN.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def _safe(text) -> str:
-    """Text from a source, made harmless to print in a terminal."""
-    return _CONTROLS.sub(lambda match: f"\\x{ord(match.group()):02x}", str(text))
-
-
-def _print_reports(reports, store):
-    for report in reports:
-        if report.ok and report.held:
-            mark = click.style("À VOIR", fg="yellow")
-            detail = f"{report.events} événement(s), {len(report.held)} retenu(s) à leur dernière version valide"
-        elif report.ok:
-            mark = click.style("OK", fg="green")
-            detail = f"{report.events} événement(s)"
-            if report.rejected:
-                detail += f", {len(report.rejected)} rejeté(s)"
-            if not report.changed:
-                detail += " (inchangée)"
-        else:
-            mark = click.style("ÉCHEC", fg="red")
-            detail = report.error
-            if store.source_state(report.source_id).last_success is None:
-                detail += " — aucun événement de cette source n'est publié"
-            elif "reste publié" not in report.error:  # a held source's message already says its snapshot stays
-                detail += " — les derniers événements valides restent publiés"
-        click.echo(f"  {mark}  {report.source_id} : {_safe(detail)}")
-        if report.detail:
-            click.echo(f"        reçu — {_safe(report.detail)}")
-        for line in report.rejected[:10]:
-            click.echo(f"        rejeté — {_safe(line)}")
-        if len(report.rejected) > 10:
-            click.echo(f"        … et {len(report.rejected) - 10} autre(s) (voir « calfeed check »)")
-        for line in report.held:
-            click.echo(f"        retenu — {_safe(line)}")
-
-
 @cli.command()
 @config_option
 @click.option("--source", "only", metavar="SOURCE", multiple=True, help="N'actualiser que cette source (répétable).")
@@ -90,31 +51,13 @@ def fetch(config_path, only):
     """Actualise les sources (à lancer par cron ou un timer systemd)."""
     config, store = _open(config_path)
     try:
-        reports = refresh_sources(config, store, only=list(only) or None)
+        reports = refresh_sources(config, store, now=now(), only=list(only) or None)
     except CalfeedError as exc:
         raise Failure(str(exc)) from None
     click.echo(f"Actualisation de {len(reports)} source(s) :")
     _print_reports(reports, store)
+    _warn_orphans(config, store)
     if any(not r.ok or r.held for r in reports):
-        sys.exit(1)
-
-
-@cli.command()
-@config_option
-@click.argument("sources", nargs=-1, required=True)
-def accept(config_path, sources):
-    """Accepte l'état actuel d'une source retenue (forte baisse, fichier coupé, événements illisibles).
-
-    Relit la source et publie ce qu'elle contient maintenant : ses événements absents sont annoncés
-    comme annulés aux abonnés. À réserver aux changements voulus par l'organisateur."""
-    config, store = _open(config_path)
-    try:
-        reports = refresh_sources(config, store, only=list(sources), accept=set(sources))
-    except CalfeedError as exc:
-        raise Failure(str(exc)) from None
-    click.echo(f"État accepté pour {len(reports)} source(s) :")
-    _print_reports(reports, store)
-    if any(not r.ok for r in reports):
         sys.exit(1)
 
 
@@ -129,34 +72,28 @@ def build(config_path, output, no_fetch, no_event_pages):
     """Écrit les agendas statiques (.ics) et la page d'accueil dans un dossier."""
     config, store = _open(config_path)
     try:
+        moment = now()
         if no_fetch:
-            ensure_published(config, store)
+            ensure_published(config, store, now=moment)
         else:
-            reports = refresh_sources(config, store)
+            reports = refresh_sources(config, store, now=moment)
             _print_reports(reports, store)
             if reports and not any(report.ok for report in reports):
                 raise Failure("aucune source n'a pu être lue (voir ci-dessus) : agendas non écrits. Corrigez les "
                               "sources, ou écrivez le dernier état valide avec « calfeed build --no-fetch ».")
         programme = load_programme(store)
         report = write_site(config, programme, output,
-                            static_pages(config, programme, utc_now(), event_pages=not no_event_pages))
+                            static_pages(config, programme, moment, event_pages=not no_event_pages))
     except CalfeedError as exc:
         raise Failure(str(exc)) from None
     click.echo(f"{len(programme.items)} événement(s) publiés dans {report.folder} : {len(report.written)} fichier(s) "
                f"écrit(s), {len(report.unchanged)} inchangé(s), {len(report.removed)} supprimé(s).")
     _warn_legal(config)
+    _warn_orphans(config, store)
     if not config.base_url:
         click.echo(f"Attention : publish.base_url est vide dans {config.path.name}. La copie statique construit ses liens "
                    "d'abonnement dans le navigateur, ne peut pas servir d'agenda composé ni de « Mon programme », et "
                    "ses codes d'intégration restent relatifs : indiquez l'adresse publique du service.", err=True)
-
-
-def _warn_legal(config):
-    missing = missing_legal(config.site)
-    if missing:
-        click.echo(f"Attention : section « site: » de {config.path.name}, à renseigner avant de publier : "
-                   f"{', '.join(missing)}. Sans eux, les pages Contact, Mentions légales et la déclaration "
-                   "d'accessibilité ne peuvent dire à qui s'adresser.", err=True)
 
 
 @cli.command()
@@ -200,11 +137,14 @@ def check(config_path, no_fetch):
     config, store = _open(config_path)
     details = []
     try:
+        moment = now()
         if no_fetch:
-            ensure_published(config, store)
+            ensure_published(config, store, now=moment)
         else:
-            details = [(r.source_id, r.detail) for r in refresh_sources(config, store) if r.detail]
-        status = status_context(config, store, load_programme(store))
+            details = [(r.source_id, r.detail) for r in refresh_sources(config, store, now=moment) if r.detail]
+        programme = load_programme(store)
+        status = status_context(config, store, programme)
+        large = large_feeds(config, programme, static_feeds(config, programme))
     except CalfeedError as exc:
         raise Failure(str(exc)) from None
     click.echo(f"{config.path} : configuration valide, {len(config.sources)} source(s), "
@@ -227,6 +167,8 @@ def check(config_path, no_fetch):
             click.echo(f"  {s['id']} — retenu — {_safe(held)}")
     for source_id, detail in details:
         click.echo(f"  {source_id} — reçu — {_safe(detail)}")
+    _warn_orphans(config, store)
+    _warn_large(large)
     if status["failing"]:
         click.echo(click.style(f"Source(s) en échec : {', '.join(status['failing'])}", fg="red"), err=True)
     if status["held"]:
@@ -272,3 +214,5 @@ def main():
 cli.add_command(operations.init)
 cli.add_command(operations.backup)
 cli.add_command(operations.publish)
+cli.add_command(sources.accept)
+cli.add_command(sources.retire)

@@ -1,12 +1,15 @@
-"""What every command shares: the --config option, and the configuration with its store."""
+"""What every command shares: the --config option, the configuration with its store, the clock."""
 
+import datetime as dt
 import errno
+import os
 from pathlib import Path
 
 import click
 
 from ..config import load_config
 from ..errors import CalfeedError, DiskError
+from ..model import utc_now
 from ..store.owner import open_store
 from .words import Failure
 
@@ -28,9 +31,22 @@ def open_config(config_path):
     return config, store
 
 
+def now() -> dt.datetime:
+    """The clock, read at the edge: CALFEED_NOW (an ISO date and time) replays a day of the programme
+    — a rehearsal, a test of « a year later » — without waiting for it."""
+    text = os.environ.get("CALFEED_NOW", "").strip()
+    if not text:
+        return utc_now()
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise Failure(f"CALFEED_NOW « {text} » illisible : attendu une date et heure ISO, par exemple "
+                      "2026-11-12T09:00:00+01:00.") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
+
+
 # What the system says when a path is wrong, for the operator (strerror is English). A disk that refuses to
 # write (full, read-only, no permission) is errors.DiskError's to say, the one place for it.
-DISK_ERRNOS = (errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO)
 OS_ERRORS = {
     errno.ENOENT: "fichier ou dossier introuvable : vérifiez le chemin",
     errno.ENOTDIR: "un élément de ce chemin est un fichier, pas un dossier : vérifiez le chemin",
@@ -41,7 +57,7 @@ OS_ERRORS = {
 
 def os_error_message(exc: OSError) -> str:
     """An error of the system (a path that cannot be written…) as a French sentence naming the path."""
-    if exc.errno in DISK_ERRNOS:
+    if DiskError.kind_of(exc.errno):
         return str(DiskError.from_os_error(exc.filename or ".", exc, "la commande s'est arrêtée avant d'écrire"))
     why = OS_ERRORS.get(exc.errno, exc.strerror or str(exc))
     return f"{exc.filename} : {why}." if exc.filename else f"{why}."

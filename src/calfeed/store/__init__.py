@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..errors import DiskError, StoreError
 from .problems import DAMAGED, KEPT, damaged_message, store_problem
+from .identities import IdentityTables
 from .schema import MIGRATIONS
 
 __all__ = ["DAMAGED", "Store", "damaged_message", "store_problem"]
@@ -48,13 +49,14 @@ class PublishedRow:
     sort_key: str
     render_key: str
     vevent: bytes
+    last_change: str = ""  # "<date ISO> <nature,nature>" of the last change subscribers were told of
 
 
 def _now_text(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
-class Store:
+class Store(IdentityTables):
     """A SQLite database shared by the CLI, the web workers and the refresher."""
 
     def __init__(self, path: str | Path):
@@ -65,6 +67,8 @@ class Store:
             with self.transaction() as db:
                 self._migrate(db)
         except OSError as exc:
+            if DiskError.kind_of(exc.errno) is None:
+                raise  # a wrong path, not the disk: named as such by the CLI
             raise DiskError.from_os_error(self.path.parent, exc, KEPT) from None
         except sqlite3.Error as exc:
             problem = store_problem(self.path, exc)
@@ -201,7 +205,7 @@ class Store:
         held twice in memory, as rows and as events)."""
         for row in self.db.execute(
                 "SELECT uid, source_id, event_json, content_hash, sequence, first_seen, modified, vanished_at,"
-                " sort_key, render_key, vevent FROM published ORDER BY sort_key"):
+                " sort_key, render_key, vevent, last_change FROM published ORDER BY sort_key"):
             yield PublishedRow(*row)
 
     @contextmanager
@@ -219,7 +223,7 @@ class Store:
         """Every published event's version, without its text nor its bytes (for comparing)."""
         rows = self.db.execute(
             "SELECT uid, source_id, '', content_hash, sequence, first_seen, modified, vanished_at,"
-            " sort_key, render_key, x'' FROM published").fetchall()
+            " sort_key, render_key, x'', last_change FROM published").fetchall()
         return {row[0]: PublishedRow(*row) for row in rows}
 
     def published_event_json(self, uid: str) -> str:
@@ -227,12 +231,15 @@ class Store:
 
     def write_published(self, db, rows: list[PublishedRow]):
         """Write published events, in one statement (a first publication writes thousands)."""
-        db.executemany("INSERT OR REPLACE INTO published VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        db.executemany("INSERT OR REPLACE INTO published VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        ((row.uid, row.source_id, row.event_json, row.content_hash, row.sequence, row.first_seen,
-                         row.modified, row.vanished_at, row.sort_key, row.render_key, row.vevent) for row in rows))
+                         row.modified, row.vanished_at, row.sort_key, row.render_key, row.vevent, row.last_change)
+                        for row in rows))
 
-    def set_content_hash(self, db, uid: str, digest: str):
-        db.execute("UPDATE published SET content_hash = ? WHERE uid = ?", (digest, uid))
+    def set_content_hash(self, db, uid: str, digest: str, source_id: str | None = None, event_json: str | None = None):
+        """An event's digest; with `source_id`, the source now carrying the same event (no new version)."""
+        db.execute("UPDATE published SET content_hash = ?, source_id = coalesce(?, source_id), event_json ="
+                   " coalesce(?, event_json) WHERE uid = ?", (digest, source_id, event_json, uid))
 
     def delete_published(self, db, uid: str):
         db.execute("DELETE FROM published WHERE uid = ?", (uid,))

@@ -5,7 +5,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from ..errors import StoreError
+from ..errors import DiskError, StoreError
 from . import Store
 
 PAGES_PER_STEP = 256  # copied between two chances for writers to go on
@@ -32,8 +32,7 @@ def backup_store(store: Store, target: Path) -> Path:
         except sqlite3.OperationalError as exc:
             if "full" not in str(exc):
                 raise
-            raise StoreError(f"{target} : disque plein : libérez de la place (df -h) ou choisissez un autre dossier ; "
-                             "la sauvegarde précédente est gardée.") from None
+            raise DiskError(target, DiskError.FULL, str(exc), "la sauvegarde précédente est gardée") from None
         finally:
             copy.close()
         if verdict != "ok":

@@ -73,4 +73,20 @@ MIGRATIONS = (
         PRIMARY KEY (day, feed)
     );
     """,
+    # 5: identity kept by the store (STYLE habit 16): each event's natural key in its source → the UID its
+    # subscribers know; the sources the team retired (`calfeed retire`); the date and nature of each published
+    # event's last change, said in its description. Existing UIDs are kept: publishing adopts them
+    # (identity.py), once each source is read again.
+    """
+    CREATE TABLE identities (
+        source_id TEXT NOT NULL,
+        natural_key TEXT NOT NULL,
+        uid TEXT NOT NULL,
+        PRIMARY KEY (source_id, natural_key)
+    );
+    CREATE INDEX identities_by_uid ON identities (uid);
+    CREATE TABLE retired_sources (source_id TEXT PRIMARY KEY, retired_at TEXT NOT NULL);
+    ALTER TABLE published ADD COLUMN last_change TEXT NOT NULL DEFAULT '';
+    UPDATE sources SET body_hash = NULL;
+    """,
 )
