@@ -77,9 +77,9 @@ def test_an_id_that_becomes_duplicated_keeps_its_published_version(project, tmp_
                                     "y;Atelier Z;17/11/2022;10:00;11:00;labs\n", encoding="utf-8")
     (report,) = refresh_sources(config, store, now=T0 + dt.timedelta(hours=1))
     assert [r.split(" : ")[0] for r in report.rejected] == ["ligne 3", "ligne 4"]
-    items = {i.event.uid: i for i in load_programme(store).items}
-    assert items["y@s.calfeed"].event.title == "Atelier Y" and not items["y@s.calfeed"].publication.vanished
-    assert any("y@s.calfeed" in held for held in report.held)
+    items = {i.event.title: i for i in load_programme(store).items}
+    assert set(items) == {"Atelier X", "Atelier Y"} and not items["Atelier Y"].publication.vanished
+    assert any("Atelier Y" in held for held in report.held)
 
 
 def test_the_same_event_in_two_sources_is_still_published_once(project, tmp_path):
@@ -198,8 +198,8 @@ def test_a_last_row_cut_inside_an_unquoted_cell_is_held(project, tmp_path, cut_a
     path.write_text(text[:text.rindex(cut_at) + len(cut_at)], encoding="utf-8", newline="")
     (report,) = refresh_sources(config, store, now=T0 + dt.timedelta(hours=1))
     assert "ligne (3)" in report.error and "semble coupé" in report.error
-    events = {i.event.uid: i.event for i in load_programme(store).items}
-    assert events["b@s.calfeed"].description == "Les données ouvertes au quotidien"
+    events = {i.event.title: i.event for i in load_programme(store).items}
+    assert events["Atelier B"].description == "Les données ouvertes au quotidien"
 
 
 def test_a_file_without_final_line_end_whose_last_row_changed_otherwise_is_published(project, tmp_path):
@@ -251,3 +251,21 @@ def test_rows_without_id_repeated_in_turns_give_each_session_once(project, tmp_p
     events = [i.event for i in load_programme(store).items]
     assert sorted(e.location.name for e in events) == ["Salle A", "Salle B"] and len({e.uid for e in events}) == 2
     assert sum("répète à l'identique" in w for w in report.warnings) == 4
+
+
+def test_parallel_sessions_without_id_keep_their_uids_from_one_read_to_the_next(project, tmp_path):
+    header = "titre;date_debut;heure_debut;heure_fin;categorie;lieu\n"
+    rows = "Atelier;15/11/2022;10:00;11:00;labs;Salle A\nAtelier;15/11/2022;10:00;11:00;labs;Salle B\n"
+    (tmp_path / "a.csv").write_text(header + rows, encoding="utf-8")
+    config, store = open_project(project([{"id": "s", "type": "csv", "path": "a.csv"}]))
+    refresh_sources(config, store, now=T0)
+
+    def by_room():
+        return {i.event.location.name: (i.event.uid, i.publication.sequence) for i in load_programme(store).items}
+    before = by_room()
+    for hours in (1, 2):  # each read is a new body: the sessions are read again, never swapped
+        (tmp_path / "a.csv").write_text(header + rows + f"Conférence;16/11/2022;1{hours}:00;18:00;labs;Amphi\n",
+                                        encoding="utf-8")
+        refresh_sources(config, store, now=T0 + dt.timedelta(hours=hours))
+        after = by_room()
+        assert {room: after[room] for room in before} == before
