@@ -242,15 +242,16 @@ def test_an_ambiguous_byte_holds_a_source_already_published(project, tmp_path):
     assert [i.event.location.name for i in load_programme(store).items] == ["Mairie de Créteil"]
 
 
-def test_rows_without_id_repeated_in_turns_give_each_session_once(project, tmp_path):
+def test_rows_without_id_repeated_in_turns_are_each_their_own_event(project, tmp_path):
+    """Without an id, the source states each row as an event: none is merged (see identity.py)."""
     header = "titre;date_debut;heure_debut;heure_fin;categorie;lieu\n"
     rows = ["Atelier;15/11/2022;10:00;11:00;labs;Salle A\n", "Atelier;15/11/2022;10:00;11:00;labs;Salle B\n"] * 3
     (tmp_path / "a.csv").write_text(header + "".join(rows), encoding="utf-8")
     config, store = open_project(project([{"id": "s", "type": "csv", "path": "a.csv"}]))
     (report,) = refresh_sources(config, store, now=T0)
     events = [i.event for i in load_programme(store).items]
-    assert sorted(e.location.name for e in events) == ["Salle A", "Salle B"] and len({e.uid for e in events}) == 2
-    assert sum("répète à l'identique" in w for w in report.warnings) == 4
+    assert sorted(e.location.name for e in events) == ["Salle A"] * 3 + ["Salle B"] * 3
+    assert len({e.uid for e in events}) == 6 and any("sans identifiant" in w for w in report.warnings)
 
 
 def test_parallel_sessions_without_id_keep_their_uids_from_one_read_to_the_next(project, tmp_path):

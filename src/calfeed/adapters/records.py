@@ -47,17 +47,29 @@ class Read:
 
 
 def settle_identities(reads: list[Read], source, parsed: Parsed):
-    """Add the events of `reads` to `parsed`, every UID once, no record lost silently.
+    """Add the events of `reads` to `parsed`, every natural key once, no record lost silently.
 
-    Records sharing a UID: a record repeated word for word is read once (with a warning naming both);
-    different records under one id of the source are all rejected, each naming the others, as no rule
-    can tell which one the id names (published events under that id keep their last good version);
-    different records without an id that agree on title and start (parallel sessions) are kept apart,
-    each under a UID derived from its own content."""
+    Records sharing a key under one id of the source: one repeated word for word is read once (with a
+    warning naming both); different ones are all rejected, each naming the others, as no rule can tell which
+    one the id names (published events under that id keep their last good version). Records without an id
+    that agree on title and start (parallel sessions, or one row written twice: the source states two) are
+    kept apart, each under a key derived from its own content, so that each keeps its UID read after read."""
     skipped, rejected, renamed = set(), set(), {}
     for members in _linked(reads):
         wheres = ", ".join(reads[i].where for i in members[:5]) + \
             (f" et {len(members) - 5} autre(s)" if len(members) > 5 else "")  # one message per row: kept short
+        ids = sorted({reads[i].record_id for i in members if reads[i].record_id})
+        if not ids:
+            copies: dict[str, int] = {}
+            for i in members:  # identical rows are interchangeable: numbering them is stable
+                copies[reads[i].text] = copies.get(reads[i].text, 0) + 1
+                digest = stable_uid(reads[i].text, str(copies[reads[i].text]))[:12]
+                renamed[i] = {event.uid: stable_uid(event.uid, digest, domain=event.uid.partition("@")[2])
+                              for event in reads[i].events}
+            parsed.warnings.append(Rejected(wheres, "même titre et même début, sans identifiant : publiés comme "
+                                                    "des événements distincts (ajoutez une colonne « id » pour des "
+                                                    "identifiants stables)"))
+            continue
         firsts: dict[str, int] = {}
         for i in members:
             first = firsts.setdefault(reads[i].text, i)
@@ -66,25 +78,12 @@ def settle_identities(reads: list[Read], source, parsed: Parsed):
                 parsed.warnings.append(Rejected(reads[i].where, f"répète à l'identique {reads[first].where} : lu une "
                                                                 "seule fois"))
         rest = [i for i in members if i not in skipped]
-        if len(rest) < 2:
-            continue
-        ids = sorted({reads[i].record_id for i in rest if reads[i].record_id})
-        if ids:
-            shown_ids = " », « ".join(ids[:5]) + (f" » et {len(ids) - 5} autre(s) « …" if len(ids) > 5 else "")
-            for i in rest:
-                rejected.add(i)
-                parsed.rejected.append(Rejected(
-                    reads[i].where, f"identifiant « {shown_ids} » en double ({wheres}) : chaque événement "
-                                    "doit avoir son propre identifiant ; corrigez l'un d'eux",
-                    record_key(reads[i].record_id or ids[0])))
-        else:
-            for i in rest:
-                digest = stable_uid(reads[i].text)[:12]
-                renamed[i] = {event.uid: stable_uid(event.uid, digest, domain=event.uid.partition("@")[2])
-                              for event in reads[i].events}
-            parsed.warnings.append(Rejected(wheres, "même titre et même début, sans identifiant : publiés comme "
-                                                    "des événements distincts (ajoutez une colonne « id » pour des "
-                                                    "identifiants stables)"))
+        shown_ids = " », « ".join(ids[:5]) + (f" » et {len(ids) - 5} autre(s) « …" if len(ids) > 5 else "")
+        for i in rest if len(rest) > 1 else ():
+            rejected.add(i)
+            parsed.rejected.append(Rejected(
+                reads[i].where, f"identifiant « {shown_ids} » en double ({wheres}) : chaque événement doit avoir "
+                                "son propre identifiant ; corrigez l'un d'eux", record_key(reads[i].record_id or ids[0])))
     for index, read in enumerate(reads):
         if index in skipped or index in rejected:
             continue
