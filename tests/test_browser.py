@@ -425,7 +425,7 @@ def static_copy(tmp_path_factory):
     assert built.returncode == 0, built.stderr
     assert "publish.base_url est vide" in built.stderr
 
-    from calfeed.web.responses import security_headers
+    from calfeed.security import security_headers
 
     class Quiet(SimpleHTTPRequestHandler):
         def end_headers(self):  # the headers README, « En production », asks of a static copy's server

@@ -21,6 +21,7 @@ from calfeed.config import SOURCE_TYPES, load_config
 from calfeed.adapters import ADAPTERS
 from calfeed.config_schema import SOURCE_KEYS
 from calfeed.init import DEPLOY, STARTER, deploy_values, fill, write_deploy_kit
+from calfeed.security import security_headers
 from calfeed.upload import CONTENT_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -243,6 +244,18 @@ def test_nginx_serves_the_built_tree_with_type_charset_cache_and_304(nginx):
     assert page.status_code == 200 and page.headers["Content-Type"] == "text/html; charset=utf-8"
     assert get("/feeds/categorie/labs.json").headers["Content-Type"] == "application/json; charset=utf-8"
     assert get("/feeds/.calfeed-build").status_code == 404
+    _same_security_headers_as_the_live_app(get)
+
+
+def _same_security_headers_as_the_live_app(get):
+    """The static tree's pages and embeds carry exactly the live app's security headers (security.py)."""
+    for path in ("/feeds/index.html", "/feeds/integrer/tous.html", "/feeds/categorie/labs.ics"):
+        answer = get(path)
+        assert answer.status_code == 200, path
+        for name, value in security_headers(path).items():
+            assert answer.headers.get(name) == value, (path, name)
+        if "X-Frame-Options" not in security_headers(path):
+            assert "X-Frame-Options" not in answer.headers, path
 
 
 def test_nginx_proxies_the_live_service_and_protects_etat(nginx):
@@ -322,6 +335,7 @@ def test_apache_serves_the_tree_like_nginx(apache):
     assert get("/feeds/categorie/labs.ics", headers={"If-None-Match": feed.headers["ETag"]}).status_code == 304
     assert get("/feeds/").headers["Content-Type"] == "text/html; charset=utf-8"
     assert get("/feeds/.calfeed-build").status_code == 404
+    _same_security_headers_as_the_live_app(get)
     reminder = get("/feeds/tous.ics?rappel=30")
     assert reminder.status_code == 200 and b"BEGIN:VALARM" in reminder.content
     assert get("/etat").status_code == 401

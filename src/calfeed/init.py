@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from .errors import CalfeedError
+from .security import static_policies
 
 PACKAGE = Path(__file__).resolve().parent
 STARTER = PACKAGE / "starter"  # sources.yaml and exemples/
@@ -29,7 +30,7 @@ def deploy_values(folder: Path, *, executable: Path, user: str, server: str, max
     return {"DOSSIER": str(Path(folder).resolve()), "CALFEED": str(executable), "UTILISATEUR": user,
             "SERVEUR": server, "CERTIFICAT": f"/etc/letsencrypt/live/{server}/fullchain.pem",
             "CLE": f"/etc/letsencrypt/live/{server}/privkey.pem", "MAX_AGE": str(max_age),
-            "DOSSIER_NGINX": "/etc/nginx/snippets"}
+            "DOSSIER_NGINX": "/etc/nginx/snippets", **static_policies()}
 
 
 def write_deploy_kit(folder: Path, values: dict[str, str]) -> list[Path]:

@@ -17,6 +17,7 @@ from werkzeug.http import is_resource_modified, parse_accept_header
 
 from ..model import utc_now
 from ..publish import load_programme
+from ..security import security_headers
 from ..selection import Programme
 from ..store import DAMAGED, Store
 from .counts import RequestCounts, feed_name
@@ -28,25 +29,6 @@ log = logging.getLogger(__name__)
 # always get the plain body, whatever Accept-Encoding they send.
 NO_GZIP_AGENTS = ("microsoft", "outlook", "exchange")
 VERSIONS_KEPT = 4096  # ETags remembered per programme version (a 304 needs no body)
-NOSNIFF = {"X-Content-Type-Options": "nosniff"}
-
-# The security headers of every answer, pages, feeds, exports and assets alike (README, « En production »,
-# gives them for a static copy too). The site loads nothing from elsewhere and runs only its own files
-# (the DSFR's module, calfeed.js); its inline <script> blocks are JSON data, which a browser never runs,
-# so no 'unsafe-inline' is needed. No page may be framed, except the embed pages that any site may show.
-CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                           "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-                           "form-action 'self'; frame-ancestors {ancestors}")
-EMBED_PREFIX = "/feeds/integrer/"  # the embed pages (routes.embed): any site may frame them
-
-
-def security_headers(path: str) -> dict:
-    """The security headers for an answer at `path`: the one place that decides them."""
-    if path.startswith(EMBED_PREFIX):
-        return {"Content-Security-Policy": CONTENT_SECURITY_POLICY.format(ancestors="*"), **NOSNIFF}
-    return {"Content-Security-Policy": CONTENT_SECURITY_POLICY.format(ancestors="'none'"),
-            "X-Frame-Options": "DENY", **NOSNIFF}
-
 
 def add_security_headers(response: Response) -> Response:
     """Flask's after_request hook: every answer gets its security headers. A feed's are already among the

@@ -13,7 +13,8 @@ from ..text import slugify
 from ..selection import Programme
 from ..store import store_problem
 from ..views import Where, feed_json
-from .responses import NOSNIFF, published, respond
+from ..security import NOSNIFF
+from .responses import published, respond
 
 bp = Blueprint("calfeed", __name__)
 
