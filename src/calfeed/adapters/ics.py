@@ -16,12 +16,13 @@ from ..errors import EventError, SourceError
 from ..model import check_moment, shown_moment
 from .common import Parsed, Rejected, build_events, clean_text, record_key, require_format
 from .decode import decode_text
-from .html import html_to_text
+from .records import Reading
 from .zones import check_implied_end, iana_zone, shown, zoned
 from .recurrence import (Budget, as_list, budget_reason, check_listed_dates, end_zones, normalise_rules, occurrences,
                          stamp)
+from .vevent import Properties, description_of, geo_of, link_of, private_marker, split_reused_uids
 
-PRIVATE_CLASSES = ("PRIVATE", "CONFIDENTIAL")
+_UTC_KEYS = ("UTC", "Etc/UTC", "GMT", "Etc/GMT")
 _TIMES = ("DTSTART", "DTEND", "RECURRENCE-ID")
 _NO_UID = "sans-uid-"
 
@@ -40,12 +41,15 @@ def events_from_ics(data: bytes, source, taxonomy, charset: str | None = None) -
         floating_zone = iana_zone(wr_zone) or floating_zone
     parsed = Parsed(warnings=[Rejected("contenu", warning) for warning in decoding])
     groups: dict[str, list] = {}
-    private = set()
+    private: dict[str, str] = {}
+    calendar_marker = private_marker(calendar)
+    reading = Reading(source)
     for number, component in enumerate(calendar.walk("VEVENT"), start=1):
+        reading.row()
         uid = clean_text(component.get("UID")) or f"{_NO_UID}{number}"
         where = f"VEVENT UID {uid}"
-        if str(component.get("CLASS") or "").strip().upper() in PRIVATE_CLASSES:
-            private.add(uid)
+        if marker := private_marker(component) or calendar_marker:
+            private.setdefault(uid, marker)
             continue
         try:
             _normalise(component, floating_zone, where, parsed.warnings)
@@ -53,11 +57,8 @@ def events_from_ics(data: bytes, source, taxonomy, charset: str | None = None) -
             parsed.rejected.append(Rejected(where, str(exc), _known(uid, source)))
             continue
         groups.setdefault(uid, []).append(component)
-    for uid in private:
-        groups.pop(uid, None)  # an edit of a private appointment stays private too
-    if private:
-        parsed.warnings.append(Rejected("calendrier", f"{len(private)} événement(s) privé(s) (CLASS:PRIVATE ou "
-                                                      "CONFIDENTIAL) non publié(s)"))
+    _exclude(private, groups, parsed, source)
+    split_reused_uids(groups, parsed.warnings)
     _all_day_overrides(groups)
     budget = Budget()
     for uid, components in groups.items():
@@ -75,6 +76,17 @@ def events_from_ics(data: bytes, source, taxonomy, charset: str | None = None) -
         except (ValueError, TypeError, AttributeError, KeyError, recurring_ical_events.InvalidCalendar) as exc:
             parsed.rejected.append(Rejected(where, f"propriété illisible ({exc})", _known(uid, source)))
     return parsed
+
+
+def _exclude(private: dict, groups: dict, parsed, source):
+    """Private events (UID → marker) out of `groups`, reported as excluded, not as errors."""
+    for uid, marker in private.items():
+        groups.pop(uid, None)  # an edit of a private appointment stays private too
+        parsed.excluded.append(Rejected(f"VEVENT UID {uid}", f"privé ({marker}) : exclu", _known(uid, source)))
+    if private:
+        markers = ", ".join(sorted(set(private.values())))
+        parsed.warnings.append(Rejected("calendrier", f"{len(private)} événement(s) privé(s) exclu(s) ({markers}) : "
+                                                      "jamais publiés, retirés des flux s'ils l'étaient"))
 
 
 def _known(uid: str, source) -> str:
@@ -173,48 +185,36 @@ def _all_day_overrides(groups):
                     component["RECURRENCE-ID"] = vDDDTypes(rid.dt.date())
 
 
-def _description(component) -> str:
-    """The description as readable text: Outlook's HTML version (X-ALT-DESC) keeps links, so it comes first."""
-    for alternative in as_list(component.get("X-ALT-DESC")):
-        if "html" in str(getattr(alternative, "params", {}).get("FMTTYPE", "")).lower():
-            text = html_to_text(str(alternative))
-            if text:
-                return text
-    return html_to_text(str(component.get("DESCRIPTION") or ""))
+def _record(component, uid: str, floating_zone: str, where: str, warnings: list) -> dict:
+    """The flat record of one VEVENT. An optional property that cannot be read is dropped with a warning:
+    one broken GEO or LAST-MODIFIED never costs the whole event."""
 
-
-def _record(component, uid: str, floating_zone: str) -> dict:
+    props = Properties(component, where, warnings)
     labels = []
     for entry in as_list(component.get("CATEGORIES")):
         labels.extend(str(c) for c in getattr(entry, "cats", [entry]))
-    status = str(component.get("STATUS") or "").upper()
-    geo = component.get("GEO")
-    organiser = component.get("ORGANIZER")
-    modified = component.get("LAST-MODIFIED")
+    status = str(props.one("STATUS") or "").upper()
+    geo = props.optional("GEO", lambda prop: geo_of(prop.latitude, prop.longitude), (None, None))
+    organiser = props.optional("ORGANIZER", lambda prop: clean_text(prop.params.get("CN", "")), "")
     online = component.get("CONFERENCE") or component.get("X-GOOGLE-CONFERENCE")
     online = as_list(online)[0] if online else ""
+    url = props.optional("URL", lambda prop: link_of(str(prop)), "")
     return {
         "id": uid,
-        "title": component.get("SUMMARY"),
-        "description": _description(component),
-        "location": {
-            "name": component.get("LOCATION"),
-            "latitude": geo.latitude if geo else None,
-            "longitude": geo.longitude if geo else None,
-        },
+        "title": props.one("SUMMARY"),
+        "description": description_of(component, props.one("DESCRIPTION")),
+        "location": {"name": props.one("LOCATION"), "latitude": geo[0], "longitude": geo[1]},
         "online_url": str(online),
-        "organiser": organiser.params.get("CN", "") if organiser is not None else "",
+        "organiser": organiser,
         "labels": labels,
-        "url": str(component.get("URL") or ""),
+        "url": url,
         "status": {"CANCELLED": "annule"}.get(status, ""),
-        "modified": _modified(modified, floating_zone),
+        "modified": props.optional("LAST-MODIFIED", lambda prop: _modified(prop, floating_zone)),
         "timezone": None,
     }
 
 
 def _modified(prop, floating_zone):
-    if prop is None or isinstance(prop, vBroken) or not hasattr(prop, "dt"):
-        return None
     value = prop.dt
     if not isinstance(value, dt.datetime):
         value = dt.datetime.combine(value, dt.time())
@@ -228,9 +228,10 @@ def _is_recurring(components) -> bool:
 def _expand(uid, components, floating_zone, source, taxonomy, where, parsed, budget):
     recurring = _is_recurring(components)
     masters = [c for c in components if c.get("RECURRENCE-ID") is None]
-    master_labels = _record(masters[0], uid, floating_zone)["labels"] if masters else []
+    master_labels = _record(masters[0], uid, floating_zone, where, [])["labels"] if masters else []
     failures: dict[str, int] = {}
     stamps, zones = set(), end_zones(components)
+    property_warnings: list[Rejected] = []  # said once per event, not once per occurrence
     found = occurrences(components, budget, where, parsed.warnings, clean_text(components[0].get("SUMMARY")))
     if not found:
         parsed.rejected.append(Rejected(where, "aucune date : toutes les occurrences sont exclues (EXDATE) ou hors "
@@ -242,12 +243,13 @@ def _expand(uid, components, floating_zone, source, taxonomy, where, parsed, bud
         if key in stamps:  # occurrences moved by a RANGE=THISANDFUTURE override share its RECURRENCE-ID
             key = stamp(start)
         stamps.add(key)
-        record = _record(component, f"{uid}-{key}" if recurring else uid, floating_zone)
+        record = _record(component, f"{uid}-{key}" if recurring else uid, floating_zone, where, property_warnings)
         record["labels"] = record["labels"] or master_labels
         try:
             parsed.events.extend(build_events(record, [(start, end)], source, taxonomy, where, parsed.warnings))
         except EventError as exc:
             failures[str(exc)] = failures.get(str(exc), 0) + 1
+    parsed.warnings.extend(dict.fromkeys(property_warnings))
     for reason, count in failures.items():
         parsed.rejected.append(Rejected(where, reason if count == 1 else f"{reason} ({count} occurrences)",
                                         _known(uid, source)))

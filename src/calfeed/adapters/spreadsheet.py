@@ -10,6 +10,7 @@ from ..text import slugify
 from .dates import MONTHS, without_month_dots
 from .common import (Parsed, Rejected, all_day_or_timed, as_moment, build_events, check_zone, clean_text,
                      parse_date, parse_moment, parse_time, record_key, split_dates)
+from .records import Read, Reading, optional_value, settle_identities
 
 # Canonical column → accepted header spellings (compared as slugs: accents, case, spaces ignored).
 COLUMNS = {
@@ -97,15 +98,21 @@ def events_from_rows(header: list, rows, source, taxonomy) -> Parsed:
     columns, warnings = read_header(header, source)
     headers = {column: clean_text(name) for name, column in zip(header, columns, strict=True) if column}
     parsed = Parsed(warnings=warnings)
+    reads, reading = [], Reading(source)
     for line, row in rows:
         if not any(clean_text(cell) for cell in row):
+            reading.row(empty=True)
             continue
+        reading.row()
         values = {col: cell for col, cell in zip(columns, row, strict=False) if col}
         where = f"ligne {line}"
         try:
-            parsed.events.extend(_events_from_row(values, source, taxonomy, where, parsed.warnings, headers))
+            events = _events_from_row(values, source, taxonomy, where, parsed.warnings, headers)
         except EventError as exc:
             parsed.rejected.append(Rejected(where, str(exc), record_key(values.get("id"))))
+            continue
+        reads.append(Read(where, "\x1f".join(clean_text(cell) for cell in row), clean_text(values.get("id")), events))
+    settle_identities(reads, source, parsed)
     return parsed
 
 
@@ -208,7 +215,8 @@ def _events_from_row(values: dict, source, taxonomy, where, warnings, headers: d
         "organiser": values.get("organisateur"), "category": values.get("categorie"),
         "themes": values.get("themes"), "event_type": values.get("type"), "url": values.get("lien"),
         "registration_url": values.get("inscription"), "status": values.get("statut"),
-        "modified": as_moment(parse_moment(modified, timezone), timezone) if modified else None,
+        "modified": optional_value(lambda text: as_moment(parse_moment(text, timezone), timezone), modified, where,
+                                   warnings, "date de modification"),
         "timezone": timezone,
     }
     return build_events(record, occurrences, source, taxonomy, where, warnings)
