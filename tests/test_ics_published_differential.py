@@ -18,7 +18,7 @@ import pytest
 import recurring_ical_events
 import yaml
 
-from calfeed.adapters.ics import PRIVATE_CLASSES
+from calfeed.adapters.vevent import private_marker
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = [Path(recurring_ical_events.__file__).parent / "test" / "calendars",
@@ -51,7 +51,7 @@ def _inside(key: str, low: dt.datetime, high: dt.datetime) -> bool:
 def _left_out_by_policy(component) -> bool:
     """What calfeed leaves out on purpose (README, « Lecture des calendriers ICS »): no title, private."""
     return not str(component.get("SUMMARY") or "").strip() or \
-        str(component.get("CLASS") or "").strip().upper() in PRIVATE_CLASSES
+        bool(private_marker(component))
 
 
 def reference(data: bytes):

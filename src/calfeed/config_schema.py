@@ -126,7 +126,10 @@ def to_date(value) -> dt.date | None:
         return None
     if isinstance(value, dt.datetime):
         return value.date()
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    try:
+        return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    except ValueError:  # a date that does not exist (2022-11-31): the schema reported it at its line; read on
+        return None
 
 
 def to_moment(value, timezone: str) -> dt.datetime | None:
@@ -138,7 +141,10 @@ def to_moment(value, timezone: str) -> dt.datetime | None:
     elif isinstance(value, dt.date):
         moment = dt.datetime.combine(value, dt.time())
     else:
-        moment = dt.datetime.fromisoformat(str(value))
+        try:
+            moment = dt.datetime.fromisoformat(str(value))
+        except ValueError:  # reported at its line by the schema; the rest of the file is still read
+            return None
     return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
 
 
