@@ -68,7 +68,7 @@ def test_check_fails_on_a_failing_source(runner, project, tmp_path):
     result = run(runner, "check", "--config", str(path))
     assert result.exit_code == 1
     assert "absent" in result.output and "ÉCHEC" in result.output and "fichier introuvable" in result.output
-    assert "bon — rejeté — ligne 3 : date impossible « 32/11/2022 »" in result.output
+    assert "bon — rejeté — ligne 3 : cellule « date_debut » : date impossible « 32/11/2022 »" in result.output
     result = run(runner, "fetch", "--config", str(path))
     assert result.exit_code == 1 and "absent.ics. Vérifiez" in result.output
     assert "aucun événement de cette source n'est publié" in result.output  # never read: nothing of it stays

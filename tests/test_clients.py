@@ -3,6 +3,7 @@ the strict `ical` library, vobject, and ical.js (Thunderbird's parser, on the ma
 Each must read it without error, with the same events at the same instants as calfeed's model.
 """
 
+import dataclasses
 import datetime as dt
 import json
 import shutil
@@ -189,7 +190,8 @@ def test_two_zones_and_literal_backslashes_read_alike_in_every_parser(project, t
     expected = {trip: ("2022-11-15T09:00:00Z", "2022-11-15T18:00:00Z"),
                 folder: ("2022-11-16T13:00:00Z", "2022-11-16T14:00:00Z")}
     title = "Ranger C:\\New folder"
-    description = "Le partage C:\\New folder, et \\\\N tel quel.\nDeuxième ligne."
+    # The source's text, then the edition the event belongs to (calendar names carry no year).
+    description = "Le partage C:\\New folder, et \\\\N tel quel.\nDeuxième ligne.\n\nMois de l'innovation publique 2022"
 
     events = {e.uid: e for e in IcsCalendarStream.calendar_from_ics(text).events}
     assert {uid: (expected_instant(e.dtstart), expected_instant(e.dtend)) for uid, e in events.items()} == expected
@@ -204,3 +206,30 @@ def test_two_zones_and_literal_backslashes_read_alike_in_every_parser(project, t
     events = {e["uid"]: e for e in icaljs([feed])[str(feed)]["events"]}
     assert {uid: (js_instant(e["start"]), js_instant(e["end"])) for uid, e in events.items()} == expected
     assert events[folder]["summary"] == title and events[folder]["description"] == description
+
+
+def test_an_empty_calendar_and_a_notice_read_cleanly_in_every_parser(bundled, tmp_path):
+    """A feed with no event yet is a VCALENDAR with only its zone: the parsers Thunderbird (ical.js), Home
+    Assistant (ical) and Evolution-like tools (vobject) read it, name included, without error; so is a
+    retired feed's notice (clientcheck, with real Thunderbird, finds the same: see README)."""
+    from calfeed.addresses import FeedRequest, Notice
+    from calfeed.feeds import feed_bytes
+    config, store = open_project(bundled)
+    programme = load_programme(store)
+    corse = next(feed for feed in feed_catalogue(config) if feed.path == "region/corse.ics")
+    notice = Notice("avis-essai@calfeed", "Cet agenda n'est plus mis à jour", "Abonnez-vous ailleurs.",
+                    dt.date(2023, 1, 9))
+    empty, noticed = tmp_path / "vide.ics", tmp_path / "avis.ics"
+    empty.write_bytes(feed_bytes(config, programme, FeedRequest(corse)))
+    noticed.write_bytes(feed_bytes(config, programme, FeedRequest(dataclasses.replace(corse, notice=notice))))
+    assert b"BEGIN:VEVENT" not in empty.read_bytes()
+    for path, count in ((empty, 0), (noticed, 1)):
+        text = path.read_text(encoding="utf-8")
+        assert len(IcsCalendarStream.calendar_from_ics(text).events) == count
+        calendar = vobject.readOne(text)
+        assert calendar.x_wr_calname.value == "Corse — Mois de l'innovation publique"
+        assert len(getattr(calendar, "vevent_list", [])) == count
+    parsed = icaljs([empty, noticed])
+    assert parsed[str(empty)] == {"events": [], "errors": []}
+    assert [e["start"] for e in parsed[str(noticed)]["events"]] == [{"date": "2023-01-09"}]
+    assert [e["end"] for e in parsed[str(noticed)]["events"]] == [{"date": "2023-01-16"}]

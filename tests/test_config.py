@@ -133,6 +133,16 @@ def test_every_mistake_is_reported_at_once_in_line_order(tmp_path):
            [line_of(text, "end:"), line_of(text, "categroy"), line_of(text, "organizer")]
 
 
+
+def test_an_impossible_date_hides_no_vocabulary_mistake(tmp_path):
+    """The edition's impossible end is reported, and the unknown category and key after it too, in one run."""
+    text = BASE.replace("end: 2022-11-30", "end: 2022-11-31").replace("    category: labs\n",
+                                                                     "    category: labz\n    organizer: X\n", 1)
+    message = error_of(tmp_path, text)
+    assert f"ligne {line_of(text, 'end:')} : « edition.end »" in message
+    assert f"ligne {line_of(text, 'category: labz')} : source" in message and "catégorie inconnue « labz »" in message
+    assert f"ligne {line_of(text, 'organizer')} : organizer : clé inconnue" in message
+
 @pytest.mark.parametrize("name", ["tous", "mon-programme", "selection"])
 def test_reserved_selection_names(tmp_path, name):
     assert name in RESERVED_NAMES

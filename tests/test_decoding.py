@@ -124,6 +124,7 @@ def test_stray_byte_csv_keeps_titles_and_check_shows_the_warning(project, tmp_pa
     result = runner.invoke(cli, ["check", "--config", str(path)])
     assert result.exit_code == 0, result.output
     assert "octet(s) hors UTF-8" in result.output and "ligne(s) 2" in result.output
+    assert runner.invoke(cli, ["fetch", "--config", str(path)]).exit_code == 0  # check publishes nothing
     config, store = open_project(path)
     titles = sorted(item.event.title for item in published(store).values())
     assert titles == ["Atelier œuvre", "Café de l’innovation"]

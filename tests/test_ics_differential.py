@@ -15,7 +15,7 @@ import icalendar
 import pytest
 import recurring_ical_events
 
-from calfeed.adapters.ics import PRIVATE_CLASSES, events_from_ics
+from calfeed.adapters.ics import events_from_ics, private_marker
 from calfeed.config import Source, load_config
 from calfeed.errors import SourceError
 
@@ -51,7 +51,7 @@ def _day(value, zone: str) -> dt.date:
 
 def _left_out_by_policy(component) -> bool:
     return not str(component.get("SUMMARY") or "").strip() or \
-        str(component.get("CLASS") or "").strip().upper() in PRIVATE_CLASSES
+        bool(private_marker(component))
 
 
 def _reference(data: bytes):

@@ -30,6 +30,7 @@ class FakeOpenAgenda:
 
     def __init__(self, events, page_size=3):
         self.events, self.page_size, self.fail_page, self.requests = events, page_size, None, []
+        self.mangle = lambda document, page: document  # a misbehaving API rewrites its pages
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -47,8 +48,8 @@ class FakeOpenAgenda:
                     return self.reply(500, {"error": "boom"})
                 batch = owner.events[start:start + owner.page_size]
                 end = start + len(batch)
-                self.reply(200, {"total": len(owner.events), "events": batch,
-                                 "after": [str(end), "tri"] if end < len(owner.events) else None})
+                self.reply(200, owner.mangle({"total": len(owner.events), "events": batch,
+                                              "after": [str(end), "tri"] if end < len(owner.events) else None}, page))
 
             def reply(self, status, document):
                 body = json.dumps(document).encode()
@@ -217,3 +218,33 @@ def test_a_refused_key_or_an_unknown_agenda_says_what_to_check(project, api, mon
     config, store = open_project(project([{**source, "agenda": "999"}], fetch={"retries": 0}))
     [report] = refresh_sources(config, store)
     assert not report.ok and "l'agenda « 999 » est introuvable : vérifiez « agenda: »" in report.error
+
+
+@pytest.mark.parametrize("mangle, message", [
+    # page 2 gives page 1's cursor again: page 3 would never come
+    (lambda d, page: {**d, "after": ["3", "tri"]} if page == 2 else d, "curseur déjà vu"),
+    # the last page is missing: the API stops early while announcing more events
+    (lambda d, page: {**d, "after": None} if page == 2 else d, "6 événement(s) reçu(s) sur 7 annoncé(s)"),
+    # a page comes back empty with a cursor
+    (lambda d, page: {**d, "events": []} if page == 3 else d, "6 événement(s) reçu(s) sur 7 annoncé(s)"),
+])
+def test_paging_that_does_not_add_up_keeps_the_last_good_snapshot(agenda, api, mangle, message):
+    """A repeated cursor or fewer events than the API's `total` used to cancel the events not received."""
+    config, store = agenda
+    refresh_sources(config, store)
+    before = sorted(item.event.uid for item in load_programme(store).items)
+    api.mangle = mangle
+    [report] = refresh_sources(config, store)
+    assert not report.ok and message in report.error and "pagination" in report.error
+    items = load_programme(store).items
+    assert sorted(item.event.uid for item in items) == before
+    assert not any(item.publication.vanished for item in items)
+
+
+def test_an_event_seen_on_two_pages_is_read_once(agenda, api):
+    """The agenda moved while it was read: the event at a page's edge comes twice, and is one event."""
+    config, store = agenda
+    [plain] = refresh_sources(config, store)
+    api.mangle = lambda d, page: {**d, "events": [EVENTS[2], *d["events"]]} if page == 2 else d
+    [report] = refresh_sources(config, store)
+    assert report.ok and not report.changed and report.events == plain.events  # the very same body

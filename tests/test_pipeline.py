@@ -181,7 +181,7 @@ def test_store_schema_is_versioned_and_migrated(tmp_path):
     db.commit()
     db.close()
     store = Store(path)
-    assert store.schema_version == len(MIGRATIONS) == 5
+    assert store.schema_version == len(MIGRATIONS) == 6
     assert [json.loads(text)["uid"] for text in store.snapshot("s")] == ["a", "b"]
     store.close()
     assert Store(path).schema_version == len(MIGRATIONS)  # reopening migrates nothing twice

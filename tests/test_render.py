@@ -87,7 +87,8 @@ def test_links_reach_outlook_through_the_description(project):
     assert str(event["URL"]) == "https://lab.example/a"
     assert str(event["TRANSP"]) == "TRANSPARENT" and str(event["X-MICROSOFT-CDO-BUSYSTATUS"]) == "FREE"
     assert [str(c) for c in event["CATEGORIES"].cats] == ["Laboratoires d'innovation territoriale",
-                                                         "Transition écologique"]
+                                                         "Transition écologique", "Mois de l'innovation publique 2022"]
+    assert description.startswith("Mois de l'innovation publique 2022\n")  # the calendar's name has no year
     assert "Rennes" in str(event["LOCATION"]) and "Bretagne" in str(event["LOCATION"])
     assert event["SEQUENCE"] == 2
     assert event["DTSTAMP"].dt == STAMP.modified == event["LAST-MODIFIED"].dt

@@ -110,7 +110,7 @@ def test_check_reports_unread_columns(project, runner):
                    files=["tableur_intitule_horaires.csv"])
     result = runner.invoke(cli, ["check", "--config", str(path)])
     assert "tableur — avertissement — colonne « Public visé » : non lue" in result.output
-    assert "tableur — rejeté — ligne 8 : horaires illisibles" in result.output
+    assert "tableur — rejeté — ligne 8 : cellule « Horaires » : horaires illisibles" in result.output
 
 
 def test_status_page_reports_unread_columns(project):

@@ -52,6 +52,9 @@ def test_check_with_a_scratch_configuration_never_touches_the_real_programme(run
     assert result.exit_code == 0, result.output
     assert "4 événement(s) publiés" in result.output  # its own programme: one source
     assert versions(real) == before  # no event cancelled, no SEQUENCE bumped
+    assert len(versions(bundled.parent / ".calfeed" / "essai.sqlite")) == 0  # check publishes nothing, anywhere
+    assert run(runner, "fetch", "--config", str(essai)).exit_code == 0
+    assert versions(real) == before
     assert len(versions(bundled.parent / ".calfeed" / "essai.sqlite")) == 4
 
 

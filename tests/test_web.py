@@ -5,6 +5,7 @@ import datetime as dt
 import re
 
 import pytest
+from icalendar import Calendar
 
 from helpers import parse_feed
 
@@ -253,7 +254,7 @@ def test_page_escapes_event_text(project, tmp_path):
     (tmp_path / "agenda.csv").write_text("id;titre;date_debut;categorie\nx;<script>alert('x')</script>;15/11/2022;labs\n")
     from calfeed.web import create_app
     app = create_app({"TESTING": True, "CALFEED_CONFIG": str(project([{"id": "s", "type": "csv", "path": "agenda.csv"}]))})
-    page = app.test_client().get("/").data.decode()
+    page = app.test_client().get("/feeds/evenements.html").data.decode()
     assert "<script>alert" not in page and "&lt;script&gt;alert" in page
 
 
@@ -265,12 +266,17 @@ def test_status_page_and_json(client):
     assert "ditp-tables-rondes" in page and "Toutes les sources répondent" in page
 
 
-def test_regions_without_events_have_no_feed_and_empty_selections_stay_valid(client):
+def test_a_feed_without_events_is_a_valid_empty_calendar_with_its_name(client):
+    """A subscription survives the months without events: no 404, which would leave subscribers stale."""
     assert client.get("/feeds/region/bretagne.ics").status_code == 200
-    assert client.get("/feeds/region/corse.ics").status_code == 404  # no event there: no calendar to break
-    empty = client.get("/feeds/selection.ics?region=corse")
-    assert empty.status_code == 200 and parse_feed(empty.data) == {}
-    assert b"BEGIN:VTIMEZONE" in empty.data  # RFC 5545: a calendar holds at least one component
+    for address, name in (("/feeds/region/corse.ics", "Corse — Mois de l'innovation publique"),
+                          ("/feeds/selection.ics?region=corse",
+                           "Sélection : Corse — Mois de l'innovation publique")):
+        empty = client.get(address)
+        assert empty.status_code == 200 and parse_feed(empty.data) == {}
+        calendar = Calendar.from_ical(empty.data)
+        assert str(calendar["X-WR-CALNAME"]) == str(calendar["NAME"]) == name
+        assert b"BEGIN:VTIMEZONE" in empty.data  # RFC 5545: a calendar holds at least one component
 
 
 @pytest.mark.parametrize("path", ["/", "/feeds/tous.ics", "/feeds/categorie/labs.json", "/feeds/evenements.html",
@@ -293,17 +299,23 @@ def test_feed_as_json_for_labs_sites(client):
     assert selection["nombre"] == 4
 
 
-def test_a_named_selection_without_events_is_not_published(project, tmp_path):
+def test_a_named_selection_without_events_is_published_empty_live_and_static(project, tmp_path, runner):
     (tmp_path / "agenda.csv").write_text("id;titre;date_debut;categorie\na;Atelier;15/11/2022;labs\n")
+    from calfeed.cli import cli
     from calfeed.web import create_app
-    app = create_app({"TESTING": True, "CALFEED_CONFIG": str(project([{"id": "s", "type": "csv",
-                                                                         "path": "agenda.csv"}]))})
+    path = project([{"id": "s", "type": "csv", "path": "agenda.csv"}])
+    app = create_app({"TESTING": True, "CALFEED_CONFIG": str(path)})
     client = app.test_client()
-    assert client.get("/feeds/categorie/labs.ics").status_code == 200
-    assert client.get("/feeds/tables-rondes-ditp.ics").status_code == 404  # no DITP event in this programme
-    assert client.get("/feeds/categorie/etat.ics").status_code == 404
-    assert client.get("/feeds/tous.ics").status_code == 200
-    assert "tables-rondes-ditp.ics" not in client.get("/").data.decode()
+    assert runner.invoke(cli, ["build", "--config", str(path), "--output", str(tmp_path / "site")]).exit_code == 0
+    for feed in ("tables-rondes-ditp.ics", "categorie/etat.ics"):  # no DITP event, no État event yet
+        live = client.get(f"/feeds/{feed}")
+        assert live.status_code == 200 and parse_feed(live.data) == {}
+        assert (tmp_path / "site" / feed).read_bytes() == live.data
+        assert (tmp_path / "site" / "import" / feed).is_file()
+    name = Calendar.from_ical(client.get("/feeds/tables-rondes-ditp.ics").data)["X-WR-CALNAME"]
+    assert str(name) == "Tables rondes de la DITP — Mois de l'innovation publique"
+    assert len(parse_feed(client.get("/feeds/tous.ics").data)) == 1
+    assert "tables-rondes-ditp.ics" in client.get("/").data.decode()  # offered: it will fill next edition
 
 
 def test_legal_pages_take_their_texts_from_the_site_section(project, tmp_path):
@@ -558,7 +570,7 @@ def test_event_pages_speak_as_agents_do_and_describe_the_event_completely(client
 
 def test_zones_are_named_as_agents_say_them():
     from zoneinfo import ZoneInfo
-    from calfeed.views import french_time, zone_name
+    from calfeed.text import french_time, zone_name
     assert zone_name(dt.datetime(2022, 11, 3, 9, tzinfo=ZoneInfo("America/Cayenne")), "America/Cayenne") == \
         "heure de Cayenne (UTC−3)"
     assert zone_name(dt.datetime(2022, 11, 3, 9, tzinfo=ZoneInfo("Indian/Reunion")), "Indian/Reunion") == \

@@ -2,14 +2,26 @@
 addresses under /feeds/, resolved for the live app and listed for the static build (one set of rules,
 so a link works the same on both)."""
 
+import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 from .errors import SelectionError
-from .selection import PUBLIC_CRITERIA, Programme, event_key, vocabulary_of
+from .selection import CRITERIA, PUBLIC_CRITERIA, Programme, event_key, vocabulary_of
 
 MAX_ALARM_MINUTES = 7 * 24 * 60
+
+
+@dataclass(frozen=True)
+class Notice:
+    """An event added to a feed whose address is no longer the one to use: where to subscribe now."""
+
+    uid: str
+    title: str
+    text: str
+    day: dt.date  # the notice is shown from this day, for a week
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -20,6 +32,8 @@ class Feed:
     name: str
     description: str
     filters: dict = field(default_factory=dict, hash=False, compare=False)
+    label: str = ""  # what tells the feed apart, first in its name (« Services de l'État »)
+    notice: Notice | None = None  # a retired feed's, or every feed's once the service has moved
 
     @property
     def static(self) -> bool:
@@ -61,49 +75,103 @@ PAGES = ("index", "constructeur", "evenements", "mon-programme", "accessibilite"
 RESERVED_NAMES = frozenset((*FOLDERS, *FIXED_FEEDS, *PAGES))
 
 
-def feed_catalogue(config, programme=None) -> list[Feed]:
-    """Every predefined feed, in the order the page lists them.
+def free_selection_name(name: str, taken) -> str:
+    """`name`, else `name-2`, `name-3`…: the first that neither an address of the site nor another
+    selection of the file uses, so that the name suggested for a selection is one it may take."""
+    base = name or "ma-selection"
+    candidate, number = base, 1
+    while candidate in RESERVED_NAMES or candidate in taken:
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
 
-    Given the programme, a feed other than the whole programme exists while it has events: an
-    empty calendar is refused or shown as broken by several clients.
-    """
-    edition, taxonomy = config.edition_name, config.taxonomy
-    feeds = [Feed("tous.ics", "tous", "tous", f"{edition} — tout le programme",
-                  f"Tous les événements du {edition}.")]
+
+def feed_name(config, label: str) -> str:
+    """A calendar's name: what tells it apart first (Outlook's pane cuts long names), then the programme's
+    name without a year, so that it stays right edition after edition (a client takes it once)."""
+    return f"{label} — {config.editions.series}"
+
+
+def feed_catalogue(config, programme=None) -> list[Feed]:
+    """Every predefined feed, in the order the page lists them; each one is published even while it has
+    no event, so that subscriptions survive the months between editions. (`programme` is accepted for
+    callers that have one; the catalogue does not depend on it.)"""
+    series, taxonomy = config.editions.series, config.taxonomy
+
+    def feed(path, group, slug, label, description, filters=None):
+        return Feed(path, group, slug, feed_name(config, label), description, dict(filters or {}), label)
+
+    feeds = [feed("tous.ics", "tous", "tous", "Tout le programme", f"Tous les événements du {series}.")]
     for term in taxonomy.categories.terms:
-        feeds.append(Feed(f"categorie/{term.slug}.ics", "categorie", term.slug, f"{edition} — {term.name}",
-                          f"Les événements du {edition} organisés par : {term.name}"
-                          + (f" ({term.description})." if term.description else "."),
-                          {"categorie": (term.slug,)}))
+        feeds.append(feed(f"categorie/{term.slug}.ics", "categorie", term.slug, term.name,
+                          f"Les événements du {series} organisés par : {term.name}"
+                          + (f" ({term.description})." if term.description else "."), {"categorie": (term.slug,)}))
     for term in taxonomy.themes.terms:
-        feeds.append(Feed(f"theme/{term.slug}.ics", "theme", term.slug, f"{edition} — {term.name}",
-                          f"Les événements du {edition} sur le thème : {term.name}.", {"theme": (term.slug,)}))
+        feeds.append(feed(f"theme/{term.slug}.ics", "theme", term.slug, term.name,
+                          f"Les événements du {series} sur le thème : {term.name}.", {"theme": (term.slug,)}))
     for selection in config.selections:
-        feeds.append(Feed(f"{selection.slug}.ics", "selection", selection.slug, f"{edition} — {selection.name}",
-                          selection.description or f"{selection.name} ({edition}).", dict(selection.filters)))
+        feeds.append(feed(f"{selection.slug}.ics", "selection", selection.slug, selection.name,
+                          selection.description or f"{selection.name} ({series}).", selection.filters))
     for term in taxonomy.regions.terms:
-        feeds.append(Feed(f"region/{term.slug}.ics", "region", term.slug, f"{edition} — {term.name}",
-                          f"Les événements du {edition} en région {term.name}.", {"region": (term.slug,)}))
+        feeds.append(feed(f"region/{term.slug}.ics", "region", term.slug, term.name,
+                          f"Les événements du {series} en région {term.name}.", {"region": (term.slug,)}))
     for term in taxonomy.formats.terms:
-        feeds.append(Feed(f"format/{term.slug}.ics", "format", term.slug, f"{edition} — {term.name}",
-                          f"Les événements du {edition} au format : {term.name.lower()}.", {"format": (term.slug,)}))
-    if programme is not None:
-        feeds = [feed for feed in feeds if feed.group == "tous" or programme.select(feed.filters)]
+        feeds.append(feed(f"format/{term.slug}.ics", "format", term.slug, term.name,
+                          f"Les événements du {series} au format : {term.name.lower()}.", {"format": (term.slug,)}))
     return feeds
 
 
 def catalogue(config, programme) -> dict[str, Feed]:
-    """The catalogue of a programme version by path, computed once per version."""
+    """Every address that answers a feed, by path, computed once per programme version: the configured
+    feeds, the old addresses sources.yaml declares renamed (they answer the new feed), and every address
+    once published and since retired (its last name and selection, with a notice saying where to go)."""
     found = programme.memo.get("catalogue")
     if found is None:
-        found = programme.memo["catalogue"] = {feed.path: feed for feed in feed_catalogue(config, programme)}
+        found = {feed.path: feed for feed in feed_catalogue(config)}
+        for old, new in config.moves.renamed:
+            found[old] = replace(found[new], path=old)
+        for remembered in programme.feeds:
+            if remembered.path not in found:
+                found[remembered.path] = retired_feed(config, remembered)
+        found = {path: _moved(config, feed) for path, feed in found.items()}
+        programme.memo["catalogue"] = found
     return found
 
 
+def retired_feed(config, remembered) -> Feed:
+    """A feed the team no longer publishes, as its subscribers know it: its name, its selection (nothing
+    if a criterion no longer exists), and a notice from the day it left sources.yaml."""
+    filters = dict(remembered.filters)
+    if any(key not in CRITERIA for key in filters):
+        filters = {"evenement": ()}  # selects nothing, rather than everything
+    home = f"{config.base_url}/" if config.base_url else "la page des agendas du service"
+    notice = Notice(f"avis-{event_key(remembered.path)}@calfeed", "Cet agenda n'est plus mis à jour",
+                    f"L'agenda « {remembered.name} » n'est plus publié : ses événements passés restent ici, "
+                    f"les prochains n'y seront pas ajoutés. Pour les recevoir, abonnez-vous à un autre agenda "
+                    f"du {config.editions.series} : {home}",
+                    dt.date.fromisoformat(remembered.last_configured[:10]), config.base_url)
+    return Feed(remembered.path, remembered.group, remembered.slug, remembered.name, remembered.description,
+                filters, remembered.label, notice)
+
+
+def moved_notice(config, feed: Feed) -> Notice:
+    """The notice every feed carries once the service has moved to `publish.moved_to`."""
+    address = f"{config.moves.to}/feeds/{feed.path}"
+    return Notice(f"demenagement-{event_key(feed.path)}@calfeed", "Cet agenda change d'adresse",
+                  f"L'agenda « {feed.name} » est désormais publié à l'adresse {address} : abonnez-vous à "
+                  "cette adresse (et supprimez cet abonnement-ci) pour continuer à recevoir ses événements.",
+                  config.moves.on, address)
+
+
+def _moved(config, feed: Feed) -> Feed:
+    return replace(feed, notice=moved_notice(config, feed)) if config.moves.to else feed
+
+
 def static_feeds(config, programme) -> list[tuple[str, FeedRequest]]:
-    """Every feed file of the static tree, as (path under the feeds folder, request): both variants."""
+    """Every feed file of the static tree, as (path under the feeds folder, request): both variants of
+    every address that answers a feed (`catalogue`)."""
     return [(prefix + feed.path, FeedRequest(feed, subscription=subscription))
-            for feed in feed_catalogue(config, programme)
+            for feed in catalogue(config, programme).values()
             for prefix, subscription in (("", True), ("import/", False))]
 
 
@@ -135,8 +203,8 @@ def parse_selection(config, params) -> Feed:
     label = " · ".join(parts) or "tout le programme"
     query = urlencode([(key, slug) for key in PUBLIC_CRITERIA for slug in filters.get(key, ())])
     return Feed(f"selection.ics?{query}" if query else "selection.ics", "personnalise", "selection",
-                f"{config.edition_name} — sélection : {label}",
-                f"Sélection personnalisée du {config.edition_name} : {label}.", filters)
+                feed_name(config, f"Sélection : {label}"),
+                f"Sélection personnalisée du {config.editions.series} : {label}.", filters, f"Sélection : {label}")
 
 
 def personal_keys(values: Iterable[str]) -> tuple[str, ...]:
@@ -149,15 +217,15 @@ def personal_feed(config, keys) -> Feed:
     """« Mon programme »: the events an agent ticked, by their keys; the address holds the choice."""
     keys = personal_keys(keys)
     return Feed("mon-programme.ics?" + urlencode({"e": ",".join(keys)}), "personnel", "mon-programme",
-                f"{config.edition_name} — mon programme",
-                f"Les événements du {config.edition_name} que j'ai choisis.", {"evenement": keys})
+                feed_name(config, "Mon programme"),
+                f"Les événements du {config.editions.series} que j'ai choisis.", {"evenement": keys}, "Mon programme")
 
 
 def event_feed(item) -> Feed:
     """One event alone, to add to one's own calendar."""
     key = event_key(item.event.uid)
     return Feed(f"evenements/{key}.ics", "evenement", key, item.event.title, item.event.title,
-                {"evenement": (key,)})
+                {"evenement": (key,)}, item.event.title)
 
 
 def resolve_address(config, programme: Programme, path: str, args: dict[str, list[str]]) -> FeedRequest:
@@ -177,14 +245,14 @@ def resolve_address(config, programme: Programme, path: str, args: dict[str, lis
     alarm = _alarm(params.pop("rappel", ["0"])[-1])
     if path == "selection.ics":
         try:
-            return FeedRequest(parse_selection(config, params), subscription, alarm)
+            return FeedRequest(_moved(config, parse_selection(config, params)), subscription, alarm)
         except SelectionError as exc:
             raise AddressError(400, str(exc)) from None
     if path == "mon-programme.ics":
         values = params.pop("e", [])
         if params:
             raise AddressError(400, "Un programme personnel ne prend que le paramètre « e ».")
-        return FeedRequest(personal_feed(config, values), subscription, alarm)
+        return FeedRequest(_moved(config, personal_feed(config, values)), subscription, alarm)
     if path.startswith("evenements/"):
         item = programme.by_key.get(path.removeprefix("evenements/").removesuffix(".ics"))
         if item is None or params:

@@ -6,12 +6,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config_schema import closest, schema_problems, to_date, to_moment
+from .config_schema import closest, schema_problems, to_moment
 from .config_yaml import Mapping, Reader, closest_term, hint, read_document
 from .errors import ConfigError
-from .addresses import RESERVED_NAMES
+from .addresses import RESERVED_NAMES, free_selection_name
 from .selection import NAMED_CRITERIA, vocabulary_of
 from .site_info import SiteInfo, read_site
+from .editions import Editions, Moves, read_editions, read_moves
 from .alert_settings import AlertSettings, read_alerts
 from .taxonomy import Taxonomy, Term, Vocabulary
 from .text import slugify
@@ -50,6 +51,7 @@ class Source:
     sheet: str = ""  # xlsx: the sheet to read (the first one by default)
     agenda: str = ""  # openagenda: the agenda's uid; `url` is the API's address (fetch.OPENAGENDA_API if empty)
     key_env: str = ""  # openagenda: the environment variable holding the API key (never the key itself)
+    year: int | None = None  # the edition's year (its start and end in one year): that of a date written without
 
     @property
     def location(self) -> str:
@@ -90,6 +92,8 @@ class Config:
     # The default store before stores were named after their configuration, kept if it is this one's (store.open_store).
     legacy_store_path: Path | None = None
     site: SiteInfo = field(default=SiteInfo())
+    editions: Editions = field(default=Editions())  # current (also in edition_name…), next, past; the series
+    moves: Moves = field(default=Moves())  # renamed feed addresses, the service's move
     alerts: AlertSettings = field(default=AlertSettings())
     keep_past: dt.timedelta | None = None  # publish.keep_past_days: how long past events stay (None: for good)
     proxy_hops: int = 0  # proxies the team declares (publish.proxy_hops): ProxyFix trusts their X-Forwarded-*
@@ -97,17 +101,6 @@ class Config:
     @property
     def folder(self) -> Path:
         return self.path.parent
-
-
-def _free_name(name: str, taken) -> str:
-    """`name`, else `name-2`, `name-3`…: the first that neither an address of the site nor another
-    selection of the file uses, so that the name suggested for a selection is one it may take."""
-    base = name or "ma-selection"
-    candidate, number = base, 1
-    while candidate in RESERVED_NAMES or candidate in taken:
-        number += 1
-        candidate = f"{base}-{number}"
-    return candidate
 
 
 def _vocabulary(r: Reader, root, key) -> Vocabulary:
@@ -147,8 +140,9 @@ def _read_config(r: Reader, root, path: Path) -> Config:
     store = r.mapping(root, "store")
     fetch = r.mapping(root, "fetch")
     timezone = r.timezone(publish, "timezone", "Europe/Paris")
-    taxonomy = Taxonomy(categories=_vocabulary(r, root, "categories"), themes=_vocabulary(r, root, "themes"),
-                        event_types=_vocabulary(r, root, "event_types"))
+    editions = read_editions(r, edition)
+    taxonomy = Taxonomy(editions=editions.all, categories=_vocabulary(r, root, "categories"),
+                        themes=_vocabulary(r, root, "themes"), event_types=_vocabulary(r, root, "event_types"))
     if not taxonomy.categories.terms:
         r.note(r.line(root, "categories"), "aucune catégorie définie : ajoutez une section « categories: ».")
     # A store belongs to one configuration: by default it is named after the configuration file.
@@ -157,9 +151,7 @@ def _read_config(r: Reader, root, path: Path) -> Config:
     legacy_store = None if r.text(store, "path") else path.parent / STORE_FOLDER / LEGACY_STORE_NAME
     config = Config(
         path=path,
-        edition_name=r.text(edition, "name", "Programme"),
-        edition_start=to_date(edition.get("start")),
-        edition_end=to_date(edition.get("end")),
+        edition_name=editions.current.name, edition_start=editions.current.start, edition_end=editions.current.end,
         timezone=timezone,
         refresh=dt.timedelta(minutes=publish.get("refresh_minutes", 60)),
         reference_time=to_moment(publish.get("reference_time"), timezone),
@@ -169,16 +161,16 @@ def _read_config(r: Reader, root, path: Path) -> Config:
         store_path=store_path,
         legacy_store_path=legacy_store,
         fetch_interval=dt.timedelta(minutes=fetch.get("interval_minutes", 60)),
-        concurrency=fetch.get("concurrency", 20),
-        retries=fetch.get("retries", 2),
+        concurrency=fetch.get("concurrency", 20), retries=fetch.get("retries", 2),
         sources=(),
         taxonomy=taxonomy,
     )
     sources = _parse_sources(r, root, config, fetch)
     selections = _parse_selections(r, root, config, sources)
-    return dataclasses.replace(config, sources=sources, selections=selections,
-                               site=read_site(root.get("site") or {}, config.edition_name),
-                               alerts=read_alerts(root.get("alerts") or {}))
+    config = dataclasses.replace(config, sources=sources, selections=selections, editions=editions,
+                                 site=read_site(root.get("site") or {}, config.edition_name),
+                                 alerts=read_alerts(root.get("alerts") or {}))
+    return dataclasses.replace(config, moves=read_moves(r, publish, config))
 
 
 # A source's defaults checked against the vocabulary: key → (taxonomy attribute, « unknown », « possible »).
@@ -235,6 +227,7 @@ def _parse_source(r: Reader, entry, config: Config, fetch) -> Source:
         timeout=float(entry.get("timeout", fetch.get("timeout", 20))),
         columns=tuple((str(k), str(v)) for k, v in (entry.get("columns") or {}).items()),
         **{key: r.text(entry, key) for key in ("sheet", "agenda", "key_env")},  # key_env is checked by fetch
+        year=s.year if (s := config.edition_start) and s.year == getattr(config.edition_end, "year", 0) else None,
     )
 
 
@@ -267,10 +260,10 @@ def _parse_selection(r: Reader, entries, key_in_yaml, entry, config: Config, sou
     others = {str(other) for other in entries if other != key_in_yaml}
     if slugify(slug) != slug:
         r.note(where, f"sélection « {slug} » : nom invalide ; utilisez des minuscules sans accents et des "
-                      f"tirets, par exemple « {_free_name(slugify(slug), others)} ».")
+                      f"tirets, par exemple « {free_selection_name(slugify(slug), others)} ».")
     if slug in RESERVED_NAMES:
         r.note(where, f"sélection « {slug} » : ce nom est déjà celui d'une adresse du site (/feeds/{slug}…) ; "
-                      f"choisissez-en un autre, par exemple « {_free_name(slug, others)} ».")
+                      f"choisissez-en un autre, par exemple « {free_selection_name(slug, others)} ».")
     filters_in = r.mapping(entry, "filter")
     if not filters_in:
         r.fail(r.line(entry, "filter"), f"sélection « {slug} » : « filter: » est vide ; elle publierait tout "

@@ -27,6 +27,8 @@ TERM = {  # a vocabulary entry: `slug: Name` or `slug: {name:, description:, ali
     "properties": {"name": TEXT, "description": TEXT, "aliases": TEXTS},
     "additionalProperties": False,
 }
+EDITION = {"type": ["object", "null"], "properties": {"name": TEXT, "start": DATE, "end": DATE},
+           "additionalProperties": False}
 VOCABULARY = {"type": ["object", "null"], "additionalProperties": TERM}
 
 SOURCE_KEYS = {
@@ -46,10 +48,17 @@ SOURCE_KEYS = {
 
 # The whole file: section → its keys. A key not listed here is an error.
 SECTIONS = {
-    "edition": {"name": TEXT, "start": DATE, "end": DATE},
+    # series: the programme's name without a year, which every calendar's name ends with; next: the edition
+    # announced once this one is over; past: earlier editions, whose events keep their label
+    "edition": {"name": TEXT, "start": DATE, "end": DATE, "series": TEXT, "next": EDITION,
+                "past": {"type": ["array", "null"], "items": EDITION}},
     "publish": {"timezone": TEXT, "refresh_minutes": {"type": "number", "minimum": 1},
                 "grace_days": {"type": "number", "minimum": 0}, "reference_time": MOMENT, "base_url": TEXT,
                 "keep_past_days": {"type": ["number", "null"], "minimum": 0},
+                # old feed address → the feed that replaces it; the service's new public address, and since when
+                "renamed": {"type": ["object", "null"], "additionalProperties": TEXT},
+                "moved_to": {"type": ["string", "null"], "pattern": r"^$|^https?://[^/\s]+",
+                             "description": "une adresse qui commence par https://"}, "moved_on": DATE,
                 "proxy_hops": {"type": "integer", "minimum": 0, "maximum": 5}},
     "store": {"path": TEXT},
     "site": {"brand": TEXTS, "service": TEXT, "operator": TEXT, "publication_director": TEXT, "host": TEXT,
@@ -118,7 +127,10 @@ def to_date(value) -> dt.date | None:
         return None
     if isinstance(value, dt.datetime):
         return value.date()
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    try:
+        return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    except ValueError:  # a date that does not exist (2022-11-31): the schema reported it at its line; read on
+        return None
 
 
 def to_moment(value, timezone: str) -> dt.datetime | None:
@@ -130,7 +142,10 @@ def to_moment(value, timezone: str) -> dt.datetime | None:
     elif isinstance(value, dt.date):
         moment = dt.datetime.combine(value, dt.time())
     else:
-        moment = dt.datetime.fromisoformat(str(value))
+        try:
+            moment = dt.datetime.fromisoformat(str(value))
+        except ValueError:  # reported at its line by the schema; the rest of the file is still read
+            return None
     return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
 
 

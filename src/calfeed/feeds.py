@@ -3,11 +3,16 @@
 The live app and the static build both answer a `FeedRequest` through `feed_chunks`: one path.
 """
 
+import datetime as dt
 from functools import lru_cache
+from itertools import chain
 
-from .model import SILENT_STATUSES
-from .render import FeedHeader, alarm_component, assemble_chunks, render_header, with_alarm, zones_needed
-from .addresses import FeedRequest
+from .addresses import FeedRequest, Notice
+from .model import SILENT_STATUSES, Event
+from .render import (FeedHeader, Publication, alarm_component, assemble_chunks, render_event, render_header,
+                     with_alarm, zones_needed)
+
+NOTICE_DAYS = dt.timedelta(days=7)
 
 ZONES_KEPT = 256
 
@@ -47,15 +52,29 @@ def feed_header(config, request: FeedRequest) -> FeedHeader:
     return FeedHeader(feed.name, feed.description, config.timezone, config.refresh, url, request.subscription)
 
 
+def notice_bytes(config, notice: Notice) -> bytes:
+    """The VEVENT of a notice: an all-day event of a week, rendered like any event (deterministic: dated
+    by the notice's day, never by the clock)."""
+    event = Event(uid=notice.uid, title=notice.title, start=notice.day, end=notice.day + NOTICE_DAYS,
+                  source="calfeed", timezone=config.timezone, description=notice.text, url=notice.url,
+                  category="Avis aux abonnés")
+    stamp = dt.datetime.combine(notice.day, dt.time(), dt.UTC)
+    return render_event(event, Publication(0, stamp), config.taxonomy)
+
+
 def feed_chunks(config, programme, request: FeedRequest):
-    """The feed's bytes, piece by piece: a header, then the pre-rendered VEVENTs it selects."""
+    """The feed's bytes, piece by piece: a header, then the pre-rendered VEVENTs it selects (and the
+    feed's notice, if its address is no longer the one to use)."""
     selected = programme.select(request.feed.filters)
     zones = _zones(programme, selected)
     if not selected:
-        # RFC 5545 wants at least one component in a calendar: an empty feed carries its zone.
+        # RFC 5545 wants at least one component in a calendar: an empty feed carries its zone. Every
+        # client clientcheck runs (8 parsers and Thunderbird) reads such a calendar without error.
         zones = ((config.timezone, config.edition_start.year if config.edition_start else 2000),)
     head = _header_bytes(feed_header(config, request), zones)
     vevents = _reminded(selected, request.alarm) if request.alarm else (item.vevent for item in selected)
+    if request.feed.notice:  # a notice (the feed moved) rings no reminder
+        vevents = chain((notice_bytes(config, request.feed.notice),), vevents)
     return assemble_chunks(head, vevents)
 
 

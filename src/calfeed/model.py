@@ -11,6 +11,11 @@ from .errors import EventError
 from .text import fold, slugify
 
 ATTENDANCES = ("presentiel", "en-ligne", "hybride")
+# The instants calfeed publishes, those every client checked shows right (clientcheck, Thunderbird): from the
+# first whole year of the Gregorian calendar (CALSCALE:GREGORIAN; Thunderbird shows the year 1 as 1901) to the
+# year 3000 (Thunderbird drops a whole calendar holding a date in 9998). Python holds the years 1 to 9999.
+EARLIEST = dt.datetime(1583, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(3000, 1, 1, tzinfo=dt.UTC)
 STATUS_SLUGS = ("confirme", "annule", "reporte", "en-ligne", "complet")
 SILENT_STATUSES = ("annule", "reporte")  # no reminder (?rappel=): the event will not take place on its date
 
@@ -63,13 +68,15 @@ class Event:
             raise EventError("début et fin doivent être tous deux des dates, ou tous deux des dates et heures")
         if isinstance(self.start, dt.datetime) and (self.start.tzinfo is None or self.end.tzinfo is None):
             raise EventError("heure sans fuseau horaire")
+        ZoneInfo(self.timezone)  # raises for an unknown zone
+        check_moment(self.start, self.timezone)
+        check_moment(self.end, self.timezone)
         if self.end < self.start or (self.all_day and self.end == self.start):
             raise EventError(f"la fin ({shown_moment(self.end)}) précède le début ({shown_moment(self.start)})")
         if self.attendance and self.attendance not in ATTENDANCES:
             raise EventError(f"format inconnu « {self.attendance} »")
         if self.status not in STATUS_SLUGS:
             raise EventError(f"statut inconnu « {self.status} »")
-        ZoneInfo(self.timezone)  # raises for an unknown zone
 
     @property
     def all_day(self) -> bool:
@@ -207,6 +214,20 @@ def covers_uid(record: str, uid: str) -> bool:
     return domain == uid_domain and uid_stem.startswith(stem + "-")
 
 
+def check_moment(moment: dt.date, timezone: str):
+    """Refuse a date or a time whose instant (a date: its midnight in `timezone`) is outside EARLIEST–LATEST."""
+    try:
+        instant = moment.astimezone(dt.UTC) if isinstance(moment, dt.datetime) else \
+            dt.datetime.combine(moment, dt.time(), ZoneInfo(timezone)).astimezone(dt.UTC)
+        inside = EARLIEST <= instant <= LATEST
+    except (OverflowError, ValueError):
+        inside = False
+    if not inside:
+        raise EventError(f"date hors des limites que publie calfeed ({shown_moment(moment)} ; du "
+                         f"{shown_moment(EARLIEST.date())} au {shown_moment(LATEST.date())}) : corrigez l'année")
+
+
 def shown_moment(moment: dt.date) -> str:
     """A date or a time as a French reader writes it in a message: 22/11/2022, 22/11/2022 14:00."""
-    return f"{moment:%d/%m/%Y %H:%M}" if isinstance(moment, dt.datetime) else f"{moment:%d/%m/%Y}"
+    text = f"{moment.day:02d}/{moment.month:02d}/{moment.year:04d}"  # strftime writes year 1 as « 1 »
+    return f"{text} {moment:%H:%M}" if isinstance(moment, dt.datetime) else text

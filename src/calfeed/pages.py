@@ -7,14 +7,15 @@ from importlib import resources
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from .editions import AFTER
 from .feeds import feed_bytes
-from .addresses import FeedRequest, event_feed, feed_catalogue, parse_selection, personal_feed
+from .addresses import FeedRequest, catalogue, event_feed, feed_catalogue, parse_selection, personal_feed
 from .links import CLIENTS, clients_data, event_links
 from .public import public_location, public_source_text, without_addresses
 from .selection import BUILDER_CRITERIA, CRITERIA, NEVER_PUBLISHED, PUBLIC_CRITERIA, criteria_data, vocabulary_of
-from .text import fold, paragraphs
+from .text import fold, french_every, paragraphs
 from .site_info import LEGAL_PAGES, SITE_MAP
-from .views import (Where, event_jsonld, event_view, feed_json_chunks, french_date, french_every, french_moment,
+from .views import (Where, dates_between, edition_view, event_jsonld, event_view, feed_json_chunks, french_moment,
                     french_spacing, matching_sentence, script_json, subscription, upcoming)
 
 # The home page: the calendars most agents want first, then the groups folded into a compact list.
@@ -29,9 +30,7 @@ LIST_LIMIT = 500  # events listed on one page; beyond, the page asks to narrow t
 
 
 def _edition_dates(config) -> str:
-    if config.edition_start and config.edition_end:
-        return f"du {french_date(config.edition_start)} au {french_date(config.edition_end)}"
-    return ""
+    return dates_between(config.edition_start, config.edition_end)
 
 
 def _choices(config, programme=None) -> list[dict]:
@@ -56,14 +55,14 @@ def _criteria_json(config) -> str:
     """The criteria table (selection.criteria_data) and how a composed calendar is named
     (addresses.parse_selection), for the page's script: it holds no rule of its own."""
     everything = parse_selection(config, {}).name
-    naming = {"prefix": everything.removesuffix("tout le programme"), "all": "tout le programme",
-              "or": " ou ", "and": " · "}
+    prefix, _, suffix = everything.partition("tout le programme")
+    naming = {"prefix": prefix, "suffix": suffix, "all": "tout le programme", "or": " ou ", "and": " · "}
     return script_json({"criteres": criteria_data(config.taxonomy), "nom": naming})
 
 
 def _card(config, programme, feed, where: Where, now: dt.datetime) -> dict:
     items = programme.select(feed.filters)
-    following = upcoming(items, now, 1)
+    following = [item for item in upcoming(items, now, 1) if item.event.start_utc >= now]  # none once all are past
     return {"feed": feed, "count": len(items), "title": subscription(feed, where)["short_name"],
             "next": event_view(following[0], config.taxonomy, where) if following else None,
             **subscription(feed, where)}
@@ -77,11 +76,16 @@ def home_context(config, programme, where: Where, now: dt.datetime) -> dict:
     groups = []
     for group, heading in GROUPS:
         cards = [_card(config, programme, feed, where, now) for feed in catalogue if feed.group == group]
+        cards = [card for card in cards if card["count"] or group != "region"]  # eighteen regions: those with events
         if cards:
             groups.append({"id": group, "title": heading, "cards": cards})
+    # The edition's own events: a past edition's stay in the feeds, never under « À venir ».
+    mine = [item for item in programme.items if config.taxonomy.edition_label(item.event.start) == config.edition_name]
+    edition = {**edition_view(config, now), "count": len(mine)}
+    soon = [item for item in upcoming(mine, now, 5) if item.event.start_utc >= now] if edition["phase"] != AFTER else []
     return {**common(config, where, config.site.service), "featured": featured, "groups": groups,
-            "total": len(programme.items),
-            "upcoming": [event_view(i, config.taxonomy, where) for i in upcoming(programme.items, now, 5)]}
+            "total": len(programme.items), "edition": edition,
+            "upcoming": [event_view(i, config.taxonomy, where) for i in soon]}
 
 
 def builder_context(config, programme, where: Where, params: dict) -> dict:
@@ -253,7 +257,7 @@ def static_pages(config, programme, now: dt.datetime, *, event_pages: bool = Tru
     yield "constructeur.html", page("constructeur.html", builder_context(config, programme, top, {}))
     yield "evenements.html", page("evenements.html", events_context(config, programme, top, {}))
     yield "mon-programme.html", page("mon-programme.html", personal_context(config, programme, top, []))
-    for feed in feed_catalogue(config, programme):
+    for feed in catalogue(config, programme).values():  # every address that answers, as the live site does
         stem = feed.path.removesuffix(".ics")
         depth = stem.count("/") + 1
         yield f"integrer/{stem}.html", page("integrer.html", embed_context(

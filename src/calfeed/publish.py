@@ -16,12 +16,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from .addresses import feed_catalogue
 from .changes import BACK, change_natures
 from .identity import is_past, plan_identities, shown_day
 from .model import Event, covers_uid, event_digest, event_from_dict, utc_now
 from .render import Publication, render_event, render_key
 from .selection import NEVER_PUBLISHED, Item, Programme
 from .store import PublishedRow, Store
+from .store.feeds import remember_feeds, remembered_feeds
 
 ONE_SECOND = dt.timedelta(seconds=1)
 WRITE_BATCH = 500  # rendered rows written per statement: fewer round trips, memory still bounded
@@ -255,6 +257,7 @@ def publish_events(config, store: Store, *, now: dt.datetime | None = None, acce
         for source_id, held in publisher.held.items():
             store.set_held(db, source_id, held)
         store.set_meta(db, "render_key", publisher.key)
+        remember_feeds(db, feed_catalogue(config), now)  # their addresses answer for good (addresses.catalogue)
         # A new configuration changes what is served (feed names, links…) even when no event changed:
         # Last-Modified must move with the bytes, or If-Modified-Since clients keep a stale copy (a 304).
         if publisher.report.any or store.get_meta("config_key") != config_key(config):
@@ -290,4 +293,5 @@ def load_programme(store: Store) -> Programme:
                                        vanished=row.vanished_at is not None, change=_change(row.last_change)),
                            row.vevent)
                       for row in rows)
-    return Programme(generation, items, published_at or NEVER_PUBLISHED)
+        feeds = remembered_feeds(store)
+    return Programme(generation, items, published_at or NEVER_PUBLISHED, feeds)

@@ -12,12 +12,13 @@ from pathlib import Path
 
 from . import __version__
 from .adapters import parse_source
-from .alerts import check_alerts
+from .adapters.csv import cut_short
 from .adapters.decode import DECODER_VERSION
+from .alerts import check_alerts
 from .errors import CalfeedError, SourceError
 from .fetch import fetch_source, new_session
-from .model import utc_now
 from .identity import future_published, would_cancel
+from .model import covers_uid, utc_now
 from .publish import needs_publishing, publish_events
 from .store import Store
 
@@ -180,14 +181,17 @@ def _refusal(config, store, source, state, parsed, now, accepted: bool) -> str:
     fix = f"si c'est voulu, lancez « calfeed accept {source.id} »"
     if parsed.truncated:
         return f"{parsed.truncated} : l'instantané précédent reste publié ({fix})"
+    if cut := cut_short(parsed, store.snapshot(source.id)):
+        return f"{cut} : l'instantané précédent reste publié ({fix})"
     # Empty with nothing still to come (OpenAgenda lists only upcoming events; the edition is over):
     # subscribers lose nothing, past events stay. Empty while events are to come: an export gone wrong.
-    if not count and before and not source.allow_empty and future_published(store, source.id, now):
+    if not count and before and not source.allow_empty and not parsed.excluded and \
+            future_published(store, source.id, now):  # all of it private now is not an export gone wrong
         return (f"la source ne renvoie plus aucun événement alors qu'elle en publiait {before} : l'instantané "
                 f"précédent reste publié ({fix}, ou mettez « allow_empty: true » pour accepter un calendrier vide)")
     lost = would_cancel(config, store, source.id, [event.to_json() for event in parsed.events], now,
-                        minimum=MIN_DROP + 1 + len(parsed.rejected))
-    lost_count = len(lost) - len(parsed.rejected)
+                        minimum=MIN_DROP + 1 + len(parsed.rejected) + len(parsed.excluded))
+    lost_count = len(lost) - len(parsed.rejected) - len(parsed.excluded)  # nor are events now marked private
     upcoming = future_published(store, source.id, now) if lost_count > MIN_DROP else 0
     if lost_count > MIN_DROP and lost_count > upcoming * source.max_drop:
         shown = ", ".join(lost[:5]) + (f" et {len(lost) - 5} autre(s)" if len(lost) > 5 else "")
@@ -222,11 +226,30 @@ def _apply(config, store, db, source, state, report, result, now, accepted=False
     if report.error:
         store.set_fetch_error(db, source.id, report.error)
         return
+    current = {event.uid for event in parsed.events}
     store.save_snapshot(db, source.id, now, (event.to_json() for event in parsed.events), report.rejected,
                         report.warnings, etag=fetched.etag, last_modified=fetched.last_modified, body_hash=digest,
                         rejected_uids=[r.uid for r in parsed.rejected])
+    _withdraw_private(store, db, source, parsed.excluded, current, now)
     parsed.events.clear()  # stored: free them before the next source
     report.ok, report.changed = True, True
+
+
+def _withdraw_private(store, db, source, excluded, current: set[str], now):
+    """Published events the source now marks private leave the feeds at once: not kept as cancelled for
+    the grace period (a cancelled copy still shows the title and place to every subscriber). `excluded` and
+    `current` hold natural keys; the store says under which UID each was published (see identity.py)."""
+    keys = [r.uid for r in excluded if r.uid]
+    if not keys:
+        return
+    published = {uid for (sid, key), uid in store.identities().items()
+                 if sid == source.id and key not in current and any(covers_uid(k, key) for k in keys)}
+    withdrawn = [row.uid for row in store.published_versions().values() if row.source_id == source.id and
+                 (row.uid in published or row.uid not in current and any(covers_uid(k, row.uid) for k in keys))]
+    for uid in withdrawn:
+        store.delete_published(db, uid)
+    if withdrawn:
+        store.bump_generation(db, now)
 
 
 def ensure_published(config, store: Store, *, now: dt.datetime | None = None, remote: bool = True) -> list[str]:

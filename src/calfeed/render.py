@@ -19,12 +19,8 @@ END_EVENT = b"END:VEVENT\r\n"
 UTC_KEYS = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/GMT", "GMT", "Etc/Zulu", "Zulu", "Universal"})
 
 TITLE_PREFIX = {"annule": "ANNULÉ – ", "reporte": "REPORTÉ – ", "en-ligne": "EN LIGNE – ", "complet": "COMPLET – "}
-STATUS_LINE = {
-    "annule": "Cet événement est annulé.",
-    "reporte": "Cet événement est reporté : la nouvelle date sera publiée ici.",
-    "en-ligne": "Cet événement a lieu désormais en ligne.",
-    "complet": "Cet événement est complet.",
-}
+STATUS_LINE = {"annule": "Cet événement est annulé.", "reporte": "Cet événement est reporté : la nouvelle date sera publiée ici.",
+               "en-ligne": "Cet événement a lieu désormais en ligne.", "complet": "Cet événement est complet."}
 # The code whose text decides the bytes rendered: any change to it renders every stored event again.
 RENDERER_FILES = (Path(__file__), Path(__file__).with_name("vtimezone.py"))
 VANISHED_LINE = "Cet événement a été retiré du programme par son organisateur : considérez-le comme annulé."
@@ -106,8 +102,9 @@ def _tzid(zone) -> str | None:
 
 
 def _moment(value: dt.datetime | dt.date) -> dt.datetime | dt.date:
-    """DTSTART or DTEND as written: a date, a UTC instant, or a wall clock in its own IANA zone."""
-    if isinstance(value, dt.datetime) and _tzid(value.tzinfo) is None:
+    """DTSTART or DTEND as written: a date, a UTC instant, or a wall clock in its own IANA zone — but a local mean
+    time (offset with seconds, Paris before 1911) as its UTC instant: ical.js (Thunderbird) drops the seconds."""
+    if isinstance(value, dt.datetime) and (_tzid(value.tzinfo) is None or value.utcoffset().seconds % 60):
         return value.astimezone(dt.UTC)
     return value
 
@@ -123,8 +120,9 @@ def event_component(event: Event, publication: Publication, taxonomy) -> VEvent:
     component.add("DTSTAMP", publication.modified.astimezone(dt.UTC))
     component.add("UID", _Text(event.uid))
     component.add("SEQUENCE", publication.sequence)
-    labels = [taxonomy.categories.name(event.category), *(taxonomy.themes.name(t) for t in event.themes)]
-    component.add("CATEGORIES", labels)
+    labels = [taxonomy.categories.name(event.category), *(taxonomy.themes.name(t) for t in event.themes),
+              taxonomy.edition_label(event.start)]  # calendar names carry no year: each event says its edition
+    component.add("CATEGORIES", [label for label in labels if label])
     component.add("CLASS", "PUBLIC")
     if event.online_url and status != "annule":
         component.add("CONFERENCE", event.online_url,
@@ -157,7 +155,7 @@ def describe(event: Event, status: str, vanished: bool, taxonomy, change: tuple 
         lines.append(STATUS_LINE[status])
     if event.description:
         lines.append(event.description)
-    facts = []
+    facts = [edition] if (edition := taxonomy.edition_label(event.start)) else []
     if event.organiser:
         facts.append(f"Organisateur : {event.organiser}")
     kind = " · ".join(part for part in (
@@ -258,8 +256,8 @@ def zones_needed(events) -> dict[str, int]:
         if not isinstance(start, dt.datetime):
             continue
         year = min(start.year, end.year)
-        for zone in (start.tzinfo, end.tzinfo) if start.tzinfo is not end.tzinfo else (start.tzinfo,):
-            tzid = _tzid(zone)
+        for moment in (start, end) if start.tzinfo is not end.tzinfo else (start,):
+            tzid = _tzid(moment.tzinfo) if _moment(moment) is moment else None
             if tzid and zones.get(tzid, year + 1) > year:
                 zones[tzid] = year
     return zones

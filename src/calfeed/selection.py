@@ -126,6 +126,7 @@ class Programme:
     generation: int
     items: tuple[Item, ...]
     published_at: object  # datetime: when the published events last changed (NEVER_PUBLISHED if never)
+    feeds: tuple = ()  # every feed address once published (store.feeds.RememberedFeed), for addresses.catalogue
 
     @cached_property
     def _index(self) -> dict[tuple[str, str], list[int]]:

@@ -1,5 +1,6 @@
 """Vocabulary of the programme: map free labels from sources to canonical slugs."""
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from .text import slugify
@@ -84,6 +85,15 @@ class Vocabulary:
 
 
 @dataclass(frozen=True)
+class Edition:
+    """One edition of the programme (« Mois de l'innovation publique 2022 »), with its dates if known."""
+
+    name: str
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+@dataclass(frozen=True)
 class Taxonomy:
     """Every vocabulary an event is classified with."""
 
@@ -93,6 +103,23 @@ class Taxonomy:
     formats: Vocabulary = Vocabulary(FORMATS)
     regions: Vocabulary = Vocabulary(REGIONS)
     statuses: Vocabulary = Vocabulary(STATUSES)
+    # The editions configured (current first, then the next and past ones): each event is labelled with
+    # its own, so a calendar's name need not carry a year.
+    editions: tuple[Edition, ...] = ()
+
+    def edition_of(self, day: dt.date) -> Edition | None:
+        """The edition an event of `day` belongs to: the last one begun by then (the first one for an
+        earlier event; the current one when no edition is dated)."""
+        dated = sorted((edition for edition in self.editions if edition.start), key=lambda edition: edition.start)
+        if not dated:
+            return self.editions[0] if self.editions else None
+        begun = [edition for edition in dated if edition.start <= day]
+        return begun[-1] if begun else dated[0]
+
+    def edition_label(self, start: dt.date | dt.datetime) -> str:
+        """The name of the edition of an event starting at `start` (« Mois de l'innovation publique 2022 »)."""
+        edition = self.edition_of(start.date() if isinstance(start, dt.datetime) else start)
+        return edition.name if edition else ""
 
     def classify(self, labels: list[str]) -> dict[str, list[str]]:
         """Sort free labels (ICS CATEGORIES, OpenAgenda keywords) into known vocabularies."""

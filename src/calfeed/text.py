@@ -1,9 +1,12 @@
-"""Small text helpers shared by the domain: slugs, accent-free matching keys, a description as HTML."""
+"""Small text helpers shared by the domain: slugs, accent-free matching keys, French hours and zones, a
+description as HTML."""
 
+import datetime as dt
 import re
 import unicodedata
 from functools import lru_cache
 
+from babel.dates import get_timezone_location
 from markupsafe import Markup, escape
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -51,3 +54,25 @@ def paragraphs(text: str | None) -> Markup:
         html = Markup("").join(pieces)
         blocks.append(Markup("<p>") + Markup("<br>\n").join(html.split("\n")) + Markup("</p>"))
     return Markup("\n").join(blocks)
+
+
+def french_time(moment: dt.datetime) -> str:
+    """« 9 h », « 14 h 30 »: the hour as French text writes it, without a leading zero nor « 00 »."""
+    return f"{moment.hour} h {moment.minute:02d}" if moment.minute else f"{moment.hour} h"
+
+
+def french_every(delta: dt.timedelta) -> str:
+    """« chaque heure », « toutes les 2 heures », « toutes les 30 minutes »."""
+    minutes = int(delta.total_seconds() // 60)
+    if minutes == 60:
+        return "chaque heure"
+    return f"toutes les {minutes // 60} heures" if minutes % 60 == 0 else f"toutes les {minutes} minutes"
+
+
+def zone_name(moment: dt.datetime, timezone: str) -> str:
+    """« heure de Cayenne (UTC−3) »: the zone's city as CLDR names it in French, and its offset that day."""
+    city = get_timezone_location(timezone, locale="fr", return_city=True)
+    minutes = int(moment.utcoffset().total_seconds() // 60)
+    hours, rest = divmod(abs(minutes), 60)
+    offset = ("−" if minutes < 0 else "+") + str(hours) + (f":{rest:02d}" if rest else "") if minutes else ""
+    return f"heure de {city} (UTC{offset})"

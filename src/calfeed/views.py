@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from itertools import islice
 from zoneinfo import ZoneInfo
 
-from babel.dates import get_timezone_location
 from markupsafe import Markup
 
 from .changes import change_line
+from .editions import AFTER, BEFORE, DURING, phase
 from .links import subscribe_links
 from .render import STATUS_LINE
 from .selection import CRITERIA, event_key
-from .text import MONTHS, slugify
+from .text import MONTHS, french_time, slugify, zone_name
 
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 STATUS_LABELS = {"annule": "Annulé", "reporte": "Reporté", "en-ligne": "Passé en ligne", "complet": "Complet"}
@@ -79,26 +79,26 @@ def french_moment(moment: str | dt.datetime | None, timezone: str = "Europe/Pari
     return f"{french_date(local.date())} à {french_time(local)}"
 
 
-def french_time(moment: dt.datetime) -> str:
-    """« 9 h », « 14 h 30 »: the hour as French text writes it, without a leading zero nor « 00 »."""
-    return f"{moment.hour} h {moment.minute:02d}" if moment.minute else f"{moment.hour} h"
+def dates_between(start: dt.date | None, end: dt.date | None) -> str:
+    """« du mercredi 2 novembre 2022 au mercredi 30 novembre 2022 », or what of it is known."""
+    if start and end:
+        return f"du {french_date(start)} au {french_date(end)}"
+    return f"à partir du {french_date(start)}" if start else ""
 
 
-def french_every(delta: dt.timedelta) -> str:
-    """« chaque heure », « toutes les 2 heures », « toutes les 30 minutes »."""
-    minutes = int(delta.total_seconds() // 60)
-    if minutes == 60:
-        return "chaque heure"
-    return f"toutes les {minutes // 60} heures" if minutes % 60 == 0 else f"toutes les {minutes} minutes"
-
-
-def zone_name(moment: dt.datetime, timezone: str) -> str:
-    """« heure de Cayenne (UTC−3) »: the zone's city as CLDR names it in French, and its offset that day."""
-    city = get_timezone_location(timezone, locale="fr", return_city=True)
-    minutes = int(moment.utcoffset().total_seconds() // 60)
-    hours, rest = divmod(abs(minutes), 60)
-    offset = ("−" if minutes < 0 else "+") + str(hours) + (f":{rest:02d}" if rest else "") if minutes else ""
-    return f"heure de {city} (UTC{offset})"
+def edition_view(config, now: dt.datetime) -> dict:
+    """What the home page says of the edition at `now`: to come, under way, or over (its programme kept
+    as an archive, and the next edition if one is announced)."""
+    today = now.astimezone(ZoneInfo(config.timezone)).date()
+    where_in = phase(config.editions.current, today)
+    following = config.editions.next
+    return {
+        "phase": where_in, "name": config.edition_name, "dates": dates_between(config.edition_start, config.edition_end),
+        "heading": {BEFORE: "À venir", DURING: "Prochains événements",
+                    AFTER: f"{config.edition_name} : édition terminée"}[where_in],
+        "next": following.name if following else "",
+        "next_dates": dates_between(following.start, following.end) if following else "",
+    }
 
 
 def short_date(day: dt.date) -> str:
@@ -128,7 +128,7 @@ def subscription(feed, where: Where) -> dict:
     plain = path.split("?")[0]
     query = "?" + path.split("?", 1)[1] if "?" in path else ""
     absolute = where.absolute(path)
-    short = feed.name.split(" — ", 1)[-1]
+    short = feed.label or feed.name
     json_path = plain.removesuffix(".ics") + ".json"
     if feed.static:
         import_url, json_url = where.href("import/" + path), where.href(json_path)

@@ -15,6 +15,9 @@ from zoneinfo import ZoneInfo
 from icalendar import Timezone, TimezoneDaylight, TimezoneStandard, vRecur
 
 LAST_YEAR = 2037  # past this, zoneinfo repeats the zone's current rule
+# No zone of the tz database changes before this year (each keeps its local mean time until then; checked by
+# test_no_zone_changes_before_the_first_change_year): earlier instants take the zone's first state.
+FIRST_CHANGE_YEAR = 1800
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
@@ -85,15 +88,25 @@ def _observance(first: Transition, rrule: dict | None):
 
 @lru_cache(maxsize=256)
 def vtimezone(tzid: str, first_year: int) -> Timezone:
-    """The VTIMEZONE of `tzid`, right for every date from `first_year` on."""
+    """The VTIMEZONE of `tzid`, right for every instant from `first_year` on (any year from 1).
+
+    It opens with the zone's state at the start of the scan, so that an instant before the first change
+    found still has its offset; every later change is a yearly rule (with UNTIL when the zone changed its
+    rules afterwards: New York in 2007, Mexico City in 2022) or an observance of its own.
+    """
     zone = Timezone()
     zone.add("TZID", tzid)
-    found = transitions(tzid, first_year - 1)
-    if not found:
-        offset, daylight, name = _state(ZoneInfo(tzid), dt.datetime(first_year, 1, 1, tzinfo=dt.UTC))
-        fixed = Transition(dt.datetime(1970, 1, 1, tzinfo=dt.UTC) - offset, offset, offset, daylight, name)
-        zone.add_component(_observance(fixed, None))
-        return zone
+    scan_from = max(first_year - 1, FIRST_CHANGE_YEAR)
+    begin = dt.datetime(max(min(first_year, scan_from), 1), 1, 2, tzinfo=dt.UTC)
+    offset, daylight, name = _state(ZoneInfo(tzid), begin)
+    begin -= dt.timedelta(days=1) + min(offset, dt.timedelta(0))  # local midnight of 1 January, even in year 1
+    found = transitions(tzid, scan_from)
+    observances = []
+    year_start = dt.datetime(first_year - 1, 12, 31, tzinfo=dt.UTC) if first_year > 1 else begin
+    if not found or found[0].at > year_start:
+        # an instant of the first year may precede every change found: the zone's state before them opens
+        opening = Transition(begin, offset, offset, daylight, name)
+        observances.append((opening.local, _observance(opening, None)))
     runs: dict[tuple, list[list[Transition]]] = {}
     for transition in found:
         key = transition.rule()
@@ -102,7 +115,6 @@ def vtimezone(tzid: str, first_year: int) -> Timezone:
             series[-1].append(transition)
         else:
             series.append([transition])
-    observances = []
     for key, series in runs.items():
         month, weekday, nth = key[4], key[5], key[6]
         for run in series:
@@ -111,7 +123,9 @@ def vtimezone(tzid: str, first_year: int) -> Timezone:
                 continue
             rule = {"FREQ": "YEARLY", "BYMONTH": month, "BYDAY": f"{nth}{WEEKDAYS[weekday]}"}
             if run[-1].local.year < LAST_YEAR:
-                rule["UNTIL"] = run[-1].at.replace(tzinfo=None).strftime("%Y%m%dT%H%M%SZ")
+                # An instant in UTC, as RFC 5545 requires, a day after the last onset: parsers that compare it
+                # with the local onset (vobject, dateutil) would otherwise drop that last change.
+                rule["UNTIL"] = run[-1].at + dt.timedelta(days=1)
             observances.append((run[0].local, _observance(run[0], rule)))
     for _, observance in sorted(observances, key=lambda item: (item[0], item[1].name)):
         zone.add_component(observance)

@@ -2,56 +2,19 @@
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import EventError, SourceError
 from ..model import Event, Location, keyless_uid
 from ..text import split_list
+from .dates import parse_date
 from .decode import garbled
+from .parsed import Parsed as Parsed  # re-exported: the adapters take both from here
+from .parsed import Rejected
 
-MONTHS = {
-    "janvier": 1, "fevrier": 2, "février": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
-    "aout": 8, "août": 8, "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12, "décembre": 12,
-    # the usual abbreviations (« 21 nov. 2022 »), read once their dot is dropped by `without_month_dots`
-    "janv": 1, "fevr": 2, "févr": 2, "avr": 4, "juil": 7, "sept": 9, "oct": 10, "nov": 11, "dec": 12, "déc": 12,
-}
-_MONTH_DOT = re.compile(r"\b(janv|f[eé]vr|avr|juil|sept|oct|nov|d[eé]c)\.")
-
-
-def without_month_dots(text: str) -> str:
-    """« 21 nov. 2022 » → « 21 nov 2022 »: an abbreviated month loses its dot."""
-    return _MONTH_DOT.sub(r"\1", text)
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$")
-_FRENCH = re.compile(r"^(?:[a-zéû]+\s+)?(\d{1,2})(?:er)?\s+([a-zéû]+)\s+(\d{4})$")
 _TIME = re.compile(r"^(\d{1,2})\s*(?:[h:]\s*(\d{2})?)?(?::(\d{2}))?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SAFE_SCHEMES = ("http://", "https://")
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """An event of a source that could not be used, with where it was and why.
-
-    `uid` is the natural key the event would have had (see `record_key`), when the source gives it an
-    identifier of its own: an event published before keeps its last good version while it is
-    unreadable. "" when unknown."""
-
-    where: str
-    reason: str
-    uid: str = ""
-
-    def __str__(self):
-        return f"{self.where} : {self.reason}"
-
-
-@dataclass
-class Parsed:
-    events: list[Event] = field(default_factory=list)
-    rejected: list[Rejected] = field(default_factory=list)
-    warnings: list[Rejected] = field(default_factory=list)
-    truncated: str = ""  # why the body looks cut short (its end is missing): not to be believed as is
 
 
 def record_key(record_id) -> str:
@@ -80,25 +43,6 @@ def safe_url(value) -> str:
     if url.lower().startswith("mailto:") and "@" in url:
         return url
     return ""
-
-
-def parse_date(value: str) -> dt.date:
-    """A date as French users write it: 18/11/2022, 18-11-22, 2022-11-18, 18 novembre 2022."""
-    text = without_month_dots(clean_text(value).lower())
-    if m := _ISO_DATE.match(text):
-        year, month, day = map(int, m.groups())
-    elif m := _DAY_FIRST.match(text):
-        day, month, year = map(int, m.groups())
-        if year < 100:
-            year += 2000
-    elif (m := _FRENCH.match(text)) and m.group(2) in MONTHS:
-        day, month, year = int(m.group(1)), MONTHS[m.group(2)], int(m.group(3))
-    else:
-        raise EventError(f"date illisible « {value} » (attendu : JJ/MM/AAAA ou AAAA-MM-JJ)")
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        raise EventError(f"date impossible « {value} »") from None
 
 
 def parse_time(value: str) -> dt.time:
@@ -166,7 +110,15 @@ def build_events(record: dict, occurrences, source, taxonomy, where: str, warnin
     _refuse_garbled(record)
     classes = _classify(record, source, taxonomy, where, warnings)
     location = record.get("location") or {}
-    online_url = safe_url(record.get("online_url"))
+
+    def link(key, name):  # a link that is not one to publish (javascript:, a typo) is dropped, not the event
+        url = safe_url(record.get(key))
+        if not url and clean_text(record.get(key)):
+            warnings.append(Rejected(where, f"{name} non publiable « {clean_text(record.get(key))[:60]} » (ni http, "
+                                            "ni https, ni mailto) : ignoré, l'événement est publié sans lui"))
+        return url
+
+    online_url = link("online_url", "lien en ligne")
     if not classes["attendance"] and online_url and not any(location.get(k) for k in ("name", "address", "city")):
         classes["attendance"] = "en-ligne"
     title = clean_text(record.get("title"))
@@ -175,9 +127,9 @@ def build_events(record: dict, occurrences, source, taxonomy, where: str, warnin
     place = Location(
         name=clean_text(location.get("name")), address=clean_text(location.get("address")),
         city=clean_text(location.get("city")), postal_code=clean_text(location.get("postal_code")),
-        region=classes.pop("region") or "", latitude=_coordinate(location.get("latitude"), 90),
-        longitude=_coordinate(location.get("longitude"), 180),
+        region=classes.pop("region") or "", **_coordinates(location, where, warnings),
     )
+    url, registration_url = link("url", "lien"), link("registration_url", "lien d'inscription")
     events = []
     for index, (start, end) in enumerate(occurrences, start=1):
         events.append(Event(
@@ -185,7 +137,7 @@ def build_events(record: dict, occurrences, source, taxonomy, where: str, warnin
             source=source.id, timezone=zone_of(start, timezone) if isinstance(start, dt.datetime) else timezone,
             description=clean_text(record.get("description")), location=place, online_url=online_url,
             organiser=clean_text(record.get("organiser")) or source.organiser,
-            url=safe_url(record.get("url")), registration_url=safe_url(record.get("registration_url")),
+            url=url, registration_url=registration_url,
             modified=record.get("modified"), **classes,
         ))
     return events
@@ -254,6 +206,16 @@ def _pick(vocabulary, label, unknown: str) -> str:
     if slug is None:
         raise EventError(f"{unknown} « {label} » (valeurs possibles : {', '.join(vocabulary.slugs)})")
     return slug
+
+
+def _coordinates(location: dict, where: str, warnings: list) -> dict:
+    """Latitude and longitude, both or neither: an unreadable one drops the pair with a warning, not the event."""
+    try:
+        return {"latitude": _coordinate(location.get("latitude"), 90),
+                "longitude": _coordinate(location.get("longitude"), 180)}
+    except EventError as exc:
+        warnings.append(Rejected(where, f"{exc} : coordonnées ignorées, l'événement est publié sans elles"))
+        return {"latitude": None, "longitude": None}
 
 
 def _coordinate(value, bound: float) -> float | None:

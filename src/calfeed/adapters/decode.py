@@ -8,7 +8,7 @@ from charset_normalizer import from_bytes
 from ..errors import SourceError
 
 # Bump when decoding changes what text a body gives: every source is then read again.
-DECODER_VERSION = 2
+DECODER_VERSION = 3
 # Labels that servers send for « Latin-1 » mean Windows-1252 in practice (the WHATWG encoding standard
 # decodes them so): 0x92 is then the typographic apostrophe, not an invisible control character.
 _WINDOWS_1252_LABELS = {"iso8859-1", "ascii", "cp1252"}
@@ -85,9 +85,71 @@ def _decode(data: bytes, declared: str | None, source, warnings: list[str]) -> s
         raise SourceError(source.id, "encodage du contenu non reconnu (ni UTF-8 ni un encodage occidental sûr) : "
                                      "enregistrez la source en UTF-8.")
     encoding = "cp1252" if "cp1252" in guess.could_be_from_charset else guess.encoding
+    if encoding in ("cp1252", "iso8859_15") or encoding in ("mac_roman", "cp850") and _french_in_western(data):
+        encoding = _windows_or_latin9(data, source)
     warnings.append(f"n'est pas en UTF-8 (encodage deviné, {encoding}) ; "
                     "enregistrez la source en UTF-8 pour en être sûr")
     return _decode_with(data, encoding)
+
+
+# The bytes Windows-1252 and ISO-8859-15 (Latin-9) read differently, outside 0x80–0x9F: (Latin-9, Windows).
+_LATIN9_OR_WINDOWS = {0xA4: ("€", "¤"), 0xA6: ("Š", "¦"), 0xA8: ("š", "¨"), 0xB4: ("Ž", "´"), 0xB8: ("ž", "¸"),
+                      0xBC: ("Œ", "¼"), 0xBD: ("œ", "½"), 0xBE: ("Ÿ", "¾")}
+_DIGITS = frozenset(b"0123456789")
+
+
+# What the non-ASCII characters of a French text are: accented letters, guillemets, the euro, the degree.
+_FRENCH = frozenset("àâäæçéèêëîïôöœùûüÿÀÂÄÆÇÉÈÊËÎÏÔÖŒÙÛÜŸ«»€°’‘“”–—…·")
+
+
+def _french_in_western(data: bytes) -> bool:
+    """Whether Windows-1252 or Latin-9 reads every non-ASCII byte of `data` as French text would have it.
+
+    Charset-normalizer may prefer Mac Roman or DOS 850 for a short body (« L'HAŸ » read « L'HAæ »); a body
+    the Western code pages read as plain French is theirs."""
+    return any(all(char.isascii() or char in _FRENCH for char in data.decode(encoding, "replace"))
+               for encoding in ("cp1252", "iso8859_15"))
+
+
+def _is_letter(byte: int | None) -> bool:
+    """A letter in both encodings: ASCII, or the accented letters 0xC0–0xFF (× and ÷ aside)."""
+    return byte is not None and (chr(byte).isascii() and chr(byte).isalpha() or byte >= 0xC0 and byte not in (0xD7, 0xF7))
+
+
+def _windows_or_latin9(data: bytes, source) -> str:
+    """Windows-1252 or ISO-8859-15 for a Western body without declaration, proved by its bytes, or SourceError.
+
+    Charset-normalizer cannot tell them apart: both read every byte, and differ on € Š š Ž ž Œ œ Ÿ (Latin-9)
+    against ¤ ¦ ¨ ´ ¸ ¼ ½ ¾ (Windows). A byte in 0x80–0x9F proves Windows (Latin-9 puts invisible controls
+    there). Otherwise each differing byte is judged in its place: œ or Œ against a letter (« c½ur » is
+    « cœur »), € by a number (« 10 ¤ » is « 10 € »: ¤ is not written in French), ½ ¼ ¾ after a digit are
+    fractions. A byte that no rule settles, or rules that disagree, leave the body unread: a wrong guess
+    would publish wrong characters in every event."""
+    if any(0x80 <= byte <= 0x9F for byte in data):
+        return "cp1252"
+    votes, doubtful = set(), None
+    for index, byte in enumerate(data):
+        if byte not in _LATIN9_OR_WINDOWS:
+            continue
+        before = data[index - 1] if index else None
+        after = data[index + 1] if index + 1 < len(data) else None
+        if byte in (0xBC, 0xBD, 0xBE) and before in _DIGITS:
+            votes.add("cp1252")
+        elif byte in (0xBC, 0xBD) and (_is_letter(before) or _is_letter(after)):
+            votes.add("iso8859_15")
+        elif byte == 0xA4 and (before in _DIGITS or after in _DIGITS or before == 0x20 or after == 0x20):
+            votes.add("iso8859_15")
+        else:
+            doubtful = doubtful or index
+        if doubtful is not None or len(votes) > 1:
+            at = doubtful if doubtful is not None else index
+            latin9, windows = _LATIN9_OR_WINDOWS[data[at]]
+            line = data.count(b"\n", 0, at) + 1
+            raise SourceError(source.id, f"encodage ambigu : le contenu n'est pas en UTF-8 et se lit en Windows-1252 "
+                                         f"comme en ISO-8859-15, qui diffèrent ici (ligne {line} : « {windows} » ou "
+                                         f"« {latin9} ») ; rien n'est publié plutôt qu'un texte faux. Enregistrez la "
+                                         "source en UTF-8 (ou faites annoncer son encodage par le serveur).")
+    return votes.pop() if votes else "cp1252"
 
 
 def _charset_name(charset: str | None, warnings: list[str]) -> str | None:

@@ -7,21 +7,21 @@ Producers' quirks are read leniently, and every event that is not published is l
 """
 
 import datetime as dt
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import recurring_ical_events
 from icalendar import Calendar
 from icalendar.prop import vBroken, vDDDLists, vDDDTypes
-from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from ..errors import EventError, SourceError
-from ..model import shown_moment
+from ..model import check_moment, shown_moment
 from .common import Parsed, Rejected, build_events, clean_text, record_key, require_format
 from .decode import decode_text
-from .html import html_to_text
-from .recurrence import Budget, as_list, budget_reason, end_zones, normalise_rules, occurrences, stamp
+from .records import Reading
+from .zones import check_implied_end, iana_zone, shown, zoned
+from .recurrence import (Budget, as_list, budget_reason, check_listed_dates, end_zones, normalise_rules, occurrences,
+                         stamp)
+from .vevent import Properties, description_of, geo_of, link_of, private_marker, split_reused_uids
 
-PRIVATE_CLASSES = ("PRIVATE", "CONFIDENTIAL")
 _UTC_KEYS = ("UTC", "Etc/UTC", "GMT", "Etc/GMT")
 _TIMES = ("DTSTART", "DTEND", "RECURRENCE-ID")
 _NO_UID = "sans-uid-"
@@ -38,15 +38,18 @@ def events_from_ics(data: bytes, source, taxonomy, charset: str | None = None) -
     floating_zone = source.timezone
     wr_zone = str(calendar.get("X-WR-TIMEZONE") or "").strip()
     if wr_zone:
-        floating_zone = _iana(wr_zone) or floating_zone
+        floating_zone = iana_zone(wr_zone) or floating_zone
     parsed = Parsed(warnings=[Rejected("contenu", warning) for warning in decoding])
     groups: dict[str, list] = {}
-    private = set()
+    private: dict[str, str] = {}
+    calendar_marker = private_marker(calendar)
+    reading = Reading(source)
     for number, component in enumerate(calendar.walk("VEVENT"), start=1):
+        reading.row()
         uid = clean_text(component.get("UID")) or f"{_NO_UID}{number}"
         where = f"VEVENT UID {uid}"
-        if str(component.get("CLASS") or "").strip().upper() in PRIVATE_CLASSES:
-            private.add(uid)
+        if marker := private_marker(component) or calendar_marker:
+            private.setdefault(uid, marker)
             continue
         try:
             _normalise(component, floating_zone, where, parsed.warnings)
@@ -54,11 +57,8 @@ def events_from_ics(data: bytes, source, taxonomy, charset: str | None = None) -
             parsed.rejected.append(Rejected(where, str(exc), _known(uid, source)))
             continue
         groups.setdefault(uid, []).append(component)
-    for uid in private:
-        groups.pop(uid, None)  # an edit of a private appointment stays private too
-    if private:
-        parsed.warnings.append(Rejected("calendrier", f"{len(private)} événement(s) privé(s) (CLASS:PRIVATE ou "
-                                                      "CONFIDENTIAL) non publié(s)"))
+    _exclude(private, groups, parsed, source)
+    split_reused_uids(groups, parsed.warnings)
     _all_day_overrides(groups)
     budget = Budget()
     for uid, components in groups.items():
@@ -70,9 +70,23 @@ def events_from_ics(data: bytes, source, taxonomy, charset: str | None = None) -
             _expand(uid, components, floating_zone, source, taxonomy, where, parsed, budget)
         except EventError as exc:
             parsed.rejected.append(Rejected(where, str(exc), _known(uid, source)))
+        except OverflowError:  # a rule or a listed date that reaches past the year 9999
+            parsed.rejected.append(Rejected(where, "une date de l'événement (répétition, RDATE) tombe après l'an "
+                                                   "9999 : corrigez-la", _known(uid, source)))
         except (ValueError, TypeError, AttributeError, KeyError, recurring_ical_events.InvalidCalendar) as exc:
             parsed.rejected.append(Rejected(where, f"propriété illisible ({exc})", _known(uid, source)))
     return parsed
+
+
+def _exclude(private: dict, groups: dict, parsed, source):
+    """Private events (UID → marker) out of `groups`, reported as excluded, not as errors."""
+    for uid, marker in private.items():
+        groups.pop(uid, None)  # an edit of a private appointment stays private too
+        parsed.excluded.append(Rejected(f"VEVENT UID {uid}", f"privé ({marker}) : exclu", _known(uid, source)))
+    if private:
+        markers = ", ".join(sorted(set(private.values())))
+        parsed.warnings.append(Rejected("calendrier", f"{len(private)} événement(s) privé(s) exclu(s) ({markers}) : "
+                                                      "jamais publiés, retirés des flux s'ils l'étaient"))
 
 
 def _known(uid: str, source) -> str:
@@ -80,49 +94,17 @@ def _known(uid: str, source) -> str:
     return "" if uid.startswith(_NO_UID) else record_key(uid)
 
 
-def _iana(name: str) -> str | None:
-    name = WINDOWS_TO_OLSON.get(name, name)
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-    return name
-
-
-def _zoned(value, tzid, floating_zone: str):
-    """A date, or a datetime in an IANA zone or UTC (kept in UTC so that a rule recurs at the same instant)."""
-    if not isinstance(value, dt.datetime):
-        return value
-    known = _iana(tzid) if tzid else None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=ZoneInfo(known or floating_zone))
-    key = getattr(value.tzinfo, "key", None)
-    if key in _UTC_KEYS:
-        return value.astimezone(dt.UTC)
-    if key:
-        return value
-    if known:  # e.g. a Windows zone name with its own VTIMEZONE: the wall clock is what the author meant
-        return value.replace(tzinfo=ZoneInfo(known))
-    return value.astimezone(ZoneInfo(floating_zone))
-
-
-def _shown(value, floating_zone: str):
-    """An instant in UTC is shown in the calendar's zone; any other value as it is."""
-    if isinstance(value, dt.datetime) and value.tzinfo is dt.UTC:
-        return value.astimezone(ZoneInfo(floating_zone))
-    return value
-
-
 def _normalise(component, floating_zone: str, where: str, warnings: list):
     """Rewrite one VEVENT so the recurrence library reads it as its producer meant; raise EventError if unusable."""
     ms_all_day = str(component.get("X-MICROSOFT-CDO-ALLDAYEVENT") or "").strip().upper() == "TRUE"
-    for name in _TIMES:
+    for name in _TIMES:  # DTSTART first: a DTEND or RECURRENCE-ID without zone is read in its zone
         prop = component.get(name)
         if prop is None:
             continue
         if isinstance(prop, vBroken) or isinstance(prop, list):
             raise EventError(f"{name} illisible « {prop if not isinstance(prop, list) else prop[0]} »")
-        component[name] = vDDDTypes(_zoned(prop.dt, prop.params.get("TZID"), floating_zone))
+        like = component["DTSTART"].dt if name != "DTSTART" and component.get("DTSTART") is not None else None
+        component[name] = vDDDTypes(zoned(prop.dt, prop.params.get("TZID"), floating_zone, like))
         component[name].params.update({k: v for k, v in prop.params.items() if k not in ("TZID", "VALUE")})
     if component.get("DTSTART") is None:
         raise EventError("DTSTART manquant")
@@ -132,7 +114,12 @@ def _normalise(component, floating_zone: str, where: str, warnings: list):
             if component.get(name) is not None:
                 component[name] = vDDDTypes(component[name].dt.date())
         start = component["DTSTART"].dt
+    for name in _TIMES:
+        if component.get(name) is not None:
+            check_moment(component[name].dt, floating_zone)
     end = component["DTEND"].dt if component.get("DTEND") is not None else None
+    if end is None:
+        check_implied_end(component, start, floating_zone)
     if end is not None:
         if isinstance(start, dt.datetime) and not isinstance(end, dt.datetime):
             component["DTEND"] = vDDDTypes(dt.datetime.combine(end, dt.time(), start.tzinfo))
@@ -143,6 +130,7 @@ def _normalise(component, floating_zone: str, where: str, warnings: list):
             component["DTEND"] = vDDDTypes(start + dt.timedelta(days=1))  # a one-day event, as its producer meant
         if component["DTEND"].dt < start:
             raise EventError(f"la fin ({shown_moment(component['DTEND'].dt)}) précède le début ({shown_moment(start)})")
+    check_listed_dates(component, clean_text(component.get("SUMMARY")))
     _normalise_dates(component, start, floating_zone, where, warnings)
     normalise_rules(component, start, where, warnings)
 
@@ -168,13 +156,16 @@ def _normalise_dates(component, start, floating_zone, where, warnings):
             for item in entry.dts:
                 value = item.dt
                 if isinstance(value, tuple):  # an RDATE PERIOD: start and end, or start and duration
-                    first = _zoned(value[0], tzid, floating_zone)
-                    second = value[1] if isinstance(value[1], dt.timedelta) else _zoned(value[1], tzid, floating_zone)
+                    first = zoned(value[0], tzid, floating_zone, start)
+                    second = value[1] if isinstance(value[1], dt.timedelta) else \
+                        zoned(value[1], tzid, floating_zone, start)
                     values.append((first, second))
                     continue
-                value = _zoned(value, tzid, floating_zone)
+                value = zoned(value, tzid, floating_zone, start)
                 if all_day and isinstance(value, dt.datetime):
                     value = value.date()
+                elif not all_day and name == "RDATE" and not isinstance(value, dt.datetime):
+                    value = dt.datetime.combine(value, start.time(), start.tzinfo)  # that day, at the series' time
                 values.append(value)
             if values:
                 kept.append(vDDDLists(values))
@@ -194,52 +185,40 @@ def _all_day_overrides(groups):
                     component["RECURRENCE-ID"] = vDDDTypes(rid.dt.date())
 
 
-def _description(component) -> str:
-    """The description as readable text: Outlook's HTML version (X-ALT-DESC) keeps links, so it comes first."""
-    for alternative in as_list(component.get("X-ALT-DESC")):
-        if "html" in str(getattr(alternative, "params", {}).get("FMTTYPE", "")).lower():
-            text = html_to_text(str(alternative))
-            if text:
-                return text
-    return html_to_text(str(component.get("DESCRIPTION") or ""))
+def _record(component, uid: str, floating_zone: str, where: str, warnings: list) -> dict:
+    """The flat record of one VEVENT. An optional property that cannot be read is dropped with a warning:
+    one broken GEO or LAST-MODIFIED never costs the whole event."""
 
-
-def _record(component, uid: str, floating_zone: str) -> dict:
+    props = Properties(component, where, warnings)
     labels = []
     for entry in as_list(component.get("CATEGORIES")):
         labels.extend(str(c) for c in getattr(entry, "cats", [entry]))
-    status = str(component.get("STATUS") or "").upper()
-    geo = component.get("GEO")
-    organiser = component.get("ORGANIZER")
-    modified = component.get("LAST-MODIFIED")
+    status = str(props.one("STATUS") or "").upper()
+    geo = props.optional("GEO", lambda prop: geo_of(prop.latitude, prop.longitude), (None, None))
+    organiser = props.optional("ORGANIZER", lambda prop: clean_text(prop.params.get("CN", "")), "")
     online = component.get("CONFERENCE") or component.get("X-GOOGLE-CONFERENCE")
     online = as_list(online)[0] if online else ""
+    url = props.optional("URL", lambda prop: link_of(str(prop)), "")
     return {
         "id": uid,
-        "title": component.get("SUMMARY"),
-        "description": _description(component),
-        "location": {
-            "name": component.get("LOCATION"),
-            "latitude": geo.latitude if geo else None,
-            "longitude": geo.longitude if geo else None,
-        },
+        "title": props.one("SUMMARY"),
+        "description": description_of(component, props.one("DESCRIPTION")),
+        "location": {"name": props.one("LOCATION"), "latitude": geo[0], "longitude": geo[1]},
         "online_url": str(online),
-        "organiser": organiser.params.get("CN", "") if organiser is not None else "",
+        "organiser": organiser,
         "labels": labels,
-        "url": str(component.get("URL") or ""),
+        "url": url,
         "status": {"CANCELLED": "annule"}.get(status, ""),
-        "modified": _modified(modified, floating_zone),
+        "modified": props.optional("LAST-MODIFIED", lambda prop: _modified(prop, floating_zone)),
         "timezone": None,
     }
 
 
 def _modified(prop, floating_zone):
-    if prop is None or isinstance(prop, vBroken) or not hasattr(prop, "dt"):
-        return None
     value = prop.dt
     if not isinstance(value, dt.datetime):
         value = dt.datetime.combine(value, dt.time())
-    return _zoned(value, prop.params.get("TZID"), floating_zone).astimezone(dt.UTC)
+    return zoned(value, prop.params.get("TZID"), floating_zone).astimezone(dt.UTC)
 
 
 def _is_recurring(components) -> bool:
@@ -249,10 +228,11 @@ def _is_recurring(components) -> bool:
 def _expand(uid, components, floating_zone, source, taxonomy, where, parsed, budget):
     recurring = _is_recurring(components)
     masters = [c for c in components if c.get("RECURRENCE-ID") is None]
-    master_labels = _record(masters[0], uid, floating_zone)["labels"] if masters else []
+    master_labels = _record(masters[0], uid, floating_zone, where, [])["labels"] if masters else []
     failures: dict[str, int] = {}
     stamps, zones = set(), end_zones(components)
-    found = occurrences(components, budget, where, parsed.warnings)
+    property_warnings: list[Rejected] = []  # said once per event, not once per occurrence
+    found = occurrences(components, budget, where, parsed.warnings, clean_text(components[0].get("SUMMARY")))
     if not found:
         parsed.rejected.append(Rejected(where, "aucune date : toutes les occurrences sont exclues (EXDATE) ou hors "
                                                "des cinq ans lus", _known(uid, source)))
@@ -263,12 +243,13 @@ def _expand(uid, components, floating_zone, source, taxonomy, where, parsed, bud
         if key in stamps:  # occurrences moved by a RANGE=THISANDFUTURE override share its RECURRENCE-ID
             key = stamp(start)
         stamps.add(key)
-        record = _record(component, f"{uid}-{key}" if recurring else uid, floating_zone)
+        record = _record(component, f"{uid}-{key}" if recurring else uid, floating_zone, where, property_warnings)
         record["labels"] = record["labels"] or master_labels
         try:
             parsed.events.extend(build_events(record, [(start, end)], source, taxonomy, where, parsed.warnings))
         except EventError as exc:
             failures[str(exc)] = failures.get(str(exc), 0) + 1
+    parsed.warnings.extend(dict.fromkeys(property_warnings))
     for reason, count in failures.items():
         parsed.rejected.append(Rejected(where, reason if count == 1 else f"{reason} ({count} occurrences)",
                                         _known(uid, source)))
@@ -276,7 +257,7 @@ def _expand(uid, components, floating_zone, source, taxonomy, where, parsed, bud
 
 def _span(occurrence, component, floating_zone: str, zones: dict):
     """An occurrence's start and end, each shown in its own zone (a flight leaves New York, lands in Paris)."""
-    start, end = _shown(occurrence.start, floating_zone), occurrence.end
+    start, end = shown(occurrence.start, floating_zone), occurrence.end
     if isinstance(end, dt.timedelta):
         end = start + end
     if isinstance(start, dt.datetime) and not isinstance(end, dt.datetime):
@@ -285,4 +266,4 @@ def _span(occurrence, component, floating_zone: str, zones: dict):
     zone = zones.get(stamp(rid.dt) if rid is not None else None, zones.get(None))
     if isinstance(end, dt.datetime) and zone is not None:
         end = end.astimezone(zone)
-    return start, _shown(end, floating_zone)
+    return start, shown(end, floating_zone)

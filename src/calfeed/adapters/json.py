@@ -6,7 +6,8 @@ import json
 from ..errors import EventError, SourceError
 from .common import Parsed, Rejected, as_moment, build_events, check_zone, clean_text, parse_moment, record_key
 from .decode import decode_text
-from .openagenda import record_from_openagenda
+from .records import Read, Reading, optional_value, settle_identities
+from .openagenda import record_from_openagenda, unpublished_state
 
 
 
@@ -28,34 +29,61 @@ def _events_from_document(data: bytes, source, taxonomy, read, charset: str | No
         raise SourceError(source.id, f"le contenu reçu n'est pas du JSON valide (ligne {exc.lineno}, colonne "
                                      f"{exc.colno}). Vérifiez l'adresse ou le type de la source.",
                           detail=f"début : « {text[:60].strip()} »") from None
+    except RecursionError:  # arrays or objects nested thousands deep: no export is written so
+        raise SourceError(source.id, "JSON trop imbriqué (des milliers de niveaux de [ ou de {) : refusé. "
+                                     "Vérifiez l'adresse ou le type de la source.") from None
     items = document.get("events") if isinstance(document, dict) else document
     if not isinstance(items, list):
         raise SourceError(source.id, "le JSON doit être une liste d'événements ou un objet { \"events\": [...] }.")
     parsed = Parsed(warnings=[Rejected("contenu", warning) for warning in decoding])
+    total = document.get("total") if isinstance(document, dict) else None
+    if read is record_from_openagenda and isinstance(total, int) and len(items) < total and document.get("after"):
+        # one page of the API saved as the agenda (its cursor says pages follow); an export edited by hand is not
+        parsed.truncated = (f"le document annonce {total} événements (« total ») mais n'en contient que {len(items)} "
+                            "et donne le curseur de la page suivante (« after ») : ce n'est qu'une page de l'agenda")
+    reads, reading = [], Reading(source)
     for number, item in enumerate(items, start=1):
+        reading.row()
         where = f"événement n° {number}"
         try:
             if not isinstance(item, dict):
                 raise EventError("chaque événement doit être un objet JSON")
             if item.get("id") or item.get("uid"):  # named before reading, so that a rejection names it too
                 where = f"{where} (id {item.get('id') or item.get('uid')})"
-            record, occurrences = read(item, source)
-            parsed.events.extend(build_events(record, occurrences, source, taxonomy, where, parsed.warnings))
+            if read is record_from_openagenda and (state := unpublished_state(item)):
+                parsed.excluded.append(Rejected(where, f"{state} : exclu", _known_uid(item, source, read)))
+                continue
+            record, occurrences = read(item, source, where, parsed.warnings)
+            events = build_events(record, occurrences, source, taxonomy, where, parsed.warnings)
         except EventError as exc:
             parsed.rejected.append(Rejected(where, str(exc), _known_uid(item, source, read)))
+            continue
+        except (TypeError, AttributeError, ValueError, KeyError) as exc:  # a field of another JSON type than its own
+            parsed.rejected.append(Rejected(where, f"un champ n'a pas le type attendu (texte, nombre, liste ou objet "
+                                                   f"selon le champ ; {type(exc).__name__} : {exc}) : événement non lu, "
+                                                   "les autres le sont", _known_uid(item, source, read)))
+            continue
+        reads.append(Read(where, json.dumps(item, sort_keys=True, ensure_ascii=False), clean_text(record.get("id")),
+                          events))
+    settle_identities(reads, source, parsed)
+    if parsed.excluded:
+        parsed.warnings.append(Rejected("agenda", f"{len(parsed.excluded)} événement(s) non publié(s) sur OpenAgenda "
+                                                  "(en attente de modération, refusés ou brouillons) exclu(s) : jamais "
+                                                  "publiés, retirés des flux s'ils l'étaient"))
     return parsed
 
 
 def _known_uid(item, source, read) -> str:
     """The UID an item's event has when it can be read (its `id`, or OpenAgenda's `uid`), or ""."""
-    if not isinstance(item, dict):
+    if not isinstance(item, dict) or not isinstance(item.get("uid" if read is record_from_openagenda else "id"),
+                                                    (str, int)):
         return ""
     if read is record_from_openagenda:
         return record_key(f"openagenda-{item['uid']}") if item.get("uid") else ""
     return record_key(item.get("id"))
 
 
-def _record_from_calfeed(item: dict, source):
+def _record_from_calfeed(item: dict, source, where: str, warnings: list):
     timezone = check_zone(clean_text(item.get("fuseau")) or source.timezone)
     spans = item.get("occurrences") or [{"debut": item.get("debut"), "fin": item.get("fin")}]
     occurrences = [_span(span.get("debut"), span.get("fin"), timezone) for span in spans]
@@ -76,12 +104,14 @@ def _record_from_calfeed(item: dict, source):
         "attendance": item.get("format"),
         "organiser": item.get("organisateur"),
         "category": item.get("categorie"),
-        "themes": ",".join(themes) if isinstance(themes, list) else themes,
+        "themes": ",".join(str(t) for t in themes if isinstance(t, str | int)) if isinstance(themes, list) else
+        str(themes) if isinstance(themes, str | int) else "",
         "event_type": item.get("type"),
         "url": item.get("lien"),
         "registration_url": item.get("inscription"),
         "status": item.get("statut"),
-        "modified": as_moment(parse_moment(item["modifie_le"], timezone), timezone) if item.get("modifie_le") else None,
+        "modified": optional_value(lambda text: as_moment(parse_moment(str(text), timezone), timezone),
+                                   item.get("modifie_le"), where, warnings, "« modifie_le »"),
         "timezone": timezone,
     }
     return record, occurrences

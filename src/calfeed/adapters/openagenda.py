@@ -4,6 +4,7 @@ import datetime as dt
 
 from ..errors import EventError
 from .common import check_zone, clean_text, localize, parse_moment
+from .records import optional_value
 from .html import html_to_text
 
 # OpenAgenda's status codes (API v2): 1 scheduled, 2 rescheduled, 3 moved online, 4 postponed, 5 full, 6 cancelled.
@@ -64,7 +65,25 @@ def _registration(item: dict) -> str:
     return str(item.get("registrationUrl") or "")
 
 
-def record_from_openagenda(item: dict, source):
+# OpenAgenda's moderation states: -1 refused, 0 to moderate, 1 ready to publish, 2 published. A key with
+# the agenda's rights also returns the unpublished ones: they are not for the public.
+OPENAGENDA_UNPUBLISHED = {-1: "refusé par la modération", 0: "en attente de modération", 1: "prêt mais pas publié"}
+
+
+def unpublished_state(item: dict) -> str:
+    """Why OpenAgenda does not publish this event ("" when it does, or does not say)."""
+    state = item.get("state")
+    if isinstance(state, int) and state in OPENAGENDA_UNPUBLISHED:
+        return f"non publié sur OpenAgenda (state {state}, {OPENAGENDA_UNPUBLISHED[state]})"
+    return ""
+
+
+def _code(value) -> int | None:
+    """One of OpenAgenda's numeric codes, or None for anything else (a list, an object…)."""
+    return value if isinstance(value, int) else None
+
+
+def record_from_openagenda(item: dict, source, where: str, warnings: list):
     location = _location(item)
     timezone = check_zone(clean_text(location.get("timezone")) or source.timezone)
     timings = item.get("timings") or []
@@ -89,12 +108,13 @@ def record_from_openagenda(item: dict, source):
             "latitude": location.get("latitude"), "longitude": location.get("longitude"),
         },
         "online_url": item.get("onlineAccessLink"),
-        "attendance": OPENAGENDA_ATTENDANCE.get(item.get("attendanceMode"), ""),
+        "attendance": OPENAGENDA_ATTENDANCE.get(_code(item.get("attendanceMode")), ""),
         "labels": [str(k) for k in keywords],
         "url": item.get("canonicalUrl") or item.get("link"),
         "registration_url": _registration(item),
-        "status": OPENAGENDA_STATUS.get(item.get("status"), ""),
-        "modified": parse_moment(updated, timezone) if updated else None,
+        "status": OPENAGENDA_STATUS.get(_code(item.get("status")), ""),
+        "modified": optional_value(lambda text: parse_moment(str(text), timezone), updated, where,
+                                   warnings, "« updatedAt »"),
         "timezone": timezone,
     }
     return record, _occurrences(timings, timezone)

@@ -1,7 +1,9 @@
 """Recurrences of one source's events, through `recurring-ical-events`, within calfeed's bounds.
 
-No rule more frequent than hourly, no rule whose filters match no day, a cap on occurrences per event and
-per source, a time budget per source; each bound that cuts a rule says so in a warning.
+No rule more frequent than hourly (nor more than 24 times a day through BYHOUR, BYMINUTE, BYSECOND), no
+INTERVAL below 1, no rule whose filters match no day, a cap on occurrences per event and per source, on the
+dates an event lists (RDATE, EXDATE), and a clock on each expansion *while it runs* (`interrupt.deadline`): each bound
+that cuts a rule says so in a warning; an event whose expansion overruns its time is rejected alone.
 """
 
 import datetime as dt
@@ -11,7 +13,10 @@ import recurring_ical_events
 from icalendar import Calendar
 from icalendar.prop import vBroken
 
+from ..errors import EventError
+from ..model import LATEST
 from .common import Rejected
+from .interrupt import Overrun, deadline
 
 # An unbounded rule is expanded this far after its first occurrence; an event never makes more than
 # MAX_OCCURRENCES occurrences, a source never more than MAX_SOURCE_OCCURRENCES, and expanding a source's
@@ -20,6 +25,12 @@ HORIZON = dt.timedelta(days=5 * 366)
 MAX_OCCURRENCES = 1000
 MAX_SOURCE_OCCURRENCES = 5000
 TIME_BUDGET = 5.0
+# One event's expansion never runs longer than this (wall clock), whatever the library does inside.
+EVENT_TIME_LIMIT = 2.0
+# An event listing more dates than this (RDATE and EXDATE values together) is not read.
+MAX_LISTED_DATES = 10 * MAX_OCCURRENCES
+MAX_PER_DAY = 24
+MAX_RULES = 10
 REFUSED_FREQUENCIES = ("SECONDLY", "MINUTELY")
 
 
@@ -47,8 +58,12 @@ def normalise_rules(component, start, where, warnings):
     rules = component.get("RRULE")
     if rules is None:
         return
+    rules = rules if isinstance(rules, list) else [rules]
+    if len(rules) > MAX_RULES:  # RFC 5545 wants one; each may give MAX_PER_DAY occurrences a day
+        raise EventError(f"{len(rules)} règles de répétition (RRULE), plus que la borne de calfeed ({MAX_RULES} par "
+                         "événement) : fusionnez-les ou découpez l'événement")
     kept = []
-    for rule in rules if isinstance(rules, list) else [rules]:
+    for rule in rules:
         if isinstance(rule, vBroken):
             warnings.append(Rejected(where, f"règle de répétition illisible « {rule} » ignorée : "
                                             "seule la première date est publiée"))
@@ -60,6 +75,18 @@ def normalise_rules(component, start, where, warnings):
             warnings.append(Rejected(where, f"répétition trop fréquente (FREQ={frequency}) refusée : seule la "
                                             "première date est publiée"))
             continue
+        interval = rule.get("INTERVAL")
+        if interval and int(interval[0]) < 1:
+            # dateutil repeats the first date forever for INTERVAL=0 (and refuses a negative one)
+            warnings.append(Rejected(where, f"INTERVAL={interval[0]} invalide (RFC 5545 : un entier à partir de 1) : "
+                                            "seule la première date est publiée ; corrigez la règle RRULE"))
+            continue
+        per_day = _per_day(rule, frequency)
+        if per_day > MAX_PER_DAY:
+            warnings.append(Rejected(where, f"répétition trop fréquente ({per_day} fois par jour par BYHOUR, BYMINUTE "
+                                            f"et BYSECOND ; calfeed en accepte {MAX_PER_DAY} au plus) refusée : seule "
+                                            "la première date est publiée"))
+            continue
         count = rule.get("COUNT")
         if count and int(count[0]) <= 0:
             del rule["COUNT"]
@@ -67,7 +94,7 @@ def normalise_rules(component, start, where, warnings):
                 warnings.append(Rejected(where, f"COUNT={count[0]} invalide : seule la première date est publiée"))
                 continue
             warnings.append(Rejected(where, f"COUNT={count[0]} invalide ignoré : la répétition suit UNTIL"))
-        if not _can_match(rule, start):
+        if not _can_match(rule, start) or not _can_select(rule, frequency):
             warnings.append(Rejected(where, f"la règle « {rule.to_ical().decode()} » ne tombe sur aucun jour dans "
                                             "les cinq ans qui suivent le début : seule la première date est publiée"))
             continue
@@ -75,6 +102,53 @@ def normalise_rules(component, start, where, warnings):
     del component["RRULE"]
     for rule in kept:
         component.add("RRULE", rule)
+
+
+def _per_day(rule, frequency: str) -> int:
+    """How many times a day the rule may occur at most: its hours × its minutes × its seconds."""
+    minutes_seconds = len(rule.get("BYMINUTE") or [0]) * len(rule.get("BYSECOND") or [0])
+    if frequency == "HOURLY":
+        interval = int((rule.get("INTERVAL") or [1])[0])
+        hours = len(rule.get("BYHOUR") or ()) or -(-24 // interval)
+        # Two times in one hour are closer than hourly, whatever the day count
+        return minutes_seconds * hours if minutes_seconds == 1 else max(minutes_seconds * hours, MAX_PER_DAY + 1)
+    return len(rule.get("BYHOUR") or [0]) * minutes_seconds
+
+
+def _can_select(rule, frequency: str) -> bool:
+    """Whether some BYSETPOS value may select an occurrence: the set of one period holds at most this many.
+
+    dateutil, asked for a position past every period's set (BYSETPOS=10 with BYDAY=MO in a month), searches
+    until the year 9999 before answering, as for day filters no day passes.
+    """
+    positions = [abs(int(p)) for p in rule.get("BYSETPOS") or ()]
+    if not positions:
+        return True
+    months, weekdays = len(rule.get("BYMONTH") or ()), len(rule.get("BYDAY") or ())
+    days = {"YEARLY": 366, "MONTHLY": 31, "WEEKLY": 7}.get(frequency, 1)
+    caps = [days]
+    if weekdays and frequency in ("YEARLY", "MONTHLY"):
+        caps.append(5 * weekdays * (months or 12) if frequency == "YEARLY" and months else
+                    (53 if frequency == "YEARLY" else 5) * weekdays)
+    if weekdays and frequency == "WEEKLY":
+        caps.append(weekdays)
+    if rule.get("BYMONTHDAY") and frequency in ("YEARLY", "MONTHLY"):
+        caps.append(len(rule["BYMONTHDAY"]) * ((months or 12) if frequency == "YEARLY" else 1))
+    if rule.get("BYYEARDAY") and frequency == "YEARLY":
+        caps.append(len(rule["BYYEARDAY"]))
+    times = len(rule.get("BYMINUTE") or [0]) * len(rule.get("BYSECOND") or [0])
+    if frequency != "HOURLY":
+        times *= len(rule.get("BYHOUR") or [0])
+    return min(positions) <= min(caps) * times
+
+
+def check_listed_dates(component, title: str):
+    """Refuse an event that lists more dates than calfeed reads (a flood of RDATE or EXDATE values)."""
+    listed = sum(len(entry.dts) for name in ("RDATE", "EXDATE") for entry in as_list(component.get(name))
+                 if not isinstance(entry, vBroken))
+    if listed > MAX_LISTED_DATES:
+        raise EventError(f"« {title} » : {listed} dates listées (RDATE, EXDATE), plus que la borne de calfeed "
+                         f"({MAX_LISTED_DATES} par événement) ; découpez l'événement ou réduisez ses dates")
 
 
 def _can_match(rule, start) -> bool:
@@ -115,15 +189,38 @@ def _window(components):
     naive = [(s.astimezone(dt.UTC).replace(tzinfo=None) if isinstance(s, dt.datetime)
               else dt.datetime.combine(s, dt.time())) for s in starts]
     first = min(naive) - dt.timedelta(days=1)
-    return first, first + HORIZON
+    return first, first + min(HORIZON, LATEST.replace(tzinfo=None) - first)
 
 
-def occurrences(components, budget, where, warnings):
-    """The occurrences of one UID's components, in order, within the bounds; warn when a bound cuts them."""
+def occurrences(components, budget, where, warnings, title: str = ""):
+    """The occurrences of one UID's components, in order, within the bounds; warn when a bound cuts them.
+
+    The expansion runs under `deadline`: EVENT_TIME_LIMIT, or what is left of the source's budget. An event
+    whose expansion overruns raises EventError (the event is rejected, the source's other events publish).
+    """
     if len(components) == 1 and not any(components[0].get(name) is not None
                                         for name in ("RRULE", "RDATE", "RECURRENCE-ID")):
         # A single event (most events of most sources): its one occurrence, without a query, outside the budget.
         return [recurring_ical_events.Occurrence(recurring_ical_events.EventAdapter(components[0]))]
+    limit = max(0.0, min(EVENT_TIME_LIMIT, budget.deadline - time.monotonic()))
+    try:
+        with deadline(limit):
+            found = _expand(components, budget, where, warnings)
+    except Overrun:
+        name = f"« {title} » : " if title else ""
+        raise EventError(f"{name}le calcul des répétitions dépasse {_seconds(limit)} s (borne de calfeed : "
+                         f"{_seconds(EVENT_TIME_LIMIT)} s par événement, {TIME_BUDGET:.0f} s par source) : événement "
+                         "non publié ; simplifiez sa règle RRULE") from None
+    budget.left -= len(found)
+    return found
+
+
+def _seconds(value: float) -> str:
+    """Seconds as a French reader writes them: 2, 0,3."""
+    return f"{round(value, 1):g}".replace(".", ",") if value >= 0.1 else f"{value:.2f}".replace(".", ",")
+
+
+def _expand(components, budget, where, warnings):
     calendar = Calendar()
     for component in components:
         calendar.add_component(component)
@@ -142,14 +239,11 @@ def occurrences(components, budget, where, warnings):
             limit = min(MAX_OCCURRENCES, budget.left)
             warnings.append(Rejected(where, f"répétition coupée après {limit} occurrences (plafond de calfeed : "
                                             f"{MAX_OCCURRENCES} par événement, {MAX_SOURCE_OCCURRENCES} par source)"))
-            found = found[:limit]
-            break
-        if time.monotonic() > budget.deadline:
-            warnings.append(Rejected(where, f"répétition coupée après {len(found)} occurrences : le calcul dépasse "
-                                            f"le temps alloué à la source ({TIME_BUDGET:.0f} s)"))
-            break
-        lo, span = hi, span * 2
-    budget.left -= len(found)
+            return found[:limit]
+        # No rule gives more than MAX_PER_DAY a day: a window never holds more than span × MAX_PER_DAY each
+        lo = hi
+        if len(found) < MAX_OCCURRENCES // 4:
+            span *= 2
     return found
 
 

@@ -11,27 +11,56 @@ from ..errors import SourceError
 from .common import Parsed
 from .spreadsheet import events_from_rows
 
+# A workbook's parts once unpacked may weigh this many times the source's `max_bytes`: 50 MB by default, more
+# than the sheet of a 50 000-row programme; openpyxl holds the shared strings in memory at about four times
+# their size. A sheet wider than MAX_COLUMNS is read on its first MAX_COLUMNS columns.
+UNPACKED_FACTOR = 5
+MAX_PARTS = 1000
+MAX_COLUMNS = 500
+
 
 def events_from_xlsx(data: bytes, source, taxonomy, charset: str | None = None) -> Parsed:
     """Read one sheet of a workbook: its first row holds the headers, each other row an event.
 
     `charset` is unused (every adapter takes it): a workbook records its own encoding."""
     try:
+        _check_unpacked_size(data, source)
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError):
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, EOFError):
         head = data[:40].decode("utf-8", "replace").strip()
         raise SourceError(source.id, f"le contenu reçu n'est pas un classeur Excel .xlsx (début : « {head} »). "
                                      "Vérifiez l'adresse ou le type de la source (un .xls ancien : enregistrez-le "
                                      "en .xlsx).") from None
     try:
         sheet = _sheet(workbook, source)
-        rows = ([_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True))
-        header = next(rows, None)
+        # The size the sheet declares is not trusted: openpyxl would pad every row to its declared width.
+        sheet.reset_dimensions()
+        cells = sheet.iter_rows(values_only=True)
+        header = [_text(cell) for cell in next(cells, ())[:MAX_COLUMNS]]
+        while header and not header[-1]:
+            header.pop()
         if not header:
             return Parsed()
+        rows = ([_text(cell) for cell in row[:len(header)]] for row in cells)
         return events_from_rows(header, enumerate(rows, start=2), source, taxonomy)
     finally:
         workbook.close()
+
+
+def _check_unpacked_size(data: bytes, source):
+    """Refuse a workbook whose parts, once unpacked, pass UNPACKED_FACTOR × `max_bytes` (a « zip bomb »).
+
+    The sizes are those the archive declares: Python's zipfile never unpacks more than a part declares."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = archive.infolist()
+        if len(parts) > MAX_PARTS:
+            raise SourceError(source.id, f"classeur Excel de plus de {MAX_PARTS} parties : refusé (limite de calfeed).")
+        unpacked = sum(part.file_size for part in parts)
+    bound = UNPACKED_FACTOR * source.max_bytes
+    if unpacked > bound:
+        raise SourceError(source.id, f"classeur Excel trop gros une fois décompressé ({unpacked} octets > {bound}, "
+                                     f"soit {UNPACKED_FACTOR} × « max_bytes ») : refusé, la dernière version lue "
+                                     "reste publiée. Relevez « max_bytes » si ce classeur est normal.")
 
 
 def _sheet(workbook, source):

@@ -17,10 +17,11 @@ from ..pages import static_pages, status_context
 from ..preview import format_preview, preview_source, source_for_preview
 from ..publish import load_programme
 from ..refresh import ensure_published, refresh_sources
+from ..rehearsal import old_addresses, rehearse
 from ..server import address_taken, run_server
 from ..site_info import missing_legal
 from ..store import DAMAGED, store_problem
-from . import operations, sources
+from . import look, operations, sources
 from .common import config_option, now, open_config as _open, os_error_message
 from .report import _print_reports, _safe, _warn_large, _warn_legal, _warn_orphans
 from .words import Failure, FrenchGroup, default_help
@@ -153,18 +154,15 @@ def _local(moment: str | None, timezone: str) -> str:
 @config_option
 @click.option("--no-fetch", is_flag=True, help="Afficher l'état enregistré sans relire les sources.")
 def check(config_path, no_fetch):
-    """Valide sources.yaml, relit chaque source et affiche son état ; code de sortie 1 si une source échoue."""
+    """Valide sources.yaml, relit chaque source et affiche son état, sans rien publier ; code de sortie 1 si
+    une source échoue."""
     config, store = _open(config_path)
-    details = []
     try:
-        moment = now()
-        if no_fetch:
-            ensure_published(config, store, now=moment)
-        else:
-            details = [(r.source_id, r.detail) for r in refresh_sources(config, store, now=moment) if r.detail]
-        programme = load_programme(store)
-        status = status_context(config, store, programme)
-        large = large_feeds(config, programme, static_feeds(config, programme))
+        with rehearse(config, store, now=now(), fetch=not no_fetch) as rehearsal:
+            details = [(r.source_id, r.detail) for r in rehearsal.reports if r.detail]
+            kept = old_addresses(config, rehearsal.after)
+            status = status_context(config, rehearsal.copy, rehearsal.after)
+            large = large_feeds(config, rehearsal.after, static_feeds(config, rehearsal.after))
     except CalfeedError as exc:
         raise Failure(str(exc)) from None
     click.echo(f"{config.path} : configuration valide, {len(config.sources)} source(s), "
@@ -187,6 +185,8 @@ def check(config_path, no_fetch):
             click.echo(f"  {s['id']} — retenu — {_safe(held)}")
     for source_id, detail in details:
         click.echo(f"  {source_id} — reçu — {_safe(detail)}")
+    for line in kept:
+        click.echo(f"  ancienne adresse d'agenda qui répond encore : {line}")
     _warn_orphans(config, store)
     _warn_large(large)
     if status["failing"]:
@@ -231,6 +231,7 @@ def main():
 
 
 # The team's commands (cli/operations.py).
+cli.add_command(look.diff)
 cli.add_command(operations.init)
 cli.add_command(operations.backup)
 cli.add_command(operations.publish)

@@ -247,27 +247,40 @@ def fetch_openagenda(source, session: requests.Session | None = None, *, retries
     session = session or new_session()
     final = time.monotonic() + source.timeout * (retries + 1)  # every page within the deadline of one source
     base = f"{(source.url or OPENAGENDA_API).rstrip('/')}/agendas/{quote(source.agenda, safe='')}/events"
-    events, after, seen, left = [], [], set(), source.max_bytes
-    for _ in range(OPENAGENDA_MAX_PAGES):
+    events, after, seen, left, total = {}, [], set(), source.max_bytes, None
+    for number in range(1, OPENAGENDA_MAX_PAGES + 1):
         query = urlencode([("size", OPENAGENDA_PAGE_SIZE), ("detailed", 1), *(("after[]", v) for v in after)])
         page = _openagenda_page(replace(source, url=f"{base}?{query}", max_bytes=left), session, headers,
                                 retries, backoff, final)
         left -= page.size
-        try:
-            document = json.loads(page.body)
-            batch, after = document.get("events") or [], document.get("after") or []
-        except (ValueError, AttributeError):
-            raise SourceError(source.id, "réponse de l'API OpenAgenda illisible (JSON attendu) : vérifiez « url: » "
-                                         "et « agenda: ».", http_status=page.status) from None
-        events.extend(batch)
-        if not batch or not after or repr(after) in seen:
+        batch, after, total = _openagenda_batch(source, page, number, events, total)
+        if not batch or not after:
             break
+        if repr(after) in seen:  # the same cursor again: the pages after it would never come
+            raise SourceError(source.id, f"pagination de l'API OpenAgenda incohérente (la page {number} redonne un "
+                                         "curseur déjà vu) : la dernière version lue reste publiée.")
         seen.add(repr(after))
     else:
         raise SourceError(source.id, f"l'API OpenAgenda renvoie plus de {OPENAGENDA_MAX_PAGES} pages : lecture "
                                      "arrêtée.")
-    body = json.dumps({"events": events}, ensure_ascii=False, sort_keys=True).encode()
+    if total is not None and len(events) < total:  # read as is, the events not received would be cancelled
+        raise SourceError(source.id, f"pagination de l'API OpenAgenda incomplète ({len(events)} événement(s) reçu(s) "
+                                     f"sur {total} annoncé(s)) : la dernière version lue reste publiée.")
+    body = json.dumps({"events": list(events.values())}, ensure_ascii=False, sort_keys=True).encode()
     return Fetched(body, 200)
+
+
+def _openagenda_batch(source, page: Fetched, number: int, events: dict, total):
+    """Page `number`'s events into `events` by uid (a later copy wins), its `after` cursor, the `total` given."""
+    try:
+        document = json.loads(page.body)
+        batch, after = document.get("events") or [], document.get("after") or []
+        for position, event in enumerate(batch):
+            events[str(event.get("uid")) if event.get("uid") is not None else f"{number}-{position}"] = event
+    except (ValueError, AttributeError):
+        raise SourceError(source.id, "réponse de l'API OpenAgenda illisible (JSON attendu) : vérifiez « url: » "
+                                     "et « agenda: ».", http_status=page.status) from None
+    return batch, after, document["total"] if isinstance(document.get("total"), int) else total
 
 
 def _openagenda_page(page_source, session, headers, retries, backoff, final) -> Fetched:

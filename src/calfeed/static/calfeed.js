@@ -217,7 +217,7 @@
       }).join(data.nom.or));
       wanted.forEach(function (slug) { query.push(criterion.key + "=" + encodeURIComponent(slug)); });
     });
-    return { name: data.nom.prefix + (parts.join(data.nom.and) || data.nom.all), query: query.join("&") };
+    return { name: data.nom.prefix + (parts.join(data.nom.and) || data.nom.all) + data.nom.suffix, query: query.join("&") };
   }
   function selectionFromAddress(form) {
     var params = new URLSearchParams(location.search);

@@ -48,7 +48,9 @@ def claim_store(store: Store, config_path: Path):
                 "une base (l'une réécrirait le programme de l'autre). Donnez à "
                 f"{config_path.name} sa propre base : retirez « path: » de sa section « store: » (la base "
                 f"sera alors .calfeed/{config_path.stem}.sqlite) ou indiquez-y un autre fichier.")
-        db.execute("INSERT OR REPLACE INTO meta VALUES ('owner', ?)", (str(config_path),))
+        recorded = db.execute("SELECT value FROM meta WHERE key = 'owner'").fetchone()
+        if not recorded or recorded[0] != str(config_path):  # `check` and `diff` leave the file as it was
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('owner', ?)", (str(config_path),))
 
 
 def open_store(path: Path, owner: Path, legacy: Path | None = None) -> Store:

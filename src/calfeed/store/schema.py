@@ -89,4 +89,19 @@ MIGRATIONS = (
     ALTER TABLE published ADD COLUMN last_change TEXT NOT NULL DEFAULT '';
     UPDATE sources SET body_hash = NULL;
     """,
+    # 6: every feed address once published, with the name and selection it had then: an address that reached
+    # subscribers keeps answering after the team retires or renames its feed.
+    """
+    CREATE TABLE IF NOT EXISTS feed_addresses (
+        path TEXT PRIMARY KEY,
+        feed_group TEXT NOT NULL,
+        slug TEXT NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL,
+        label TEXT NOT NULL,
+        filters_json TEXT NOT NULL,
+        first_published TEXT NOT NULL,
+        last_configured TEXT NOT NULL
+    );
+    """,
 )

@@ -1,0 +1,34 @@
+"""What an adapter gives back: the events of a source, and what it could not use, with where and why."""
+
+from dataclasses import dataclass, field
+
+from ..model import Event
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """An event of a source that could not be used, with where it was and why.
+
+    `uid` is the natural key the event would have had (see `common.record_key`), when the source gives it an
+    identifier of its own: an event published before keeps its last good version while it is
+    unreadable. "" when unknown."""
+
+    where: str
+    reason: str
+    uid: str = ""
+
+    def __str__(self):
+        return f"{self.where} : {self.reason}"
+
+
+@dataclass
+class Parsed:
+    events: list[Event] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    warnings: list[Rejected] = field(default_factory=list)
+    truncated: str = ""  # why the body looks cut short (its end is missing): not to be believed as is
+    # A body without its final line end: (line, UIDs of its last row's events), that row's last cell may be cut
+    # short; adapters.csv.cut_short compares it with the last good version.
+    open_end: tuple = ()
+    # Events the source marks private (their UID in `uid`): never published, withdrawn if they were.
+    excluded: list[Rejected] = field(default_factory=list)
