@@ -525,8 +525,10 @@ def test_links_come_from_a_declared_proxy_never_from_a_client_host(bundled):
     assert 'href="webcal://agenda.example/feeds/tous.ics"' in page
     assert "addfromweb?url=https%3A%2F%2Fagenda.example%2Ffeeds%2Ftous.ics" in page
     assert "publish.proxy_hops" not in page
-    event = re.search(r'href="(feeds/evenements/[0-9a-f]{12}\.html)"', page).group(1)
-    assert '"url": "https://agenda.example/feeds/evenements/' in behind.get("/" + event, headers=forwarded).data.decode()
+    listing = behind.get("/feeds/evenements.html", headers=forwarded).data.decode()
+    event = re.search(r'href="(evenements/[0-9a-f]{12}\.html)"', listing).group(1)
+    page = behind.get("/feeds/" + event, headers=forwarded).data.decode()
+    assert '"url": "https://agenda.example/feeds/evenements/' in page
 
 
 def test_every_client_has_one_choice_with_what_it_does(client):
