@@ -23,7 +23,7 @@ STATUS_LINE = {"annule": "Cet événement est annulé.", "reporte": "Cet événe
                "en-ligne": "Cet événement a lieu désormais en ligne.", "complet": "Cet événement est complet."}
 # The code whose text decides the bytes rendered: any change to it renders every stored event again.
 RENDERER_FILES = (Path(__file__), Path(__file__).with_name("vtimezone.py"))
-VANISHED_LINE = "Cet événement a été retiré du programme par son organisateur : considérez-le comme annulé."
+VANISHED_LINE = "Cet événement a été retiré du programme : considérez-le comme annulé."  # by its organiser, or the team
 
 
 @dataclass(frozen=True, slots=True)
