@@ -19,11 +19,13 @@ END_EVENT = b"END:VEVENT\r\n"
 UTC_KEYS = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/GMT", "GMT", "Etc/Zulu", "Zulu", "Universal"})
 
 TITLE_PREFIX = {"annule": "ANNULÉ – ", "reporte": "REPORTÉ – ", "en-ligne": "EN LIGNE – ", "complet": "COMPLET – "}
-STATUS_LINE = {"annule": "Cet événement est annulé.", "reporte": "Cet événement est reporté : la nouvelle date sera publiée ici.",
+STATUS_LINE = {"annule": "Cet événement est annulé.",
+               "reporte": "Cet événement est reporté : la nouvelle date sera publiée ici.",
                "en-ligne": "Cet événement a lieu désormais en ligne.", "complet": "Cet événement est complet."}
 # The code whose text decides the bytes rendered: any change to it renders every stored event again.
 RENDERER_FILES = (Path(__file__), Path(__file__).with_name("vtimezone.py"))
-VANISHED_LINE = "Cet événement a été retiré du programme par son organisateur : considérez-le comme annulé."
+# Withdrawn by its organiser, or by the team (calfeed retire): the line says neither.
+VANISHED_LINE = "Cet événement a été retiré du programme : considérez-le comme annulé."
 
 
 @dataclass(frozen=True, slots=True)
