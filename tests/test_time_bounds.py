@@ -136,6 +136,15 @@ def test_floods_of_listed_dates_and_of_rules_are_rejected_alone(read, monkeypatc
     assert "11 règles de répétition" in reasons(parsed.rejected, "regles")
 
 
+
+def test_a_series_cut_at_the_five_year_window_says_so(read):
+    """Subscribers would see a yearly series end after five years: the team is told, a short series is not."""
+    parsed = read(calendar(vevent("annuel", "RRULE:FREQ=YEARLY;UNTIL=99991231T000000Z"),
+                           vevent("court", "RRULE:FREQ=WEEKLY;COUNT=3")))
+    assert len(starts(parsed, "annuel")) == 6  # 2022 to 2027: five years from the first date
+    assert "la règle continue au-delà" in reasons(parsed.warnings, "annuel")
+    assert reasons(parsed.warnings, "court") == "" and len(starts(parsed, "court")) == 3
+
 # -- any date the format allows ---------------------------------------------------------------------------
 
 def test_dates_outside_the_published_years_are_rejected_alone(read):
@@ -143,13 +152,14 @@ def test_dates_outside_the_published_years_are_rejected_alone(read):
         vevent("an-un", start="DTSTART;TZID=Europe/Paris:00010615T100000", end="DTEND;TZID=Europe/Paris:00010615T120000"),
         vevent("fin", start="DTSTART;VALUE=DATE:99991231", end=None),
         vevent("debut-gregorien", start="DTSTART;TZID=Europe/Paris:15830615T100000", end=None),
+        vevent("belle-epoque", start="DTSTART;TZID=Europe/Paris:19020615T100000", end=None),
         vevent("garde")))
-    assert sorted(e.uid.split("@")[0] for e in parsed.events) == ["debut-gregorien", "garde"]
-    for uid in ("an-un", "fin"):
+    assert sorted(e.uid.split("@")[0] for e in parsed.events) == ["belle-epoque", "garde"]
+    for uid in ("an-un", "fin", "debut-gregorien"):
         assert "hors des limites que publie calfeed" in reasons(parsed.rejected, uid)
     with pytest.raises(EventError, match="hors des limites"):
         Event(uid="x", title="x", start=dt.date(3000, 1, 2), end=dt.date(3000, 1, 3), source="s")
-    assert EARLIEST.year == 1583 and LATEST.year == 3000
+    assert EARLIEST.year == 1902 and LATEST.year == 3000
 
 
 def test_durations_of_any_size_or_sign(read):
@@ -206,13 +216,13 @@ def test_a_feed_holding_events_before_their_zones_last_rule_change_renders():
                     end=dt.datetime(year, 4, 2, 17, tzinfo=ZoneInfo(zone)), source="essai", timezone=zone,
                     category="labs")
               for zone, year in (("America/New_York", 2006), ("America/Mexico_City", 2022), ("Europe/Paris", 1995),
-                                 ("Europe/Paris", 1850))]
+                                 ("Europe/Paris", 1905))]
     publication = Publication(0, dt.datetime(2022, 11, 1, tzinfo=dt.UTC))
     data = render_calendar(FeedHeader("Essai", "Essai"), [(e, publication) for e in events], taxonomy)
     parsed = {str(c["UID"]): c.decoded("DTSTART") for c in Calendar.from_ical(data).walk("VEVENT")}
     for event in events:
         assert parsed[event.uid].astimezone(dt.UTC) == event.start_utc
-    assert b"DTSTART:18500402T145039Z" in data  # a local mean time (+00:09:21) is written as its instant
+    assert b"DTSTART:19050402T145039Z" in data  # a local mean time (+00:09:21) is written as its instant
 
 
 # -- zones as the file defines them -----------------------------------------------------------------------

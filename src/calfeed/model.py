@@ -11,10 +11,11 @@ from .errors import EventError
 from .text import fold, slugify
 
 ATTENDANCES = ("presentiel", "en-ligne", "hybride")
-# The instants calfeed publishes, those every client checked shows right (clientcheck, Thunderbird): from the
-# first whole year of the Gregorian calendar (CALSCALE:GREGORIAN; Thunderbird shows the year 1 as 1901) to the
-# year 3000 (Thunderbird drops a whole calendar holding a date in 9998). Python holds the years 1 to 9999.
-EARLIEST = dt.datetime(1583, 1, 1, tzinfo=dt.UTC)
+# The instants calfeed publishes, those every client checked shows right (clientcheck, Thunderbird): from 1902
+# (libical, Evolution's reader, turns any earlier instant into 1969-12-31, the 32-bit time limit being 1901-12-13;
+# Thunderbird shows the year 1 as 1901) to the year 3000 (Thunderbird drops a whole calendar holding a date in
+# 9998). Python holds the years 1 to 9999.
+EARLIEST = dt.datetime(1902, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(3000, 1, 1, tzinfo=dt.UTC)
 STATUS_SLUGS = ("confirme", "annule", "reporte", "en-ligne", "complet")
 SILENT_STATUSES = ("annule", "reporte")  # no reminder (?rappel=): the event will not take place on its date

@@ -71,7 +71,7 @@ def events_from_ics(data: bytes, source, taxonomy, charset: str | None = None) -
         except EventError as exc:
             parsed.rejected.append(Rejected(where, str(exc), _known(uid, source)))
         except OverflowError:  # a rule or a listed date that reaches past the year 9999
-            parsed.rejected.append(Rejected(where, "une date de l'événement (répétition, RDATE) tombe après l'an "
+            parsed.rejected.append(Rejected(where, "une date de l'événement (répétition, RDATE) sort des années 1 à "
                                                    "9999 : corrigez-la", _known(uid, source)))
         except (ValueError, TypeError, AttributeError, KeyError, recurring_ical_events.InvalidCalendar) as exc:
             parsed.rejected.append(Rejected(where, f"propriété illisible ({exc})", _known(uid, source)))

@@ -244,6 +244,10 @@ def _expand(components, budget, where, warnings):
         lo = hi
         if len(found) < MAX_OCCURRENCES // 4:
             span *= 2
+    if end < LATEST.replace(tzinfo=None) and any(any(True for _ in series.between(end, end + dt.timedelta(days=366)))
+                                                 for series in query.series):
+        warnings.append(Rejected(where, f"répétition publiée jusqu'au {end:%d/%m/%Y} seulement : la règle continue "
+                                        "au-delà (plafond de calfeed : cinq ans à partir de la première date)"))
     return found
 
 
