@@ -17,6 +17,8 @@ ATTENDANCES = ("presentiel", "en-ligne", "hybride")
 # 9998). Python holds the years 1 to 9999.
 EARLIEST = dt.datetime(1902, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(3000, 1, 1, tzinfo=dt.UTC)
+# The zone names that mean UTC itself: an instant in one of them is written as UTC (…Z).
+UTC_KEYS = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/GMT", "GMT", "Etc/Zulu", "Zulu", "Universal"})
 STATUS_SLUGS = ("confirme", "annule", "reporte", "en-ligne", "complet")
 SILENT_STATUSES = ("annule", "reporte")  # no reminder (?rappel=): the event will not take place on its date
 

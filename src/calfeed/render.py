@@ -10,13 +10,12 @@ from pathlib import Path
 from icalendar import Alarm, Calendar, Event as VEvent, vDuration, vText
 
 from .changes import change_line
-from .model import SILENT_STATUSES, Event
+from .model import SILENT_STATUSES, UTC_KEYS, Event
 from .vtimezone import vtimezone
 
 PRODID = "-//calfeed//Mois de l'innovation publique//FR"
 END_CALENDAR = b"END:VCALENDAR\r\n"
 END_EVENT = b"END:VEVENT\r\n"
-UTC_KEYS = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/GMT", "GMT", "Etc/Zulu", "Zulu", "Universal"})
 
 TITLE_PREFIX = {"annule": "ANNULÉ – ", "reporte": "REPORTÉ – ", "en-ligne": "EN LIGNE – ", "complet": "COMPLET – "}
 STATUS_LINE = {"annule": "Cet événement est annulé.",

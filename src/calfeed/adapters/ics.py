@@ -22,7 +22,6 @@ from .recurrence import (Budget, as_list, budget_reason, check_listed_dates, end
                          stamp)
 from .vevent import Properties, description_of, geo_of, link_of, private_marker, split_reused_uids
 
-_UTC_KEYS = ("UTC", "Etc/UTC", "GMT", "Etc/GMT")
 _TIMES = ("DTSTART", "DTEND", "RECURRENCE-ID")
 _NO_UID = "sans-uid-"
 

@@ -8,9 +8,7 @@ from icalendar.prop import vBroken
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from ..errors import EventError
-from ..model import check_moment, shown_moment
-
-_UTC_KEYS = ("UTC", "Etc/UTC", "GMT", "Etc/GMT")
+from ..model import UTC_KEYS, check_moment, shown_moment
 
 
 def iana_zone(name: str) -> str | None:
@@ -41,7 +39,7 @@ def zoned(value, tzid, floating_zone: str, like=None):
             return value.replace(tzinfo=like.tzinfo)
         return value.replace(tzinfo=ZoneInfo(known or floating_zone))
     key = getattr(value.tzinfo, "key", None)
-    if key in _UTC_KEYS:
+    if key in UTC_KEYS:
         return value.astimezone(dt.UTC)
     if key:
         return value
