@@ -396,6 +396,7 @@ def _text(page: str) -> str:
 def test_status_page_tells_times_in_french_in_the_configured_zone(project, tmp_path, zone):
     import datetime as dt
     from zoneinfo import ZoneInfo
+    from calfeed.text import french_time
     from calfeed.views import MONTHS, WEEKDAYS
     from calfeed.web import create_app
     (tmp_path / "agenda.csv").write_text("id;titre;date_debut;categorie\na;Atelier;15/11/2022;labs\n")
@@ -411,7 +412,7 @@ def test_status_page_tells_times_in_french_in_the_configured_zone(project, tmp_p
     for moment in (published, success):
         local = moment.astimezone(ZoneInfo(zone or "Europe/Paris"))
         said = (f"{WEEKDAYS[local.weekday()]} {local.day}{'er' if local.day == 1 else ''} {MONTHS[local.month - 1]} "
-                f"{local.year} à {local.hour:02d} h {local.minute:02d}")
+                f"{local.year} à {french_time(local)}")  # « 0 h 06 », « 9 h »: the pages' one French clock
         assert said in text, (said, text)
 
 
