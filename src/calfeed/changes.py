@@ -5,6 +5,10 @@ nature of the last change (« Mis à jour le 12 novembre 2026 : nouvel horaire �
 natures, render writes the line.
 """
 
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
 from .text import MONTHS
 
 # Each nature of change: the event's fields it compares, and the words the description uses.
@@ -19,15 +23,17 @@ NATURES = (
 OTHER, BACK = "details", "retour"  # another field changed; an event cancelled by mistake is back
 WORDS = {nature: words for nature, _, words in NATURES} | {OTHER: "précisions modifiées",
                                                           BACK: "de nouveau au programme"}
+# The last change subscribers are told of: (its date, its natures), or () when the event never changed.
+Change = tuple[dt.date, tuple[str, ...]] | tuple[()]
 
 
-def change_natures(before: dict, after: dict) -> list[str]:
+def change_natures(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
     """What changed between two versions of an event (their JSON dicts)."""
     found = [nature for nature, names, _ in NATURES if any(before.get(n) != after.get(n) for n in names)]
     return found or [OTHER]
 
 
-def change_line(change: tuple) -> str:
+def change_line(change: Change) -> str:
     """« Mis à jour le 12 novembre 2026 : nouvel horaire, nouveau lieu » for a change (date, natures);
     "" when the event never changed."""
     if not change:

@@ -3,13 +3,15 @@
 import dataclasses
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .config_schema import closest, schema_problems, to_moment
 from .config_yaml import Mapping, Reader, closest_term, hint, read_document
 from .errors import ConfigError
-from .addresses import RESERVED_NAMES, free_selection_name
+from .addresses import RESERVED_NAMES, feed_catalogue, free_selection_name
 from .selection import NAMED_CRITERIA, vocabulary_of
 from .site_info import SiteInfo, read_site
 from .editions import Editions, Moves, read_editions, read_moves
@@ -103,7 +105,7 @@ class Config:
         return self.path.parent
 
 
-def _vocabulary(r: Reader, root, key) -> Vocabulary:
+def _vocabulary(r: Reader, root: dict[Any, Any], key: str) -> Vocabulary:
     """The vocabulary of section `key` (categories, themes…), each slug checked."""
     entries = r.mapping(root, key)
     terms = []
@@ -123,18 +125,20 @@ def load_config(path: str | Path) -> Config:
     return parse_config(read_document(path), path)
 
 
-def parse_config(root, path: Path) -> Config:
+def parse_config(root: object, path: Path) -> Config:
+    """The configuration of a parsed `sources.yaml` (`path` names it in messages); ConfigError listing every
+    mistake."""
     r = Reader(path)
     if not isinstance(root, dict):
         r.fail(root, "le fichier doit contenir des clés « sources: », « categories: », « themes: ».")
     r.problems.extend(schema_problems(root))
     config = r.attempt(_read_config, r, root, path)
-    if r.problems:
+    if r.problems or config is None:  # None only after a recorded mistake
         raise ConfigError(r.report())
     return config
 
 
-def _read_config(r: Reader, root, path: Path) -> Config:
+def _read_config(r: Reader, root: dict[Any, Any], path: Path) -> Config:
     edition = r.mapping(root, "edition")
     publish = r.mapping(root, "publish")
     store = r.mapping(root, "store")
@@ -170,7 +174,8 @@ def _read_config(r: Reader, root, path: Path) -> Config:
     config = dataclasses.replace(config, sources=sources, selections=selections, editions=editions,
                                  site=read_site(root.get("site") or {}, config.edition_name),
                                  alerts=read_alerts(root.get("alerts") or {}))
-    return dataclasses.replace(config, moves=read_moves(r, publish, config))
+    configured = {feed.path for feed in feed_catalogue(config)}
+    return dataclasses.replace(config, moves=read_moves(r, publish, configured))
 
 
 # A source's defaults checked against the vocabulary: key → (taxonomy attribute, « unknown », « possible »).
@@ -248,13 +253,15 @@ def _source_location(r: Reader, entry, source_id: str, config: Config, kind: str
     return url, path
 
 
-def _parse_selections(r: Reader, root, config: Config, sources) -> tuple[Selection, ...]:
+def _parse_selections(r: Reader, root: dict[Any, Any], config: Config,
+                      sources: Sequence[Source]) -> tuple[Selection, ...]:
     entries = r.mapping(root, "selections")
     read = (r.attempt(_parse_selection, r, entries, key, entry, config, sources) for key, entry in entries.items())
     return tuple(selection for selection in read if selection is not None)
 
 
-def _parse_selection(r: Reader, entries, key_in_yaml, entry, config: Config, sources) -> Selection:
+def _parse_selection(r: Reader, entries: dict[Any, Any], key_in_yaml: object, entry: dict[Any, Any], config: Config,
+                     sources: Sequence[Source]) -> Selection:
     slug = str(key_in_yaml)
     where = getattr(entries, "key_lines", {}).get(key_in_yaml, getattr(entries, "line", 0))
     others = {str(other) for other in entries if other != key_in_yaml}
@@ -268,7 +275,7 @@ def _parse_selection(r: Reader, entries, key_in_yaml, entry, config: Config, sou
     if not filters_in:
         r.fail(r.line(entry, "filter"), f"sélection « {slug} » : « filter: » est vide ; elle publierait tout "
                                         "le programme.")
-    filters = {}
+    filters: dict[str, tuple[str, ...]] = {}
     for key in filters_in:
         if key not in NAMED_CRITERIA:
             r.fail(r.line(filters_in, key), f"sélection « {slug} » : critère inconnu « {key} »"

@@ -1,7 +1,9 @@
 """`sources.yaml` read as YAML whose mappings and lists remember the line of each key and list item, and
 the values read out of it with those lines: a mistake is reported where it is written."""
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, NoReturn, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import yaml
@@ -16,14 +18,20 @@ class _LineLoader(yaml.SafeLoader):
     """A YAML loader whose mappings and lists remember the lines they and their entries start on."""
 
 
-class Mapping(dict):
+class Mapping(dict[Any, Any]):
+    """A YAML mapping (keys and values as YAML gives them) that knows its line and each key's."""
+
     line = 0
-    key_lines: dict = {}
+    key_lines: dict[Any, int] = {}
 
 
-class _Sequence(list):
+class _Sequence(list[Any]):
     line = 0
-    item_lines: dict = {}
+    item_lines: dict[int, int] = {}
+
+
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
 
 
 class _DuplicateKey(yaml.MarkedYAMLError):
@@ -31,7 +39,7 @@ class _DuplicateKey(yaml.MarkedYAMLError):
     end of the file would drop every source of the first)."""
 
 
-def _construct_mapping(loader, node):
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Mapping:
     mapping = Mapping(loader.construct_mapping(node, deep=True))
     mapping.line = node.start_mark.line + 1
     mapping.key_lines = {}
@@ -48,14 +56,14 @@ def _construct_mapping(loader, node):
     return mapping
 
 
-def _construct_sequence(loader, node):
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> _Sequence:
     sequence = _Sequence(loader.construct_sequence(node, deep=True))
     sequence.line = node.start_mark.line + 1
     sequence.item_lines = {index: item.start_mark.line + 1 for index, item in enumerate(node.value)}
     return sequence
 
 
-def _construct_timestamp(loader, node):
+def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
     """A date that does not exist (`2022-11-31`) stays text, for validation to report it with its line."""
     try:
         return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
@@ -68,7 +76,7 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _co
 _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
-def read_document(path: Path):
+def read_document(path: Path) -> Any:
     """The parsed YAML of `path`, each mapping and list knowing its lines; ConfigError if unreadable."""
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -79,7 +87,8 @@ def read_document(path: Path):
     try:
         return yaml.load(text, Loader=_LineLoader)
     except _DuplicateKey as exc:
-        raise ConfigError(f"{path}, ligne {exc.problem_mark.line + 1} : {exc.problem}.") from None
+        line = f", ligne {exc.problem_mark.line + 1}" if exc.problem_mark else ""
+        raise ConfigError(f"{path}{line} : {exc.problem}.") from None
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or str(exc)
         said, at_start = next(((said, at_start) for start, said, at_start in YAML_PROBLEMS if problem.startswith(start)),
@@ -113,17 +122,17 @@ class Reader:
     """Reads values out of the parsed YAML, once the schema has checked their shapes, and reports the
     mistakes only code can see (unknown vocabulary, a path outside the folder…) with file and line."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path) -> None:
         self.path = path
         self.problems: list[tuple[int, str]] = []  # (line, message): every mistake found, reported together
 
-    def note(self, mapping, message: str):
+    def note(self, mapping: object, message: str) -> None:
         """Record a mistake at the line of `mapping` (or at line `mapping` when given a number: see `line`)
         and go on reading: the operator gets every mistake of the file in one run."""
         line = mapping if isinstance(mapping, int) else getattr(mapping, "line", 0)
         self.problems.append((line, message))
 
-    def fail(self, mapping, message: str):
+    def fail(self, mapping: object, message: str) -> NoReturn:
         """Record a mistake after which this part of the file cannot be read further, and stop reading it."""
         self.note(mapping, message)
         raise _Stopped(self.report())
@@ -136,11 +145,12 @@ class Reader:
                          message if message.startswith(str(self.path)) else f"{self.path} : {message}")
         return "\n".join(lines)
 
-    def attempt(self, read, *args):
+    def attempt(self, read: Callable[Params, Result], *args: Params.args,
+                **kwargs: Params.kwargs) -> Result | None:
         """`read(*args)`, or None when it stopped on a mistake: the rest of the file is still read. A value
         of the wrong shape, already reported by the schema, may make `read` fail in its own way: ignored then."""
         try:
-            return read(*args)
+            return read(*args, **kwargs)
         except _Stopped:  # recorded already
             return None
         except ConfigError as exc:  # said by a reader of its own (a site: or alerts: value…)
@@ -152,16 +162,16 @@ class Reader:
             return None
 
     @staticmethod
-    def mapping(parent, key):
+    def mapping(parent: dict[Any, Any], key: Any) -> dict[Any, Any]:
         return parent.get(key) or Mapping()
 
     @staticmethod
-    def text(parent, key, default="") -> str:
+    def text(parent: dict[Any, Any], key: Any, default: str = "") -> str:
         value = parent.get(key)
         return default if value is None else str(value)
 
     @staticmethod
-    def line(parent, key=None, index=None) -> int:
+    def line(parent: dict[Any, Any], key: Any = None, index: int | None = None) -> int:
         """The line of `key` in `parent` (of its item `index` when it holds a list), else of `parent`: a
         wrong value is reported where it is written, not where its section starts."""
         line = getattr(parent, "line", 0)
@@ -171,7 +181,7 @@ class Reader:
             line = getattr(parent.get(key), "item_lines", {}).get(index, line)
         return line
 
-    def labels(self, parent, key) -> list[tuple[str, int]]:
+    def labels(self, parent: dict[Any, Any], key: Any) -> list[tuple[str, int]]:
         """The values of `key` (`[a, b]` or a single `a`), each with its line."""
         value = parent.get(key)
         if value is None or value == "":
@@ -180,7 +190,7 @@ class Reader:
             return [(str(value), self.line(parent, key))]
         return [(str(item), self.line(parent, key, index)) for index, item in enumerate(value)]
 
-    def timezone(self, parent, key, default) -> str:
+    def timezone(self, parent: dict[Any, Any], key: Any, default: str) -> str:
         name = self.text(parent, key, default)
         try:
             ZoneInfo(name)

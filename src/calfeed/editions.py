@@ -4,8 +4,9 @@
 import datetime as dt
 import re
 from dataclasses import dataclass
+from collections.abc import Collection
+from typing import Any
 
-from .addresses import feed_catalogue
 from .config_schema import to_date
 from .config_yaml import Reader
 from .taxonomy import Edition
@@ -39,9 +40,9 @@ def series_of(name: str) -> str:
     return re.sub(r"[\s,–—-]*\b(19|20)\d\d$", "", name).strip() or name
 
 
-def read_editions(r: Reader, edition) -> Editions:
+def read_editions(r: Reader, edition: dict[Any, Any]) -> Editions:
     """The current edition, the next one if announced, the past ones; their dates in order."""
-    def read(entry, where: str) -> Edition:
+    def read(entry: dict[Any, Any], where: str) -> Edition:
         found = Edition(r.text(entry, "name", "Programme"), to_date(entry.get("start")), to_date(entry.get("end")))
         if found.start and found.end and found.end < found.start:
             r.note(r.line(entry, "end"), f"« {where}.end » ({found.end}) précède « {where}.start » ({found.start}).")
@@ -51,9 +52,10 @@ def read_editions(r: Reader, edition) -> Editions:
     if following is not None:
         if not r.text(edition["next"], "name"):
             r.note(r.line(edition, "next"), "« edition.next » : indiquez le nom de la prochaine édition (name:).")
-        if following.start and (current.end or current.start) and following.start <= (current.end or current.start):
+        current_last = current.end or current.start
+        if following.start and current_last and following.start <= current_last:
             r.note(r.line(edition["next"], "start"), f"« edition.next.start » ({following.start}) doit suivre la "
-                                                      f"fin de l'édition en cours ({current.end or current.start}).")
+                                                      f"fin de l'édition en cours ({current_last}).")
     past = tuple(read(entry, "edition.past") for entry in edition.get("past") or ())
     return Editions(current, following, past, r.text(edition, "series") or series_of(current.name))
 
@@ -71,12 +73,11 @@ def phase(edition: Edition, today: dt.date) -> str:
     return DURING
 
 
-def read_moves(r: Reader, publish, config) -> Moves:
-    """`publish.renamed` and `publish.moved_to`/`moved_on` of sources.yaml, checked against the catalogue
-    (each mistake names its line)."""
-    configured = {feed.path for feed in feed_catalogue(config)}
+def read_moves(r: Reader, publish: dict[Any, Any], configured: Collection[str]) -> Moves:
+    """`publish.renamed` and `publish.moved_to`/`moved_on` of sources.yaml, checked against the addresses of
+    the configured feeds (each mistake names its line)."""
     renamed = r.mapping(publish, "renamed")
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for old in renamed:
         new, where = r.text(renamed, old), r.line(renamed, old)
         if old in configured:

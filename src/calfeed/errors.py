@@ -5,6 +5,9 @@ import os
 import pwd
 from pathlib import Path
 
+# A file or folder as callers name it: a path, or its text.
+Where = str | os.PathLike[str]
+
 
 class CalfeedError(Exception):
     """Base class of the errors calfeed reports to its users."""
@@ -17,7 +20,7 @@ class ConfigError(CalfeedError, ValueError):
 class SourceError(CalfeedError):
     """A source could not be fetched or read."""
 
-    def __init__(self, source_id: str, message: str, *, http_status: int | None = None, detail: str = ""):
+    def __init__(self, source_id: str, message: str, *, http_status: int | None = None, detail: str = "") -> None:
         super().__init__(f"source « {source_id} » : {message}")
         self.source_id = source_id
         self.reason = message
@@ -45,7 +48,7 @@ class DiskError(CalfeedError):
 
     FULL, READ_ONLY, DENIED, FAILING = "plein", "lecture seule", "refusé", "défaillant"
 
-    def __init__(self, where, problem: str, detail: str, kept: str):
+    def __init__(self, where: Where, problem: str, detail: str, kept: str) -> None:
         self.where, self.problem = where, problem
         folder = _folder_of(where)
         if problem == self.FULL:
@@ -64,8 +67,9 @@ class DiskError(CalfeedError):
         super().__init__(f"impossible d'écrire {where} : {advice}. Rien n'a été perdu : {kept}.")
 
     @classmethod
-    def from_os_error(cls, where, exc: OSError, kept: str) -> "DiskError":
-        return cls(where, cls.kind_of(exc.errno), exc.strerror or str(exc), kept)
+    def from_os_error(cls, where: Where, exc: OSError, kept: str) -> "DiskError":
+        """The error for an OSError that `kind_of` says is the disk's; any other is said as a failing disk."""
+        return cls(where, cls.kind_of(exc.errno) or cls.FAILING, exc.strerror or str(exc), kept)
 
     @classmethod
     def kind_of(cls, code: int | None) -> str | None:
@@ -82,7 +86,7 @@ class DiskError(CalfeedError):
         return None
 
 
-def _folder_of(where) -> str:
+def _folder_of(where: Where) -> str:
     path = Path(where)
     return str(path if path.is_dir() else path.parent)
 

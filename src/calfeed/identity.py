@@ -11,8 +11,9 @@ of one version of one source are never merged: parallel sessions with one title 
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,42 @@ from .model import Event, event_digest, event_from_dict, legacy_uid, stable_uid
 from .text import fold
 
 UID_DOMAIN = "calfeed"
+
+
+# What this module reads of the configuration and of the store, both of a higher layer (tests/architecture.py).
+class _Named(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+class Sourced(Protocol):
+    """A configuration: its sources, in sources.yaml order."""
+
+    @property
+    def sources(self) -> Sequence[_Named]: ...
+
+
+class Published(Protocol):
+    """A published event's version as the store keeps it (store.PublishedRow)."""
+
+    @property
+    def uid(self) -> str: ...
+    @property
+    def source_id(self) -> str: ...
+    @property
+    def sort_key(self) -> str: ...  # the start instant (ISO), then \x1f and the rest
+    @property
+    def vanished_at(self) -> str | None: ...
+
+
+class IdentityStore(Protocol):
+    """The store's identities, snapshots and published versions (store.Store)."""
+
+    def identities(self) -> dict[tuple[str, str], str]: ...
+    def retired_sources(self) -> dict[str, str]: ...
+    def snapshot(self, source_id: str) -> Iterable[str]: ...
+    def published_versions(self) -> dict[str, Published]: ...
+    def published_event_json(self, uid: str) -> str: ...
 
 
 @dataclass
@@ -59,7 +96,7 @@ class Plan:
 
     def carriers(self) -> dict[str, list[str]]:
         """Each UID with the sources that carry it."""
-        found = defaultdict(list)
+        found: defaultdict[str, list[str]] = defaultdict(list)
         for claim in self.claims:
             if claim.source_id not in found[claim.uid]:
                 found[claim.uid].append(claim.source_id)
@@ -75,8 +112,8 @@ def new_uid(key: str, event: Event, attempt: int = 0) -> str:
     return stable_uid(*parts, *([str(attempt)] if attempt else []), domain=UID_DOMAIN)
 
 
-def plan_identities(config, store, snapshot: Callable[[str], Iterable[str]] | None = None,
-                    now: dt.datetime | None = None, published: dict | None = None) -> Plan:
+def plan_identities(config: Sourced, store: IdentityStore, snapshot: Callable[[str], Iterable[str]] | None = None,
+                    now: dt.datetime | None = None, published: dict[str, Published] | None = None) -> Plan:
     """The published UID of each event the configured sources carry now.
 
     `snapshot(source_id)` gives a source's events as JSON texts (by default its stored snapshot): a
@@ -92,33 +129,34 @@ def plan_identities(config, store, snapshot: Callable[[str], Iterable[str]] | No
 class _Planner:
     """One assignment of published UIDs to the events of the sources (see plan_identities)."""
 
-    def __init__(self, config, store, snapshot, now, published):
+    def __init__(self, config: Sourced, store: IdentityStore, snapshot: Callable[[str], Iterable[str]],
+                 now: dt.datetime | None, published: dict[str, Published] | None) -> None:
         self.store, self.now = store, now
         self.configured = [source.id for source in config.sources]
         self.known = store.identities()
         self.published = store.published_versions() if published is None else published
-        self.bound = defaultdict(set)  # uid → the (source, key) pairs known to carry it
+        self.bound: defaultdict[str, set[tuple[str, str]]] = defaultdict(set)  # uid → the (source, key) pairs known to carry it
         for pair, uid in self.known.items():
             self.bound[uid].add(pair)
         self.plan = Plan()
         self.claimed: dict[str, str] = {}  # uid → the first source claiming it in this pass
-        self.claimed_by = defaultdict(set)  # source → the UIDs its events claimed in this pass
+        self.claimed_by: defaultdict[str, set[str]] = defaultdict(set)  # source → the UIDs its events claimed in this pass
         for source_id in self.configured:
             for event_json in snapshot(source_id):
                 data = json.loads(event_json)
                 event = event_from_dict(data)
                 self.plan.claims.append(Claim(source_id, event.uid, "", event, event_digest(data)))
 
-    def claim(self, item: Claim, uid: str):
+    def claim(self, item: Claim, uid: str) -> None:
         item.uid = uid
         self.claimed.setdefault(uid, item.source_id)
         self.claimed_by[item.source_id].add(uid)
         if self.known.get((item.source_id, item.key)) != uid:
             self.plan.bindings.append((item.source_id, item.key, uid))
 
-    def keep_known(self):
+    def keep_known(self) -> None:
         """Known keys keep their UID; so does an event from before the store kept identities (its old UID)."""
-        pending = []
+        pending: list[Claim] = []
         for item in self.plan.claims:
             uid = self.known.get((item.source_id, item.key))
             if uid and uid not in self.claimed_by[item.source_id] and \
@@ -132,20 +170,20 @@ class _Planner:
                     all(pair[0] == item.source_id for pair in self.bound[old]):
                 self.claim(item, old)
 
-    def match_new(self):
+    def match_new(self) -> None:
         """New keys: the same event already published but no longer claimed (it vanished, or its source was
         renamed or removed) keeps its UID; one another source carries is shared; else a new UID."""
         still = [item for item in self.plan.claims if not item.uid]
         if not still:
             return
-        free = {}  # match key → UIDs of the published events no claimed key carries, in programme order
+        free: dict[tuple[str, dt.datetime, str], list[str]] = {}  # match key → UIDs of the published events no claimed key carries, in programme order
         starts = {item.read.start_utc.isoformat() for item in still}  # only these can match: read no other
         if still:
             for row in sorted((r for r in self.published.values() if r.uid not in self.claimed and
                                r.sort_key.split("\x1f", 1)[0] in starts), key=lambda r: (r.sort_key, r.uid)):
                 event = event_from_dict(json.loads(self.store.published_event_json(row.uid)))
                 free.setdefault(event.match_key(), []).append(row.uid)
-        carried = {}  # match key → (uid, source) of an event claimed in this pass
+        carried: dict[tuple[str, dt.datetime, str], tuple[str, str]] = {}  # match key → (uid, source) of an event claimed in this pass
         for item in self.plan.claims:
             if item.uid:
                 carried.setdefault(item.read.match_key(), (item.uid, item.source_id))
@@ -178,7 +216,7 @@ class _Planner:
         attempt, uid = 0, new_uid(item.key, item.read)
         own = "@" in item.key
 
-        def taken(uid):
+        def taken(uid: str) -> bool:
             if uid in self.claimed_by[item.source_id]:
                 return True
             return not own and (uid in self.claimed or uid in self.published or
@@ -189,7 +227,7 @@ class _Planner:
         return uid
 
 
-def _moved_from_past(row, event: Event, now: dt.datetime | None) -> bool:
+def _moved_from_past(row: Published | None, event: Event, now: dt.datetime | None) -> bool:
     """Whether a known key now names another event than the past one it was published for: next year's
     spreadsheet numbers its rows 1, 2, 3 again. Its past event stays as subscribers know it (a past event
     is never rewritten into next year's), and the new one is a new event."""
@@ -205,21 +243,22 @@ def is_past(event: Event, now: dt.datetime) -> bool:
 
 
 def shown_day(event: Event) -> str:
-    start = event.start.astimezone(ZoneInfo(event.timezone)) if not event.all_day else event.start
-    return f"{start:%d/%m/%Y %H:%M}" if not event.all_day else f"{start:%d/%m/%Y}"
+    if isinstance(event.start, dt.datetime):
+        return f"{event.start.astimezone(ZoneInfo(event.timezone)):%d/%m/%Y %H:%M}"
+    return f"{event.start:%d/%m/%Y}"
 
 
-def orphan_sources(config, store) -> dict[str, int]:
+def orphan_sources(config: Sourced, store: IdentityStore) -> dict[str, int]:
     """The sources removed from sources.yaml and not retired, with how many of their events stay published."""
     configured, retired = {s.id for s in config.sources}, store.retired_sources()
-    counts = defaultdict(int)
+    counts: defaultdict[str, int] = defaultdict(int)
     for row in store.published_versions().values():
         if row.source_id not in configured and row.source_id not in retired and row.vanished_at is None:
             counts[row.source_id] += 1
     return dict(sorted(counts.items()))
 
 
-def would_cancel(config, store, source_id: str, events_json: list[str], now: dt.datetime,
+def would_cancel(config: Sourced, store: IdentityStore, source_id: str, events_json: list[str], now: dt.datetime,
                  minimum: int = 0) -> list[str]:
     """The future published events of `source_id` that reading `events_json` into it would cancel: those
     no event of the new version, nor of another source, is the same as (see identity.py); for refresh to
@@ -231,7 +270,7 @@ def would_cancel(config, store, source_id: str, events_json: list[str], now: dt.
     if len(rows) < minimum:
         return []
 
-    def snapshot(sid):
+    def snapshot(sid: str) -> Iterable[str]:
         return events_json if sid == source_id else store.snapshot(sid)
     plan = plan_identities(config, store, snapshot, now)
     carried = {claim.uid for claim in plan.claims}
@@ -245,7 +284,7 @@ def would_cancel(config, store, source_id: str, events_json: list[str], now: dt.
     return sorted(lost)
 
 
-def future_published(store, source_id: str, now: dt.datetime) -> int:
+def future_published(store: IdentityStore, source_id: str, now: dt.datetime) -> int:
     """How many of the source's published events are still to come and not cancelled."""
     count = 0
     for row in store.published_versions().values():

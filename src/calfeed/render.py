@@ -2,6 +2,7 @@
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
@@ -9,8 +10,9 @@ from pathlib import Path
 
 from icalendar import Alarm, Calendar, Event as VEvent, vDuration, vText
 
-from .changes import change_line
+from .changes import Change, change_line
 from .model import SILENT_STATUSES, UTC_KEYS, Event
+from .taxonomy import Taxonomy
 from .vtimezone import vtimezone
 
 PRODID = "-//calfeed//Mois de l'innovation publique//FR"
@@ -34,7 +36,7 @@ class Publication:
     sequence: int
     modified: dt.datetime  # aware; rendered as DTSTAMP and LAST-MODIFIED
     vanished: bool = False
-    change: tuple = ()  # (date, natures) of the last change subscribers are told of, see change_line
+    change: Change = ()  # (date, natures) of the last change subscribers are told of, see change_line
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class FeedHeader:
     subscription: bool = True  # False: the import variant, without calendar name nor refresh hint
 
 
-def render_key(taxonomy) -> str:
+def render_key(taxonomy: Taxonomy) -> str:
     """What rendered VEVENT bytes depend on besides the event and its version.
 
     The versions of calfeed and icalendar, the renderer's own source text and the taxonomy (its
@@ -96,7 +98,7 @@ class _Text(vText):
                 .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")).encode()
 
 
-def _tzid(zone) -> str | None:
+def _tzid(zone: dt.tzinfo | None) -> str | None:
     """The TZID of a time in `zone`: its IANA name; None for UTC or a fixed offset, written as UTC."""
     key = getattr(zone, "key", None)
     return None if key in UTC_KEYS else key
@@ -105,12 +107,13 @@ def _tzid(zone) -> str | None:
 def _moment(value: dt.datetime | dt.date) -> dt.datetime | dt.date:
     """DTSTART or DTEND as written: a date, a UTC instant, or a wall clock in its own IANA zone — but a local mean
     time (offset with seconds, Paris before 1911) as its UTC instant: ical.js (Thunderbird) drops the seconds."""
-    if isinstance(value, dt.datetime) and (_tzid(value.tzinfo) is None or value.utcoffset().seconds % 60):
+    if isinstance(value, dt.datetime) and (_tzid(value.tzinfo) is None
+                                           or (value.utcoffset() or dt.timedelta()).seconds % 60):
         return value.astimezone(dt.UTC)
     return value
 
 
-def event_component(event: Event, publication: Publication, taxonomy) -> VEvent:
+def event_component(event: Event, publication: Publication, taxonomy: Taxonomy) -> VEvent:
     """The VEVENT of one event, as every feed publishes it."""
     status = effective_status(event, publication)
     component = VEvent()
@@ -146,7 +149,7 @@ def event_component(event: Event, publication: Publication, taxonomy) -> VEvent:
     return component
 
 
-def describe(event: Event, status: str, vanished: bool, taxonomy, change: tuple = ()) -> str:
+def describe(event: Event, status: str, vanished: bool, taxonomy: Taxonomy, change: Change = ()) -> str:
     """The DESCRIPTION: the source's text, then what Outlook would otherwise hide (links), then the date
     and nature of the last change."""
     lines = []
@@ -180,7 +183,7 @@ def describe(event: Event, status: str, vanished: bool, taxonomy, change: tuple 
     return "\n\n".join(lines)
 
 
-def place(event: Event, taxonomy) -> str:
+def place(event: Event, taxonomy: Taxonomy) -> str:
     """The LOCATION line: the place and its address, or the online link for an online event."""
     loc = event.location
     town = " ".join(part for part in (loc.postal_code, loc.city) if part)
@@ -213,7 +216,7 @@ def alarm_component(minutes: int, all_day: bool = False) -> Alarm:
     return alarm
 
 
-def render_event(event: Event, publication: Publication, taxonomy) -> bytes:
+def render_event(event: Event, publication: Publication, taxonomy: Taxonomy) -> bytes:
     """The VEVENT bytes of one event: what the store keeps, what feeds are assembled from.
 
     Written by icalendar, once per version of the event (the store keeps the bytes), so a feed
@@ -249,12 +252,12 @@ def _calendar(header: FeedHeader, timezones: dict[str, int]) -> Calendar:
     return calendar
 
 
-def zones_needed(events) -> dict[str, int]:
+def zones_needed(events: Iterable[Event]) -> dict[str, int]:
     """Each TZID the events' starts and ends are written with, with the first year it must cover."""
     zones: dict[str, int] = {}
     for event in events:  # every event of every feed: kept to attribute lookups
         start, end = event.start, event.end
-        if not isinstance(start, dt.datetime):
+        if not isinstance(start, dt.datetime) or not isinstance(end, dt.datetime):  # both or neither (Event)
             continue
         year = min(start.year, end.year)
         for moment in (start, end) if start.tzinfo is not end.tzinfo else (start,):
@@ -269,7 +272,7 @@ def render_header(header: FeedHeader, timezones: dict[str, int]) -> bytes:
     return _calendar(header, timezones).to_ical()[: -len(END_CALENDAR)]
 
 
-def assemble_chunks(head: bytes, vevents, alarm: bytes = b""):
+def assemble_chunks(head: bytes, vevents: Iterable[bytes], alarm: bytes = b"") -> Iterator[bytes]:
     """A feed, piece by piece, from a rendered header and rendered events (selected and sorted)."""
     yield head
     if alarm:
@@ -280,13 +283,9 @@ def assemble_chunks(head: bytes, vevents, alarm: bytes = b""):
     yield END_CALENDAR
 
 
-def assemble(head: bytes, vevents, alarm: bytes = b"") -> bytes:
-    """A whole feed from a rendered header and rendered events."""
-    return b"".join(assemble_chunks(head, vevents, alarm))
-
-
-def render_calendar(header: FeedHeader, items, taxonomy, alarm_minutes: int = 0) -> bytes:
-    """The plain renderer: one icalendar object for the whole feed (reference for `assemble`).
+def render_calendar(header: FeedHeader, items: Sequence[tuple[Event, Publication]], taxonomy: Taxonomy,
+                    alarm_minutes: int = 0) -> bytes:
+    """The plain renderer: one icalendar object for the whole feed (reference for `assemble_chunks`).
 
     `items` is a sorted list of (Event, Publication).
     """

@@ -72,7 +72,10 @@ def french_every(delta: dt.timedelta) -> str:
 def zone_name(moment: dt.datetime, timezone: str) -> str:
     """« heure de Cayenne (UTC−3) »: the zone's city as CLDR names it in French, and its offset that day."""
     city = get_timezone_location(timezone, locale="fr", return_city=True)
-    minutes = int(moment.utcoffset().total_seconds() // 60)
+    offset = moment.utcoffset()
+    if offset is None:
+        raise ValueError(f"zone_name needs an aware moment, not {moment!r}")
+    minutes = int(offset.total_seconds() // 60)
     hours, rest = divmod(abs(minutes), 60)
-    offset = ("−" if minutes < 0 else "+") + str(hours) + (f":{rest:02d}" if rest else "") if minutes else ""
-    return f"heure de {city} (UTC{offset})"
+    shown = ("−" if minutes < 0 else "+") + str(hours) + (f":{rest:02d}" if rest else "") if minutes else ""
+    return f"heure de {city} (UTC{shown})"

@@ -14,6 +14,11 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Timezone, TimezoneDaylight, TimezoneStandard, vRecur
 
+# What a zone says of an instant: its offset from UTC, daylight saving or not, its abbreviation.
+State = tuple[dt.timedelta, bool, str]
+# A yearly transition's rule: daylight, offsets from and to, name, then month, weekday, nth weekday, time.
+Rule = tuple[bool, dt.timedelta, dt.timedelta, str, int, int, int, dt.time]
+
 LAST_YEAR = 2037  # past this, zoneinfo repeats the zone's current rule
 # No zone of the tz database changes before this year (each keeps its local mean time until then; checked by
 # test_no_zone_changes_before_the_first_change_year): earlier instants take the zone's first state.
@@ -34,7 +39,7 @@ class Transition:
         """The onset as the wall clock read it before the change (RFC 5545's observance DTSTART)."""
         return (self.at + self.offset_from).replace(tzinfo=None)
 
-    def rule(self) -> tuple:
+    def rule(self) -> Rule:
         local = self.local
         days = calendar.monthrange(local.year, local.month)[1]
         nth = -1 if local.day + 7 > days else (local.day - 1) // 7 + 1
@@ -42,9 +47,12 @@ class Transition:
                 local.month, local.weekday(), nth, local.time())
 
 
-def _state(zone: ZoneInfo, instant: dt.datetime):
+def _state(zone: ZoneInfo, instant: dt.datetime) -> State:
     local = instant.astimezone(zone)
-    return local.utcoffset(), bool(local.dst()), local.tzname()
+    offset, name = local.utcoffset(), local.tzname()
+    if offset is None or name is None:  # a ZoneInfo names both for every aware time: never met
+        raise ValueError(f"{zone.key} does not say its offset at {instant}")
+    return offset, bool(local.dst()), name
 
 
 def transitions(tzid: str, first_year: int) -> list[Transition]:
@@ -75,7 +83,8 @@ def transitions(tzid: str, first_year: int) -> list[Transition]:
     return found
 
 
-def _observance(first: Transition, rrule: dict | None):
+def _observance(first: Transition, rrule: dict[str, str | int | dt.datetime] | None
+                ) -> TimezoneDaylight | TimezoneStandard:
     component = TimezoneDaylight() if first.daylight else TimezoneStandard()
     component.add("DTSTART", first.local)
     component.add("TZOFFSETFROM", first.offset_from)
@@ -107,7 +116,7 @@ def vtimezone(tzid: str, first_year: int) -> Timezone:
         # an instant of the first year may precede every change found: the zone's state before them opens
         opening = Transition(begin, offset, offset, daylight, name)
         observances.append((opening.local, _observance(opening, None)))
-    runs: dict[tuple, list[list[Transition]]] = {}
+    runs: dict[Rule, list[list[Transition]]] = {}
     for transition in found:
         key = transition.rule()
         series = runs.setdefault(key, [])
@@ -121,7 +130,8 @@ def vtimezone(tzid: str, first_year: int) -> Timezone:
             if len(run) == 1:
                 observances.append((run[0].local, _observance(run[0], None)))
                 continue
-            rule = {"FREQ": "YEARLY", "BYMONTH": month, "BYDAY": f"{nth}{WEEKDAYS[weekday]}"}
+            rule: dict[str, str | int | dt.datetime] = {"FREQ": "YEARLY", "BYMONTH": month,
+                                                        "BYDAY": f"{nth}{WEEKDAYS[weekday]}"}
             if run[-1].local.year < LAST_YEAR:
                 # An instant in UTC, as RFC 5545 requires, a day after the last onset: parsers that compare it
                 # with the local onset (vobject, dateutil) would otherwise drop that last change.
