@@ -111,6 +111,27 @@ def test_ics_broken_events_are_rejected_and_the_rest_kept(read):
     assert "VEVENT UID date-illisible@lab.example" in reasons
 
 
+def test_ics_time_or_period_values_reject_their_event_alone(read):
+    """A DTSTART, DTEND or RECURRENCE-ID written as a time without date or as a period (VALUE=TIME, VALUE=PERIOD)
+    is neither a day nor an instant: its event is rejected, saying so; the rest of the source is read (the whole
+    source used to fail on a TypeError). An Outlook all-day series whose override names its day as a date is
+    read as days."""
+    parsed = read("time_and_period_values.ics", "ics")
+    reasons = {r.where.removeprefix("VEVENT UID "): r.reason for r in parsed.rejected}
+    assert reasons == {
+        "debut-heure@lab.example": "DTSTART illisible « 100000 » : écrivez une date (AAAAMMJJ) ou une date et heure",
+        "debut-periode@lab.example": "DTSTART illisible « 20221115T100000Z/20221115T120000Z » : écrivez une date "
+                                     "(AAAAMMJJ) ou une date et heure",
+        "fin-heure@lab.example": "DTEND illisible « 120000 » : écrivez une date (AAAAMMJJ) ou une date et heure",
+    }
+    events = sorted(parsed.events, key=lambda event: event.start_utc)
+    assert events[0].uid == "bon@lab.example"
+    days = [(event.start, event.end, event.title) for event in events[1:]]
+    assert days == [(dt.date(2022, 11, 17), dt.date(2022, 11, 18), "Journée Outlook répétée"),
+                    (dt.date(2022, 11, 18), dt.date(2022, 11, 19), "Journée Outlook déplacée"),
+                    (dt.date(2022, 11, 19), dt.date(2022, 11, 20), "Journée Outlook répétée")]
+
+
 # -- CSV -----------------------------------------------------------------------
 
 def test_csv_semicolons_bom_french_headers_and_dates(read):

@@ -8,7 +8,9 @@ each error into a message that names the file, the line and the fix.
 
 import datetime as dt
 import difflib
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import jsonschema
@@ -101,9 +103,11 @@ TYPE_NAMES = {"string": "un texte", "number": "un nombre", "integer": "un nombre
               "null": "vide"}
 
 
-def _is_date(_checker, value) -> bool:
+def _is_date(_checker: jsonschema.TypeChecker, value: object) -> bool:
     if isinstance(value, dt.date):
         return True
+    if not isinstance(value, str):
+        return False
     try:
         dt.date.fromisoformat(value)
         return True
@@ -111,9 +115,11 @@ def _is_date(_checker, value) -> bool:
         return False
 
 
-def _is_moment(checker, value) -> bool:
+def _is_moment(checker: jsonschema.TypeChecker, value: object) -> bool:
     if _is_date(checker, value):
         return True
+    if not isinstance(value, str):
+        return False
     try:
         dt.datetime.fromisoformat(value)
         return True
@@ -121,7 +127,7 @@ def _is_moment(checker, value) -> bool:
         return False
 
 
-def to_date(value) -> dt.date | None:
+def to_date(value: object) -> dt.date | None:
     """A value of type « date », checked by the schema, as a date."""
     if value is None or value == "":
         return None
@@ -133,7 +139,7 @@ def to_date(value) -> dt.date | None:
         return None
 
 
-def to_moment(value, timezone: str) -> dt.datetime | None:
+def to_moment(value: object, timezone: str) -> dt.datetime | None:
     """A value of type « moment », checked by the schema, as an aware datetime (`timezone` if floating)."""
     if value is None or value == "":
         return None
@@ -155,21 +161,23 @@ _Validator = jsonschema.validators.extend(
 _VALIDATOR = _Validator(SCHEMA)
 
 
-def schema_problems(root) -> list[tuple[int, str]]:
+def schema_problems(root: object) -> list[tuple[int, str]]:
     """Every mistake of shape in the parsed `sources.yaml`: (line, French message), first line first."""
     found = [problem for error in _VALIDATOR.iter_errors(root) for problem in _describe(error, root)]
     return sorted(found, key=lambda item: item[0])
 
 
-def schema_errors(root, path: Path) -> list[str]:
+def schema_errors(root: object, path: Path) -> list[str]:
     """Every mistake of shape in the parsed `sources.yaml`, as French messages, first line first."""
     return [f"{path}, ligne {line} : {message}" if line else f"{path} : {message}"
             for line, message in schema_problems(root)]
 
 
-def _where(root, where) -> tuple[int, str]:
+def _where(root: object, where: Iterable[str | int]) -> tuple[int, str]:
     """The line of the element at `where` (a jsonschema path) and its name as written (`sources[2].url`)."""
-    node, line, names = root, getattr(root, "line", 0), []
+    node: Any = root  # the parsed YAML, walked down the path jsonschema found
+    line: int = getattr(root, "line", 0)
+    names: list[str] = []
     for part in where:
         if isinstance(part, int):
             source_id = node[part].get("id") if isinstance(node[part], dict) else None
@@ -182,34 +190,39 @@ def _where(root, where) -> tuple[int, str]:
     return line, "".join(names)
 
 
-def _describe(error, root):
+def _describe(error: jsonschema.ValidationError, root: object) -> Iterator[tuple[int, str]]:
     line, name = _where(root, error.absolute_path)
     label = f"« {name} »" if name else "le fichier"
+    # The schema above declares each rule as a mapping; the instance is the parsed YAML; the rule's value is
+    # what the schema gives it (a type name or a list of them, a bound, the accepted values).
+    schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
+    instance: Any = error.instance
+    rule: Any = error.validator_value
     if error.validator == "additionalProperties":
-        allowed = sorted(error.schema.get("properties", {}))
-        for key in sorted(set(error.instance) - set(allowed), key=str):
-            key_line = getattr(error.instance, "key_lines", {}).get(key, line)
+        allowed = sorted(schema.get("properties", {}))
+        for key in sorted(set(instance) - set(allowed), key=str):
+            key_line = getattr(instance, "key_lines", {}).get(key, line)
             close = closest(key, allowed)
             hint = (did_you_mean(close) if close
                     else f"clés possibles{' dans ' + label if name else ''} : {', '.join(allowed)}.")
             yield key_line, f"{key} : clé inconnue{' dans ' + label if name else ''} ; {hint}"
     elif error.validator == "type":
-        expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        expected = rule if isinstance(rule, list) else [rule]
         wanted = " ou ".join(TYPE_NAMES[kind] for kind in expected if kind != "null")
-        quoted = " (mettez-la entre guillemets)" if isinstance(error.instance, bool) and "string" in expected else ""
-        yield line, f"{label} doit être {wanted} (lu : {_shown(error.instance)}){quoted}."
+        quoted = " (mettez-la entre guillemets)" if isinstance(instance, bool) and "string" in expected else ""
+        yield line, f"{label} doit être {wanted} (lu : {_shown(instance)}){quoted}."
     elif error.validator in ("minimum", "exclusiveMinimum", "maximum"):
         bound = {"minimum": "supérieur ou égal à", "exclusiveMinimum": "supérieur à",
-                 "maximum": "inférieur ou égal à"}[error.validator]
-        yield line, f"{label} doit être un nombre {bound} {error.validator_value} (lu : {_shown(error.instance)})."
+                 "maximum": "inférieur ou égal à"}[str(error.validator)]
+        yield line, f"{label} doit être un nombre {bound} {rule} (lu : {_shown(instance)})."
     elif error.validator in ("enum", "pattern"):  # the key's schema says what it accepts
-        accepted = error.schema.get("description") or ", ".join(f"« {v} »" for v in error.validator_value)
-        yield line, f"{label} : valeur refusée (lu : {_shown(error.instance)}) ; attendu : {accepted}."
+        accepted = schema.get("description") or ", ".join(f"« {v} »" for v in rule)
+        yield line, f"{label} : valeur refusée (lu : {_shown(instance)}) ; attendu : {accepted}."
     else:  # a rule this table does not use yet: jsonschema's own words, still with the line
         yield line, f"{label} : {error.message}."
 
 
-def closest(word, choices) -> str | None:
+def closest(word: object, choices: Iterable[str] | dict[str, str]) -> str | None:
     """The choice `word` was most likely meant to be, if one is close enough. `choices` is a list, or a
     mapping of what may be written (a name, an alias) to what to suggest (its slug)."""
     targets = choices if isinstance(choices, dict) else {str(choice): str(choice) for choice in choices}
@@ -223,7 +236,7 @@ def did_you_mean(suggestion: str) -> str:
     return f"vouliez-vous dire «\u00a0{suggestion}\u00a0»\u202f?"
 
 
-def _shown(value) -> str:
+def _shown(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.date):

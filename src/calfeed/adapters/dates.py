@@ -36,6 +36,7 @@ def parse_date(value: str, year: int | None = None) -> dt.date:
     weekday = None
     if (m := _WEEKDAY.match(text)) and m.group(1) in WEEKDAYS:
         weekday, text = WEEKDAYS[m.group(1)], text[m.end():]
+    found: int | None
     if m := _ISO_DATE.match(text):
         found, month, day = map(int, m.groups())
     elif m := _DAY_FIRST.match(text):
@@ -48,11 +49,13 @@ def parse_date(value: str, year: int | None = None) -> dt.date:
         found = int(m.group(3)) if m.group(3) else None
     else:
         raise EventError(f"date illisible « {value} » (attendu : JJ/MM/AAAA ou AAAA-MM-JJ)")
-    if found is None and year is None:
-        raise EventError(f"date sans année « {value} » : écrivez l'année (JJ/MM/AAAA), ou indiquez les dates "
-                         "de l'édition (« edition: start/end » dans sources.yaml, la même année)")
+    if found is None:
+        if year is None:
+            raise EventError(f"date sans année « {value} » : écrivez l'année (JJ/MM/AAAA), ou indiquez les dates "
+                             "de l'édition (« edition: start/end » dans sources.yaml, la même année)")
+        found = year
     try:
-        date = dt.date(found if found is not None else year, month, day)
+        date = dt.date(found, month, day)
     except ValueError:
         raise EventError(f"date impossible « {value} »") from None
     if weekday is not None and date.weekday() != weekday:

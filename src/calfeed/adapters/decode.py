@@ -2,10 +2,18 @@
 
 import codecs
 import re
+from typing import Protocol
 
 from charset_normalizer import from_bytes
 
 from ..errors import SourceError
+
+
+class Named(Protocol):
+    """A source as its errors name it (config.Source, of a higher layer)."""
+
+    @property
+    def id(self) -> str: ...
 
 # Bump when decoding changes what text a body gives: every source is then read again.
 DECODER_VERSION = 3
@@ -30,7 +38,7 @@ def garbled(text: str) -> str:
     return text[max(0, match.start() - 10):match.end() + 10] if match else ""
 
 
-def decode_text(data: bytes, charset: str | None, source) -> tuple[str, list[str]]:
+def decode_text(data: bytes, charset: str | None, source: Named) -> tuple[str, list[str]]:
     """The text of a source's body, and warnings saying what was guessed or repaired.
 
     Order: a byte order mark; valid UTF-8; the charset the server declared; UTF-8 with a few stray
@@ -48,7 +56,7 @@ def decode_text(data: bytes, charset: str | None, source) -> tuple[str, list[str
     return text, warnings
 
 
-def _decode(data: bytes, declared: str | None, source, warnings: list[str]) -> str:
+def _decode(data: bytes, declared: str | None, source: Named, warnings: list[str]) -> str:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
@@ -116,7 +124,7 @@ def _is_letter(byte: int | None) -> bool:
     return byte is not None and (chr(byte).isascii() and chr(byte).isalpha() or byte >= 0xC0 and byte not in (0xD7, 0xF7))
 
 
-def _windows_or_latin9(data: bytes, source) -> str:
+def _windows_or_latin9(data: bytes, source: Named) -> str:
     """Windows-1252 or ISO-8859-15 for a Western body without declaration, proved by its bytes, or SourceError.
 
     Charset-normalizer cannot tell them apart: both read every byte, and differ on € Š š Ž ž Œ œ Ÿ (Latin-9)
@@ -127,7 +135,8 @@ def _windows_or_latin9(data: bytes, source) -> str:
     would publish wrong characters in every event."""
     if any(0x80 <= byte <= 0x9F for byte in data):
         return "cp1252"
-    votes, doubtful = set(), None
+    votes: set[str] = set()
+    doubtful: int | None = None
     for index, byte in enumerate(data):
         if byte not in _LATIN9_OR_WINDOWS:
             continue

@@ -15,14 +15,14 @@ _HIDDEN = {"script", "style", "head", "title"}
 
 
 class _TextParser(HTMLParser):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.tags = 0
         self.hidden = 0
         self.links: list[tuple[str, int]] = []  # (href, index in parts where its text starts)
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in _KNOWN:
             # Not HTML we know: "<3 ateliers>" in plain text stays as it was written.
             self.parts.append(self.get_starttag_text() or "")
@@ -41,12 +41,12 @@ class _TextParser(HTMLParser):
         if tag == "a":
             self.links.append((dict(attrs).get("href") or "", len(self.parts)))
 
-    def handle_startendtag(self, tag, attrs):
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
         if tag in _HIDDEN:
             self.hidden -= 1
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag not in _KNOWN:
             self.parts.append(f"</{tag}>")
             return
@@ -62,7 +62,7 @@ class _TextParser(HTMLParser):
                 shown = href.removeprefix("mailto:")
                 self.parts.append(f" ({shown})" if label else shown)
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if not self.hidden:
             self.parts.append(data)
 

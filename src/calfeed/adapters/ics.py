@@ -7,26 +7,30 @@ Producers' quirks are read leniently, and every event that is not published is l
 """
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import recurring_ical_events
-from icalendar import Calendar
+from icalendar import Calendar, Component
 from icalendar.prop import vBroken, vDDDLists, vDDDTypes
 
+from ..config import Source
 from ..errors import EventError, SourceError
 from ..model import check_moment, shown_moment
+from ..taxonomy import Taxonomy
 from .common import Parsed, Rejected, build_events, clean_text, record_key, require_format
 from .decode import decode_text
 from .records import Reading
-from .zones import check_implied_end, iana_zone, shown, zoned
-from .recurrence import (Budget, as_list, budget_reason, check_listed_dates, end_zones, normalise_rules, occurrences,
-                         stamp)
-from .vevent import Properties, description_of, geo_of, link_of, private_marker, split_reused_uids
+from .zones import check_implied_end, iana_zone, shown, time_of, zoned
+from .recurrence import (Budget, Occurrence, as_list, budget_reason, check_listed_dates, end_zones, normalise_rules,
+                         occurrences, stamp)
+from .vevent import Properties, description_of, geo_of, link_of, private_marker, raw, split_reused_uids
 
 _TIMES = ("DTSTART", "DTEND", "RECURRENCE-ID")
 _NO_UID = "sans-uid-"
 
 
-def events_from_ics(data: bytes, source, taxonomy, charset: str | None = None) -> Parsed:
+def events_from_ics(data: bytes, source: Source, taxonomy: Taxonomy, charset: str | None = None) -> Parsed:
     text, decoding = decode_text(data, charset, source)
     require_format("BEGIN:VCALENDAR" in text[:4096].upper(), source, "un calendrier iCalendar (ICS)", text)
     try:
@@ -39,7 +43,7 @@ def events_from_ics(data: bytes, source, taxonomy, charset: str | None = None) -
     if wr_zone:
         floating_zone = iana_zone(wr_zone) or floating_zone
     parsed = Parsed(warnings=[Rejected("contenu", warning) for warning in decoding])
-    groups: dict[str, list] = {}
+    groups: dict[str, list[Component]] = {}
     private: dict[str, str] = {}
     calendar_marker = private_marker(calendar)
     reading = Reading(source)
@@ -77,7 +81,7 @@ def events_from_ics(data: bytes, source, taxonomy, charset: str | None = None) -
     return parsed
 
 
-def _exclude(private: dict, groups: dict, parsed, source):
+def _exclude(private: dict[str, str], groups: dict[str, list[Component]], parsed: Parsed, source: Source) -> None:
     """Private events (UID → marker) out of `groups`, reported as excluded, not as errors."""
     for uid, marker in private.items():
         groups.pop(uid, None)  # an edit of a private appointment stays private too
@@ -88,12 +92,12 @@ def _exclude(private: dict, groups: dict, parsed, source):
                                                       "jamais publiés, retirés des flux s'ils l'étaient"))
 
 
-def _known(uid: str, source) -> str:
+def _known(uid: str, source: Source) -> str:
     """The UID a rejected event would have had (see common.record_key); "" for one without UID of its own."""
     return "" if uid.startswith(_NO_UID) else record_key(uid)
 
 
-def _normalise(component, floating_zone: str, where: str, warnings: list):
+def _normalise(component: Component, floating_zone: str, where: str, warnings: list[Rejected]) -> None:
     """Rewrite one VEVENT so the recurrence library reads it as its producer meant; raise EventError if unusable."""
     ms_all_day = str(component.get("X-MICROSOFT-CDO-ALLDAYEVENT") or "").strip().upper() == "TRUE"
     for name in _TIMES:  # DTSTART first: a DTEND or RECURRENCE-ID without zone is read in its zone
@@ -102,21 +106,23 @@ def _normalise(component, floating_zone: str, where: str, warnings: list):
             continue
         if isinstance(prop, vBroken) or isinstance(prop, list):
             raise EventError(f"{name} illisible « {prop if not isinstance(prop, list) else prop[0]} »")
-        like = component["DTSTART"].dt if name != "DTSTART" and component.get("DTSTART") is not None else None
+        if not isinstance(prop.dt, dt.date):  # VALUE=TIME or VALUE=PERIOD: neither a day nor an instant
+            raise EventError(f"{name} illisible « {raw(prop)} » : écrivez une date (AAAAMMJJ) ou une date et heure")
+        like = time_of(component, "DTSTART") if name != "DTSTART" and component.get("DTSTART") is not None else None
         component[name] = vDDDTypes(zoned(prop.dt, prop.params.get("TZID"), floating_zone, like))
         component[name].params.update({k: v for k, v in prop.params.items() if k not in ("TZID", "VALUE")})
     if component.get("DTSTART") is None:
         raise EventError("DTSTART manquant")
-    start = component["DTSTART"].dt
-    if ms_all_day and _midnight(start) and (component.get("DTEND") is None or _midnight(component["DTEND"].dt)):
+    start = time_of(component, "DTSTART")
+    if ms_all_day and _midnight(start) and (component.get("DTEND") is None or _midnight(time_of(component, "DTEND"))):
         for name in _TIMES:  # Outlook's « toute la journée » written as midnight to midnight
             if component.get(name) is not None:
-                component[name] = vDDDTypes(component[name].dt.date())
-        start = component["DTSTART"].dt
+                component[name] = vDDDTypes(_day(time_of(component, name)))
+        start = time_of(component, "DTSTART")
     for name in _TIMES:
         if component.get(name) is not None:
-            check_moment(component[name].dt, floating_zone)
-    end = component["DTEND"].dt if component.get("DTEND") is not None else None
+            check_moment(time_of(component, name), floating_zone)
+    end = time_of(component, "DTEND") if component.get("DTEND") is not None else None
     if end is None:
         check_implied_end(component, start, floating_zone)
     if end is not None:
@@ -127,18 +133,23 @@ def _normalise(component, floating_zone: str, where: str, warnings: list):
             component["DTEND"] = vDDDTypes(end)
         elif not isinstance(start, dt.datetime) and end == start:
             component["DTEND"] = vDDDTypes(start + dt.timedelta(days=1))  # a one-day event, as its producer meant
-        if component["DTEND"].dt < start:
-            raise EventError(f"la fin ({shown_moment(component['DTEND'].dt)}) précède le début ({shown_moment(start)})")
+        if (written := time_of(component, "DTEND")) < start:
+            raise EventError(f"la fin ({shown_moment(written)}) précède le début ({shown_moment(start)})")
     check_listed_dates(component, clean_text(component.get("SUMMARY")))
     _normalise_dates(component, start, floating_zone, where, warnings)
     normalise_rules(component, start, where, warnings)
 
 
-def _midnight(value) -> bool:
+def _midnight(value: object) -> bool:
     return isinstance(value, dt.datetime) and value.time() == dt.time()
 
 
-def _normalise_dates(component, start, floating_zone, where, warnings):
+def _day(value: dt.date) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _normalise_dates(component: Component, start: dt.date, floating_zone: str, where: str,
+                     warnings: list[Rejected]) -> None:
     all_day = not isinstance(start, dt.datetime)
     for name in ("EXDATE", "RDATE"):
         entries = component.get(name)
@@ -163,7 +174,7 @@ def _normalise_dates(component, start, floating_zone, where, warnings):
                 value = zoned(value, tzid, floating_zone, start)
                 if all_day and isinstance(value, dt.datetime):
                     value = value.date()
-                elif not all_day and name == "RDATE" and not isinstance(value, dt.datetime):
+                elif isinstance(start, dt.datetime) and name == "RDATE" and not isinstance(value, dt.datetime):
                     value = dt.datetime.combine(value, start.time(), start.tzinfo)  # that day, at the series' time
                 values.append(value)
             if values:
@@ -173,27 +184,29 @@ def _normalise_dates(component, start, floating_zone, where, warnings):
             component.add(name, entry)
 
 
-def _all_day_overrides(groups):
+def _all_day_overrides(groups: dict[str, list[Component]]) -> None:
     """An Outlook all-day series made of dates: its overrides' RECURRENCE-ID must be dates too."""
     for components in groups.values():
         masters = [c for c in components if c.get("RECURRENCE-ID") is None]
-        if masters and not isinstance(masters[0]["DTSTART"].dt, dt.datetime):
+        if masters and not isinstance(time_of(masters[0], "DTSTART"), dt.datetime):
             for component in components:
                 rid = component.get("RECURRENCE-ID")
                 if rid is not None and isinstance(rid.dt, dt.datetime):
                     component["RECURRENCE-ID"] = vDDDTypes(rid.dt.date())
 
 
-def _record(component, uid: str, floating_zone: str, where: str, warnings: list) -> dict:
+def _record(component: Component, uid: str, floating_zone: str, where: str,
+            warnings: list[Rejected]) -> dict[str, Any]:
     """The flat record of one VEVENT. An optional property that cannot be read is dropped with a warning:
     one broken GEO or LAST-MODIFIED never costs the whole event."""
 
     props = Properties(component, where, warnings)
-    labels = []
+    labels: list[str] = []
     for entry in as_list(component.get("CATEGORIES")):
         labels.extend(str(c) for c in getattr(entry, "cats", [entry]))
     status = str(props.one("STATUS") or "").upper()
-    geo = props.optional("GEO", lambda prop: geo_of(prop.latitude, prop.longitude), (None, None))
+    nowhere: tuple[float | None, float | None] = (None, None)
+    geo = props.optional("GEO", lambda prop: geo_of(prop.latitude, prop.longitude), nowhere)
     organiser = props.optional("ORGANIZER", lambda prop: clean_text(prop.params.get("CN", "")), "")
     online = component.get("CONFERENCE") or component.get("X-GOOGLE-CONFERENCE")
     online = as_list(online)[0] if online else ""
@@ -213,18 +226,19 @@ def _record(component, uid: str, floating_zone: str, where: str, warnings: list)
     }
 
 
-def _modified(prop, floating_zone):
+def _modified(prop: Any, floating_zone: str) -> dt.datetime:  # a vDDDTypes
     value = prop.dt
     if not isinstance(value, dt.datetime):
         value = dt.datetime.combine(value, dt.time())
     return zoned(value, prop.params.get("TZID"), floating_zone).astimezone(dt.UTC)
 
 
-def _is_recurring(components) -> bool:
+def _is_recurring(components: Iterable[Component]) -> bool:
     return any(c.get(name) is not None for c in components for name in ("RRULE", "RDATE", "RECURRENCE-ID"))
 
 
-def _expand(uid, components, floating_zone, source, taxonomy, where, parsed, budget):
+def _expand(uid: str, components: Sequence[Component], floating_zone: str, source: Source, taxonomy: Taxonomy,
+            where: str, parsed: Parsed, budget: Budget) -> None:
     recurring = _is_recurring(components)
     masters = [c for c in components if c.get("RECURRENCE-ID") is None]
     master_labels = _record(masters[0], uid, floating_zone, where, [])["labels"] if masters else []
@@ -254,7 +268,8 @@ def _expand(uid, components, floating_zone, source, taxonomy, where, parsed, bud
                                         _known(uid, source)))
 
 
-def _span(occurrence, component, floating_zone: str, zones: dict):
+def _span(occurrence: Occurrence, component: Component, floating_zone: str,
+          zones: dict[str | None, dt.tzinfo | None]) -> tuple[dt.date, dt.date]:
     """An occurrence's start and end, each shown in its own zone (a flight leaves New York, lands in Paris)."""
     start, end = shown(occurrence.start, floating_zone), occurrence.end
     if isinstance(end, dt.timedelta):

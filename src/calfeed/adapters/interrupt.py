@@ -2,6 +2,7 @@
 
 import ctypes
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 
@@ -10,7 +11,7 @@ class Overrun(BaseException):
 
 
 @contextmanager
-def deadline(seconds: float):
+def deadline(seconds: float) -> Iterator[None]:
     """Interrupt the code inside the block after `seconds` of wall clock by raising Overrun in it.
 
     Written by hand because no maintained library does it within one thread: dateutil and
@@ -21,7 +22,7 @@ def deadline(seconds: float):
     target = threading.get_ident()
     lock, state = threading.Lock(), {"active": True, "fired": False}
 
-    def fire():
+    def fire() -> None:
         with lock:
             if state["active"]:
                 state["fired"] = True

@@ -17,7 +17,7 @@ class Rejected:
     reason: str
     uid: str = ""
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.where} : {self.reason}"
 
 
@@ -29,6 +29,6 @@ class Parsed:
     truncated: str = ""  # why the body looks cut short (its end is missing): not to be believed as is
     # A body without its final line end: (line, UIDs of its last row's events), that row's last cell may be cut
     # short; adapters.csv.cut_short compares it with the last good version.
-    open_end: tuple = ()
+    open_end: tuple[int, tuple[str, ...]] | tuple[()] = ()
     # Events the source marks private (their UID in `uid`): never published, withdrawn if they were.
     excluded: list[Rejected] = field(default_factory=list)

@@ -8,10 +8,12 @@ that cuts a rule says so in a warning; an event whose expansion overruns its tim
 
 import datetime as dt
 import time
+from collections.abc import Iterable, Sequence
+from typing import TypeAlias, TypeVar
 
 import recurring_ical_events
-from icalendar import Calendar
-from icalendar.prop import vBroken
+from icalendar import Calendar, Component
+from icalendar.prop import vBroken, vRecur
 
 from ..errors import EventError
 from ..model import LATEST
@@ -32,12 +34,15 @@ MAX_LISTED_DATES = 10 * MAX_OCCURRENCES
 MAX_PER_DAY = 24
 MAX_RULES = 10
 REFUSED_FREQUENCIES = ("SECONDLY", "MINUTELY")
+# One occurrence as recurring-ical-events gives it (a library without type hints).
+Occurrence: TypeAlias = recurring_ical_events.Occurrence
+Value = TypeVar("Value")
 
 
 class Budget:
     """What a source may still spend on recurrences: occurrences and seconds."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.deadline = time.monotonic() + TIME_BUDGET
         self.left = MAX_SOURCE_OCCURRENCES
 
@@ -46,7 +51,7 @@ class Budget:
         return self.left <= 0 or time.monotonic() > self.deadline
 
 
-def budget_reason(budget) -> str:
+def budget_reason(budget: Budget) -> str:
     if budget.left <= 0:
         return (f"non lu : la source dépasse {MAX_SOURCE_OCCURRENCES} occurrences au total ; "
                 "réduisez les règles de répétition (RRULE)")
@@ -54,7 +59,7 @@ def budget_reason(budget) -> str:
             "simplifiez les règles de répétition (RRULE)")
 
 
-def normalise_rules(component, start, where, warnings):
+def normalise_rules(component: Component, start: dt.date, where: str, warnings: list[Rejected]) -> None:
     rules = component.get("RRULE")
     if rules is None:
         return
@@ -104,7 +109,7 @@ def normalise_rules(component, start, where, warnings):
         component.add("RRULE", rule)
 
 
-def _per_day(rule, frequency: str) -> int:
+def _per_day(rule: vRecur, frequency: str) -> int:
     """How many times a day the rule may occur at most: its hours × its minutes × its seconds."""
     minutes_seconds = len(rule.get("BYMINUTE") or [0]) * len(rule.get("BYSECOND") or [0])
     if frequency == "HOURLY":
@@ -115,7 +120,7 @@ def _per_day(rule, frequency: str) -> int:
     return len(rule.get("BYHOUR") or [0]) * minutes_seconds
 
 
-def _can_select(rule, frequency: str) -> bool:
+def _can_select(rule: vRecur, frequency: str) -> bool:
     """Whether some BYSETPOS value may select an occurrence: the set of one period holds at most this many.
 
     dateutil, asked for a position past every period's set (BYSETPOS=10 with BYDAY=MO in a month), searches
@@ -142,7 +147,7 @@ def _can_select(rule, frequency: str) -> bool:
     return min(positions) <= min(caps) * times
 
 
-def check_listed_dates(component, title: str):
+def check_listed_dates(component: Component, title: str) -> None:
     """Refuse an event that lists more dates than calfeed reads (a flood of RDATE or EXDATE values)."""
     listed = sum(len(entry.dts) for name in ("RDATE", "EXDATE") for entry in as_list(component.get(name))
                  if not isinstance(entry, vBroken))
@@ -151,7 +156,7 @@ def check_listed_dates(component, title: str):
                          f"({MAX_LISTED_DATES} par événement) ; découpez l'événement ou réduisez ses dates")
 
 
-def _can_match(rule, start) -> bool:
+def _can_match(rule: vRecur, start: dt.date) -> bool:
     """Whether any day of the horizon passes the rule's day filters (a superset of the rule's days).
 
     Written here because dateutil, asked for a rule whose filters no day passes (BYMONTH=2;BYMONTHDAY=30),
@@ -177,13 +182,13 @@ def _can_match(rule, start) -> bool:
     return False
 
 
-def _window(components):
+def _window(components: Iterable[Component]) -> tuple[dt.datetime, dt.datetime]:
     """The span expanded for one UID: from its earliest stated start, HORIZON long."""
-    starts = []
+    starts: list[dt.date] = []
     for component in components:
         for name in ("DTSTART", "RECURRENCE-ID"):
-            if component.get(name) is not None:
-                starts.append(component[name].dt)
+            if (prop := component.get(name)) is not None:
+                starts.append(prop.dt)
         for entry in as_list(component.get("RDATE")):
             starts.extend(item.dt[0] if isinstance(item.dt, tuple) else item.dt for item in entry.dts)
     naive = [(s.astimezone(dt.UTC).replace(tzinfo=None) if isinstance(s, dt.datetime)
@@ -192,7 +197,8 @@ def _window(components):
     return first, first + min(HORIZON, LATEST.replace(tzinfo=None) - first)
 
 
-def occurrences(components, budget, where, warnings, title: str = ""):
+def occurrences(components: Sequence[Component], budget: Budget, where: str, warnings: list[Rejected],
+                title: str = "") -> list[Occurrence]:
     """The occurrences of one UID's components, in order, within the bounds; warn when a bound cuts them.
 
     The expansion runs under `deadline`: EVENT_TIME_LIMIT, or what is left of the source's budget. An event
@@ -220,13 +226,16 @@ def _seconds(value: float) -> str:
     return f"{round(value, 1):g}".replace(".", ",") if value >= 0.1 else f"{value:.2f}".replace(".", ",")
 
 
-def _expand(components, budget, where, warnings):
+def _expand(components: Sequence[Component], budget: Budget, where: str,
+            warnings: list[Rejected]) -> list[Occurrence]:
     calendar = Calendar()
     for component in components:
         calendar.add_component(component)
     query = recurring_ical_events.of(calendar)
     lo, end = _window(components)
-    found, seen, span = [], set(), dt.timedelta(days=31)
+    found: list[Occurrence] = []
+    seen: set[object] = set()
+    span = dt.timedelta(days=31)
     while lo < end:
         hi = min(lo + span, end)
         for series in query.series:
@@ -251,21 +260,22 @@ def _expand(components, budget, where, warnings):
     return found
 
 
-def as_list(value):
+def as_list(value: Value | list[Value] | None) -> list[Value]:
+    """A property written once or several times (icalendar gives a list then), as a list."""
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
 
 
-def stamp(value) -> str:
+def stamp(value: dt.date) -> str:
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     return value.strftime("%Y%m%d")
 
 
-def end_zones(components) -> dict:
+def end_zones(components: Iterable[Component]) -> dict[str | None, dt.tzinfo | None]:
     """The zone of each component's own DTEND (None: its master's), which may differ from its start's."""
-    zones = {}
+    zones: dict[str | None, dt.tzinfo | None] = {}
     for component in components:
         end = component.get("DTEND")
         zone = getattr(end.dt, "tzinfo", None) if end is not None else None

@@ -2,13 +2,24 @@
 defines itself, times without zone, and the end an event implies (DURATION, its day, its instant)."""
 
 import datetime as dt
+from typing import overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from icalendar import Component
 from icalendar.prop import vBroken
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from ..errors import EventError
 from ..model import UTC_KEYS, check_moment, shown_moment
+
+
+def time_of(component: Component, name: str) -> dt.date:
+    """DTSTART, DTEND or RECURRENCE-ID of a VEVENT read by `ics._normalise`, which refuses any other value: a date,
+    or a datetime with its zone."""
+    value = getattr(component.get(name), "dt", None)
+    if not isinstance(value, dt.date):
+        raise EventError(f"{name} illisible « {value} »")
+    return value
 
 
 def iana_zone(name: str) -> str | None:
@@ -27,7 +38,11 @@ def iana_zone(name: str) -> str | None:
     return None
 
 
-def zoned(value, tzid, floating_zone: str, like=None):
+@overload
+def zoned(value: dt.datetime, tzid: str | None, floating_zone: str, like: dt.date | None = None) -> dt.datetime: ...
+@overload
+def zoned(value: dt.date, tzid: str | None, floating_zone: str, like: dt.date | None = None) -> dt.date: ...
+def zoned(value: dt.date, tzid: str | None, floating_zone: str, like: dt.date | None = None) -> dt.date:
     """A date, or a datetime in an IANA zone, UTC, or the zone its file defines for a TZID no IANA name matches
     (expanded with that zone's own rules). A time without zone is read in the zone of `like` (its event's
     start) when there is one, else in the calendar's zone."""
@@ -48,14 +63,18 @@ def zoned(value, tzid, floating_zone: str, like=None):
     return value  # the file's own VTIMEZONE: its rules, not the calendar's, decide each occurrence's instant
 
 
-def shown(value, floating_zone: str):
+@overload
+def shown(value: dt.datetime, floating_zone: str) -> dt.datetime: ...
+@overload
+def shown(value: dt.date, floating_zone: str) -> dt.date: ...
+def shown(value: dt.date, floating_zone: str) -> dt.date:
     """An instant in UTC, or in a zone the file defines, is shown in the calendar's zone; any other value as it is."""
     if isinstance(value, dt.datetime) and value.tzinfo is not None and not getattr(value.tzinfo, "key", None):
         return value.astimezone(ZoneInfo(floating_zone))
     return value
 
 
-def check_implied_end(component, start, floating_zone: str):
+def check_implied_end(component: Component, start: dt.date, floating_zone: str) -> None:
     """Check the end an event without DTEND has (its DURATION, else its day or its instant), before any library
     computes it: a negative duration would publish a wrong start, a huge one would fail the whole source."""
     duration = component.get("DURATION")
