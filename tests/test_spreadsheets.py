@@ -7,6 +7,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
 
 from calfeed.adapters import parse_source
 from calfeed.cli import cli
@@ -96,6 +98,30 @@ def test_excel_named_sheet_with_a_mapping(read):
         "titre": "Nom de la session", "date_debut": "Jour", "horaires": "Créneau"}), "Session de 2021")
     with pytest.raises(SourceError, match="feuille « Programme 2023 » absente du classeur"):
         read("tableur_excel.xlsx", kind="xlsx", sheet="Programme 2023")
+
+
+def test_a_chart_sheet_named_by_sheet_is_refused_saying_so(project, tmp_path):
+    """`sheet:` naming a chart sheet (Excel's « feuille graphique ») is a mistake the message names; it used to end
+    in an AttributeError from openpyxl. The numbers of `sheet:` count only sheets of cells."""
+    workbook = Workbook()
+    workbook.active.title = "Programme"
+    workbook.active.append(["Titre", "Date"])
+    workbook.active.append(["Atelier", "15/11/2022"])
+    chart = BarChart()
+    chart.add_data(Reference(workbook.active, min_col=1, min_row=1, max_row=2))
+    workbook.create_chartsheet("Graphique").add_chart(chart)
+    workbook.save(tmp_path / "avec-graphique.xlsx")
+    data = (tmp_path / "avec-graphique.xlsx").read_bytes()
+    for sheet, message in (("Graphique", "feuille « Graphique » : un graphique, pas un tableau (feuilles : Programme)"),
+                           ("2", "feuille « 2 » absente du classeur (feuilles : Programme)")):
+        config, _ = open_project(project([{"id": "x", "type": "xlsx", "path": "avec-graphique.xlsx", "sheet": sheet,
+                                           "category": "labs"}]))
+        with pytest.raises(SourceError) as caught:
+            parse_source(data, config.sources[0], config.taxonomy)
+        assert message in str(caught.value)
+    config, _ = open_project(project([{"id": "x", "type": "xlsx", "path": "avec-graphique.xlsx", "sheet": "1",
+                                       "category": "labs"}]))
+    assert [e.title for e in parse_source(data, config.sources[0], config.taxonomy).events] == ["Atelier"]
 
 
 def test_a_body_that_is_not_a_workbook_is_refused(project, tmp_path):

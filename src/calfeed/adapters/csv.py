@@ -3,16 +3,19 @@
 import csv
 import io
 import json
+from collections.abc import Iterable, Iterator
 
+from ..config import Source
 from ..errors import SourceError
-from ..model import event_from_dict
+from ..model import Event, event_from_dict
+from ..taxonomy import Taxonomy
 
 from .common import Parsed, Rejected, require_format
 from .decode import decode_text
 from .spreadsheet import events_from_rows
 
 
-def events_from_csv(data: bytes, source, taxonomy, charset: str | None = None) -> Parsed:
+def events_from_csv(data: bytes, source: Source, taxonomy: Taxonomy, charset: str | None = None) -> Parsed:
     """Read a CSV export: one row an event (or one row several dates), French headers."""
     text, decoding = decode_text(data, charset, source)
     require_format(not text.lstrip().lower().startswith(("<!doctype", "<html", "<?xml", "{", "[")),
@@ -23,14 +26,14 @@ def events_from_csv(data: bytes, source, taxonomy, charset: str | None = None) -
     header = next(reader, None)
     if not header:
         return Parsed()
-    last = []
+    last: list[tuple[list[str], int, int]] = []  # the last row that holds something: cells, line, line before it
 
-    def rows():
+    def rows() -> Iterator[tuple[int, list[str]]]:
         first_line = reader.line_num  # physical lines read before this row
         try:
             for row in reader:
                 if any(cell.strip() for cell in row):
-                    last[:] = [row, reader.line_num, first_line]
+                    last[:] = [(row, reader.line_num, first_line)]
                 yield reader.line_num, row
                 first_line = reader.line_num
         except csv.Error:  # a cell over the csv module's bound: most often a quote never closed that swallows the rest
@@ -44,8 +47,8 @@ def events_from_csv(data: bytes, source, taxonomy, charset: str | None = None) -
         # A half-written export (or one cut in transit with a matching Content-Length): its last row misses
         # cells (an unterminated quote swallows the rest too), or its last cell is a quoted text cut in the
         # middle (all cells there, but the quote never closed), and the rows after it are missing.
-        row, line, first_line = last
-        raw = "".join(io.StringIO(text, newline="").readlines()[first_line:])
+        row, line, before = last[0]
+        raw = "".join(io.StringIO(text, newline="").readlines()[before:])
         if len(row) < len(header):
             parsed.truncated = (f"la dernière ligne ({line}) n'a que {len(row)} colonne(s) sur {len(header)} "
                                 "et le fichier ne finit pas par un saut de ligne : il semble coupé")
@@ -53,6 +56,7 @@ def events_from_csv(data: bytes, source, taxonomy, charset: str | None = None) -
             parsed.truncated = (f"la dernière ligne ({line}) ouvre un guillemet jamais fermé et le fichier ne "
                                 "finit pas par un saut de ligne : il semble coupé")
         else:  # all cells there, the last one unquoted: it may be cut short, or the tool omits the last line end
+            alone: list[Event]
             try:
                 alone = events_from_rows(header, [(line, row)], source, taxonomy).events
             except SourceError:
@@ -66,7 +70,7 @@ _TEXT_FIELDS = ("title", "description", "organiser", "url", "registration_url", 
 _PLACE_FIELDS = ("name", "address", "city", "postal_code")
 
 
-def cut_short(parsed: Parsed, previous) -> str:
+def cut_short(parsed: Parsed, previous: Iterable[str]) -> str:
     """Why the last row of a body without its final line end looks cut ("" if it does not), given the
     JSON texts of the source's last good events.
 

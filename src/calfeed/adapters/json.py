@@ -2,26 +2,32 @@
 
 import datetime as dt
 import json
+from collections.abc import Callable
 
+from ..config import Source
 from ..errors import EventError, SourceError
+from ..taxonomy import Taxonomy
 from .common import Parsed, Rejected, as_moment, build_events, check_zone, clean_text, parse_moment, record_key
 from .decode import decode_text
 from .records import Read, Reading, optional_value, settle_identities
-from .openagenda import record_from_openagenda, unpublished_state
+from .openagenda import Item, Record, Span, record_from_openagenda, unpublished_state
+
+# Reads one item of the document: its record and occurrences (EventError when it cannot be used).
+RecordReader = Callable[[Item, Source, str, list[Rejected]], tuple[Record, list[Span]]]
 
 
-
-def events_from_json(data: bytes, source, taxonomy, charset: str | None = None) -> Parsed:
-    read = record_from_openagenda if source.preset == "openagenda" else _record_from_calfeed
+def events_from_json(data: bytes, source: Source, taxonomy: Taxonomy, charset: str | None = None) -> Parsed:
+    read: RecordReader = record_from_openagenda if source.preset == "openagenda" else _record_from_calfeed
     return _events_from_document(data, source, taxonomy, read, charset)
 
 
-def events_from_openagenda(data: bytes, source, taxonomy, charset: str | None = None) -> Parsed:
+def events_from_openagenda(data: bytes, source: Source, taxonomy: Taxonomy, charset: str | None = None) -> Parsed:
     """An OpenAgenda source: every page the API gave (see fetch.fetch_openagenda), or an export saved to disk."""
     return _events_from_document(data, source, taxonomy, record_from_openagenda, charset)
 
 
-def _events_from_document(data: bytes, source, taxonomy, read, charset: str | None) -> Parsed:
+def _events_from_document(data: bytes, source: Source, taxonomy: Taxonomy, read: RecordReader,
+                          charset: str | None) -> Parsed:
     text, decoding = decode_text(data, charset, source)
     try:
         document = json.loads(text)
@@ -41,7 +47,8 @@ def _events_from_document(data: bytes, source, taxonomy, read, charset: str | No
         # one page of the API saved as the agenda (its cursor says pages follow); an export edited by hand is not
         parsed.truncated = (f"le document annonce {total} événements (« total ») mais n'en contient que {len(items)} "
                             "et donne le curseur de la page suivante (« after ») : ce n'est qu'une page de l'agenda")
-    reads, reading = [], Reading(source)
+    reads: list[Read] = []
+    reading = Reading(source)
     for number, item in enumerate(items, start=1):
         reading.row()
         where = f"événement n° {number}"
@@ -73,7 +80,7 @@ def _events_from_document(data: bytes, source, taxonomy, read, charset: str | No
     return parsed
 
 
-def _known_uid(item, source, read) -> str:
+def _known_uid(item: object, source: Source, read: RecordReader) -> str:
     """The UID an item's event has when it can be read (its `id`, or OpenAgenda's `uid`), or ""."""
     if not isinstance(item, dict) or not isinstance(item.get("uid" if read is record_from_openagenda else "id"),
                                                     (str, int)):
@@ -83,7 +90,7 @@ def _known_uid(item, source, read) -> str:
     return record_key(item.get("id"))
 
 
-def _record_from_calfeed(item: dict, source, where: str, warnings: list):
+def _record_from_calfeed(item: Item, source: Source, where: str, warnings: list[Rejected]) -> tuple[Record, list[Span]]:
     timezone = check_zone(clean_text(item.get("fuseau")) or source.timezone)
     spans = item.get("occurrences") or [{"debut": item.get("debut"), "fin": item.get("fin")}]
     occurrences = [_span(span.get("debut"), span.get("fin"), timezone) for span in spans]
@@ -117,7 +124,7 @@ def _record_from_calfeed(item: dict, source, where: str, warnings: list):
     return record, occurrences
 
 
-def _span(start_text, end_text, timezone):
+def _span(start_text: object, end_text: object, timezone: str) -> Span:
     if not start_text:
         raise EventError("date de début manquante (« debut »)")
     start = parse_moment(str(start_text), timezone)

@@ -1,29 +1,38 @@
 """One OpenAgenda event (API v2, or an export file in either of its shapes) to a calfeed record."""
 
 import datetime as dt
+from typing import Any
 
+from ..config import Source
 from ..errors import EventError
 from .common import check_zone, clean_text, localize, parse_moment
+from .parsed import Rejected
 from .records import optional_value
 from .html import html_to_text
 
+# One event of a JSON source as json.loads gives it, and the record and occurrences a reader makes of it.
+Item = dict[str, Any]
+Record = dict[str, Any]
+Span = tuple[dt.date, dt.date]
+
 # OpenAgenda's status codes (API v2): 1 scheduled, 2 rescheduled, 3 moved online, 4 postponed, 5 full, 6 cancelled.
-OPENAGENDA_STATUS = {1: "confirme", 2: "confirme", 3: "en-ligne", 4: "reporte", 5: "complet", 6: "annule"}
-OPENAGENDA_ATTENDANCE = {1: "presentiel", 2: "en-ligne", 3: "hybride"}
+OPENAGENDA_STATUS: dict[int | None, str] = {1: "confirme", 2: "confirme", 3: "en-ligne", 4: "reporte", 5: "complet", 6: "annule"}
+OPENAGENDA_ATTENDANCE: dict[int | None, str] = {1: "presentiel", 2: "en-ligne", 3: "hybride"}
 # Location fields some exports repeat at the top level of each event: calfeed key → export key.
 TOP_LEVEL_LOCATION = {"name": "locationName", "address": "address", "city": "city", "postal_code": "postalCode",
                       "region": "region", "latitude": "latitude", "longitude": "longitude", "timezone": "timezone"}
 _LAST_MINUTE = dt.time(23, 59)
 
 
-def localised(value) -> str:
-    """OpenAgenda's multilingual fields are {"fr": "...", "en": "..."}: prefer French."""
+def localised(value: Any) -> Any:
+    """OpenAgenda's multilingual fields are {"fr": "...", "en": "..."}: prefer French. A JSON value: a text, or a
+    list for the keywords."""
     if isinstance(value, dict):
         return value.get("fr") or next((v for v in value.values() if v), "")
     return value or ""
 
 
-def _location(item: dict) -> dict:
+def _location(item: Item) -> dict[str, Any]:
     location = dict(item.get("location") or {})
     for key, exported in TOP_LEVEL_LOCATION.items():
         source_key = "postalCode" if key == "postal_code" else key
@@ -32,9 +41,9 @@ def _location(item: dict) -> dict:
     return location
 
 
-def _occurrences(timings, timezone: str) -> list:
+def _occurrences(timings: list[Any], timezone: str) -> list[Span]:
     """Each timing as (start, end); 00:00 → 23:59 (or whole days) in the event's zone is an all-day event."""
-    occurrences = []
+    occurrences: list[Span] = []
     for timing in timings:
         begin = timing.get("begin") or timing.get("start")  # the API says begin, some exports start
         start = parse_moment(str(begin or ""), timezone)
@@ -54,7 +63,7 @@ def _occurrences(timings, timezone: str) -> list:
     return occurrences
 
 
-def _registration(item: dict) -> str:
+def _registration(item: Item) -> str:
     for entry in item.get("registration") or []:
         value = entry.get("value") if isinstance(entry, dict) else entry
         kind = entry.get("type") if isinstance(entry, dict) else ""
@@ -70,7 +79,7 @@ def _registration(item: dict) -> str:
 OPENAGENDA_UNPUBLISHED = {-1: "refusé par la modération", 0: "en attente de modération", 1: "prêt mais pas publié"}
 
 
-def unpublished_state(item: dict) -> str:
+def unpublished_state(item: Item) -> str:
     """Why OpenAgenda does not publish this event ("" when it does, or does not say)."""
     state = item.get("state")
     if isinstance(state, int) and state in OPENAGENDA_UNPUBLISHED:
@@ -78,12 +87,12 @@ def unpublished_state(item: dict) -> str:
     return ""
 
 
-def _code(value) -> int | None:
+def _code(value: object) -> int | None:
     """One of OpenAgenda's numeric codes, or None for anything else (a list, an object…)."""
     return value if isinstance(value, int) else None
 
 
-def record_from_openagenda(item: dict, source, where: str, warnings: list):
+def record_from_openagenda(item: Item, source: Source, where: str, warnings: list[Rejected]) -> tuple[Record, list[Span]]:
     location = _location(item)
     timezone = check_zone(clean_text(location.get("timezone")) or source.timezone)
     timings = item.get("timings") or []

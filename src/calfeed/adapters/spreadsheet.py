@@ -4,8 +4,13 @@ combined time cells (« 14h00 - 16h30 ») and date ranges (« du 21 au 22 novemb
 import datetime as dt
 import difflib
 import re
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
+from ..config import Source
 from ..errors import EventError, SourceError
+from ..model import Event
+from ..taxonomy import Taxonomy
 from ..text import slugify
 from .dates import MONTHS, without_month_dots
 from .common import (Parsed, Rejected, all_day_or_timed, as_moment, build_events, check_zone, clean_text,
@@ -52,16 +57,17 @@ _NUMERIC_RANGE = re.compile(r"^(\d{1,2})\s*[-–]\s*(\d{1,2})([/.]\d{1,2}[/.]\d{
 _DAYS_AND = re.compile(rf"^(?:les?\s+)?((?:\d{{1,2}}(?:er)?\s*(?:,|et)\s*)+)(\d{{1,2}}(?:er)?\s+(?:{_MONTH})(?:\s+\d{{4}})?)$")
 _WHOLE_DAY = {"toute-la-journee", "journee-entiere", "journee", "la-journee", "toute-la-journee-entiere"}
 _SLOTS = re.compile(r"\s*(?:/|\+|;|,|&|\bet\b|\bpuis\b)\s*")  # « 9h-12h / 14h-17h »: two slots in one cell
+Value = TypeVar("Value")
 _HOURS = re.compile(r"^(?:de\s+)?(\d{1,2}\s*(?:[h:]\s*\d{0,2})?)\s*(?:(?:-|–|—|à|a)\s*(\d{1,2}\s*(?:[h:]\s*\d{0,2})?))?$")
 
 
-def _slug(name) -> str:
+def _slug(name: str) -> str:
     return slugify(str(name)).replace("-", "_")
 
 
-def read_header(header: list, source) -> tuple[list, list[Rejected]]:
+def read_header(header: list[str], source: Source) -> tuple[list[str | None], list[Rejected]]:
     """The canonical column of each header cell (None if unread), and a warning per unread column."""
-    mapping = {}
+    mapping: dict[str, str] = {}
     for column, title in source.columns:
         if column not in COLUMNS:
             close = difflib.get_close_matches(column, COLUMNS, n=1)
@@ -80,25 +86,28 @@ def read_header(header: list, source) -> tuple[list, list[Rejected]]:
         raise SourceError(source.id, f"colonnes obligatoires absentes : {', '.join(missing)}. Nommez-les dans "
                                      "« columns: » de la source (par exemple « titre: Intitulé ») ; voir le README, "
                                      "« Colonnes CSV ».", detail=f"en-têtes lus : {', '.join(map(str, header))}")
-    seen, warnings = set(), []
-    for number, (name, column) in enumerate(zip(header, columns, strict=True), start=1):
-        if column in seen:
+    seen: set[str | None] = set()
+    warnings: list[Rejected] = []
+    for number, (name, found) in enumerate(zip(header, columns, strict=True), start=1):
+        if found in seen:
             columns[number - 1] = None
         if columns[number - 1] is None and clean_text(name):
             warnings.append(Rejected(f"colonne « {clean_text(name)} »", "non lue : aucune colonne de calfeed ne lui "
                                      "correspond (ajoutez-la à « columns: » dans sources.yaml si elle doit l'être)"
-                                     if column not in seen else f"non lue : « {column} » est déjà lue dans une "
+                                     if found not in seen else f"non lue : « {found} » est déjà lue dans une "
                                      "colonne précédente"))
-        seen.add(column)
+        seen.add(found)
     return columns, warnings
 
 
-def events_from_rows(header: list, rows, source, taxonomy) -> Parsed:
+def events_from_rows(header: list[str], rows: Iterable[tuple[int, list[str]]], source: Source,
+                     taxonomy: Taxonomy) -> Parsed:
     """`rows` gives (line number, cells); every unread column is reported, every rejected row with its reason."""
     columns, warnings = read_header(header, source)
     headers = {column: clean_text(name) for name, column in zip(header, columns, strict=True) if column}
     parsed = Parsed(warnings=warnings)
-    reads, reading = [], Reading(source)
+    reads: list[Read] = []
+    reading = Reading(source)
     for line, row in rows:
         if not any(clean_text(cell) for cell in row):
             reading.row(empty=True)
@@ -160,14 +169,14 @@ def parse_slots(value: str) -> list[tuple[dt.time | None, dt.time | None]]:
     return [parse_hours(value)]
 
 
-def _date_and_time(value) -> dt.datetime | None:
+def _date_and_time(value: str) -> dt.datetime | None:
     try:
         return dt.datetime.fromisoformat(clean_text(value)) if "T" in clean_text(value) else None
     except ValueError:
         return None
 
 
-def _cell(column: str, headers: dict, read, *arguments):
+def _cell(column: str, headers: dict[str, str], read: Callable[..., Value], *arguments: object) -> Value:
     """`read(*arguments)`, an error naming the cell (its column's header as the sheet writes it)."""
     try:
         return read(*arguments)
@@ -175,7 +184,8 @@ def _cell(column: str, headers: dict, read, *arguments):
         raise EventError(f"cellule « {headers.get(column, column)} » : {exc}") from None
 
 
-def _events_from_row(values: dict, source, taxonomy, where, warnings, headers: dict | None = None):
+def _events_from_row(values: dict[str, str], source: Source, taxonomy: Taxonomy, where: str, warnings: list[Rejected],
+                     headers: dict[str, str] | None = None) -> list[Event]:
     headers = headers or {}
     timezone = clean_text(values.get("fuseau")) or source.timezone
     check_zone(timezone)

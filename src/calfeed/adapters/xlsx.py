@@ -6,8 +6,12 @@ import zipfile
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
+from ..config import Source
 from ..errors import SourceError
+from ..taxonomy import Taxonomy
 from .common import Parsed
 from .spreadsheet import events_from_rows
 
@@ -19,7 +23,7 @@ MAX_PARTS = 1000
 MAX_COLUMNS = 500
 
 
-def events_from_xlsx(data: bytes, source, taxonomy, charset: str | None = None) -> Parsed:
+def events_from_xlsx(data: bytes, source: Source, taxonomy: Taxonomy, charset: str | None = None) -> Parsed:
     """Read one sheet of a workbook: its first row holds the headers, each other row an event.
 
     `charset` is unused (every adapter takes it): a workbook records its own encoding."""
@@ -35,7 +39,7 @@ def events_from_xlsx(data: bytes, source, taxonomy, charset: str | None = None) 
         sheet = _sheet(workbook, source)
         # The size the sheet declares is not trusted: openpyxl would pad every row to its declared width.
         sheet.reset_dimensions()
-        cells = sheet.iter_rows(values_only=True)
+        cells = sheet.values  # each row's values
         header = [_text(cell) for cell in next(cells, ())[:MAX_COLUMNS]]
         while header and not header[-1]:
             header.pop()
@@ -47,7 +51,7 @@ def events_from_xlsx(data: bytes, source, taxonomy, charset: str | None = None) 
         workbook.close()
 
 
-def _check_unpacked_size(data: bytes, source):
+def _check_unpacked_size(data: bytes, source: Source) -> None:
     """Refuse a workbook whose parts, once unpacked, pass UNPACKED_FACTOR × `max_bytes` (a « zip bomb »).
 
     The sizes are those the archive declares: Python's zipfile never unpacks more than a part declares."""
@@ -63,19 +67,26 @@ def _check_unpacked_size(data: bytes, source):
                                      "reste publiée. Relevez « max_bytes » si ce classeur est normal.")
 
 
-def _sheet(workbook, source):
-    """The sheet named by `sheet:` (a name, or a number from 1), or the first one."""
+def _sheet(workbook: Workbook, source: Source) -> ReadOnlyWorksheet:
+    """The sheet named by `sheet:` (a name, or a number from 1), or the first one; only sheets of cells count,
+    never a chart sheet (it holds no table)."""
+    sheets = [sheet for sheet in workbook.worksheets if isinstance(sheet, ReadOnlyWorksheet)]  # read-only workbook
+    names = [sheet.title for sheet in sheets]
+    if not sheets:
+        raise SourceError(source.id, "le classeur n'a aucune feuille de cellules (seulement des graphiques) : "
+                                     "publiez le tableau des événements.")
     if not source.sheet:
-        return workbook.worksheets[0]
-    if source.sheet in workbook.sheetnames:
-        return workbook[source.sheet]
-    if source.sheet.isdigit() and 1 <= int(source.sheet) <= len(workbook.worksheets):
-        return workbook.worksheets[int(source.sheet) - 1]
-    raise SourceError(source.id, f"feuille « {source.sheet} » absente du classeur (feuilles : "
-                                 f"{', '.join(workbook.sheetnames)}). Corrigez « sheet: » dans sources.yaml.")
+        return sheets[0]
+    if source.sheet in names:
+        return sheets[names.index(source.sheet)]
+    if source.sheet.isdigit() and 1 <= int(source.sheet) <= len(sheets):
+        return sheets[int(source.sheet) - 1]
+    what = " : un graphique, pas un tableau" if source.sheet in workbook.sheetnames else " absente du classeur"
+    raise SourceError(source.id, f"feuille « {source.sheet} »{what} (feuilles : {', '.join(names)}). Corrigez "
+                                 "« sheet: » dans sources.yaml.")
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     """A cell as the CSV reader would see it: Excel dates and times as dates and hours, not serial numbers."""
     if value is None:
         return ""
