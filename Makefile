@@ -24,7 +24,7 @@ $(BIN)/calfeed: pyproject.toml
 $(VENV)/.test-installed: $(BIN)/calfeed pyproject.toml tests/js/package-lock.json
 	@echo "==> Installation des dépendances de test (pytest, moto, aiosmtpd, Playwright…)"
 	$(PIP) -e '.[test]' | grep --line-buffered -v '^Requirement already satisfied' || true
-	@$(BIN)/python -c "import pytest, moto, aiosmtpd" || { echo "Erreur : l'installation des dépendances de test a échoué (voir ci-dessus)." >&2; exit 1; }
+	@$(BIN)/python -c "import pytest, moto, aiosmtpd, mypy" || { echo "Erreur : l'installation des dépendances de test a échoué (voir ci-dessus)." >&2; exit 1; }
 	@echo "==> Installation d'ical.js et d'axe-core (npm)"
 	cd tests/js && npm ci --silent --no-audit --no-fund
 	touch $@
@@ -38,9 +38,11 @@ run: $(BIN)/calfeed
 build: $(BIN)/calfeed
 	$(BIN)/calfeed build
 
-## test: the linter, then the whole test suite (browser tests skip, saying why, when Chromium is missing)
+## test: the linter and the type checker (the domain, see [tool.mypy] in pyproject.toml), then the whole test suite
+## (browser tests skip, saying why, when Chromium is missing)
 test: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 clean:
