@@ -105,7 +105,7 @@ class Config:
         return self.path.parent
 
 
-def _vocabulary(r: Reader, root: dict[Any, Any], key: str) -> Vocabulary:
+def _vocabulary(r: Reader, root, key) -> Vocabulary:
     """The vocabulary of section `key` (categories, themes…), each slug checked."""
     entries = r.mapping(root, key)
     terms = []
