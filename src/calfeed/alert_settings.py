@@ -3,6 +3,7 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -22,11 +23,12 @@ class AlertSettings:
         return bool(self.email or self.webhook)
 
 
-def read_alerts(section) -> AlertSettings:
+def read_alerts(section: dict[str, Any]) -> AlertSettings:
     """The `alerts:` section, already checked against SECTIONS["alerts"]; every key is optional."""
     values = {key: value for key, value in section.items() if value not in (None, "")}
     email = values.pop("email", ())
     minutes = values.pop("after_minutes", 60)
+    others: dict[str, Any] = {key: value if key == "smtp_port" else str(value) for key, value in values.items()}
     return AlertSettings(after=dt.timedelta(minutes=minutes),
                          email=(email,) if isinstance(email, str) else tuple(str(address) for address in email),
-                         **{key: value if key == "smtp_port" else str(value) for key, value in values.items()})
+                         **others)

@@ -4,13 +4,16 @@ The live app and the static build both answer a `FeedRequest` through `feed_chun
 """
 
 import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from itertools import chain
 
 from .addresses import FeedRequest, Notice
+from .config import Config
 from .model import SILENT_STATUSES, Event
 from .render import (FeedHeader, Publication, alarm_component, assemble_chunks, render_event, render_header,
                      with_alarm, zones_needed)
+from .selection import Item, Programme
 
 NOTICE_DAYS = dt.timedelta(days=7)
 
@@ -18,7 +21,7 @@ ZONES_KEPT = 256
 
 
 @lru_cache(maxsize=512)
-def _header_bytes(header: FeedHeader, zones: tuple) -> bytes:
+def _header_bytes(header: FeedHeader, zones: tuple[tuple[str, int], ...]) -> bytes:
     return render_header(header, dict(zones))
 
 
@@ -27,14 +30,14 @@ def _alarm_bytes(minutes: int, all_day: bool) -> bytes:
     return alarm_component(minutes, all_day).to_ical()
 
 
-def _reminded(selected, minutes: int):
+def _reminded(selected: Iterable[Item], minutes: int) -> Iterator[bytes]:
     """The events with their reminder, where one should ring (never for model.SILENT_STATUSES)."""
     for item in selected:
         silent = item.status in SILENT_STATUSES
         yield item.vevent if silent else with_alarm(item.vevent, _alarm_bytes(minutes, item.event.all_day))
 
 
-def _zones(programme, selected) -> tuple:
+def _zones(programme: Programme, selected: Sequence[Item]) -> tuple[tuple[str, int], ...]:
     """The VTIMEZONEs a selection needs, found once per selection of this programme version (both
     variants of a feed, and every request for it, hold the same events)."""
     memo = programme.memo.setdefault("zones", {})
@@ -46,13 +49,13 @@ def _zones(programme, selected) -> tuple:
     return found[1]
 
 
-def feed_header(config, request: FeedRequest) -> FeedHeader:
+def feed_header(config: Config, request: FeedRequest) -> FeedHeader:
     feed = request.feed
     url = f"{config.base_url}/feeds/{feed.path}" if config.base_url else ""
     return FeedHeader(feed.name, feed.description, config.timezone, config.refresh, url, request.subscription)
 
 
-def notice_bytes(config, notice: Notice) -> bytes:
+def notice_bytes(config: Config, notice: Notice) -> bytes:
     """The VEVENT of a notice: an all-day event of a week, rendered like any event (deterministic: dated
     by the notice's day, never by the clock)."""
     event = Event(uid=notice.uid, title=notice.title, start=notice.day, end=notice.day + NOTICE_DAYS,
@@ -62,7 +65,7 @@ def notice_bytes(config, notice: Notice) -> bytes:
     return render_event(event, Publication(0, stamp), config.taxonomy)
 
 
-def feed_chunks(config, programme, request: FeedRequest):
+def feed_chunks(config: Config, programme: Programme, request: FeedRequest) -> Iterator[bytes]:
     """The feed's bytes, piece by piece: a header, then the pre-rendered VEVENTs it selects (and the
     feed's notice, if its address is no longer the one to use)."""
     selected = programme.select(request.feed.filters)
@@ -78,7 +81,7 @@ def feed_chunks(config, programme, request: FeedRequest):
     return assemble_chunks(head, vevents)
 
 
-def feed_bytes(config, programme, request: FeedRequest) -> bytes:
+def feed_bytes(config: Config, programme: Programme, request: FeedRequest) -> bytes:
     """The feed's bytes, whole."""
     return b"".join(feed_chunks(config, programme, request))
 
@@ -87,9 +90,10 @@ def feed_bytes(config, programme, request: FeedRequest) -> bytes:
 FEED_SIZE_WARNING = 900 * 1024
 
 
-def large_feeds(config, programme, static_feeds) -> list[tuple[str, int]]:
+def large_feeds(config: Config, programme: Programme,
+                static_feeds: Iterable[tuple[str, FeedRequest]]) -> list[tuple[str, int]]:
     """The subscribed feeds (path, size in bytes) that near the size Google Calendar stops reading."""
-    found = []
+    found: list[tuple[str, int]] = []
     for path, request in static_feeds:
         if request.subscription:
             size = sum(len(chunk) for chunk in feed_chunks(config, programme, request))

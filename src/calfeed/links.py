@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
+from .model import Event
+
 
 @dataclass(frozen=True)
 class Client:
@@ -83,15 +85,15 @@ def subscribe_links(url: str, name: str) -> dict[str, str]:
     return {"https": url, **{client.key: fill(client.template, url, name) for client in CLIENTS if client.template}}
 
 
-def clients_data() -> list[dict]:
+def clients_data() -> list[dict[str, str]]:
     """The subscribe templates as plain data, for the page script: it holds no client rule of its own."""
     return [{"key": client.key, "template": client.template} for client in CLIENTS if client.template]
 
 
-def event_links(event, details: str = "") -> dict[str, str]:
+def event_links(event: Event, details: str = "") -> dict[str, str]:
     """Links that open one event, filled in, in Google Agenda (event template) and Outlook on the web
     (compose page); the event's own .ics covers every other calendar."""
-    if event.all_day:
+    if not isinstance(event.start, dt.datetime) or not isinstance(event.end, dt.datetime):  # all day: both dates
         dates = f"{event.start:%Y%m%d}/{event.end:%Y%m%d}"  # Google: the end day is excluded, as in iCalendar
         start, end = event.start.isoformat(), event.end.isoformat()
     else:

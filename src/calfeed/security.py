@@ -13,7 +13,7 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
 EMBED_PREFIX = "/feeds/integrer/"  # the embed pages (routes.embed): any site may frame them
 
 
-def security_headers(path: str) -> dict:
+def security_headers(path: str) -> dict[str, str]:
     """The security headers for an answer at `path`: the one place that decides them."""
     if path.startswith(EMBED_PREFIX):
         return {"Content-Security-Policy": CONTENT_SECURITY_POLICY.format(ancestors="*"), **NOSNIFF}

@@ -2,6 +2,7 @@
 (its keys are checked by config_schema)."""
 
 from dataclasses import dataclass
+from typing import Any
 
 # Pages of text, from the `site:` section and the clients' table (legal.html): every one linked from the footer.
 LEGAL_PAGES = {"accessibilite": "Déclaration d'accessibilité", "mentions-legales": "Mentions légales",
@@ -32,9 +33,9 @@ class SiteInfo:
     legal_notice: str = ""
 
 
-def read_site(section, edition_name: str) -> SiteInfo:
+def read_site(section: dict[str, Any], edition_name: str) -> SiteInfo:
     """The `site:` section, already checked against SECTIONS["site"]; every key is optional."""
-    values = {key: str(value).strip() for key, value in section.items() if value is not None and key != "brand"}
+    values: dict[str, Any] = {key: str(value).strip() for key, value in section.items() if value is not None and key != "brand"}
     brand = tuple(str(line) for line in section.get("brand") or ()) or SiteInfo.brand
     return SiteInfo(**{**values, "brand": brand, "service": values.get("service") or f"Agendas du {edition_name}"})
 

@@ -13,11 +13,11 @@ from .records import Read, Reading, optional_value, settle_identities
 from .openagenda import Item, Record, Span, record_from_openagenda, unpublished_state
 
 # Reads one item of the document: its record and occurrences (EventError when it cannot be used).
-RecordReader = Callable[[Item, Source, str, list[Rejected]], tuple[Record, list[Span]]]
+Reader = Callable[[Item, Source, str, list[Rejected]], tuple[Record, list[Span]]]
 
 
 def events_from_json(data: bytes, source: Source, taxonomy: Taxonomy, charset: str | None = None) -> Parsed:
-    read: RecordReader = record_from_openagenda if source.preset == "openagenda" else _record_from_calfeed
+    read: Reader = record_from_openagenda if source.preset == "openagenda" else _record_from_calfeed
     return _events_from_document(data, source, taxonomy, read, charset)
 
 
@@ -26,8 +26,7 @@ def events_from_openagenda(data: bytes, source: Source, taxonomy: Taxonomy, char
     return _events_from_document(data, source, taxonomy, record_from_openagenda, charset)
 
 
-def _events_from_document(data: bytes, source: Source, taxonomy: Taxonomy, read: RecordReader,
-                          charset: str | None) -> Parsed:
+def _events_from_document(data: bytes, source: Source, taxonomy: Taxonomy, read: Reader, charset: str | None) -> Parsed:
     text, decoding = decode_text(data, charset, source)
     try:
         document = json.loads(text)
@@ -47,8 +46,7 @@ def _events_from_document(data: bytes, source: Source, taxonomy: Taxonomy, read:
         # one page of the API saved as the agenda (its cursor says pages follow); an export edited by hand is not
         parsed.truncated = (f"le document annonce {total} événements (« total ») mais n'en contient que {len(items)} "
                             "et donne le curseur de la page suivante (« after ») : ce n'est qu'une page de l'agenda")
-    reads: list[Read] = []
-    reading = Reading(source)
+    reads, reading = [], Reading(source)
     for number, item in enumerate(items, start=1):
         reading.row()
         where = f"événement n° {number}"
@@ -80,7 +78,7 @@ def _events_from_document(data: bytes, source: Source, taxonomy: Taxonomy, read:
     return parsed
 
 
-def _known_uid(item: object, source: Source, read: RecordReader) -> str:
+def _known_uid(item: object, source: Source, read: Reader) -> str:
     """The UID an item's event has when it can be read (its `id`, or OpenAgenda's `uid`), or ""."""
     if not isinstance(item, dict) or not isinstance(item.get("uid" if read is record_from_openagenda else "id"),
                                                     (str, int)):
