@@ -129,7 +129,7 @@ def parse_config(root: object, path: Path) -> Config:
     """The configuration of a parsed `sources.yaml` (`path` names it in messages); ConfigError listing every
     mistake."""
     r = Reader(path)
-    if not isinstance(root, dict):
+    if not isinstance(root, Mapping):  # every YAML mapping is read as one (config_yaml)
         r.fail(root, "le fichier doit contenir des clés « sources: », « categories: », « themes: ».")
     r.problems.extend(schema_problems(root))
     config = r.attempt(_read_config, r, root, path)
@@ -138,7 +138,7 @@ def parse_config(root: object, path: Path) -> Config:
     return config
 
 
-def _read_config(r: Reader, root: dict[Any, Any], path: Path) -> Config:
+def _read_config(r: Reader, root: Mapping, path: Path) -> Config:
     edition = r.mapping(root, "edition")
     publish = r.mapping(root, "publish")
     store = r.mapping(root, "store")
@@ -253,7 +253,7 @@ def _source_location(r: Reader, entry, source_id: str, config: Config, kind: str
     return url, path
 
 
-def _parse_selections(r: Reader, root: dict[Any, Any], config: Config,
+def _parse_selections(r: Reader, root: Mapping, config: Config,
                       sources: Sequence[Source]) -> tuple[Selection, ...]:
     entries = r.mapping(root, "selections")
     read = (r.attempt(_parse_selection, r, entries, key, entry, config, sources) for key, entry in entries.items())
@@ -283,8 +283,8 @@ def _parse_selection(r: Reader, entries: dict[Any, Any], key_in_yaml: object, en
                                             f"{', '.join(NAMED_CRITERIA)}.")
         values = r.labels(filters_in, key)
         vocabulary = vocabulary_of(config.taxonomy, key)
-        for value, line in values if vocabulary is not None else ():
-            if value not in vocabulary:
+        for value, line in values:
+            if vocabulary is not None and value not in vocabulary:
                 r.note(line, f"sélection « {slug} » : valeur inconnue « {value} » pour « {key} »"
                              f"{hint(closest_term(value, vocabulary))} "
                              f"Valeurs possibles : {', '.join(vocabulary.slugs)}.")

@@ -162,7 +162,7 @@ class Reader:
             return None
 
     @staticmethod
-    def mapping(parent: dict[Any, Any], key: Any) -> dict[Any, Any]:
+    def mapping(parent: dict[Any, Any], key: Any) -> Mapping:
         return parent.get(key) or Mapping()
 
     @staticmethod
