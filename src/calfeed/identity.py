@@ -11,7 +11,7 @@ of one version of one source are never merged: parallel sessions with one title 
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -55,7 +55,7 @@ class IdentityStore(Protocol):
     def identities(self) -> dict[tuple[str, str], str]: ...
     def retired_sources(self) -> dict[str, str]: ...
     def snapshot(self, source_id: str) -> Iterable[str]: ...
-    def published_versions(self) -> dict[str, Published]: ...
+    def published_versions(self) -> Mapping[str, Published]: ...
     def published_event_json(self, uid: str) -> str: ...
 
 
@@ -113,7 +113,7 @@ def new_uid(key: str, event: Event, attempt: int = 0) -> str:
 
 
 def plan_identities(config: Sourced, store: IdentityStore, snapshot: Callable[[str], Iterable[str]] | None = None,
-                    now: dt.datetime | None = None, published: dict[str, Published] | None = None) -> Plan:
+                    now: dt.datetime | None = None, published: Mapping[str, Published] | None = None) -> Plan:
     """The published UID of each event the configured sources carry now.
 
     `snapshot(source_id)` gives a source's events as JSON texts (by default its stored snapshot): a
@@ -130,7 +130,7 @@ class _Planner:
     """One assignment of published UIDs to the events of the sources (see plan_identities)."""
 
     def __init__(self, config: Sourced, store: IdentityStore, snapshot: Callable[[str], Iterable[str]],
-                 now: dt.datetime | None, published: dict[str, Published] | None) -> None:
+                 now: dt.datetime | None, published: Mapping[str, Published] | None) -> None:
         self.store, self.now = store, now
         self.configured = [source.id for source in config.sources]
         self.known = store.identities()
