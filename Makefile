@@ -46,4 +46,4 @@ test: $(VENV)/.test-installed
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) tests/js/node_modules .calfeed .pytest_cache test-artifacts
+	rm -rf $(VENV) tests/js/node_modules .calfeed .pytest_cache .mypy_cache test-artifacts
