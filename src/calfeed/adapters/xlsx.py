@@ -7,7 +7,7 @@ import zipfile
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet  # what a read-only workbook's sheets are (no public name)
 
 from ..config import Source
 from ..errors import SourceError
