@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from .addresses import feed_catalogue
-from .changes import BACK, change_natures
+from .changes import BACK, Change, change_natures
 from .identity import is_past, plan_identities, shown_day
 from .model import Event, covers_uid, event_digest, event_from_dict, utc_now
 from .render import Publication, render_event, render_key
@@ -266,7 +266,7 @@ def publish_events(config, store: Store, *, now: dt.datetime | None = None, acce
     return publisher.report
 
 
-def _change(last_change: str) -> tuple:
+def _change(last_change: str) -> Change:
     """A stored « <date> <nature,…> » as the renderer takes it: (date, natures), or () for none."""
     if not last_change:
         return ()
