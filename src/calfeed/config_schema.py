@@ -9,7 +9,6 @@ each error into a message that names the file, the line and the fix.
 import datetime as dt
 import difflib
 from collections.abc import Iterable, Iterator, Mapping
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -165,12 +164,6 @@ def schema_problems(root: object) -> list[tuple[int, str]]:
     """Every mistake of shape in the parsed `sources.yaml`: (line, French message), first line first."""
     found = [problem for error in _VALIDATOR.iter_errors(root) for problem in _describe(error, root)]
     return sorted(found, key=lambda item: item[0])
-
-
-def schema_errors(root: object, path: Path) -> list[str]:
-    """Every mistake of shape in the parsed `sources.yaml`, as French messages, first line first."""
-    return [f"{path}, ligne {line} : {message}" if line else f"{path} : {message}"
-            for line, message in schema_problems(root)]
 
 
 def _where(root: object, where: Iterable[str | int]) -> tuple[int, str]:
