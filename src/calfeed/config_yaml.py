@@ -190,7 +190,7 @@ class Reader:
             return [(str(value), self.line(parent, key))]
         return [(str(item), self.line(parent, key, index)) for index, item in enumerate(value)]
 
-    def timezone(self, parent: dict[Any, Any], key: Any, default: str) -> str:
+    def timezone(self, parent: Mapping, key: str, default: str) -> str:
         name = self.text(parent, key, default)
         try:
             ZoneInfo(name)
