@@ -7,15 +7,31 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from itertools import chain
+from typing import Protocol
 
 from .addresses import FeedRequest, Notice
-from .config import Config
 from .model import SILENT_STATUSES, Event
 from .render import (FeedHeader, Publication, alarm_component, assemble_chunks, render_event, render_header,
                      with_alarm, zones_needed)
 from .selection import Item, Programme
+from .taxonomy import Taxonomy
 
 NOTICE_DAYS = dt.timedelta(days=7)
+
+
+class Config(Protocol):
+    """What a feed's bytes take from the configuration (config.Config, of a higher layer)."""
+
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def refresh(self) -> dt.timedelta: ...
+    @property
+    def edition_start(self) -> dt.date | None: ...
+    @property
+    def taxonomy(self) -> Taxonomy: ...
 
 ZONES_KEPT = 256
 

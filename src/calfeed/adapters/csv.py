@@ -5,12 +5,12 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 
-from ..config import Source
 from ..errors import SourceError
 from ..model import Event, event_from_dict
 from ..taxonomy import Taxonomy
 
 from .common import Parsed, Rejected, require_format
+from .parsed import Source
 from .decode import decode_text
 from .spreadsheet import events_from_rows
 

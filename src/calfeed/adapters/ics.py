@@ -14,11 +14,11 @@ import recurring_ical_events
 from icalendar import Calendar, Component
 from icalendar.prop import vBroken, vDDDLists, vDDDTypes
 
-from ..config import Source
 from ..errors import EventError, SourceError
 from ..model import check_moment, shown_moment
 from ..taxonomy import Taxonomy
 from .common import Parsed, Rejected, build_events, clean_text, record_key, require_format
+from .parsed import Source
 from .decode import decode_text
 from .records import Reading
 from .zones import check_implied_end, iana_zone, shown, time_of, zoned

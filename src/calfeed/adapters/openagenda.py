@@ -3,10 +3,9 @@
 import datetime as dt
 from typing import Any
 
-from ..config import Source
 from ..errors import EventError
 from .common import check_zone, clean_text, localize, parse_moment
-from .parsed import Rejected
+from .parsed import Rejected, Source
 from .records import optional_value
 from .html import html_to_text
 

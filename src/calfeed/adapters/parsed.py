@@ -1,8 +1,30 @@
-"""What an adapter gives back: the events of a source, and what it could not use, with where and why."""
+"""What an adapter reads of its source's settings, and what it gives back: the events of a source, and what it
+could not use, with where and why."""
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from ..model import Event
+
+
+class Source(Protocol):
+    """A source's settings as the readers use them: what config.Source offers them, named here because the
+    configuration belongs to a higher layer (it reads the source types, which name the readers)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def timezone(self) -> str: ...  # of the times a source writes without a zone
+    @property
+    def preset(self) -> str: ...  # json: the shape of the document
+    @property
+    def columns(self) -> tuple[tuple[str, str], ...]: ...  # csv, xlsx: calfeed column → the sheet's own header
+    @property
+    def sheet(self) -> str: ...  # xlsx
+    @property
+    def max_bytes(self) -> int: ...
+    @property
+    def year(self) -> int | None: ...  # the edition's, for a date written without its year
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet  # what a read-only workbook's sheets are (no public name)
 
-from ..config import Source
 from ..errors import SourceError
 from ..taxonomy import Taxonomy
 from .common import Parsed
+from .parsed import Source
 from .spreadsheet import events_from_rows
 
 # A workbook's parts once unpacked may weigh this many times the source's `max_bytes`: 50 MB by default, more
