@@ -7,8 +7,8 @@ from collections.abc import Callable
 from ..errors import EventError, SourceError
 from ..taxonomy import Taxonomy
 from .common import Parsed, Rejected, as_moment, build_events, check_zone, clean_text, parse_moment, record_key
-from .parsed import Source
 from .decode import decode_text
+from .parsed import Source
 from .records import Read, Reading, optional_value, settle_identities
 from .openagenda import Item, Record, Span, record_from_openagenda, unpublished_state
 

@@ -14,8 +14,8 @@ from ..text import slugify
 from .dates import MONTHS, without_month_dots
 from .common import (Parsed, Rejected, all_day_or_timed, as_moment, build_events, check_zone, clean_text,
                      parse_date, parse_moment, parse_time, record_key, split_dates)
-from .parsed import Source
 from .records import Read, Reading, optional_value, settle_identities
+from .parsed import Source
 
 # Canonical column → accepted header spellings (compared as slugs: accents, case, spaces ignored).
 COLUMNS = {
