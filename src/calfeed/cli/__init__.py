@@ -20,6 +20,7 @@ from ..refresh import ensure_published, refresh_sources
 from ..rehearsal import old_addresses, rehearse
 from ..server import address_taken, run_server
 from ..site_info import missing_legal
+from ..sources import SOURCE_TYPES
 from ..store import DAMAGED, store_problem
 from . import look, operations, sources
 from .common import config_option, now, open_config as _open, os_error_message
@@ -204,7 +205,8 @@ def check(config_path, no_fetch):
 @click.argument("source_id", required=False)
 @click.option("--url", metavar="ADRESSE", default="", help="Adresse d'une source qui n'est pas (encore) dans sources.yaml.")
 @click.option("--path", metavar="FICHIER", default="", type=click.Path(dir_okay=False), help="Fichier d'une source hors sources.yaml.")
-@click.option("--type", "kind", metavar="TYPE", default="", help="Type de la source : ics, csv, xlsx, json ou openagenda (deviné pour un fichier).")
+@click.option("--type", "kind", metavar="TYPE", default="", help=f"Type de la source : {', '.join(SOURCE_TYPES)} (deviné pour un fichier "
+                   "ou une adresse connue).")
 @click.option("--category", metavar="CATÉGORIE", default="", help="Catégorie par défaut des événements (comme «\u00a0category:\u00a0» d'une source).")
 @click.option("--preset", metavar="PRESET", default="calfeed", help="Preset JSON (calfeed ou openagenda).")
 @click.option("--sheet", metavar="FEUILLE", default="", help="Feuille d'un classeur .xlsx.")
