@@ -22,7 +22,7 @@ LAYERS = (
     ("adapters.vevent",),
     ("adapters.csv", "adapters.ics", "adapters.json", "adapters.xlsx", "feeds", "views"),
     ("adapters",),
-    ("sources.ics", "sources.csv", "sources.xlsx", "sources.json", "sources.openagenda"),
+    ("sources.ics", "sources.csv", "sources.xlsx", "sources.json", "sources.openagenda", "sources.google_sheets"),
     ("sources",),
     ("config_sources", "sources.reference"),
     ("config",),

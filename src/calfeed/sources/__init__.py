@@ -9,13 +9,15 @@ from ..adapters import Parsed
 from ..errors import SourceError
 from ..taxonomy import Taxonomy
 from .csv import CSV
+from .google_sheets import GOOGLE_SHEETS
 from .ics import ICS
 from .json import JSON
 from .kind import COMMON_KEYS, Fetched, Get, Key, SourceType
 from .openagenda import OPENAGENDA
 from .xlsx import XLSX
 
-SOURCE_TYPES: dict[str, SourceType] = {kind.name: kind for kind in (ICS, CSV, XLSX, JSON, OPENAGENDA)}
+SOURCE_TYPES: dict[str, SourceType] = {kind.name: kind for kind in (ICS, CSV, XLSX, JSON, OPENAGENDA,
+                                                                             GOOGLE_SHEETS)}
 
 # What a file is read as when neither its content nor its name tells (preview).
 FALLBACK_TYPE = CSV.name
