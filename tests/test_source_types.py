@@ -93,3 +93,12 @@ def test_a_type_read_without_an_address_gets_its_default_one(tmp_path, project):
 ])
 def test_preview_guesses_a_file_type_from_the_registry(head, name, kind):
     assert guess_type(head, name) == kind
+
+
+def test_preview_options_are_the_types_keys(runner):
+    from calfeed.cli import cli
+    from calfeed.sources import type_keys
+    shown = runner.invoke(cli, ["preview", "--help"]).output
+    assert f"Type de la source : {', '.join(SOURCE_TYPES)}" in " ".join(shown.split())
+    for name, key, _owners in type_keys():
+        assert (f"--{name.replace('_', '-')} " in shown) == (key.schema.get("type") != "object"), name

@@ -23,7 +23,7 @@ SOURCE_TYPES: dict[str, SourceType] = {kind.name: kind for kind in (ICS, CSV, XL
 FALLBACK_TYPE = CSV.name
 
 __all__ = ["COMMON_KEYS", "FALLBACK_TYPE", "SOURCE_TYPES", "Fetched", "Get", "Key", "SourceType", "guess_type",
-           "parse_source", "source_keys", "type_of_address"]
+           "parse_source", "source_keys", "type_keys", "type_of_address"]
 
 
 def source_keys() -> dict[str, Key]:
@@ -33,6 +33,15 @@ def source_keys() -> dict[str, Key]:
     for kind in SOURCE_TYPES.values():
         keys.update(kind.keys)
     return keys
+
+
+def type_keys() -> list[tuple[str, Key, list[str]]]:
+    """Each key of a type, once, with the types that have it (`columns`: csv, xlsx…), in registry order."""
+    keys: dict[str, tuple[Key, list[str]]] = {}
+    for kind in SOURCE_TYPES.values():
+        for name, key in kind.keys.items():
+            keys.setdefault(name, (key, []))[1].append(kind.name)
+    return [(name, key, owners) for name, (key, owners) in keys.items()]
 
 
 def guess_type(head: bytes, name: str) -> str:

@@ -2,22 +2,13 @@
 section and the `sources:` part of the starter sources.yaml (`calfeed init`). `scripts/source_types.py`
 writes them into their files; tests/test_source_types.py fails when a file differs from what is written here."""
 
-from . import COMMON_KEYS, SOURCE_TYPES
+from . import COMMON_KEYS, SOURCE_TYPES, type_keys
 from .kind import Key
 
 README_START = "<!-- début : écrit par « python scripts/source_types.py » depuis src/calfeed/sources/ -->"
 README_END = "<!-- fin de la partie écrite par scripts/source_types.py -->"
 STARTER_START = "# --- début : écrit par « python scripts/source_types.py » depuis src/calfeed/sources/ ---"
 STARTER_END = "# --- fin de la partie écrite par scripts/source_types.py ---"
-
-
-def _owners() -> dict[str, tuple[Key, list[str]]]:
-    """Each type's own key, once, with the types that have it (`columns`: csv, xlsx…)."""
-    keys: dict[str, tuple[Key, list[str]]] = {}
-    for kind in SOURCE_TYPES.values():
-        for name, key in kind.keys.items():
-            keys.setdefault(name, (key, []))[1].append(kind.name)
-    return keys
 
 
 def _yaml_line(name: str, key: Key, note: str = "") -> str:
@@ -34,7 +25,7 @@ def readme_section() -> str:
     lines += ["", "Les clés d'une source, communes à tous les types puis propres à certains :", "", "```yaml",
               "sources:", "  - " + _yaml_line("id", COMMON_KEYS["id"])[4:]]
     lines += [_yaml_line(name, key) for name, key in COMMON_KEYS.items() if name != "id"]
-    lines += [_yaml_line(name, key, f"{', '.join(owners)} : ") for name, (key, owners) in _owners().items()]
+    lines += [_yaml_line(name, key, f"{', '.join(owners)} : ") for name, key, owners in type_keys()]
     lines += ["```", ""]
     for kind in SOURCE_TYPES.values():
         lines += [kind.doc, ""]
@@ -53,7 +44,7 @@ def starter_section() -> str:
              "# (un type qui ne se lit qu'en ligne est donné en commentaire). Clés de toute source :"]
     lines += [f"#   {name:<12} — {key.help}" for name, key in COMMON_KEYS.items()]
     lines.append("# Clés propres à un type :")
-    lines += [f"#   {name:<12} — {', '.join(owners)} : {key.help}" for name, (key, owners) in _owners().items()]
+    lines += [f"#   {name:<12} — {', '.join(owners)} : {key.help}" for name, key, owners in type_keys()]
     lines.append("sources:")
     for kind in SOURCE_TYPES.values():
         example = kind.example.splitlines()
