@@ -44,9 +44,12 @@ def test_the_browser_address_becomes_the_csv_export(pasted, read):
     assert export_address(pasted) == read
 
 
-def test_preview_knows_a_google_sheets_address_without_type():
+def test_preview_knows_a_google_sheets_address_without_type(project):
     assert type_of_address(f"{SHEET}/edit#gid=0") == "google-sheets"
     assert type_of_address("https://docs.google.com/document/d/1AbCdEfGhIjKl/edit") == ""
+    config = load_config(project([{"id": "x", "type": "ics", "url": "https://agenda.exemple.fr/a.ics"}]))
+    source = source_for_preview(config, url=f"{SHEET}/edit#gid=0", category="collectivites")
+    assert (source.type, source.url, source.category) == ("google-sheets", f"{SHEET}/edit#gid=0", "collectivites")
 
 
 class Sheet:

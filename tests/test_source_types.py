@@ -7,10 +7,11 @@ import re
 
 import pytest
 
+from calfeed.cli import cli
 from calfeed.config import load_config
 from calfeed.config_sources import Source
 from calfeed.errors import ConfigError
-from calfeed.sources import COMMON_KEYS, FALLBACK_TYPE, SOURCE_TYPES, guess_type, source_keys
+from calfeed.sources import COMMON_KEYS, FALLBACK_TYPE, SOURCE_TYPES, guess_type, source_keys, type_keys
 from calfeed.sources.reference import readme_section, starter_section
 
 from conftest import ROOT
@@ -96,8 +97,6 @@ def test_preview_guesses_a_file_type_from_the_registry(head, name, kind):
 
 
 def test_preview_options_are_the_types_keys(runner):
-    from calfeed.cli import cli
-    from calfeed.sources import type_keys
     shown = runner.invoke(cli, ["preview", "--help"]).output
     assert f"Type de la source : {', '.join(SOURCE_TYPES)}" in " ".join(shown.split())
     for name, key, _owners in type_keys():
