@@ -79,8 +79,6 @@ def _openagenda_batch(source: Any, page: Fetched, number: int, events: dict[str,
 
 def _status_hint(source: Any, status: int) -> str | None:
     """What an error status of the API means for this source (None: the general message)."""
-    if source.path is not None:
-        return None
     hint = {401: f"la clé d'API est refusée : vérifiez la variable {source.key_env or '(key_env)'}",
             403: f"la clé d'API est refusée : vérifiez la variable {source.key_env or '(key_env)'}",
             404: f"l'agenda « {source.agenda} » est introuvable : vérifiez « agenda: »"}.get(status)
