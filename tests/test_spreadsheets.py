@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 
-from calfeed.adapters import parse_source
+from calfeed.sources import parse_source
 from calfeed.cli import cli
 from calfeed.errors import ConfigError, SourceError
 from helpers import open_project
