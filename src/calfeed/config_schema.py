@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 import jsonschema
 
+from .taxonomy import DIMENSIONS
+
 # Value shapes. A « text » may be written as a number in YAML (`name: 2022`), never as true/false/a list.
 TEXT = {"type": ["string", "number", "null"]}
 TEXTS = {"type": ["array", "string", "null"], "items": TEXT}  # `[a, b]` or a single `a`
@@ -33,9 +35,8 @@ VOCABULARY = {"type": ["object", "null"], "additionalProperties": TERM}
 
 SOURCE_KEYS = {
     "id": TEXT, "type": TEXT, "url": TEXT, "path": TEXT,
-    # defaults given to the source's events
-    "category": TEXT, "themes": TEXTS, "timezone": TEXT, "organiser": TEXT, "event_type": TEXT,
-    "format": TEXT, "region": TEXT,
+    # defaults given to the source's events, one key per dimension of the vocabulary table
+    **{row.source_key: TEXTS if row.multiple else TEXT for row in DIMENSIONS}, "timezone": TEXT, "organiser": TEXT,
     # reading
     "preset": TEXT, "max_bytes": POSITIVE, "timeout": POSITIVE,
     # trust: what calfeed accepts from a source without the operator's word
@@ -86,7 +87,7 @@ SCHEMA = {
            for name, keys in SECTIONS.items()},
         "sources": {"type": "array", "items": {"type": "object", "properties": SOURCE_KEYS,
                                                "additionalProperties": False}},
-        "categories": VOCABULARY, "themes": VOCABULARY, "event_types": VOCABULARY,
+        **{row.section: VOCABULARY for row in DIMENSIONS if row.section},  # the terms of the vocabulary table
         "selections": {"type": ["object", "null"], "additionalProperties": {
             "type": "object",
             "properties": {"name": TEXT, "description": TEXT, "filter": {"type": "object", "additionalProperties": TEXTS}},

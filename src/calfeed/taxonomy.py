@@ -1,7 +1,16 @@
-"""Vocabulary of the programme: map free labels from sources to canonical slugs."""
+"""The vocabulary table: each dimension events are classified by (organiser category, theme, region,
+format, type…), its terms, and how sources, sources.yaml, feeds and pages name it; free labels from
+sources mapped to canonical slugs.
+
+Config validation, the adapters, the model's storage, selections, feed catalogue, pages, JSON and the
+page's script all read `DIMENSIONS`: adding a dimension is one row (and its terms).
+"""
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import Protocol
 
 from .text import slugify
 
@@ -22,6 +31,9 @@ FORMATS = (
     Term("en-ligne", "En ligne", aliases=("distanciel", "webinaire", "visio", "online", "a distance")),
     Term("hybride", "Hybride", aliases=("mixte", "presentiel et en ligne", "mixed")),
 )
+# A hybrid event can be attended both ways, so it belongs to both formats.
+FORMAT_ACCEPTS = (("presentiel", ("presentiel", "hybride")), ("en-ligne", ("en-ligne", "hybride")),
+                  ("hybride", ("hybride",)))
 
 REGIONS = (
     Term("auvergne-rhone-alpes", "Auvergne-Rhône-Alpes", aliases=("ara",)),
@@ -61,7 +73,7 @@ class Vocabulary:
     _index: dict[str, str] = field(init=False, repr=False, compare=False, hash=False)
     _names: dict[str, str] = field(init=False, repr=False, compare=False, hash=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         index: dict[str, str] = {}
         for term in self.terms:
             for label in (term.slug, term.name, *term.aliases):
@@ -80,8 +92,89 @@ class Vocabulary:
     def slugs(self) -> list[str]:
         return [term.slug for term in self.terms]
 
-    def __contains__(self, slug: str) -> bool:
+    def __contains__(self, slug: object) -> bool:
         return any(term.slug == slug for term in self.terms)
+
+
+class Classified(Protocol):
+    """What a row reads its values from beyond the named fields: an Event, or a Source's defaults."""
+
+    @property
+    def facets(self) -> tuple[tuple[str, tuple[str, ...]], ...]: ...
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One row of the vocabulary table: a way events are classified, selected and shown."""
+
+    key: str  # its name in addresses (?theme=…), in sources.yaml's `filter:`, in the pages and their script
+    legend: str  # how pages and descriptions name it
+    event_field: str  # the Event attribute holding its slugs ("location.region"); "" for an entry of Event.facets
+    json_field: str  # where calfeed's JSON (read and exported) carries it ("lieu.region": inside an object)
+    column: str  # the spreadsheet column (as `columns:` names it), also read under `headers`
+    headers: tuple[str, ...] = ()
+    source_key: str = ""  # a source's default values in sources.yaml (`themes: [a, b]`)
+    source_field: str = ""  # the config.Source attribute holding them; "" for an entry of Source.facets
+    section: str = ""  # the sources.yaml section listing its terms; "" when `terms` are fixed
+    terms: tuple[Term, ...] = ()  # its fixed terms, or the default ones when sources.yaml has no `section`
+    multiple: bool = False  # an event may have several values
+    missing: str = ""  # rejection of an event without a value (then an unknown value rejects it too)
+    unknown: str = ""  # how messages name an unknown value (« thème inconnu »), agreed with its noun
+    possible: str = ""  # « Thèmes possibles »
+    accepts: tuple[tuple[str, tuple[str, ...]], ...] = ()  # value → the event values it selects, if not only itself
+    in_categories: bool = False  # its names are in each VEVENT's CATEGORIES
+    group: str = ""  # a feed per value (/feeds/<key>/<slug>.ics), listed on the home page under this heading
+    feed_text: str = ""  # that feed's description after « Les événements du <series> » ({name}, {lower}, {detail})
+    _read: Callable[[object], object] | None = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_read", attrgetter(self.event_field) if self.event_field else None)
+
+    def slugs(self, event: Classified) -> tuple[str, ...]:
+        """The event's values (slugs) of this dimension, as the event holds them."""
+        return _values(self._read(event)) if self._read else dict(event.facets).get(self.key, ())
+
+    def defaults(self, source: Classified) -> tuple[str, ...]:
+        """A source's default values (sources.yaml) for the events of this dimension."""
+        if self.source_field:
+            return _values(getattr(source, self.source_field))
+        return dict(source.facets).get(self.key, ())
+
+    @property
+    def attribute(self) -> str:
+        """The Event constructor's argument holding it ("region" for location.region; "facets")."""
+        return self.event_field.rpartition(".")[2] if self.event_field else "facets"
+
+
+def _values(value: object) -> tuple[str, ...]:
+    if isinstance(value, tuple):
+        return value
+    return (value,) if isinstance(value, str) and value else ()
+
+
+# The vocabulary table. Its order is that of the builder's boxes, of the page's data and of addresses.
+DIMENSIONS = (
+    Dimension("categorie", "Organisateur", event_field="category", json_field="categorie", column="categorie",
+              headers=("categorie_d_organisateur",), source_key="category", source_field="category",
+              section="categories", unknown="catégorie inconnue", possible="Catégories possibles",
+              missing="catégorie manquante : ajoutez-la à l'événement ou une « category » à la source",
+              in_categories=True, group="Par organisateur", feed_text="organisés par : {name}{detail}."),
+    Dimension("theme", "Thème", event_field="themes", json_field="themes", column="themes",
+              headers=("theme", "thematiques", "thematique"), source_key="themes", source_field="themes",
+              section="themes", multiple=True, unknown="thème inconnu", possible="Thèmes possibles",
+              in_categories=True, group="Par thème", feed_text="sur le thème : {name}."),
+    Dimension("region", "Région", event_field="location.region", json_field="lieu.region", column="region",
+              source_key="region", source_field="region", terms=REGIONS, unknown="région inconnue",
+              possible="Régions possibles", group="Par région", feed_text="en région {name}."),
+    Dimension("format", "Format", event_field="attendance", json_field="format", column="format", headers=("modalite",),
+              source_key="format", source_field="attendance", terms=FORMATS, accepts=FORMAT_ACCEPTS,
+              unknown="format inconnu", possible="Formats possibles", group="Par format",
+              feed_text="au format : {lower}."),
+    Dimension("type", "Type d'événement", event_field="event_type", json_field="type", column="type",
+              headers=("type_d_evenement",), source_key="event_type", source_field="event_type",
+              section="event_types", unknown="type inconnu", possible="Types possibles"),
+)
+DIMENSION = {row.key: row for row in DIMENSIONS}
 
 
 @dataclass(frozen=True)
@@ -95,26 +188,61 @@ class Edition:
 
 @dataclass(frozen=True)
 class Taxonomy:
-    """Every vocabulary an event is classified with."""
+    """The terms of every dimension (DIMENSIONS), and the statuses and editions events are labelled with."""
 
-    categories: Vocabulary
-    themes: Vocabulary
-    event_types: Vocabulary
-    formats: Vocabulary = Vocabulary(FORMATS)
-    regions: Vocabulary = Vocabulary(REGIONS)
+    # dimension key → the terms sources.yaml lists in its section (the row's own terms otherwise)
+    configured: tuple[tuple[str, Vocabulary], ...] = ()
     statuses: Vocabulary = Vocabulary(STATUSES)
     # The editions configured (current first, then the next and past ones): each event is labelled with
     # its own, so a calendar's name need not carry a year.
     editions: tuple[Edition, ...] = ()
+    # Every dimension's terms, in its repr: what renders an event (render.render_key) includes the default terms.
+    _vocabularies: dict[str, Vocabulary] = field(init=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        configured = dict(self.configured)
+        object.__setattr__(self, "_vocabularies", {
+            row.key: configured[row.key] if row.key in configured else Vocabulary(row.terms) for row in DIMENSIONS})
+
+    def vocabulary(self, key: str) -> Vocabulary:
+        """The terms of the dimension `key` (a row of DIMENSIONS)."""
+        return self._vocabularies[key]
+
+    def names(self, row: Dimension, event: Classified) -> list[str]:
+        """The names of an event's values of the dimension `row`."""
+        vocabulary = self._vocabularies[row.key]
+        return [vocabulary.name(slug) for slug in row.slugs(event)]
+
+    # Shorthands for code about one dimension in particular (a place's region, a source's category).
+    @property
+    def categories(self) -> Vocabulary:
+        return self.vocabulary("categorie")
+
+    @property
+    def themes(self) -> Vocabulary:
+        return self.vocabulary("theme")
+
+    @property
+    def regions(self) -> Vocabulary:
+        return self.vocabulary("region")
+
+    @property
+    def formats(self) -> Vocabulary:
+        return self.vocabulary("format")
+
+    @property
+    def event_types(self) -> Vocabulary:
+        return self.vocabulary("type")
 
     def edition_of(self, day: dt.date) -> Edition | None:
         """The edition an event of `day` belongs to: the last one begun by then (the first one for an
         earlier event; the current one when no edition is dated)."""
-        dated = sorted((edition for edition in self.editions if edition.start), key=lambda edition: edition.start)
+        dated = sorted(((edition.start, edition) for edition in self.editions if edition.start),
+                       key=lambda pair: pair[0])
         if not dated:
             return self.editions[0] if self.editions else None
-        begun = [edition for edition in dated if edition.start <= day]
-        return begun[-1] if begun else dated[0]
+        begun = [edition for start, edition in dated if start <= day]
+        return begun[-1] if begun else dated[0][1]
 
     def edition_label(self, start: dt.date | dt.datetime) -> str:
         """The name of the edition of an event starting at `start` (« Mois de l'innovation publique 2022 »)."""
@@ -122,17 +250,11 @@ class Taxonomy:
         return edition.name if edition else ""
 
     def classify(self, labels: list[str]) -> dict[str, list[str]]:
-        """Sort free labels (ICS CATEGORIES, OpenAgenda keywords) into known vocabularies."""
-        found: dict[str, list[str]] = {"category": [], "themes": [], "event_type": [], "format": [], "region": []}
+        """Sort free labels (ICS CATEGORIES, OpenAgenda keywords) into each dimension's slugs, by its key."""
+        found: dict[str, list[str]] = {row.key: [] for row in DIMENSIONS}
         for label in labels:
-            for key, vocabulary in (
-                ("category", self.categories),
-                ("themes", self.themes),
-                ("event_type", self.event_types),
-                ("format", self.formats),
-                ("region", self.regions),
-            ):
-                slug = vocabulary.lookup(label)
-                if slug and slug not in found[key]:
-                    found[key].append(slug)
+            for key, slugs in found.items():
+                slug = self._vocabularies[key].lookup(label)
+                if slug and slug not in slugs:
+                    slugs.append(slug)
         return found
