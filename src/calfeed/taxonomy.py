@@ -56,6 +56,21 @@ REGIONS = (
     Term("mayotte", "Mayotte"),
 )
 
+# Whom an event is for (the default terms of « publics: » in sources.yaml): the parties the programme
+# brings together (« usagers, agents, élus, société civile »), and those its events address by trade.
+PUBLICS = (
+    Term("agents-publics", "Agents publics", aliases=("agents", "agent public", "fonctionnaires", "agents de l'Etat",
+                                                      "agents territoriaux", "agents hospitaliers")),
+    Term("encadrants", "Encadrants et managers", aliases=("managers", "manager", "cadres", "encadrement",
+                                                          "dirigeants", "cadres dirigeants")),
+    Term("rh", "Professionnels RH", aliases=("RH", "ressources humaines", "DRH", "gestionnaires RH")),
+    Term("elus", "Élus", aliases=("élu", "élue", "élus locaux")),
+    Term("usagers", "Usagers et grand public", aliases=("usagers", "usager", "citoyens", "grand public",
+                                                        "tout public", "tous publics", "habitants")),
+    Term("societe-civile", "Société civile", aliases=("partenaires", "entreprises", "acteurs locaux")),
+    Term("etudiants", "Étudiants et chercheurs", aliases=("étudiants", "étudiant", "chercheurs", "élèves")),
+)
+
 STATUSES = (
     Term("confirme", "Confirmé", aliases=("confirmed", "programme", "scheduled", "prevu", "ok")),
     Term("annule", "Annulé", aliases=("cancelled", "canceled", "annulee")),
@@ -173,6 +188,10 @@ DIMENSIONS = (
     Dimension("type", "Type d'événement", event_field="event_type", json_field="type", column="type",
               headers=("type_d_evenement",), source_key="event_type", source_field="event_type",
               section="event_types", unknown="type inconnu", possible="Types possibles"),
+    Dimension("public", "Public visé", event_field="", json_field="public", column="public",
+              headers=("public_vise", "publics", "public_cible", "cible", "pour_qui"), source_key="public",
+              section="publics", terms=PUBLICS, multiple=True, unknown="public inconnu",
+              possible="Publics possibles", in_categories=True),
 )
 DIMENSION = {row.key: row for row in DIMENSIONS}
 
