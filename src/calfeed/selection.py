@@ -49,11 +49,14 @@ class Criterion:
 def _dimension_criterion(row: Dimension) -> Criterion:
     if not row.accepts:
         return Criterion(row.key, row.legend, row.slugs, row.json_field, dimension=row)
+    selecting: dict[str, tuple[str, ...]] = {}  # an event's value → the wanted values that select it
+    for value, accepted in row.accepts:
+        for slug in accepted:
+            selecting[slug] = (*selecting.get(slug, ()), value)
 
-    def accepted(event: Event) -> tuple[str, ...]:
-        have = row.slugs(event)
-        return tuple(value for value, accepted in row.accepts if any(slug in accepted for slug in have))
-    return Criterion(row.key, row.legend, accepted, row.json_field, dimension=row)
+    def selected(event: Event) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(value for slug in row.slugs(event) for value in selecting.get(slug, ())))
+    return Criterion(row.key, row.legend, selected, row.json_field, dimension=row)
 
 
 CRITERIA = {c.key: c for c in (
