@@ -126,6 +126,8 @@ def test_selections_pages_and_json_carry_it(runner, publics, tmp_path):
         assert data["criteres"][-1] == criteria_data(app.extensions["calfeed"].config.taxonomy, ["public"])[0]
         listing = client.get("/feeds/evenements.html?public=encadrants").get_data(as_text=True)
         assert listing.count('<li class="evenement') == 2 and 'data-public="rh encadrants"' in listing
+        # No event here has a region, a format or a type: the list offers what its events fill.
+        assert "Filtrer par organisateur, thème ou public visé<" in listing and "critere-region" not in listing
     finally:
         app.extensions["calfeed"].store.close()
 
@@ -135,6 +137,7 @@ def test_a_programme_that_never_says_it_is_not_offered_it(client, bundled, tmp_p
     assert 'id="critere-type"' in builder and "critere-public" not in builder
     data = json.loads(re.search(r'id="criteres">(.*?)</script>', builder, re.S).group(1))
     assert "public" not in [criterion["key"] for criterion in data["criteres"]]
+    assert "Filtrer par organisateur, thème, région, format ou type<" in client.get("/feeds/evenements.html").text
     assert client.get("/feeds/selection.ics?public=elus").status_code == 200  # the address still answers
 
 

@@ -12,8 +12,8 @@ from .feeds import feed_bytes
 from .addresses import FeedRequest, catalogue, event_feed, feed_catalogue, parse_selection, personal_feed
 from .links import CLIENTS, clients_data, event_links
 from .public import public_location, public_source_text, without_addresses
-from .selection import BUILDER_CRITERIA, CRITERIA, NEVER_PUBLISHED, PUBLIC_CRITERIA, criteria_data, vocabulary_of
-from .taxonomy import DIMENSIONS
+from .selection import BUILDER_CRITERIA, CRITERIA, NEVER_PUBLISHED, PUBLIC_CRITERIA, criteria_data
+from .taxonomy import DIMENSION, DIMENSIONS
 from .text import fold, french_every, paragraphs
 from .site_info import LEGAL_PAGES, SITE_MAP
 from .views import (Where, dates_between, edition_view, event_jsonld, event_view, feed_json_chunks, french_moment,
@@ -36,12 +36,13 @@ def _choices(config, programme=None) -> list[dict]:
     choices = []
     for key in BUILDER_CRITERIA:
         options = []
-        for term in vocabulary_of(config.taxonomy, key).terms:
+        for term in config.taxonomy.vocabulary(key).terms:
             # Every term, even without events yet (all eighteen regions): the count says what a box gives.
             count = len(programme.select({key: (term.slug,)})) if programme is not None else None
             options.append({"value": term.slug, "label": term.name, "count": count})
         if programme is None or not programme.items or any(option["count"] for option in options):
-            choices.append({"key": key, "legend": CRITERIA[key].legend, "options": options})
+            choices.append({"key": key, "legend": CRITERIA[key].legend, "options": options,
+                            "noun": DIMENSION[key].noun})
     return choices
 
 
@@ -112,7 +113,7 @@ def _widen(config, programme, where: Where, feed) -> list[dict]:
             count = len(programme.select(wider.filters))
             if count:
                 query = wider.path.partition("?")[2]
-                found.append({"label": vocabulary_of(config.taxonomy, key).name(value), "count": count,
+                found.append({"label": config.taxonomy.vocabulary(key).name(value), "count": count,
                               "href": where.href("constructeur.html") + ("?" + query if query else "")})
     return found
 
@@ -130,7 +131,9 @@ def events_context(config, programme, where: Where, params: dict) -> dict:
     views = [event_view(i, config.taxonomy, where) for i in items[:LIST_LIMIT]]
     kept = set(personal_feed(config, params.get("e", [])).filters["evenement"])
     choices = _choices(config, programme)
+    nouns = [choice["noun"] for choice in choices]  # « Filtrer par organisateur, thème… ou type »
     return {**common(config, where, "Tous les événements"), "choices": choices,
+            "filters_named": " ou ".join(filter(None, (", ".join(nouns[:-1]), *nouns[-1:]))),
             "selected": {key: set(values) for key, values in feed.filters.items()}, "words": words,
             "events": views, "matching": len(items), "total": len(programme.items), "kept": kept,
             "criteria_json": _criteria_json(config, choices)}

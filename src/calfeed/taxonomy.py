@@ -128,6 +128,7 @@ class Dimension:
     json_field: str  # where calfeed's JSON (read and exported) carries it ("lieu.region": inside an object)
     column: str  # the spreadsheet column (as `columns:` names it), also read under `headers`
     headers: tuple[str, ...] = ()
+    short: str = ""  # how a sentence listing criteria names it, when not its legend in lower case
     source_key: str = ""  # a source's default values in sources.yaml (`themes: [a, b]`)
     source_field: str = ""  # the config.Source attribute holding them; "" for an entry of Source.facets
     section: str = ""  # the sources.yaml section listing its terms; "" when `terms` are fixed
@@ -152,6 +153,10 @@ class Dimension:
         if self.source_field:
             return _values(getattr(source, self.source_field))
         return dict(source.facets).get(self.key, ())
+
+    @property
+    def noun(self) -> str:
+        return self.short or self.legend.lower()
 
     @property
     def attribute(self) -> str:
@@ -194,7 +199,7 @@ DIMENSIONS = (
               source_key="format", source_field="attendance", terms=FORMATS, accepts=FORMAT_ACCEPTS,
               unknown="format inconnu", possible="Formats possibles", group="Par format",
               feed_text="au format : {lower}."),
-    Dimension("type", "Type d'événement", event_field="event_type", json_field="type", column="type",
+    Dimension("type", "Type d'événement", short="type", event_field="event_type", json_field="type", column="type",
               headers=("type_d_evenement",), source_key="event_type", source_field="event_type",
               section="event_types", unknown="type inconnu", possible="Types possibles"),
     Dimension("public", "Public visé", event_field="", json_field="public", column="public",
