@@ -158,3 +158,48 @@ def test_a_source_filling_it_later_changes_only_its_events(runner, publics, tmp_
     after = _titles((output / "tous.ics").read_bytes())
     changed = {title for title in after if after[title].to_ical() != before[title].to_ical()}
     assert changed == {TI_LAB} and after[TI_LAB]["SEQUENCE"] == before[TI_LAB]["SEQUENCE"] + 1
+
+
+@pytest.mark.browser
+def test_the_static_pages_script_selects_by_it_from_the_table(runner, publics, tmp_path):
+    """The page's script has no rule of its own for the new dimension: it reads the table the page carries."""
+    import functools
+    import shutil
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("Chromium absent : installez-le (apt-get install chromium) pour les tests de navigateur.")
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    output = tmp_path / "site"
+    assert runner.invoke(cli, ["build", "--config", str(publics), "--output", str(output)]).exit_code == 0
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(output)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page(locale="fr-FR")
+            page.goto(base + "/constructeur.html")
+            page.get_by_label("Élus").check(force=True)
+            page.wait_for_function("() => document.getElementById('compte').textContent"
+                                   ".startsWith('3 événements correspondent')")
+            assert page.locator("#nom-agenda").text_content().startswith("Sélection\u00a0: Élus —")
+            page.get_by_label("Collectivités territoriales").check(force=True)
+            page.wait_for_function("() => document.getElementById('compte').textContent"
+                                   ".startsWith('1 événement correspond ')")
+            page.goto(base + "/evenements.html")
+            page.get_by_text("Filtrer par organisateur, thème ou public visé").click()
+            page.get_by_label("Encadrants et managers").check(force=True)
+            page.wait_for_function("() => document.getElementById('compte-evenements').textContent.startsWith('2 ')")
+            assert sorted(page.locator("li.evenement:visible h3").all_inner_texts()) == [
+                "Plateforme de coaching en ligne", RH]
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
