@@ -154,6 +154,8 @@ def test_a_source_filling_it_later_changes_only_its_events(runner, publics, tmp_
                                                               "territoriale;", "Anniversaire du Ti Lab;18/11/2022;"
                                                               "Laboratoires d'innovation territoriale;Innovation "
                                                               "territoriale;usagers"), encoding="utf-8")
+    said = runner.invoke(cli, ["diff", "--config", str(publics)]).output
+    assert "« Anniversaire du Ti Lab » (vendredi 18 novembre 2022) — public visé" in said
     assert runner.invoke(cli, ["build", "--config", str(publics), "--output", str(output)]).exit_code == 0
     after = _titles((output / "tous.ics").read_bytes())
     changed = {title for title in after if after[title].to_ical() != before[title].to_ical()}
@@ -203,3 +205,18 @@ def test_the_static_pages_script_selects_by_it_from_the_table(runner, publics, t
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_an_events_further_dimensions_are_held_in_one_canonical_form():
+    import datetime as dt
+
+    from calfeed.errors import EventError
+    from calfeed.model import Event
+    base = {"uid": "e", "title": "Atelier", "start": dt.date(2022, 11, 21), "end": dt.date(2022, 11, 22), "source": "s"}
+    event = Event(**base, facets=(("public", ("elus", "elus", "rh")), ("zeta", ()), ("audience", ("x",))))
+    assert event.facets == (("audience", ("x",)), ("public", ("elus", "rh")))  # by key, none empty, each value once
+    assert event == Event(**base, facets=(("public", ("elus", "rh")), ("audience", ("x",))))
+    with pytest.raises(EventError, match="donné deux fois"):
+        Event(**base, facets=(("public", ("elus",)), ("public", ("rh",))))
+    with pytest.raises(EventError, match="mal formé"):
+        Event(**base, facets=(("public", "elus"),))
