@@ -8,7 +8,7 @@ import re
 import pytest
 import yaml
 
-from calfeed.adapters import parse_source
+from calfeed.sources import parse_source
 from calfeed.cli import cli
 from calfeed.config import load_config
 from calfeed.errors import ConfigError

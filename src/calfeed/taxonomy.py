@@ -131,6 +131,8 @@ class Dimension:
     short: str = ""  # how a sentence listing criteria names it, when not its legend in lower case
     source_key: str = ""  # a source's default values in sources.yaml (`themes: [a, b]`)
     source_field: str = ""  # the config.Source attribute holding them; "" for an entry of Source.facets
+    source_help: str = ""  # what that key means, and a value, for the README reference and the starter
+    source_example: str = ""
     section: str = ""  # the sources.yaml section listing its terms; "" when `terms` are fixed
     terms: tuple[Term, ...] = ()  # its fixed terms, or the default ones when sources.yaml has no `section`
     multiple: bool = False  # an event may have several values
@@ -144,15 +146,12 @@ class Dimension:
     # The event's values (slugs) of this dimension, as the event holds them: a function made once per row,
     # as selections index every event by every dimension (100 000 events × each row).
     slugs: Callable[[Classified], tuple[str, ...]] = field(init=False, repr=False, compare=False, hash=False)
+    # A source's default values (sources.yaml) for the events of this dimension, read alike.
+    defaults: Callable[[Classified], tuple[str, ...]] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "slugs", _reader(self.key, self.event_field, self.multiple))
-
-    def defaults(self, source: Classified) -> tuple[str, ...]:
-        """A source's default values (sources.yaml) for the events of this dimension."""
-        if self.source_field:
-            return _values(getattr(source, self.source_field))
-        return dict(source.facets).get(self.key, ())
+        object.__setattr__(self, "defaults", _reader(self.key, self.source_field, self.multiple))
 
     @property
     def noun(self) -> str:
@@ -165,7 +164,8 @@ class Dimension:
 
 
 def _reader(key: str, event_field: str, multiple: bool) -> Callable[[Classified], tuple[str, ...]]:
-    """How a row reads an event's slugs: a tuple field, a text field ("" for none), or an entry of its facets."""
+    """How a row reads the slugs of an event (or a source's defaults): a tuple field, a text field ("" for none),
+    or an entry of its facets."""
     if not event_field:
         return lambda event: next((values for name, values in event.facets if name == key), ()) \
             if event.facets else ()
@@ -175,35 +175,35 @@ def _reader(key: str, event_field: str, multiple: bool) -> Callable[[Classified]
     return lambda event: (value,) if (value := read(event)) else ()
 
 
-def _values(value: object) -> tuple[str, ...]:
-    if isinstance(value, tuple):
-        return value
-    return (value,) if isinstance(value, str) and value else ()
-
-
 # The vocabulary table. Its order is that of the builder's boxes, of the page's data and of addresses.
 DIMENSIONS = (
     Dimension("categorie", "Organisateur", event_field="category", json_field="categorie", column="categorie",
               headers=("categorie_d_organisateur",), source_key="category", source_field="category",
+              source_help="catégorie par défaut des événements", source_example="etat",
               section="categories", unknown="catégorie inconnue", possible="Catégories possibles",
               missing="catégorie manquante : ajoutez-la à l'événement ou une « category » à la source",
               in_categories=True, group="Par organisateur", feed_text="organisés par : {name}{detail}."),
     Dimension("theme", "Thème", event_field="themes", json_field="themes", column="themes",
               headers=("theme", "thematiques", "thematique"), source_key="themes", source_field="themes",
+              source_help="thèmes ajoutés à chaque événement", source_example="[]",
               section="themes", multiple=True, unknown="thème inconnu", possible="Thèmes possibles",
               in_categories=True, group="Par thème", feed_text="sur le thème : {name}."),
     Dimension("region", "Région", event_field="location.region", json_field="lieu.region", column="region",
               source_key="region", source_field="region", terms=REGIONS, unknown="région inconnue",
+              source_help="région par défaut", source_example="ile-de-france",
               possible="Régions possibles", group="Par région", feed_text="en région {name}."),
     Dimension("format", "Format", event_field="attendance", json_field="format", column="format", headers=("modalite",),
               source_key="format", source_field="attendance", terms=FORMATS, accepts=FORMAT_ACCEPTS,
+              source_help="format par défaut : presentiel, en-ligne, hybride", source_example="hybride",
               unknown="format inconnu", possible="Formats possibles", group="Par format",
               feed_text="au format : {lower}."),
     Dimension("type", "Type d'événement", short="type", event_field="event_type", json_field="type", column="type",
               headers=("type_d_evenement",), source_key="event_type", source_field="event_type",
+              source_help="type par défaut", source_example="table-ronde",
               section="event_types", unknown="type inconnu", possible="Types possibles"),
     Dimension("public", "Public visé", event_field="", json_field="public", column="public",
               headers=("public_vise", "publics", "public_cible", "cible", "pour_qui"), source_key="public",
+              source_help="public visé ajouté à chaque événement", source_example="[agents-publics]",
               section="publics", terms=PUBLICS, multiple=True, unknown="public inconnu",
               possible="Publics possibles", in_categories=True),
 )
