@@ -4,6 +4,7 @@ exported like the others; events without it published exactly as before."""
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -220,3 +221,13 @@ def test_an_events_further_dimensions_are_held_in_one_canonical_form():
         Event(**base, facets=(("public", ("elus",)), ("public", ("rh",))))
     with pytest.raises(EventError, match="mal formé"):
         Event(**base, facets=(("public", "elus"),))
+
+
+def test_preview_shows_it_as_a_column_only_for_a_source_that_fills_it(publics, runner):
+    shown = runner.invoke(cli, ["preview", "tableur", "--config", str(publics)]).output
+    heading = next(line for line in shown.splitlines() if line.startswith("Date"))
+    assert heading.split()[-3:] == ["Public", "visé", "Statut"]
+    assert "Élus, Usagers et grand public" in shown
+    plain = runner.invoke(cli, ["preview", str(Path(__file__).parent / "data" / "collectivites_semicolons.csv"),
+                                "--config", str(publics)]).output
+    assert "Date " in plain and "Public visé" not in plain
