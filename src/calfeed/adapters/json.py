@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from ..errors import EventError, SourceError
 from ..taxonomy import Taxonomy
-from .common import Parsed, Rejected, as_moment, build_events, check_zone, clean_text, parse_moment, record_key
+from .common import (Parsed, Rejected, as_moment, build_events, check_zone, clean_text, dimension_fields,
+                     parse_moment, record_key)
 from .decode import decode_text
 from .parsed import Source
 from .records import Read, Reading, optional_value, settle_identities
@@ -95,23 +96,18 @@ def _record_from_calfeed(item: Item, source: Source, where: str, warnings: list[
     location = item.get("lieu") or {}
     if isinstance(location, str):
         location = {"nom": location}
-    themes = item.get("themes") or []
     record = {
         "id": item.get("id"),
         "title": item.get("titre"),
         "description": item.get("description"),
         "location": {
             "name": location.get("nom"), "address": location.get("adresse"), "city": location.get("ville"),
-            "postal_code": location.get("code_postal"), "region": clean_text(location.get("region")),
+            "postal_code": location.get("code_postal"),
             "latitude": location.get("latitude"), "longitude": location.get("longitude"),
         },
         "online_url": item.get("lien_en_ligne"),
-        "attendance": item.get("format"),
+        **dimension_fields(item),
         "organiser": item.get("organisateur"),
-        "category": item.get("categorie"),
-        "themes": ",".join(str(t) for t in themes if isinstance(t, str | int)) if isinstance(themes, list) else
-        str(themes) if isinstance(themes, str | int) else "",
-        "event_type": item.get("type"),
         "url": item.get("lien"),
         "registration_url": item.get("inscription"),
         "status": item.get("statut"),
