@@ -2,7 +2,7 @@
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
@@ -281,9 +281,9 @@ def assemble_chunks(head: bytes, vevents: Iterable[bytes], alarm: bytes = b"") -
     yield END_CALENDAR
 
 
-def render_calendar(header: FeedHeader, items: Sequence[tuple[Event, Publication]], taxonomy: Taxonomy,
+def render_calendar(header: FeedHeader, items: list[tuple[Event, Publication]], taxonomy: Taxonomy,
                     alarm_minutes: int = 0) -> bytes:
-    """The plain renderer: one icalendar object for the whole feed (reference for `assemble_chunks`).
+    """The plain renderer: one icalendar object for the whole feed (the tests hold `assemble_chunks` to it).
 
     `items` is a sorted list of (Event, Publication).
     """
