@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
+from .addresses import import_path
 from .changes import change_line
 from .editions import AFTER, BEFORE, DURING, phase
 from .links import subscribe_links
@@ -55,13 +56,6 @@ def french_spacing(text):
 def plural(count: int, one: str, many: str) -> str:
     """French agreement: 0 and 1 take the singular (« 0 événement »)."""
     return many if count > 1 else one
-
-
-def matching_sentence(count: int) -> str:
-    """« Aucun événement ne correspond encore », « 1 événement correspond », « 2 événements correspondent »."""
-    if count == 0:
-        return "Aucun événement ne correspond encore à ces critères."
-    return f"{count} {plural(count, 'événement correspond', 'événements correspondent')} à ces critères."
 
 
 def french_date(day: dt.date) -> str:
@@ -131,11 +125,11 @@ def subscription(feed, where: Where) -> dict:
     short = feed.label or feed.name
     json_path = plain.removesuffix(".ics") + ".json"
     if feed.static:
-        import_url, json_url = where.href("import/" + path), where.href(json_path)
+        import_url, json_url = where.href(import_path(path)), where.href(json_path)
     elif absolute:
-        import_url, json_url = absolute + ("&" if query else "?") + "usage=import", where.absolute(json_path + query)
+        import_url, json_url = where.absolute(import_path(path)), where.absolute(json_path + query)
     elif not where.static:  # the live site without a configured address: relative links, never the Host header
-        import_url, json_url = where.href(path) + ("&" if query else "?") + "usage=import", where.href(json_path + query)
+        import_url, json_url = where.href(import_path(path)), where.href(json_path + query)
     else:
         import_url = json_url = ""
     return {
