@@ -533,11 +533,12 @@ def test_the_script_fills_subscribe_links_as_the_server_does(static_copy, page):
     """The page script holds no client rule: it fills the server's templates (links.CLIENTS) and gets the
     links the server would write for the same address, the apostrophe of the name included (encoded by
     Python's quote, left as it is by encodeURIComponent)."""
+    from urllib.parse import unquote
     from calfeed.links import CLIENTS, subscribe_links
     base, _ = static_copy
     page.goto(base + "/index.html")
     block = page.locator("#agenda-tous-tous details.abonner")
-    name = block.get_attribute("data-name").replace("\u00a0", " ").replace("\u202f", " ")
+    name = unquote(block.get_attribute("data-nom"))  # the name as the feed names itself, unspaced
     assert "'" in name
     built = dict(block.locator("ul[data-a-construire] a[data-lien]").evaluate_all(
         "links => links.map(link => [link.dataset.lien, link.getAttribute('href')])"))
