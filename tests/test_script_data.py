@@ -12,7 +12,7 @@ import pytest
 
 from calfeed.addresses import import_path, parse_selection, personal_feed, personal_page
 from calfeed.links import subscribe_links
-from calfeed.pages import events_context
+from calfeed.pages import _widen, events_context
 from calfeed.publish import load_programme
 from calfeed.refresh import refresh_sources
 from calfeed.script_data import PHRASES, _FOLD_SCOPE, events_data, fold_exceptions, page_data
@@ -33,6 +33,9 @@ process.stdin.on("end", () => {
   const rule = rules(data, folding);
   const answers = calls.map(([name, ...args]) => {
     if (name === "count") { return events.filter((e) => rule.matches(args[0], e.valeurs)).length; }
+    if (name === "widened") {
+      return rule.widened(args[0], events).map((w) => ({label: w.label, count: w.count, query: w.query}));
+    }
     if (name === "search") { return events.filter((e) => rule.found(args[0], e.texte)).map((e) => e.cle); }
     return rule[name](...args);
   });
@@ -155,3 +158,15 @@ def test_my_programme_s_addresses_are_the_server_s(site):
     answers = run_script(config, programme, [[name, keys] for keys in choices
                                              for name in ("programmePage", "programmeFeed")])
     assert answers == [value for keys in choices for value in (personal_page(keys), personal_feed(config, keys).path)]
+
+
+def test_an_empty_choice_is_widened_as_the_server_widens_it(site):
+    config, programme = site
+    empty = [selection for selection in selections(config)
+             if not programme.select(parse_selection(config, selection).filters)]
+    answers = run_script(config, programme, [["widened", selection] for selection in empty])
+    for selection, widened in zip(empty, answers, strict=True):
+        served = _widen(config, programme, Where("", ""), parse_selection(config, selection))
+        assert [(w["label"], w["count"], "constructeur.html" + ("?" + w["query"] if w["query"] else ""))
+                for w in widened] == [(w["label"], w["count"], w["href"]) for w in served], selection
+    assert any(answers) and len(empty) > 5
