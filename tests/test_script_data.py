@@ -170,3 +170,18 @@ def test_an_empty_choice_is_widened_as_the_server_widens_it(site):
         assert [(w["label"], w["count"], "constructeur.html" + ("?" + w["query"] if w["query"] else ""))
                 for w in widened] == [(w["label"], w["count"], w["href"]) for w in served], selection
     assert any(answers) and len(empty) > 5
+
+
+def test_the_live_site_and_the_static_tree_give_the_same_events_file(client, app, tmp_path):
+    from calfeed.pages import static_pages
+    site = app.extensions["calfeed"]
+    served = client.get("/feeds/evenements.json")
+    assert served.status_code == 200 and served.mimetype == "application/json"
+    events = served.get_json()["evenements"]
+    assert sorted(e["cle"] for e in events) == sorted(site.programme().by_key)
+    assert all(e["page"] == f"evenements/{e['cle']}.html" and e["texte"] == fold(e["texte"]) for e in events)
+    written = dict((path, body) for path, body in static_pages(site.config, site.programme(), NOW, event_pages=False)
+                   if path == "evenements.json")
+    assert written == {"evenements.json": served.data}
+    page = client.get("/feeds/evenements.html").get_data(as_text=True)
+    assert '<script type="application/json" id="calfeed-data">' in page and "data-categorie" not in page

@@ -69,27 +69,23 @@
       });
     }
     // A composed calendar's name (as text, and as the page shows it) and query, as addresses.parse_selection.
+    // A value's label: as the feed names it, or (`page`) as the page writes it.
+    function label(criterion, slug, page) {
+      var spaced = page && data.nom.libelles[criterion.key] && data.nom.libelles[criterion.key][slug];
+      return spaced || criterion.values.filter(function (v) { return v.value === slug; })[0].label;
+    }
     function describe(selection) {
       var text = [], shown = [], query = new URLSearchParams();
-      var spaced = data.nom.libelles;
       data.criteres.forEach(function (criterion) {
         var wanted = (selection[criterion.key] || []).slice().sort();
         if (!wanted.length) { return; }
-        var labels = wanted.map(function (slug) { return criterion.values.filter(function (v) { return v.value === slug; })[0].label; });
-        text.push(labels.join(data.nom.texte.or));
-        shown.push(wanted.map(function (slug, at) {
-          return (spaced[criterion.key] && spaced[criterion.key][slug]) || labels[at];
-        }).join(data.nom.page.or));
+        text.push(wanted.map(function (slug) { return label(criterion, slug, false); }).join(data.nom.texte.or));
+        shown.push(wanted.map(function (slug) { return label(criterion, slug, true); }).join(data.nom.page.or));
         wanted.forEach(function (slug) { query.append(criterion.key, slug); });
       });
       var t = data.nom.texte, p = data.nom.page;
       return {name: t.prefix + (text.join(t.and) || t.all) + t.suffix, shown: p.prefix + (shown.join(p.and) || p.all) + p.suffix,
               query: query.toString()};
-    }
-    function label(key, slug, page) {
-      var criterion = data.criteres.filter(function (c) { return c.key === key; })[0];
-      var spaced = page && data.nom.libelles[key] && data.nom.libelles[key][slug];
-      return spaced || criterion.values.filter(function (v) { return v.value === slug; })[0].label;
     }
     // What the agent types, folded as text.fold folds (the server folds each event's text beforehand):
     // character by character, the server's fold where it differs from lower case, NFKD, marks dropped.
@@ -102,7 +98,22 @@
     function found(words, folded) {
       return fold(words).split(/\s+/).filter(Boolean).every(function (word) { return folded.indexOf(word) >= 0; });
     }
-    return {fill: fill, say: say, encode: encode, subscribeLinks: subscribeLinks, importPath: importPath,
+    // An empty choice leads somewhere: what each ticked box, left out, would give (as pages._widen).
+    function widened(selection, events) {
+      var found = [];
+      data.criteres.forEach(function (criterion) {
+        (selection[criterion.key] || []).forEach(function (slug) {
+          var wider = {};
+          Object.keys(selection).forEach(function (key) {
+            wider[key] = selection[key].filter(function (v) { return key !== criterion.key || v !== slug; });
+          });
+          var count = events.filter(function (e) { return matches(wider, e.valeurs); }).length;
+          if (count) { found.push({criterion: criterion, slug: slug, label: label(criterion, slug, false), count: count, query: describe(wider).query}); }
+        });
+      });
+      return found;
+    }
+    return {widened: widened, fill: fill, say: say, encode: encode, subscribeLinks: subscribeLinks, importPath: importPath,
             validKeys: validKeys, programmePage: programmePage, programmeFeed: programmeFeed, matches: matches,
             describe: describe, label: label, fold: fold, found: found};
   }
@@ -270,39 +281,27 @@
     });
   }
 
-  // An empty choice leads somewhere: what each ticked box, left out, would give (as pages.py's _widen).
+  // An empty choice leads somewhere: links to what each ticked box, left out, would give.
   function widen(selection, count, events) {
     var list = document.getElementById("elargir");
     if (!list) { return; }
     list.textContent = "";
-    if (count === 0) {
-      data.criteres.forEach(function (criterion) {
-        (selection[criterion.key] || []).forEach(function (slug) {
-          var wider = {};
-          Object.keys(selection).forEach(function (key) {
-            wider[key] = selection[key].filter(function (v) { return key !== criterion.key || v !== slug; });
-          });
-          var n = events.filter(function (e) { return rule.matches(wider, e.valeurs); }).length;
-          if (!n) { return; }
-          var item = document.createElement("li");
-          var link = document.createElement("a");
-          var query = rule.describe(wider).query;
-          link.href = "constructeur.html" + (query ? "?" + query : "");
-          link.textContent = rule.say("sans", n, {label: rule.label(criterion.key, slug, true)});
-          if (isStatic) {  // a static host ignores the query: tick the boxes here
-            link.addEventListener("click", function (event) {
-              event.preventDefault();
-              var box = document.getElementById(criterion.key + "-" + slug);
-              box.checked = false;
-              builder.dispatchEvent(new Event("change"));
-              if (history.replaceState) { history.replaceState(null, "", link.href); }
-            });
-          }
-          item.appendChild(link);
-          list.appendChild(item);
+    (count === 0 ? rule.widened(selection, events) : []).forEach(function (wider) {
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = "constructeur.html" + (wider.query ? "?" + wider.query : "");
+      link.textContent = rule.say("sans", wider.count, {label: rule.label(wider.criterion, wider.slug, true)});
+      if (isStatic) {  // a static host ignores the query: tick the boxes here
+        link.addEventListener("click", function (event) {
+          event.preventDefault();
+          document.getElementById(wider.criterion.key + "-" + wider.slug).checked = false;
+          builder.dispatchEvent(new Event("change"));
+          if (history.replaceState) { history.replaceState(null, "", link.href); }
         });
-      });
-    }
+      }
+      item.appendChild(link);
+      list.appendChild(item);
+    });
     list.hidden = !list.children.length;
   }
 
@@ -410,60 +409,42 @@
       // The static copy writes this line hidden: without this script it cannot tell an empty programme.
       document.getElementById("programme-vide").hidden = false;
     }
-    if (isStatic && mine.length && !fromPage.length) {
-      loadEvents().then(function (events) {
-        var render = function (focusAfter) {
-          var chosenEvents = events.filter(function (e) { return mine.indexOf(e.cle) >= 0; });
-          document.getElementById("programme-vide").hidden = chosenEvents.length > 0;
-          document.getElementById("programme-plein").hidden = chosenEvents.length === 0;
-          document.getElementById("programme-compte").textContent = rule.say("garde", chosenEvents.length);
-          var list = document.getElementById("programme-liste");
-          list.textContent = "";
-          chosenEvents.forEach(function (e) {
-            var item = document.createElement("li");
-            item.className = "evenement";
-            var title = document.createElement("h3");
-            title.className = "evenement__titre";
-            var link = document.createElement("a");
-            link.href = root + e.page;
-            link.textContent = e.titre;
-            title.appendChild(link);
-            var when = document.createElement("p");
-            when.className = "evenement__quand";
-            when.textContent = e.quand;
-            var drop = document.createElement("button");
-            drop.type = "button";
-            drop.className = "fr-btn fr-btn--sm fr-btn--tertiary-no-outline fr-btn--icon-left fr-icon-close-line retirer";
-            drop.setAttribute("data-cle", e.cle);
-            var named = document.createElement("span");  // as on the live page: the title for screen readers
-            named.className = "fr-sr-only";
-            named.textContent = rule.fill(data.textes.titre_retire, {titre: e.titre});  // a title may hold « »: never nest them
-            drop.append("Retirer de mon programme", named);  // one text run: a flex button drops edge spaces
-            drop.addEventListener("click", function () {
-              toggle(e.cle, false, e.titre);
-              render(true);
-            });
-            item.appendChild(title);
-            item.appendChild(when);
-            item.appendChild(drop);
-            list.appendChild(item);
+    var lines = document.getElementById("lignes-programme");  // every event's line, as the server writes it
+    if (isStatic && mine.length && !fromPage.length && lines) {
+      var render = function (focusAfter) {
+        var list = document.getElementById("programme-liste");
+        list.textContent = "";
+        lines.content.querySelectorAll("li.evenement").forEach(function (line) {
+          var key = line.getAttribute("data-cle");
+          if (mine.indexOf(key) < 0) { return; }
+          var item = line.cloneNode(true);
+          var title = item.querySelector(".evenement__titre").textContent.trim();
+          item.querySelector(".retirer").addEventListener("click", function (event) {
+            event.preventDefault();
+            toggle(key, false, title);
+            render(true);
           });
-          var block = document.querySelector("#abonnement-programme .abonner");
-          if (block && base && chosenEvents.length) {
-            setLinks(block, rule.programmeFeed(mine), decodeURIComponent(block.getAttribute("data-nom")));
-            document.getElementById("abonnement-programme").hidden = false;
-          }
-          // The address follows the choice: a reload, a bookmark or a shared link shows this programme.
-          if (history.replaceState) { history.replaceState(null, "", programmeHref(mine)); }
-          sharing();
-          if (focusAfter) {  // the removed button is gone: focus goes to what the page now says
-            var said = document.getElementById(chosenEvents.length ? "programme-compte" : "programme-vide");
-            said.setAttribute("tabindex", "-1");
-            said.focus();
-          }
-        };
-        render(false);
-      });
+          list.appendChild(item);
+        });
+        var count = list.children.length;
+        document.getElementById("programme-vide").hidden = count > 0;
+        document.getElementById("programme-plein").hidden = count === 0;
+        document.getElementById("programme-compte").textContent = rule.say("garde", count);
+        var block = document.querySelector("#abonnement-programme .abonner");
+        if (block && base && count) {
+          setLinks(block, rule.programmeFeed(mine), decodeURIComponent(block.getAttribute("data-nom")));
+          document.getElementById("abonnement-programme").hidden = false;
+        }
+        // The address follows the choice: a reload, a bookmark or a shared link shows this programme.
+        if (history.replaceState) { history.replaceState(null, "", programmeHref(mine)); }
+        sharing();
+        if (focusAfter) {  // the removed line is gone: focus goes to what the page now says
+          var said = document.getElementById(count ? "programme-compte" : "programme-vide");
+          said.setAttribute("tabindex", "-1");
+          said.focus();
+        }
+      };
+      render(false);
     }
     sharing();
   }

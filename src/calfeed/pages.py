@@ -147,9 +147,11 @@ def personal_context(config, programme, where: Where, keys: list[str]) -> dict:
     items = programme.select(feed.filters)
     chosen = feed.filters["evenement"]
     share = where.absolute(personal_page(chosen)) if chosen else ""
+    # The static copy cannot write the agent's choice: it gives every event's line, for its script to show.
+    lines = [event_view(i, config.taxonomy, where) for i in programme.items] if where.static else []
     return {**common(config, where, "Mon programme"), "feed": feed, "keys": chosen, "share": share,
             "events": [event_view(i, config.taxonomy, where) for i in items], **subscription(feed, where),
-            "unknown": len(feed.filters["evenement"]) - len(items), "count": len(items)}
+            "unknown": len(feed.filters["evenement"]) - len(items), "count": len(items), "lines": lines}
 
 
 def embed_context(config, programme, where: Where, feed, now: dt.datetime) -> dict:

@@ -103,7 +103,6 @@ def _naming(config) -> dict:
 @cache
 def _every_page() -> dict:
     return {"phrases": {name: counted.forms() for name, counted in PHRASES.items()}, "clients": clients_data(),
-            "textes": {"titre_retire": french_spacing(" : {titre}")},  # a removal button's words for screen readers
             "programme": PERSONAL, "import": {"dossier": IMPORT_FOLDER, "paire": list(IMPORT)}, "evenements": EVENTS_FILE}
 
 

@@ -409,60 +409,42 @@
       // The static copy writes this line hidden: without this script it cannot tell an empty programme.
       document.getElementById("programme-vide").hidden = false;
     }
-    if (isStatic && mine.length && !fromPage.length) {
-      loadEvents().then(function (events) {
-        var render = function (focusAfter) {
-          var chosenEvents = events.filter(function (e) { return mine.indexOf(e.cle) >= 0; });
-          document.getElementById("programme-vide").hidden = chosenEvents.length > 0;
-          document.getElementById("programme-plein").hidden = chosenEvents.length === 0;
-          document.getElementById("programme-compte").textContent = rule.say("garde", chosenEvents.length);
-          var list = document.getElementById("programme-liste");
-          list.textContent = "";
-          chosenEvents.forEach(function (e) {
-            var item = document.createElement("li");
-            item.className = "evenement";
-            var title = document.createElement("h3");
-            title.className = "evenement__titre";
-            var link = document.createElement("a");
-            link.href = root + e.page;
-            link.textContent = e.titre;
-            title.appendChild(link);
-            var when = document.createElement("p");
-            when.className = "evenement__quand";
-            when.textContent = e.quand;
-            var drop = document.createElement("button");
-            drop.type = "button";
-            drop.className = "fr-btn fr-btn--sm fr-btn--tertiary-no-outline fr-btn--icon-left fr-icon-close-line retirer";
-            drop.setAttribute("data-cle", e.cle);
-            var named = document.createElement("span");  // as on the live page: the title for screen readers
-            named.className = "fr-sr-only";
-            named.textContent = rule.fill(data.textes.titre_retire, {titre: e.titre});  // a title may hold « »: never nest them
-            drop.append("Retirer de mon programme", named);  // one text run: a flex button drops edge spaces
-            drop.addEventListener("click", function () {
-              toggle(e.cle, false, e.titre);
-              render(true);
-            });
-            item.appendChild(title);
-            item.appendChild(when);
-            item.appendChild(drop);
-            list.appendChild(item);
+    var lines = document.getElementById("lignes-programme");  // every event's line, as the server writes it
+    if (isStatic && mine.length && !fromPage.length && lines) {
+      var render = function (focusAfter) {
+        var list = document.getElementById("programme-liste");
+        list.textContent = "";
+        lines.content.querySelectorAll("li.evenement").forEach(function (line) {
+          var key = line.getAttribute("data-cle");
+          if (mine.indexOf(key) < 0) { return; }
+          var item = line.cloneNode(true);
+          var title = item.querySelector(".evenement__titre").textContent.trim();
+          item.querySelector(".retirer").addEventListener("click", function (event) {
+            event.preventDefault();
+            toggle(key, false, title);
+            render(true);
           });
-          var block = document.querySelector("#abonnement-programme .abonner");
-          if (block && base && chosenEvents.length) {
-            setLinks(block, rule.programmeFeed(mine), decodeURIComponent(block.getAttribute("data-nom")));
-            document.getElementById("abonnement-programme").hidden = false;
-          }
-          // The address follows the choice: a reload, a bookmark or a shared link shows this programme.
-          if (history.replaceState) { history.replaceState(null, "", programmeHref(mine)); }
-          sharing();
-          if (focusAfter) {  // the removed button is gone: focus goes to what the page now says
-            var said = document.getElementById(chosenEvents.length ? "programme-compte" : "programme-vide");
-            said.setAttribute("tabindex", "-1");
-            said.focus();
-          }
-        };
-        render(false);
-      });
+          list.appendChild(item);
+        });
+        var count = list.children.length;
+        document.getElementById("programme-vide").hidden = count > 0;
+        document.getElementById("programme-plein").hidden = count === 0;
+        document.getElementById("programme-compte").textContent = rule.say("garde", count);
+        var block = document.querySelector("#abonnement-programme .abonner");
+        if (block && base && count) {
+          setLinks(block, rule.programmeFeed(mine), decodeURIComponent(block.getAttribute("data-nom")));
+          document.getElementById("abonnement-programme").hidden = false;
+        }
+        // The address follows the choice: a reload, a bookmark or a shared link shows this programme.
+        if (history.replaceState) { history.replaceState(null, "", programmeHref(mine)); }
+        sharing();
+        if (focusAfter) {  // the removed line is gone: focus goes to what the page now says
+          var said = document.getElementById(count ? "programme-compte" : "programme-vide");
+          said.setAttribute("tabindex", "-1");
+          said.focus();
+        }
+      };
+      render(false);
     }
     sharing();
   }
