@@ -4,6 +4,7 @@ shipped calfeed.js under node on that data and compare each answer with the Pyth
 import datetime as dt
 import itertools
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,7 +16,7 @@ from calfeed.links import subscribe_links
 from calfeed.pages import _widen, events_context
 from calfeed.publish import load_programme
 from calfeed.refresh import refresh_sources
-from calfeed.script_data import PHRASES, _FOLD_SCOPE, events_data, fold_exceptions, page_data
+from calfeed.script_data import PHRASES, SCRIPT_PHRASES, _FOLD_SCOPE, events_data, fold_exceptions, page_data
 from calfeed.selection import BUILDER_CRITERIA, vocabulary_of
 from calfeed.text import fold
 from calfeed.views import Where, french_spacing, subscription
@@ -59,7 +60,7 @@ def site(tmp_path_factory):
 def run_script(config, programme, calls):
     if NODE is None:
         pytest.skip("node n'est pas installé : la comparaison avec le script de la page est sautée")
-    data = json.loads(str(page_data(config, criteria=True)))
+    data = json.loads(str(page_data(config, BUILDER_CRITERIA)))
     file = json.loads(events_data(programme))
     stdin = json.dumps({"data": data, "folding": file["pliage"], "events": file["evenements"], "calls": calls})
     done = subprocess.run([NODE, "-e", RUNNER, str(SCRIPT)], input=stdin, capture_output=True, text=True, timeout=60,
@@ -70,7 +71,9 @@ def run_script(config, programme, calls):
 
 def test_sentences_with_a_number_say_what_python_says(site):
     values = {"titre": "L’atelier « FALC » ?", "label": "Île-de-France", "total": 19}
-    cases = [(name, count) for name in PHRASES for count in (0, 1, 2, 3, 10, 21)]
+    cases = [(name, count) for name in SCRIPT_PHRASES for count in (0, 1, 2, 3, 10, 21)]
+    said = " ".join(re.findall(r"say\(([^,]*),", SCRIPT.read_text(encoding="utf-8")))
+    assert set(re.findall(r'"(\w+)"', said)) == set(SCRIPT_PHRASES)  # each one the page gives, and only those
     answers = run_script(*site, [["say", name, count, values] for name, count in cases])
     assert answers == [PHRASES[name].say(count, **values) for name, count in cases]
     assert PHRASES["choisis"].say(0) == "0 événement choisi" and PHRASES["choisis"].say(2) == "2 événements choisis"

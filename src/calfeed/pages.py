@@ -2,6 +2,7 @@
 site and the static build render the same templates from the same contexts, given "now" by the caller."""
 
 import datetime as dt
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 
@@ -48,10 +49,11 @@ def _choices(config, programme=None) -> list[dict]:
     return choices
 
 
-def common(config, where: Where, title: str, *, criteria: bool = False) -> dict:
-    """What every page has; `criteria` gives its script the criteria table (the pages that filter)."""
-    return {"config": config, "site": config.site, "where": where, "title": title,
-            "edition_dates": _edition_dates(config), "script_data": page_data(config, criteria=criteria)}
+def common(config, where: Where, title: str, choices: Sequence[dict] = ()) -> dict:
+    """What every page has; its script is given the criteria of the `choices` the page offers."""
+    return {"config": config, "site": config.site, "where": where, "title": title, "choices": choices,
+            "edition_dates": _edition_dates(config),
+            "script_data": page_data(config, tuple(choice["key"] for choice in choices))}
 
 
 def _card(config, programme, feed, where: Where, now: dt.datetime) -> dict:
@@ -87,7 +89,7 @@ def builder_context(config, programme, where: Where, params: dict) -> dict:
     chosen = {key: values for key, values in params.items() if key in PUBLIC_CRITERIA}
     feed = parse_selection(config, chosen)
     items = programme.select(feed.filters)
-    return {**common(config, where, "Composer mon agenda", criteria=True), "choices": _choices(config, programme),
+    return {**common(config, where, "Composer mon agenda", _choices(config, programme)),
             "selected": {key: set(values) for key, values in feed.filters.items()}, "asked": bool(chosen),
             "widen": _widen(config, programme, where, feed) if not items else [],
             "count": len(items), "sentence": say("correspondent", len(items)), "feed": feed,
@@ -122,7 +124,7 @@ def events_context(config, programme, where: Where, params: dict) -> dict:
         items = [i for i in items if all(n in search_text(i.event) for n in needles)]
     views = [event_view(i, config.taxonomy, where) for i in items[:LIST_LIMIT]]
     kept = set(personal_feed(config, params.get("e", [])).filters["evenement"])
-    return {**common(config, where, "Tous les événements", criteria=True), "choices": _choices(config, programme),
+    return {**common(config, where, "Tous les événements", _choices(config, programme)),
             "selected": {key: set(values) for key, values in feed.filters.items()}, "words": words,
             "events": views, "matching": len(items), "total": len(programme.items), "kept": kept}
 

@@ -62,8 +62,14 @@ PHRASES = {
                              "Aucun événement ne correspond encore à ces critères."),
     "evenements": Counted("{n} événement", "{n} événements"),
     "liste": Counted("{n} événement sur {total}.", "{n} événements sur {total}."),
+    "inconnus": Counted("{n} événement de cette adresse n'est plus au programme.",
+                        "{n} événements de cette adresse ne sont plus au programme."),
     "sans": Counted("Sans « {label} » : {n} événement", "Sans « {label} » : {n} événements"),
 }
+
+
+# Those the script says (the others only the pages): each page gives them to it.
+SCRIPT_PHRASES = ("barre", "garde", "dans", "hors", "ajoute", "retire", "correspondent", "liste", "sans")
 
 
 def say(name: str, count: int, **values) -> str:
@@ -90,27 +96,28 @@ def search_text(event) -> str:
     return fold(" ".join((event.title, event.description, event.organiser, event.location.city)))
 
 
-def _naming(config) -> dict:
+def _naming(config, keys: tuple[str, ...]) -> dict:
     """How a composed calendar is named (`addresses.parse_selection`), as text and as the page shows it."""
     prefix, _, suffix = parse_selection(config, {}).name.partition(SELECTION_ALL)
     words = {"prefix": prefix, "suffix": suffix, "all": SELECTION_ALL, "or": SELECTION_OR, "and": SELECTION_AND}
     spaced = {key: {term.slug: french_spacing(term.name) for term in vocabulary_of(config.taxonomy, key).terms
-                    if french_spacing(term.name) != term.name} for key in BUILDER_CRITERIA}
+                    if french_spacing(term.name) != term.name} for key in keys}
     return {"texte": words, "page": {key: french_spacing(word) for key, word in words.items()},
             "libelles": {key: labels for key, labels in spaced.items() if labels}}
 
 
 @cache
 def _every_page() -> dict:
-    return {"phrases": {name: counted.forms() for name, counted in PHRASES.items()}, "clients": clients_data(),
+    return {"phrases": {name: PHRASES[name].forms() for name in SCRIPT_PHRASES}, "clients": clients_data(),
             "programme": PERSONAL, "import": {"dossier": IMPORT_FOLDER, "paire": list(IMPORT)}, "evenements": EVENTS_FILE}
 
 
-def page_data(config, *, criteria: bool = False) -> Markup:
-    """The page's `calfeed-data` block; `criteria` for the pages that filter (builder, event list)."""
+def page_data(config, criteria: tuple[str, ...] = ()) -> Markup:
+    """The page's `calfeed-data` block; the `criteria` a page filters by (builder, event list) with their table."""
     data = _every_page()
     if criteria:
-        data = {**data, "criteres": criteria_data(config.taxonomy), "nom": _naming(config)}
+        table = [row for row in criteria_data(config.taxonomy) if row["key"] in criteria]
+        data = {**data, "criteres": table, "nom": _naming(config, criteria)}
     return script_json(data)
 
 
