@@ -49,11 +49,12 @@ def _choices(config, programme=None) -> list[dict]:
     return choices
 
 
-def common(config, where: Where, title: str, choices: Sequence[dict] = ()) -> dict:
-    """What every page has; its script is given the criteria of the `choices` the page offers."""
+def common(config, where: Where, title: str, choices: Sequence[dict] = (), page: str = "") -> dict:
+    """What every page has; its script is given the sentences it says on `page` and the criteria of the
+    `choices` the page offers."""
     return {"config": config, "site": config.site, "where": where, "title": title, "choices": choices,
             "edition_dates": _edition_dates(config),
-            "script_data": page_data(config, tuple(choice["key"] for choice in choices))}
+            "script_data": page_data(config, page, tuple(choice["key"] for choice in choices))}
 
 
 def _card(config, programme, feed, where: Where, now: dt.datetime) -> dict:
@@ -89,7 +90,7 @@ def builder_context(config, programme, where: Where, params: dict) -> dict:
     chosen = {key: values for key, values in params.items() if key in PUBLIC_CRITERIA}
     feed = parse_selection(config, chosen)
     items = programme.select(feed.filters)
-    return {**common(config, where, "Composer mon agenda", _choices(config, programme)),
+    return {**common(config, where, "Composer mon agenda", _choices(config, programme), "constructeur"),
             "selected": {key: set(values) for key, values in feed.filters.items()}, "asked": bool(chosen),
             "widen": _widen(config, programme, where, feed) if not items else [],
             "count": len(items), "sentence": say("correspondent", len(items)), "feed": feed,
@@ -124,7 +125,7 @@ def events_context(config, programme, where: Where, params: dict) -> dict:
         items = [i for i in items if all(n in search_text(i.event) for n in needles)]
     views = [event_view(i, config.taxonomy, where) for i in items[:LIST_LIMIT]]
     kept = set(personal_feed(config, params.get("e", [])).filters["evenement"])
-    return {**common(config, where, "Tous les événements", _choices(config, programme)),
+    return {**common(config, where, "Tous les événements", _choices(config, programme), "evenements"),
             "selected": {key: set(values) for key, values in feed.filters.items()}, "words": words,
             "events": views, "matching": len(items), "total": len(programme.items), "kept": kept}
 
@@ -138,7 +139,7 @@ def event_context(config, programme, where: Where, key: str, keys: list[str] = (
     mine = list(personal_feed(config, keys).filters["evenement"])
     added = sorted(set(mine) | {key})
     details = "\n\n".join(part for part in (view["description"], view["page_absolute"]) if part)
-    return {**common(config, where, view["title"]), "event": view, "programme": mine, "in_programme": key in mine,
+    return {**common(config, where, view["title"], page="evenement"), "event": view, "programme": mine, "in_programme": key in mine,
             "add": where.href(personal_page(added)),
             "remove": where.href(personal_page(k for k in mine if k != key)),
             "agenda_links": event_links(item.event, details), "jsonld": event_jsonld(view)}
@@ -151,7 +152,7 @@ def personal_context(config, programme, where: Where, keys: list[str]) -> dict:
     share = where.absolute(personal_page(chosen)) if chosen else ""
     # The static copy cannot write the agent's choice: it gives every event's line, for its script to show.
     lines = [event_view(i, config.taxonomy, where) for i in programme.items] if where.static else []
-    return {**common(config, where, "Mon programme"), "feed": feed, "keys": chosen, "share": share,
+    return {**common(config, where, "Mon programme", page="programme"), "feed": feed, "keys": chosen, "share": share,
             "events": [event_view(i, config.taxonomy, where) for i in items], **subscription(feed, where),
             "unknown": len(feed.filters["evenement"]) - len(items), "count": len(items), "lines": lines}
 

@@ -68,8 +68,9 @@ PHRASES = {
 }
 
 
-# Those the script says (the others only the pages): each page gives them to it.
-SCRIPT_PHRASES = ("barre", "garde", "dans", "hors", "ajoute", "retire", "correspondent", "liste", "sans")
+# Those the script says (the others only the pages), by page: each page gives its script those it says there.
+SCRIPT_PHRASES = {"": ("barre",), "evenement": ("dans", "hors"), "constructeur": ("correspondent", "sans"),
+                  "evenements": ("liste", "ajoute", "retire"), "programme": ("garde", "ajoute", "retire")}
 
 
 def say(name: str, count: int, **values) -> str:
@@ -107,14 +108,16 @@ def _naming(config, keys: tuple[str, ...]) -> dict:
 
 
 @cache
-def _every_page() -> dict:
-    return {"phrases": {name: PHRASES[name].forms() for name in SCRIPT_PHRASES}, "clients": clients_data(),
-            "programme": PERSONAL, "import": {"dossier": IMPORT_FOLDER, "paire": list(IMPORT)}, "evenements": EVENTS_FILE}
+def _every_page(page: str) -> dict:
+    return {"phrases": {name: PHRASES[name].forms() for name in SCRIPT_PHRASES[""] + SCRIPT_PHRASES.get(page, ())},
+            "clients": clients_data(), "programme": PERSONAL, "import": {"dossier": IMPORT_FOLDER, "paire": list(IMPORT)},
+            "evenements": EVENTS_FILE}
 
 
-def page_data(config, criteria: tuple[str, ...] = ()) -> Markup:
-    """The page's `calfeed-data` block; the `criteria` a page filters by (builder, event list) with their table."""
-    data = _every_page()
+def page_data(config, page: str = "", criteria: tuple[str, ...] = ()) -> Markup:
+    """The `calfeed-data` block of `page` (a key of SCRIPT_PHRASES); the `criteria` a page filters by (builder,
+    event list), with their table."""
+    data = _every_page(page)
     if criteria:
         table = [row for row in criteria_data(config.taxonomy) if row["key"] in criteria]
         data = {**data, "criteres": table, "nom": _naming(config, criteria)}
