@@ -15,20 +15,17 @@ from .addresses import (FeedRequest, catalogue, event_feed, feed_catalogue, pars
 from .links import CLIENTS, event_links
 from .public import public_location, public_source_text, without_addresses
 from .script_data import EVENTS_FILE, events_data, page_data, say, search_text
-from .selection import BUILDER_CRITERIA, CRITERIA, NEVER_PUBLISHED, PUBLIC_CRITERIA, vocabulary_of
+from .selection import BUILDER_CRITERIA, CRITERIA, NEVER_PUBLISHED, PUBLIC_CRITERIA
+from .taxonomy import DIMENSION, DIMENSIONS
 from .text import fold, french_every, paragraphs
 from .site_info import LEGAL_PAGES, SITE_MAP
 from .views import (Where, dates_between, edition_view, event_jsonld, event_view, feed_json_chunks, french_moment,
                     french_spacing, subscription, upcoming)
 
-# The home page: the calendars most agents want first, then the groups folded into a compact list.
+# The home page: the calendars most agents want first, then the groups folded into a compact list (the
+# dimensions of the vocabulary table that have a feed per value).
 FEATURED = ("tous", "selection")
-GROUPS = (
-    ("categorie", "Par organisateur"),
-    ("theme", "Par thème"),
-    ("region", "Par région"),
-    ("format", "Par format"),
-)
+GROUPS = tuple((row.key, row.group) for row in DIMENSIONS if row.group)
 LIST_LIMIT = 500  # events listed on one page; beyond, the page asks to narrow the search
 
 
@@ -37,15 +34,18 @@ def _edition_dates(config) -> str:
 
 
 def _choices(config, programme=None) -> list[dict]:
-    """The builder's and the event list's criteria, with their values and counts."""
+    """The builder's and the event list's criteria, with their values and counts; a criterion that no
+    published event has a value of is not offered (a dimension the team's sources do not fill)."""
     choices = []
     for key in BUILDER_CRITERIA:
         options = []
-        for term in vocabulary_of(config.taxonomy, key).terms:
+        for term in config.taxonomy.vocabulary(key).terms:
             # Every term, even without events yet (all eighteen regions): the count says what a box gives.
             count = len(programme.select({key: (term.slug,)})) if programme is not None else None
             options.append({"value": term.slug, "label": term.name, "count": count})
-        choices.append({"key": key, "legend": CRITERIA[key].legend, "options": options})
+        if programme is None or not programme.items or any(option["count"] for option in options):
+            choices.append({"key": key, "legend": CRITERIA[key].legend, "options": options,
+                            "noun": DIMENSION[key].noun})
     return choices
 
 
@@ -109,7 +109,7 @@ def _widen(config, programme, where: Where, feed) -> list[dict]:
             count = len(programme.select(wider.filters))
             if count:
                 query = wider.path.partition("?")[2]
-                found.append({"label": vocabulary_of(config.taxonomy, key).name(value), "count": count,
+                found.append({"label": config.taxonomy.vocabulary(key).name(value), "count": count,
                               "href": where.href("constructeur.html") + ("?" + query if query else "")})
     return found
 
@@ -125,7 +125,10 @@ def events_context(config, programme, where: Where, params: dict) -> dict:
         items = [i for i in items if all(n in search_text(i.event) for n in needles)]
     views = [event_view(i, config.taxonomy, where) for i in items[:LIST_LIMIT]]
     kept = set(personal_feed(config, params.get("e", [])).filters["evenement"])
-    return {**common(config, where, "Tous les événements", _choices(config, programme), "evenements"),
+    choices = _choices(config, programme)
+    nouns = [choice["noun"] for choice in choices]  # « Filtrer par organisateur, thème… ou type »
+    return {**common(config, where, "Tous les événements", choices, "evenements"),
+            "filters_named": " ou ".join(filter(None, (", ".join(nouns[:-1]), *nouns[-1:]))),
             "selected": {key: set(values) for key, values in feed.filters.items()}, "words": words,
             "events": views, "matching": len(items), "total": len(programme.items), "kept": kept}
 

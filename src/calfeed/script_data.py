@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from .addresses import IMPORT, IMPORT_FOLDER, PERSONAL, SELECTION_ALL, SELECTION_AND, SELECTION_OR, parse_selection
 from .links import clients_data
-from .selection import BUILDER_CRITERIA, CRITERIA, criteria_data, event_key, vocabulary_of
+from .selection import BUILDER_CRITERIA, CRITERIA, criteria_data, event_key
 from .text import fold
 from .views import french_spacing, plural, script_json, when
 
@@ -101,7 +101,7 @@ def _naming(config, keys: tuple[str, ...]) -> dict:
     """How a composed calendar is named (`addresses.parse_selection`), as text and as the page shows it."""
     prefix, _, suffix = parse_selection(config, {}).name.partition(SELECTION_ALL)
     words = {"prefix": prefix, "suffix": suffix, "all": SELECTION_ALL, "or": SELECTION_OR, "and": SELECTION_AND}
-    spaced = {key: {term.slug: french_spacing(term.name) for term in vocabulary_of(config.taxonomy, key).terms
+    spaced = {key: {term.slug: french_spacing(term.name) for term in config.taxonomy.vocabulary(key).terms
                     if french_spacing(term.name) != term.name} for key in keys}
     return {"texte": words, "page": {key: french_spacing(word) for key, word in words.items()},
             "libelles": {key: labels for key, labels in spaced.items() if labels}}
@@ -119,8 +119,7 @@ def page_data(config, page: str = "", criteria: tuple[str, ...] = ()) -> Markup:
     event list), with their table."""
     data = _every_page(page)
     if criteria:
-        table = [row for row in criteria_data(config.taxonomy) if row["key"] in criteria]
-        data = {**data, "criteres": table, "nom": _naming(config, criteria)}
+        data = {**data, "criteres": criteria_data(config.taxonomy, criteria), "nom": _naming(config, criteria)}
     return script_json(data)
 
 
