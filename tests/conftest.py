@@ -20,6 +20,14 @@ def _is_local(host) -> bool:
         return False
 
 
+def pytest_collection_modifyitems(config, items):
+    """The browser's tests share one Chromium and the sites it reads (module fixtures): under pytest -n they all
+    go to one process (--dist loadgroup), which starts them once."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch):
     """Fail any test that tries to reach a host other than this machine's loopback."""

@@ -18,10 +18,8 @@ from werkzeug import Response
 from calfeed.publish import load_programme
 from calfeed.refresh import refresh_sources
 from calfeed.store import Store
+from faultlab import Answer, FaultServer, body_of
 from helpers import open_project
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from faults import Answer, FaultServer, body_of
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = dt.datetime(2022, 11, 10, 8, 0, tzinfo=dt.UTC)
