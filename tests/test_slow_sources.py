@@ -13,6 +13,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from werkzeug import Response
 
 from calfeed.publish import load_programme
@@ -109,6 +110,7 @@ def _first_answer(config_path, port) -> tuple[float | None, bytes]:
             process.wait()
 
 
+@pytest.mark.slow  # two starts of gunicorn; test_app_answers_at_once_and_reports_the_slow_source runs in make test
 def test_calfeed_serve_answers_within_two_seconds_with_a_trickling_source(project, tmp_path):
     """The slow source adds nothing to the start: 2 s at most, or (on a machine so loaded that starting
     Python alone takes longer) no more than half a second over the same server without it."""
