@@ -258,13 +258,18 @@ def _launch(name: str | None, folder: Path) -> dict:
 
 
 def _representatives(names: list[str]) -> set[str]:
-    """The first file of each class (`<class>-…`) and of each file type: the part of the corpus `make test`
-    runs; the rest runs under the `slow` marker (`make test-complet`)."""
-    firsts = {}
+    """The first file of each class (`<class>-…`) and of each file type (a type taken from outside the bombs
+    when it can be: they are the costly ones): the part of the corpus `make test` runs; the rest runs under the
+    `slow` marker (`make test-complet`)."""
+    chosen = {}
     for name in sorted(names):
-        firsts.setdefault(name.split("-")[0], name)
-        firsts.setdefault(_data_file(name).suffix, name)
-    return set(firsts.values())
+        chosen.setdefault(name.split("-")[0], name)
+    types = {_data_file(name).suffix for name in chosen.values()}
+    for name in sorted(names, key=lambda name: (name.startswith("bombs-"), name)):
+        if _data_file(name).suffix not in types:
+            types.add(_data_file(name).suffix)
+            chosen[name] = name
+    return set(chosen.values())
 
 
 def hostile_params() -> list:
