@@ -59,7 +59,7 @@ def serve(tmp_path_factory, known_address: bool):
             process.kill()
             log.close()
             pytest.fail("calfeed serve n'a pas démarré :\n" + (folder / "serve.log").read_text(errors="replace"))
-        time.sleep(0.2)
+        time.sleep(0.05)
     yield base
     process.terminate()
     process.wait(10)

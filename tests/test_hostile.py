@@ -17,8 +17,8 @@ truncation, bombs, privacy…). The expectation file holds:
 The hostile source is `hostile` (category labs, zone Europe/Paris unless `source` says otherwise); the
 witness is tests/hostile/witness/temoin.csv.
 Each file runs in its own process (this very file, run as a script): a hang or a memory blow-up kills that
-process, never the suite, and the test says which step it was. `make test` runs the first file of each class;
-the whole corpus is marked `slow` (`make test-complet`).
+process, never the suite, and the test says which step it was. `make test` runs a sample (`_representatives`);
+the others are marked `slow` (`make test-complet`).
 
 Asserted for each file: no step crashes (no traceback) nor exceeds its bounds (STEP_CPU_SECONDS of CPU,
 STEP_SECONDS of wall clock); the witness's events are published exactly as they are when the witness is
@@ -258,17 +258,17 @@ def _launch(name: str | None, folder: Path) -> dict:
 
 
 def _representatives(names: list[str]) -> set[str]:
-    """The first file of each class (`<class>-…`) and of each file type (a type taken from outside the bombs
-    when it can be: they are the costly ones): the part of the corpus `make test` runs; the rest runs under the
-    `slow` marker (`make test-complet`)."""
+    """The part of the corpus `make test` runs through every step in a process of its own: one file of each type
+    taken outside the bombs (the costly ones), the first bomb, and the first file of each class whose content
+    tests/test_hostile_content.py does not check in process. The rest is marked `slow` (`make test-complet`)."""
+    from test_hostile_content import CLASSES
     chosen = {}
-    for name in sorted(names):
-        chosen.setdefault(name.split("-")[0], name)
-    types = {_data_file(name).suffix for name in chosen.values()}
     for name in sorted(names, key=lambda name: (name.startswith("bombs-"), name)):
-        if _data_file(name).suffix not in types:
-            types.add(_data_file(name).suffix)
-            chosen[name] = name
+        chosen.setdefault(_data_file(name).suffix, name)
+    for name in sorted(names):
+        kind = name.split("-")[0]
+        if kind == "bombs" or kind not in CLASSES:
+            chosen.setdefault(kind, name)
     return set(chosen.values())
 
 

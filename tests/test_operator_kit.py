@@ -44,7 +44,7 @@ def _wait(url: str, process, log: Path, **kwargs):
         if time.monotonic() > deadline or process.poll() is not None:
             process.kill()
             pytest.fail(f"{url} ne répond pas :\n" + log.read_text(errors="replace"))
-        time.sleep(0.2)
+        time.sleep(0.05)
 
 
 def _logged(path: Path, text: str, seconds: float = 10) -> str:
