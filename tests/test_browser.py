@@ -8,6 +8,7 @@ in test-artifacts/.
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -61,7 +62,7 @@ def serve(tmp_path_factory, known_address: bool):
             pytest.fail("calfeed serve n'a pas démarré :\n" + (folder / "serve.log").read_text(errors="replace"))
         time.sleep(0.05)
     yield base
-    process.terminate()
+    process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown (SIGTERM waits for its workers)
     process.wait(10)
     log.close()
 

@@ -4,6 +4,7 @@
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -73,7 +74,7 @@ def site(tmp_path_factory):
     base = f"http://127.0.0.1:{port}"
     _wait(base + "/etat.json", process, log)
     yield folder, base, port
-    process.terminate()
+    process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown (SIGTERM waits for its workers)
     process.wait(10)
 
 
