@@ -210,7 +210,7 @@ def many_events(project, config_path=None):
     """The sample sources, a synthetic programme and random titles full of characters that need care."""
     import random
 
-    from calfeed.adapters import parse_source
+    from calfeed.sources import parse_source
     from test_clients import SAMPLES
     from synthetic import write_programme
 
@@ -372,7 +372,7 @@ def test_a_renderer_change_renders_stored_events_again_without_a_new_sequence(pr
 
 
 def load_synthetic(sources_path, _):
-    from calfeed.adapters import parse_source
+    from calfeed.sources import parse_source
     config, _store = open_project(sources_path)
     source = config.sources[0]
     return parse_source(source.path.read_bytes(), source, config.taxonomy).events
