@@ -119,16 +119,23 @@ def test_calfeed_serve_answers_within_two_seconds_with_a_trickling_source(projec
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    control, _ = _first_answer(project([local]), port)
-    shutil.rmtree(tmp_path / "store")
+    # Each start twice, alternated, each from an empty store; the quicker of each pair is compared: a start the
+    # slow source holds is late every time, a loaded machine only now and then.
     server = trickling_server()
+    controls, answers = [], []
     try:
-        path = project([{"id": "lente", "type": "ics", "url": f"{server.url}/agenda.ics", "category": "labs",
-                         "timeout": 20}, local])
-        answered, body = _first_answer(path, port)
+        for _ in range(2):
+            controls.append(_first_answer(project([local]), port)[0])
+            shutil.rmtree(tmp_path / "store")
+            path = project([{"id": "lente", "type": "ics", "url": f"{server.url}/agenda.ics", "category": "labs",
+                             "timeout": 20}, local])
+            answers.append(_first_answer(path, port))
+            shutil.rmtree(tmp_path / "store")
     finally:
         server.close()
-    assert control is not None and answered is not None
+    assert None not in controls and None not in [answer for answer, _ in answers]
+    control = min(controls)
+    answered, body = min(answers)
     assert answered < max(2.0, control + 0.5), f"première réponse après {answered:.2f} s (témoin : {control:.2f} s)"
     assert b"Atelier rapide" in body
 
