@@ -38,8 +38,8 @@ run: $(BIN)/calfeed
 build: $(BIN)/calfeed
 	$(BIN)/calfeed build
 
-# The tests run in one process per core (pytest-xdist); the browser's tests stay together in one of them,
-# which starts Chromium and the served sites once.
+# The tests run in one process per core (pytest-xdist); the browser's tests in two groups (tests/conftest.py),
+# each kept in one process, which starts Chromium and the served sites once.
 PYTEST = $(BIN)/pytest -n auto --dist loadgroup
 
 ## test: the linter, then the test suite less its long runs (marker slow); browser tests skip, saying why,
