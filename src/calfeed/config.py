@@ -9,6 +9,7 @@ from pathlib import Path
 from .config_schema import closest, schema_problems, to_moment
 from .config_yaml import Mapping, Reader, closest_term, hint, read_document
 from .errors import ConfigError
+from .model import DEFAULT_ZONE
 from .addresses import RESERVED_NAMES, free_selection_name
 from .selection import NAMED_CRITERIA, vocabulary_of
 from .site_info import SiteInfo, read_site
@@ -37,7 +38,7 @@ class Source:
     path: Path | None = None
     category: str = ""
     themes: tuple[str, ...] = ()
-    timezone: str = "Europe/Paris"
+    timezone: str = DEFAULT_ZONE
     organiser: str = ""
     event_type: str = ""
     attendance: str = ""
@@ -139,7 +140,7 @@ def _read_config(r: Reader, root, path: Path) -> Config:
     publish = r.mapping(root, "publish")
     store = r.mapping(root, "store")
     fetch = r.mapping(root, "fetch")
-    timezone = r.timezone(publish, "timezone", "Europe/Paris")
+    timezone = r.timezone(publish, "timezone", DEFAULT_ZONE)
     editions = read_editions(r, edition)
     taxonomy = Taxonomy(editions=editions.all, categories=_vocabulary(r, root, "categories"),
                         themes=_vocabulary(r, root, "themes"), event_types=_vocabulary(r, root, "event_types"))

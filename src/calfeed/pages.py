@@ -64,7 +64,7 @@ def _card(config, programme, feed, where: Where, now: dt.datetime) -> dict:
     items = programme.select(feed.filters)
     following = [item for item in upcoming(items, now, 1) if item.event.start_utc >= now]  # none once all are past
     return {"feed": feed, "count": len(items), "title": subscription(feed, where)["short_name"],
-            "next": event_view(following[0], config.taxonomy, where) if following else None,
+            "next": event_view(following[0], config.taxonomy, where, config.timezone) if following else None,
             **subscription(feed, where)}
 
 
@@ -85,7 +85,7 @@ def home_context(config, programme, where: Where, now: dt.datetime) -> dict:
     soon = [item for item in upcoming(mine, now, 5) if item.event.start_utc >= now] if edition["phase"] != AFTER else []
     return {**common(config, where, config.site.service), "featured": featured, "groups": groups,
             "total": len(programme.items), "edition": edition,
-            "upcoming": [event_view(i, config.taxonomy, where) for i in soon]}
+            "upcoming": [event_view(i, config.taxonomy, where, config.timezone) for i in soon]}
 
 
 def builder_context(config, programme, where: Where, params: dict) -> dict:
@@ -98,7 +98,7 @@ def builder_context(config, programme, where: Where, params: dict) -> dict:
             "widen": _widen(config, programme, where, feed) if not items else [],
             "count": len(items), "sentence": matching_sentence(len(items)), "feed": feed,
             **subscription(feed, where), "criteria_json": _criteria_json(config),
-            "sample": [event_view(i, config.taxonomy, where) for i in items[:5]]}
+            "sample": [event_view(i, config.taxonomy, where, config.timezone) for i in items[:5]]}
 
 
 def _widen(config, programme, where: Where, feed) -> list[dict]:
@@ -127,7 +127,7 @@ def events_context(config, programme, where: Where, params: dict) -> dict:
         needles = fold(words).split()
         items = [i for i in items if all(n in fold(" ".join((i.event.title, i.event.description, i.event.organiser,
                                                               i.event.location.city))) for n in needles)]
-    views = [event_view(i, config.taxonomy, where) for i in items[:LIST_LIMIT]]
+    views = [event_view(i, config.taxonomy, where, config.timezone) for i in items[:LIST_LIMIT]]
     kept = set(personal_feed(config, params.get("e", [])).filters["evenement"])
     return {**common(config, where, "Tous les événements"), "choices": _choices(config, programme),
             "selected": {key: set(values) for key, values in feed.filters.items()}, "words": words,
@@ -140,7 +140,7 @@ def event_context(config, programme, where: Where, key: str, keys: list[str] = (
     item = programme.by_key.get(key)
     if item is None:
         return None
-    view = event_view(item, config.taxonomy, where)
+    view = event_view(item, config.taxonomy, where, config.timezone)
     mine = list(personal_feed(config, keys).filters["evenement"])
     added = sorted(set(mine) | {key})
     details = "\n\n".join(part for part in (view["description"], view["page_absolute"]) if part)
@@ -156,14 +156,14 @@ def personal_context(config, programme, where: Where, keys: list[str]) -> dict:
     chosen = feed.filters["evenement"]
     share = where.absolute("mon-programme.html?e=" + ",".join(chosen)) if chosen else ""
     return {**common(config, where, "Mon programme"), "feed": feed, "keys": chosen, "share": share,
-            "events": [event_view(i, config.taxonomy, where) for i in items], **subscription(feed, where),
+            "events": [event_view(i, config.taxonomy, where, config.timezone) for i in items], **subscription(feed, where),
             "unknown": len(feed.filters["evenement"]) - len(items), "count": len(items)}
 
 
 def embed_context(config, programme, where: Where, feed, now: dt.datetime) -> dict:
     items = programme.select(feed.filters)
     return {**common(config, where, feed.name), "feed": feed, "count": len(items),
-            "events": [event_view(i, config.taxonomy, where) for i in upcoming(items, now, 20)],
+            "events": [event_view(i, config.taxonomy, where, config.timezone) for i in upcoming(items, now, 20)],
             **subscription(feed, where)}
 
 

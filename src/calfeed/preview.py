@@ -12,6 +12,7 @@ from .adapters import ADAPTERS
 from .config import SOURCE_TYPES, Source
 from .errors import CalfeedError, ConfigError, SourceError
 from .fetch import OPENAGENDA_API, fetch_source
+from .model import Event
 
 HEADINGS = ("Date", "Heures", "Titre", "Catégorie", "Thèmes", "Région", "Format", "Statut")
 TITLE_WIDTH = 48
@@ -91,7 +92,7 @@ def preview_source(config, source: Source, session=None) -> Preview:
     taxonomy = config.taxonomy
     for event in sorted(parsed.events, key=lambda e: e.sort_key()):
         preview.rows.append((
-            _date(event), _hours(event), _short(event.title),
+            _date(event), _hours(event, config.timezone), _short(event.title),
             taxonomy.categories.name(event.category) if event.category else "—",
             ", ".join(taxonomy.themes.name(t) for t in event.themes) or "—",
             taxonomy.regions.name(event.location.region) if event.location.region else "—",
@@ -136,16 +137,17 @@ def _date(event) -> str:
     return f"{event.start:%d/%m/%Y}"
 
 
-def _hours(event) -> str:
+def _hours(event: Event, zone: str) -> str:
+    """The hours of `event` in its own zone, named when it is not the programme's `zone`."""
     if event.all_day:
         return "toute la journée"
     start, end = event.start, event.end
-    zone = "" if event.timezone == "Europe/Paris" else f" ({event.timezone})"
+    named = "" if event.timezone == zone else f" ({event.timezone})"
     if end == start:
-        return f"{start:%H:%M}{zone}"
+        return f"{start:%H:%M}{named}"
     if end.date() != start.date():
-        return f"{start:%H:%M} → {end:%d/%m %H:%M}{zone}"
-    return f"{start:%H:%M}–{end:%H:%M}{zone}"
+        return f"{start:%H:%M} → {end:%d/%m %H:%M}{named}"
+    return f"{start:%H:%M}–{end:%H:%M}{named}"
 
 
 def _short(title: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 from icalendar import Alarm, Calendar, Event as VEvent, vDuration, vText
 
 from .changes import change_line
-from .model import SILENT_STATUSES, UTC_KEYS, Event
+from .model import DEFAULT_ZONE, SILENT_STATUSES, UTC_KEYS, Event
 from .vtimezone import vtimezone
 
 PRODID = "-//calfeed//Mois de l'innovation publique//FR"
@@ -43,7 +43,7 @@ class FeedHeader:
 
     name: str
     description: str
-    timezone: str = "Europe/Paris"
+    timezone: str = DEFAULT_ZONE
     refresh: dt.timedelta = dt.timedelta(hours=1)
     url: str = ""
     subscription: bool = True  # False: the import variant, without calendar name nor refresh hint

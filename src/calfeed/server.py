@@ -9,7 +9,7 @@ import gunicorn.util
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
-from .web import create_app
+from .web import create_app, start
 
 
 class _Server(BaseApplication):
@@ -27,7 +27,9 @@ class _Server(BaseApplication):
             self.cfg.set("control_socket_disable", True)
 
     def load(self):
-        return create_app(self.app_config)
+        app = create_app(self.app_config)
+        start(app)  # in each worker, before its first request: the store, the local sources, the background reads
+        return app
 
 
 # One line per request, in French and without the client's address (no personal data in the logs):

@@ -5,7 +5,7 @@ import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import EventError, SourceError
-from ..model import Event, Location, keyless_uid
+from ..model import DEFAULT_ZONE, Event, Location, keyless_uid
 from ..text import split_list
 from .dates import parse_date
 from .decode import garbled
@@ -249,7 +249,7 @@ def check_zone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise EventError(f"fuseau horaire inconnu « {name} » (exemple : Europe/Paris, Indian/Reunion)") from None
+        raise EventError(f"fuseau horaire inconnu « {name} » (exemple : {DEFAULT_ZONE}, Indian/Reunion)") from None
     return name
 
 

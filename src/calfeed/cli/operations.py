@@ -32,7 +32,7 @@ def init(folder, deploy, server_name):
             server = server_name or urlsplit(config.base_url).hostname or "agenda.exemple.gouv.fr"
             executable = Path(shutil.which("calfeed") or Path(sys.executable).with_name("calfeed")).resolve()
             written += write_deploy_kit(folder, deploy_values(folder, executable=executable, user=getpass.getuser(),
-                                                              server=server, max_age=int(config.refresh.total_seconds())))
+                                                              server=server, refresh=config.refresh))
     except CalfeedError as exc:
         raise Failure(str(exc)) from None
     click.echo(f"{len(written)} fichier(s) écrit(s) dans {folder.resolve()} :")
@@ -68,7 +68,7 @@ def publish(config_path, destination, folder):
     Seuls les fichiers modifiés sont envoyés ; un agenda n'est jamais supprimé de la destination."""
     try:
         config = load_config(config_path)
-        report = upload_tree(folder, destination, max_age=int(config.refresh.total_seconds()))
+        report = upload_tree(folder, destination, refresh=config.refresh)
     except CalfeedError as exc:
         raise Failure(str(exc)) from None
     click.echo(f"{destination} : {len(report.sent)} fichier(s) envoyé(s), {len(report.unchanged)} inchangé(s), "

@@ -14,6 +14,7 @@ from ..selection import Programme
 from ..store import store_problem
 from ..views import Where, feed_json
 from ..security import NOSNIFF
+from ..caching import PRIVATE, live_cache_control
 from .responses import PAGE_CACHE, published, respond
 
 bp = Blueprint("calfeed", __name__)
@@ -177,7 +178,7 @@ def status_json():
     site = published()
     response = current_app.json.response(status_context(site.config, site.store, site.programme(), public=True))
     response.headers.update(NOSNIFF)
-    response.headers["Cache-Control"] = "no-store"
+    response.headers["Cache-Control"] = live_cache_control(PRIVATE)
     return response
 
 
@@ -186,7 +187,7 @@ def request_counts():
     """Requests per feed and per day of the live service (the static tree's are in the web server's logs)."""
     response = current_app.json.response({"jours": published().counts.by_day()})
     response.headers.update(NOSNIFF)
-    response.headers["Cache-Control"] = "no-store"
+    response.headers["Cache-Control"] = live_cache_control(PRIVATE)
     return response
 
 
@@ -194,7 +195,8 @@ def request_counts():
 def request_counts_csv():
     lines = ["jour;agenda;requetes"] + [f"{day};{feed};{count}" for day, feeds in published().counts.by_day().items()
                                         for feed, count in feeds.items()]
-    return "\r\n".join(lines) + "\r\n", 200, {**NOSNIFF, "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
+    return "\r\n".join(lines) + "\r\n", 200, {**NOSNIFF, "Content-Type": "text/csv; charset=utf-8",
+                                               "Cache-Control": live_cache_control(PRIVATE),
                                                "Content-Disposition": 'attachment; filename="requetes-par-agenda.csv"'}
 
 
