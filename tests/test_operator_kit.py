@@ -345,7 +345,7 @@ def test_apache_serves_the_tree_like_nginx(apache):
     asset = get("/feeds/static/calfeed.css")
     assert asset.status_code == 200 and asset.headers["Cache-Control"] == "public, max-age=86400"
     assert asset.headers["Content-Security-Policy"] == security_headers("/feeds/static/calfeed.css")["Content-Security-Policy"]
-    assert page.headers["Cache-Control"] == "public, max-age=3600"
+    assert get("/feeds/index.html").headers["Cache-Control"] == "public, max-age=3600"
     _same_security_headers_as_the_live_app(get)
     reminder = get("/feeds/tous.ics?rappel=30")
     assert reminder.status_code == 200 and b"BEGIN:VALARM" in reminder.content
