@@ -3,6 +3,7 @@
 import datetime as dt
 import errno
 import html
+import logging
 import socket
 
 import gunicorn.util
@@ -48,8 +49,33 @@ REFUSALS = (("Request Line is too large", "adresse trop longue (réponse 414)"),
             ("Invalid HTTP Version", "version HTTP inconnue"), ("Invalid Method", "méthode HTTP invalide"))
 
 
+LEVELS = {"DEBUG": "détail", "INFO": "info", "WARNING": "attention", "ERROR": "erreur", "CRITICAL": "critique"}
+
+
+class FrenchFormatter(logging.Formatter):
+    """A line of the service's log: « 06/12/2026 21:05:33 [4242] [erreur] source « x » : … », then any traceback."""
+
+    def __init__(self):
+        super().__init__("%(asctime)s [%(process)d] [%(niveau)s] %(message)s", "%d/%m/%Y %H:%M:%S")
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.niveau = LEVELS.get(record.levelname, record.levelname)
+        return super().format(record)
+
+
 class FrenchLogger(Logger):
-    """gunicorn's log in French: request times as « 06/12/2026 21:05:33 », its messages translated."""
+    """gunicorn's log in French: request times as « 06/12/2026 21:05:33 », its messages translated; calfeed's
+    own log (logger `calfeed`: each source's failure, a bug's traceback, the store's problems) written with it."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        team = logging.getLogger("calfeed")
+        for handler in self.error_log.handlers:
+            handler.setFormatter(FrenchFormatter())
+            if handler not in team.handlers:
+                team.addHandler(handler)
+        team.setLevel(self.error_log.level)
+        team.propagate = False  # once, here: not again through the root logger
 
     def now(self):
         return dt.datetime.now().strftime("%d/%m/%Y %H:%M:%S")

@@ -112,7 +112,7 @@ class Published:
                 raise
             # The feeds in memory are still right: keep serving them while the operator repairs the store.
             if not self._damaged:
-                log.exception("the store is damaged; serving the programme already in memory")
+                log.exception("base endommagée : les agendas déjà en mémoire restent servis")
             self._damaged, self._checked = True, now
             return programme
 

@@ -227,7 +227,7 @@ def _error_page(title: str, message: str, status: int):
 def store_damaged(error: Exception):
     site = published()
     problem = store_problem(site.store.path, error)
-    current_app.logger.error("store unusable: %s", problem)  # the operator's advice, in the service's log
+    current_app.logger.error("base inutilisable : %s", problem)  # the operator's advice, in the service's log
     what = "ne peut plus être écrite (disque)" if isinstance(problem, DiskError) else "est endommagée"
     return _error_page("Service indisponible", f"La base de données du service {what} ; l'équipe en est "
                                                "avertie dans les journaux. Les agendas déjà chargés restent servis.",
@@ -235,6 +235,6 @@ def store_damaged(error: Exception):
 
 
 def unexpected_error(error: Exception):
-    current_app.logger.exception("unexpected error")
+    current_app.logger.exception("erreur inattendue en répondant à %s", request.path)
     return _error_page("Erreur interne", "Une erreur inattendue s'est produite ; l'équipe peut la voir dans les "
                                          "journaux.", 500)
