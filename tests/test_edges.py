@@ -11,29 +11,29 @@ import pytest
 from calfeed.caching import ASSET, FEED, PAGE, PRIVATE, live_cache_control, static_cache_control
 from calfeed.web import create_app, start
 
-_opened: list[str] | None = None  # what the audit hook records while a test listens
+_LISTENING: list[list[str]] = []  # the files opened while a test listens (audit hooks stay for the process)
 
 
 def _record_opens(event: str, args: tuple) -> None:
-    if _opened is not None and event == "open":
-        _opened.append(str(args[0]))
+    if _LISTENING and event == "open":
+        _LISTENING[-1].append(str(args[0]))
 
 
-sys.addaudithook(_record_opens)  # hooks stay for the process: it records only while _opened is a list
+sys.addaudithook(_record_opens)
 
 
 def test_creating_the_app_reads_nothing_and_starts_nothing(project, tmp_path):
-    global _opened
     path = project([{"id": "s", "type": "csv", "path": "agenda.csv"},
                     {"id": "web", "type": "ics", "url": "http://127.0.0.1:9/agenda.ics"}])
     unreadable = tmp_path / "absent" / "sources.yaml"  # loading it would fail at once
     before = set(threading.enumerate())
-    _opened = []
+    opened: list[str] = []
+    _LISTENING.append(opened)
     try:
         for config_path in (unreadable, path):
             app = create_app({"TESTING": True, "CALFEED_CONFIG": str(config_path), "CALFEED_REFRESH": True})
     finally:
-        opened, _opened = _opened, None
+        _LISTENING.clear()
     assert not [name for name in opened if str(tmp_path) in name], opened  # no configuration, no data, no store
     assert not (tmp_path / "store").exists()
     assert set(threading.enumerate()) == before  # neither the first read of web sources nor the refresher
