@@ -126,3 +126,17 @@ def test_the_service_log_carries_calfeed_failures_in_french(capsys):
         team.handlers[:], team.level, team.propagate = saved
     assert "[erreur] source « atelier » : erreur inattendue" in written
     assert "Traceback" in written and "ZeroDivisionError: le bug" in written
+
+
+@pytest.mark.parametrize("command", [["fetch"], ["build", "--no-fetch"], ["serve"], ["check"], ["diff"], ["preview", "s"],
+                                     ["backup", "copie.sqlite"], ["publish", "ailleurs"], ["accept", "s"],
+                                     ["retire", "s"]])
+def test_every_command_says_a_configuration_error_the_same_way(command, runner, tmp_path):
+    """One path from an error to its message and exit code (cli.common.failure): 1, or 2 for `diff`."""
+    from calfeed.cli import cli
+    broken = tmp_path / "sources.yaml"
+    broken.write_text("sources:\n  - id: s\n    type: rss\n", encoding="utf-8")
+    result = runner.invoke(cli, [command[0], "--config", str(broken), *command[1:]])
+    assert result.exit_code == (2 if command[0] == "diff" else 1), result.output
+    assert "Erreur : " in result.output and "type inconnu « rss »" in result.output
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
