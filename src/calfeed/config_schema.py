@@ -8,7 +8,6 @@ each error into a message that names the file, the line and the fix.
 
 import datetime as dt
 import difflib
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import jsonschema
@@ -159,12 +158,6 @@ def schema_problems(root) -> list[tuple[int, str]]:
     """Every mistake of shape in the parsed `sources.yaml`: (line, French message), first line first."""
     found = [problem for error in _VALIDATOR.iter_errors(root) for problem in _describe(error, root)]
     return sorted(found, key=lambda item: item[0])
-
-
-def schema_errors(root, path: Path) -> list[str]:
-    """Every mistake of shape in the parsed `sources.yaml`, as French messages, first line first."""
-    return [f"{path}, ligne {line} : {message}" if line else f"{path} : {message}"
-            for line, message in schema_problems(root)]
 
 
 def _where(root, where) -> tuple[int, str]:

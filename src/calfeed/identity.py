@@ -57,14 +57,6 @@ class Plan:
             first.setdefault(claim.uid, claim)
         return first
 
-    def carriers(self) -> dict[str, list[str]]:
-        """Each UID with the sources that carry it."""
-        found = defaultdict(list)
-        for claim in self.claims:
-            if claim.source_id not in found[claim.uid]:
-                found[claim.uid].append(claim.source_id)
-        return found
-
 
 def new_uid(key: str, event: Event, attempt: int = 0) -> str:
     """The UID of an event never published: its own when it has one (« @ »), else a digest of its exact

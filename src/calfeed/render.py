@@ -280,13 +280,8 @@ def assemble_chunks(head: bytes, vevents, alarm: bytes = b""):
     yield END_CALENDAR
 
 
-def assemble(head: bytes, vevents, alarm: bytes = b"") -> bytes:
-    """A whole feed from a rendered header and rendered events."""
-    return b"".join(assemble_chunks(head, vevents, alarm))
-
-
 def render_calendar(header: FeedHeader, items, taxonomy, alarm_minutes: int = 0) -> bytes:
-    """The plain renderer: one icalendar object for the whole feed (reference for `assemble`).
+    """The plain renderer: one icalendar object for the whole feed (the reference the tests hold `assemble_chunks` to).
 
     `items` is a sorted list of (Event, Publication).
     """

@@ -111,7 +111,7 @@ ERROR_PAGES = {
 }
 
 
-def write_french_error(sock, status_int, reason, mesg):
+def write_french_error(sock, status_int, reason, _mesg):
     """gunicorn's util.write_error, with a French page (its own is in English and shows parser internals)."""
     title, text = ERROR_PAGES.get(status_int, ("Erreur du serveur", "Le serveur n'a pas pu répondre à cette requête."))
     page = (f'<!doctype html>\n<html lang="fr"><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
