@@ -135,7 +135,7 @@ def parse_config(root, path: Path) -> Config:
     return config
 
 
-def _read_config(r: Reader, root, path: Path) -> Config:
+def _read_config(r: Reader, root: Mapping, path: Path) -> Config:
     edition = r.mapping(root, "edition")
     publish = r.mapping(root, "publish")
     store = r.mapping(root, "store")

@@ -181,7 +181,7 @@ class Reader:
             return [(str(value), self.line(parent, key))]
         return [(str(item), self.line(parent, key, index)) for index, item in enumerate(value)]
 
-    def timezone(self, parent, key, default) -> str:
+    def timezone(self, parent: Mapping, key: str, default: str) -> str:
         name = self.text(parent, key, default)
         try:
             ZoneInfo(name)

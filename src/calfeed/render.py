@@ -11,6 +11,7 @@ from icalendar import Alarm, Calendar, Event as VEvent, vDuration, vText
 
 from .changes import change_line
 from .model import DEFAULT_ZONE, SILENT_STATUSES, UTC_KEYS, Event
+from .taxonomy import Taxonomy
 from .vtimezone import vtimezone
 
 PRODID = "-//calfeed//Mois de l'innovation publique//FR"
@@ -280,8 +281,9 @@ def assemble_chunks(head: bytes, vevents, alarm: bytes = b""):
     yield END_CALENDAR
 
 
-def render_calendar(header: FeedHeader, items, taxonomy, alarm_minutes: int = 0) -> bytes:
-    """The plain renderer: one icalendar object for the whole feed (the reference the tests hold `assemble_chunks` to).
+def render_calendar(header: FeedHeader, items: list[tuple[Event, Publication]], taxonomy: Taxonomy,
+                    alarm_minutes: int = 0) -> bytes:
+    """The plain renderer: one icalendar object for the whole feed (the tests hold `assemble_chunks` to it).
 
     `items` is a sorted list of (Event, Publication).
     """
