@@ -66,7 +66,7 @@ def test_every_live_answer_takes_its_cache_policy_from_caching(client, app):
     refresh = app.extensions["calfeed"].config.refresh
     assert client.get("/feeds/tous.ics").headers["Cache-Control"] == live_cache_control(FEED, refresh)
     assert client.get("/feeds/tous.json").headers["Cache-Control"] == live_cache_control(FEED, refresh)
-    for page in ("/", "/feeds/constructeur.html", "/feeds/page-absente.html", "/etat"):
+    for page in ("/", "/feeds/constructeur.html", "/feeds/page-absente.html", "/feeds/absent.json", "/etat"):
         assert client.get(page).headers["Cache-Control"] == live_cache_control(PAGE), page
     with client.get("/feeds/static/calfeed.css") as asset:  # a file: closed once read
         assert asset.headers["Cache-Control"] == live_cache_control(ASSET)

@@ -213,7 +213,7 @@ def http_error(error: HTTPException):
     if request.path.endswith(".json"):
         response = current_app.json.response({"erreur": f"{title} : {message}"})
         response.status_code = error.code
-        response.headers.update(NOSNIFF)
+        response.headers.update({**NOSNIFF, **PAGE_CACHE})  # asked again, as the error pages are
         return response
     return _error_page(title, message, error.code)
 
