@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from calfeed.adapters import parse_source
+from calfeed.sources import parse_source
 from calfeed.errors import SourceError
 from helpers import open_project
 

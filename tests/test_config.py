@@ -218,7 +218,7 @@ selections:
     # values config checks itself: type, preset, time zone, address, path, id
     ("    type: ics\n", "    type: icss\n", "icss", "source « ditp » : type inconnu « icss »"),
     ("    category: labs\n", "    category: labs\n    preset: opnagenda\n", "opnagenda",
-     "source « ditp » : preset inconnu « opnagenda »"),
+     "source « ditp » : « preset » ne vaut que pour le type json, pas pour ics"),
     ("    category: labs\n", "    category: labs\n    timezone: Europe/Pari\n", "Europe/Pari",
      "fuseau horaire inconnu « Europe/Pari »"),
     ("    path: a.ics\n", "    url: ftp://exemple.fr/a.ics\n", "ftp:", "l'adresse « ftp://exemple.fr/a.ics »"),

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from calfeed.adapters import parse_source
+from calfeed.sources import parse_source
 from calfeed.adapters import recurrence
 from calfeed.adapters.html import html_to_text
 from calfeed.errors import SourceError

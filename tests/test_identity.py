@@ -3,7 +3,7 @@
 import dataclasses
 import datetime as dt
 
-from calfeed.adapters import parse_source
+from calfeed.sources import parse_source
 from calfeed.cli import cli
 from calfeed.model import legacy_uid
 from calfeed.publish import load_programme, publish_events

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from calfeed.adapters import parse_source
+from calfeed.sources import parse_source
 from calfeed.errors import SourceError
 from calfeed.refresh import refresh_sources
 from calfeed.publish import load_programme

@@ -18,9 +18,8 @@ import yaml
 
 from calfeed.build import MANAGED_SUFFIXES
 from calfeed.cli import cli
-from calfeed.config import SOURCE_TYPES, load_config
-from calfeed.adapters import ADAPTERS
-from calfeed.config_schema import SOURCE_KEYS
+from calfeed.config import load_config
+from calfeed.sources import SOURCE_TYPES, source_keys
 from calfeed.init import DEPLOY, STARTER, deploy_values, fill, write_deploy_kit
 from calfeed.security import security_headers
 from calfeed.upload import CONTENT_TYPES
@@ -100,14 +99,16 @@ def test_gunicorn_own_answers_and_log_are_french(site):
 
 
 def test_starter_has_one_example_of_every_source_type_and_mentions_every_key(tmp_path, runner):
-    """The starter follows the registries: a new source type or source key fails here until it is shown."""
-    assert set(SOURCE_TYPES) == set(ADAPTERS)
+    """The starter follows the registry: a new source type or source key fails here until it is shown; a type
+    read only online is shown commented out."""
     assert runner.invoke(cli, ["init", str(tmp_path)]).exit_code == 0
     config = load_config(tmp_path / "sources.yaml")
-    assert sorted(source.type for source in config.sources) == sorted(SOURCE_TYPES)
+    offline = sorted(name for name, kind in SOURCE_TYPES.items() if not kind.example_online)
+    assert sorted(source.type for source in config.sources) == offline
     assert all(source.path.is_file() and source.path.is_relative_to(tmp_path) for source in config.sources)
     text = (tmp_path / "sources.yaml").read_text(encoding="utf-8")
-    missing = [key for key in SOURCE_KEYS if not re.search(rf"\b{key}\b", text)]
+    assert all(f"type: {name}" in text for name in SOURCE_TYPES)
+    missing = [key for key in source_keys() if not re.search(rf"\b{key}\b", text)]
     assert not missing, f"clés de source absentes du sources.yaml de calfeed init : {missing}"
     # The vocabulary is the project's own (categories, themes, types of the Mois de l'innovation publique).
     mine, project = yaml.safe_load(text), yaml.safe_load((ROOT / "sources.yaml").read_text(encoding="utf-8"))

@@ -212,7 +212,7 @@ def many_events(project, config_path=None):
     import sys
     from pathlib import Path
 
-    from calfeed.adapters import parse_source
+    from calfeed.sources import parse_source
     from test_clients import SAMPLES
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
     from synthetic import write_programme
@@ -375,7 +375,7 @@ def test_a_renderer_change_renders_stored_events_again_without_a_new_sequence(pr
 
 
 def load_synthetic(sources_path, _):
-    from calfeed.adapters import parse_source
+    from calfeed.sources import parse_source
     config, _store = open_project(sources_path)
     source = config.sources[0]
     return parse_source(source.path.read_bytes(), source, config.taxonomy).events

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from calfeed.adapters import parse_source
+from calfeed.sources import parse_source
 from calfeed.cli import cli
 from calfeed.errors import ConfigError, SourceError
 from helpers import open_project

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo, available_timezones
 import pytest
 from icalendar import Calendar
 
-from calfeed.adapters import parse_source, recurrence
+from calfeed.adapters import recurrence
+from calfeed.sources import parse_source
 from calfeed.adapters.dates import parse_date
 from calfeed.adapters.spreadsheet import parse_slots
 from calfeed.config import load_config

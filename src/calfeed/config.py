@@ -2,9 +2,9 @@
 
 import dataclasses
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .config_schema import closest, schema_problems, to_moment
 from .config_yaml import Mapping, Reader, closest_term, hint, read_document
@@ -17,9 +17,7 @@ from .editions import Editions, Moves, read_editions, read_moves
 from .alert_settings import AlertSettings, read_alerts
 from .taxonomy import Taxonomy, Term, Vocabulary
 from .text import slugify
-
-SOURCE_TYPES = ("ics", "csv", "xlsx", "json", "openagenda")
-JSON_PRESETS = ("calfeed", "openagenda")
+from .config_sources import SOURCE_VALIDATOR, Source, own_keys, source_location, source_type
 STORE_FOLDER = ".calfeed"
 LEGACY_STORE_NAME = "calfeed.sqlite"
 
@@ -28,39 +26,6 @@ def default_store_path(config_path: Path) -> Path:
     """Where a configuration's store is when « store: path: » does not say: named after the file
     (sources.yaml → .calfeed/sources.sqlite), so a scratch essai.yaml next to it gets its own."""
     return Path(config_path).parent / STORE_FOLDER / f"{Path(config_path).stem}.sqlite"
-
-
-@dataclass(frozen=True)
-class Source:
-    id: str
-    type: str
-    url: str = ""
-    path: Path | None = None
-    category: str = ""
-    themes: tuple[str, ...] = ()
-    timezone: str = DEFAULT_ZONE
-    organiser: str = ""
-    event_type: str = ""
-    attendance: str = ""
-    region: str = ""
-    preset: str = "calfeed"
-    allow_empty: bool = False
-    max_drop: float = 0.3  # share of its events a source may lose at once before it is held
-    max_bytes: int = 10 * 1024 * 1024
-    timeout: float = 20.0
-    columns: tuple[tuple[str, str], ...] = ()  # csv, xlsx: calfeed column → the sheet's own header
-    sheet: str = ""  # xlsx: the sheet to read (the first one by default)
-    agenda: str = ""  # openagenda: the agenda's uid; `url` is the API's address (fetch.OPENAGENDA_API if empty)
-    key_env: str = ""  # openagenda: the environment variable holding the API key (never the key itself)
-    year: int | None = None  # the edition's year (its start and end in one year): that of a date written without
-
-    @property
-    def location(self) -> str:
-        """Where the source is read from, safe to show (no credentials)."""
-        if self.path is not None:
-            return str(self.path)
-        # Credentials may hide in the user part or the query string: show neither.
-        return re.sub(r"//[^/@]*@", "//", self.url).split("?")[0].split("#")[0]
 
 
 @dataclass(frozen=True)
@@ -128,7 +93,7 @@ def parse_config(root, path: Path) -> Config:
     r = Reader(path)
     if not isinstance(root, dict):
         r.fail(root, "le fichier doit contenir des clés « sources: », « categories: », « themes: ».")
-    r.problems.extend(schema_problems(root))
+    r.problems.extend(schema_problems(root, SOURCE_VALIDATOR))
     config = r.attempt(_read_config, r, root, path)
     if r.problems:
         raise ConfigError(r.report())
@@ -183,8 +148,8 @@ SOURCE_VOCABULARY = {
 }
 
 
-def _parse_sources(r: Reader, root, config: Config, fetch) -> tuple[Source, ...]:
-    entries = root.get("sources")
+def _parse_sources(r: Reader, root: Mapping, config: Config, fetch: Mapping) -> tuple[Source, ...]:
+    entries = root.get("sources") or []
     if not entries:
         r.fail(root, "aucune source : ajoutez une liste « sources: » (voir le README).")
     sources, seen = [], set()
@@ -198,17 +163,12 @@ def _parse_sources(r: Reader, root, config: Config, fetch) -> tuple[Source, ...]
     return tuple(sources)
 
 
-def _parse_source(r: Reader, entry, config: Config, fetch) -> Source:
+def _parse_source(r: Reader, entry: Mapping, config: Config, fetch: Mapping) -> Source:
     source_id = r.text(entry, "id")
     if not source_id or slugify(source_id) != source_id:
         r.note(r.line(entry, "id"), f"chaque source a besoin d'un « id » en minuscules sans espaces (lu : « {source_id} »).")
-    kind, preset = r.text(entry, "type"), r.text(entry, "preset", "calfeed")
-    for value, possible, what in ((kind, SOURCE_TYPES, "type"), (preset, JSON_PRESETS, "preset")):
-        if value not in possible:
-            r.note(r.line(entry, what), f"source « {source_id} » : {what} inconnu « {value} »"
-                                        f"{hint(closest(value, possible))} {what.capitalize()}s possibles : "
-                                        f"{', '.join(possible)}.")
-    defaults = {}
+    kind = source_type(r, entry, source_id)
+    defaults: dict[str, Any] = {}
     for key, (attribute, unknown, possible) in SOURCE_VOCABULARY.items():
         vocabulary = getattr(config.taxonomy, attribute)
         values = r.labels(entry, key)
@@ -217,36 +177,18 @@ def _parse_source(r: Reader, entry, config: Config, fetch) -> Source:
                 r.note(line, f"source « {source_id} » : {unknown} « {value} »{hint(closest_term(value, vocabulary))} "
                              f"{possible} : {', '.join(vocabulary.slugs)}.")
         defaults[key] = tuple(value for value, _line in values) if key == "themes" else r.text(entry, key)
-    url, path = _source_location(r, entry, source_id, config, kind)
+    url, path = source_location(r, entry, source_id, config.folder, kind)
     return Source(
-        id=source_id, type=kind, url=url, path=path, category=defaults["category"], themes=defaults["themes"],
+        id=source_id, type=kind.name, url=url, path=path, category=defaults["category"], themes=defaults["themes"],
         timezone=r.timezone(entry, "timezone", config.timezone), organiser=r.text(entry, "organiser"),
         event_type=r.text(entry, "event_type"), attendance=defaults["format"], region=defaults["region"],
-        preset=preset, allow_empty=entry.get("allow_empty", False),
+        allow_empty=entry.get("allow_empty", False),
         max_drop=float(entry.get("max_drop", fetch.get("max_drop", 0.3))),
         max_bytes=int(entry.get("max_bytes", fetch.get("max_bytes", 10 * 1024 * 1024))),
         timeout=float(entry.get("timeout", fetch.get("timeout", 20))),
-        columns=tuple((str(k), str(v)) for k, v in (entry.get("columns") or {}).items()),
-        **{key: r.text(entry, key) for key in ("sheet", "agenda", "key_env")},  # key_env is checked by fetch
         year=s.year if (s := config.edition_start) and s.year == getattr(config.edition_end, "year", 0) else None,
+        **own_keys(r, entry, source_id, kind),
     )
-
-
-def _source_location(r: Reader, entry, source_id: str, config: Config, kind: str) -> tuple[str, Path | None]:
-    """The source's `url:`, or its `path:` resolved and kept inside the configuration's folder."""
-    url, raw_path = r.text(entry, "url"), r.text(entry, "path")
-    if bool(url) == bool(raw_path) and not (kind == "openagenda" and not raw_path):  # the API's own address
-        r.fail(entry, f"source « {source_id} » : indiquez soit « url: » (http ou https), soit « path: » "
-                      "(fichier relatif à sources.yaml), et un seul des deux.")
-    if url and not re.match(r"^https?://[^/\s]+", url):
-        r.fail(r.line(entry, "url"), f"source « {source_id} » : l'adresse « {url} » doit commencer par http:// ou https://.")
-    if not raw_path:
-        return url, None
-    path = (config.folder / raw_path).resolve()
-    if not path.is_relative_to(config.folder):
-        r.fail(r.line(entry, "path"), f"source « {source_id} » : le chemin « {raw_path} » sort du dossier de "
-                      f"sources.yaml ({config.folder}). Placez le fichier dans ce dossier.")
-    return url, path
 
 
 def _parse_selections(r: Reader, root, config: Config, sources) -> tuple[Selection, ...]:

@@ -2,12 +2,14 @@
 YAML is read by `config_yaml`, whose mappings and lists remember the line of every key and list item).
 
 Every key `sources.yaml` may hold is declared here, once: adding a key to a section is one line in
-the table below (then read it in `config.py`). jsonschema does the checking; this module only turns
+the table below (then read it in `config.py`); a source's keys are declared by its type's module
+(`calfeed.sources`) and given to `source_validator`. jsonschema does the checking; this module only turns
 each error into a message that names the file, the line and the fix.
 """
 
 import datetime as dt
 import difflib
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import jsonschema
@@ -29,21 +31,6 @@ TERM = {  # a vocabulary entry: `slug: Name` or `slug: {name:, description:, ali
 EDITION = {"type": ["object", "null"], "properties": {"name": TEXT, "start": DATE, "end": DATE},
            "additionalProperties": False}
 VOCABULARY = {"type": ["object", "null"], "additionalProperties": TERM}
-
-SOURCE_KEYS = {
-    "id": TEXT, "type": TEXT, "url": TEXT, "path": TEXT,
-    # defaults given to the source's events
-    "category": TEXT, "themes": TEXTS, "timezone": TEXT, "organiser": TEXT, "event_type": TEXT,
-    "format": TEXT, "region": TEXT,
-    # reading
-    "preset": TEXT, "max_bytes": POSITIVE, "timeout": POSITIVE,
-    # trust: what calfeed accepts from a source without the operator's word
-    "allow_empty": FLAG, "max_drop": SHARE,
-    # spreadsheets and the OpenAgenda API (issue 13)
-    "columns": {"type": "object", "additionalProperties": TEXT},
-    "sheet": {"type": ["string", "integer"]},
-    "agenda": TEXT, "key_env": TEXT,
-}
 
 # The whole file: section → its keys. A key not listed here is an error.
 SECTIONS = {
@@ -78,13 +65,11 @@ SECTIONS = {
     "fetch": {"interval_minutes": {"type": "number", "minimum": 1}, "concurrency": {"type": "integer", "minimum": 1},
               "timeout": POSITIVE, "max_bytes": POSITIVE, "retries": COUNT, "max_drop": SHARE},
 }
-SCHEMA = {
+SCHEMA: dict[str, Any] = {  # `sources:` is added by source_validator, from the registry of source types
     "type": "object",
     "properties": {
         **{name: {"type": ["object", "null"], "properties": keys, "additionalProperties": False}
            for name, keys in SECTIONS.items()},
-        "sources": {"type": "array", "items": {"type": "object", "properties": SOURCE_KEYS,
-                                               "additionalProperties": False}},
         "categories": VOCABULARY, "themes": VOCABULARY, "event_types": VOCABULARY,
         "selections": {"type": ["object", "null"], "additionalProperties": {
             "type": "object",
@@ -151,12 +136,17 @@ def to_moment(value, timezone: str) -> dt.datetime | None:
 _Validator = jsonschema.validators.extend(
     jsonschema.Draft202012Validator,
     type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine_many({"date": _is_date, "moment": _is_moment}))
-_VALIDATOR = _Validator(SCHEMA)
 
 
-def schema_problems(root) -> list[tuple[int, str]]:
+def source_validator(source_keys: dict[str, dict[str, Any]]) -> Any:
+    """The validator of the whole file, given the schema of each key a source may have."""
+    sources = {"type": "array", "items": {"type": "object", "properties": source_keys, "additionalProperties": False}}
+    return _Validator({**SCHEMA, "properties": {**SCHEMA["properties"], "sources": sources}})
+
+
+def schema_problems(root: Any, validator: Any) -> list[tuple[int, str]]:
     """Every mistake of shape in the parsed `sources.yaml`: (line, French message), first line first."""
-    found = [problem for error in _VALIDATOR.iter_errors(root) for problem in _describe(error, root)]
+    found = [problem for error in validator.iter_errors(root) for problem in _describe(error, root)]
     return sorted(found, key=lambda item: item[0])
 
 

@@ -54,7 +54,7 @@ def fill(text: str, values: dict[str, str]) -> str:
     return text
 
 
-def _refuse_existing(targets: list[Path], command: str):
+def _refuse_existing(targets: list[Path], command: str) -> None:
     existing = [target for target in targets if target.exists()]
     if existing:
         shown = ", ".join(str(path) for path in existing[:3]) + (" …" if len(existing) > 3 else "")

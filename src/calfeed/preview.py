@@ -4,15 +4,17 @@ Reads the source (file or HTTP) and its adapter only: no store, no feeds are tou
 """
 
 import dataclasses
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from .adapters import ADAPTERS
-from .config import SOURCE_TYPES, Source
+from .config import Config, Source
 from .errors import CalfeedError, ConfigError, SourceError
-from .fetch import OPENAGENDA_API, fetch_source
+from .fetch import fetch_source
 from .model import Event
+from .sources import SOURCE_TYPES, guess_type as guess_from_bytes, type_of_address
 
 HEADINGS = ("Date", "Heures", "Titre", "Catégorie", "Thèmes", "Région", "Format", "Statut")
 TITLE_WIDTH = 48
@@ -27,7 +29,8 @@ class Preview:
     error: str = ""
 
 
-def source_for_preview(config, source_id=None, *, url="", path="", kind="", **options) -> Source:
+def source_for_preview(config: Config, source_id: str | None = None, *, url: str = "", path: str = "",
+                       kind: str = "", **options: Any) -> Source:
     """The source named in sources.yaml, or one described on the command line (address or file, type)."""
     if source_id:
         for source in config.sources:
@@ -39,8 +42,9 @@ def source_for_preview(config, source_id=None, *, url="", path="", kind="", **op
                           f"{', '.join(s.id for s in config.sources)}.")
     if path and not kind and Path(path).is_file():
         kind = guess_type(Path(path))
-    if kind == "openagenda" and not path:
-        url = url or OPENAGENDA_API
+    kind = kind or type_of_address(url)
+    if kind in SOURCE_TYPES and not path:
+        url = url or SOURCE_TYPES[kind].default_url
     if bool(url) == bool(path) or kind not in SOURCE_TYPES:
         raise ConfigError(f"indiquez l'id d'une source de {config.path.name}, ou bien --url ou --path avec --type "
                           f"({', '.join(SOURCE_TYPES)}).")
@@ -58,36 +62,26 @@ def source_for_preview(config, source_id=None, *, url="", path="", kind="", **op
                   timezone=config.timezone, **extra)
 
 
-SUFFIX_TYPES = {".ics": "ics", ".ical": "ics", ".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx",
-                ".json": "json"}
-
-
 def guess_type(path: Path) -> str:
-    """The source type of a local file, from its first bytes, else its name (a CSV when nothing tells)."""
+    """The source type of a local file, from its first bytes, else its name (see sources.guess_type)."""
     try:
-        data = path.read_bytes()[:1 << 20]
+        with path.open("rb") as file:
+            head = file.read(1 << 20)
     except OSError as exc:
         raise ConfigError(f"{path} : lecture impossible ({exc.strerror}).") from None
-    start = data.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if start.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    if start[:15].upper() == b"BEGIN:VCALENDAR":
-        return "ics"
-    if start[:1] in (b"{", b"["):
-        return "openagenda" if b'"timings"' in data else "json"
-    return SUFFIX_TYPES.get(path.suffix.lower(), "csv")
+    return guess_from_bytes(head, path.name)
 
 
-def preview_source(config, source: Source, session=None) -> Preview:
+def preview_source(config: Config, source: Source, session: Any = None) -> Preview:
     """Fetch and read `source` as a refresh would, and describe each event in French."""
     preview = Preview(source)
     try:
         fetched = fetch_source(source, session, retries=0)
-        parsed = ADAPTERS[source.type](fetched.body or b"", source, config.taxonomy, fetched.charset)
+        parsed = SOURCE_TYPES[source.type].read(fetched.body or b"", source, config.taxonomy, fetched.charset)
     except CalfeedError as exc:
         preview.error = exc.reason if isinstance(exc, SourceError) else str(exc)
-        if getattr(exc, "detail", ""):  # the operator's terminal: what the source sent may be shown
-            preview.error += f" — reçu : {exc.detail}"
+        if detail := getattr(exc, "detail", ""):  # the operator's terminal: what the source sent may be shown
+            preview.error += f" — reçu : {detail}"
         return preview
     taxonomy = config.taxonomy
     for event in sorted(parsed.events, key=lambda e: e.sort_key()):
@@ -128,7 +122,7 @@ def format_preview(preview: Preview) -> list[str]:
     return lines
 
 
-def _date(event) -> str:
+def _date(event: Event) -> str:
     if event.all_day:
         last = event.end.toordinal() - 1
         if last == event.start.toordinal():
@@ -145,7 +139,7 @@ def _hours(event: Event, zone: str) -> str:
     named = "" if event.timezone == zone else f" ({event.timezone})"
     if end == start:
         return f"{start:%H:%M}{named}"
-    if end.date() != start.date():
+    if not isinstance(end, dt.datetime) or not isinstance(start, dt.datetime) or end.date() != start.date():
         return f"{start:%H:%M} → {end:%d/%m %H:%M}{named}"
     return f"{start:%H:%M}–{end:%H:%M}{named}"
 

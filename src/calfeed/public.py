@@ -5,7 +5,6 @@ The operator's terminal (`calfeed check`) shows them whole."""
 import re
 from urllib.parse import urlsplit
 
-from .fetch import OPENAGENDA_API
 
 # What a source wrote (a cell, a label, a column name) is quoted « like this » in reasons and warnings.
 QUOTED = re.compile(r"«[^»]*»")
@@ -46,7 +45,7 @@ def public_location(config, source) -> str:
     file as sources.yaml names it, relative to its folder (the server's own folders are nobody's business;
     config keeps local paths inside that folder)."""
     if source.path is None:
-        return _host(source.url or OPENAGENDA_API)
+        return _host(source.url)  # config gives a source its type's default address (OpenAgenda's API)
     try:
         return source.path.relative_to(config.folder).as_posix()
     except ValueError:

@@ -12,7 +12,7 @@ from importlib import metadata
 from pathlib import Path
 
 from . import __version__
-from .adapters import parse_source
+from .sources import parse_source
 from .adapters.csv import cut_short
 from .adapters.decode import DECODER_VERSION
 from .alerts import check_alerts

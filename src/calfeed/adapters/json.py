@@ -17,7 +17,7 @@ def events_from_json(data: bytes, source, taxonomy, charset: str | None = None) 
 
 
 def events_from_openagenda(data: bytes, source, taxonomy, charset: str | None = None) -> Parsed:
-    """An OpenAgenda source: every page the API gave (see fetch.fetch_openagenda), or an export saved to disk."""
+    """An OpenAgenda source: every page the API gave (see sources.openagenda), or an export saved to disk."""
     return _events_from_document(data, source, taxonomy, record_from_openagenda, charset)
 
 

@@ -19,6 +19,7 @@ from ..refresh import ensure_published, refresh_sources
 from ..rehearsal import old_addresses, rehearse
 from ..server import address_taken, run_server
 from ..site_info import missing_legal
+from ..sources import SOURCE_TYPES, type_keys
 from . import look, operations, sources
 from .common import REPORTED, config_option, failure, now, open_config as _open
 from .report import _print_reports, _safe, _warn_large, _warn_legal, _warn_orphans
@@ -184,17 +185,24 @@ def check(config_path, no_fetch):
         sys.exit(1)
 
 
+def source_key_options(command):
+    """A --key option for each text key of a source type (--sheet, --agenda…), from the registry."""
+    for name, key, owners in reversed(type_keys()):
+        if key.schema.get("type") != "object":  # a mapping (columns:) is for sources.yaml only
+            command = click.option(f"--{name.replace('_', '-')}", name, metavar="VALEUR", default="",
+                                   help=f"{', '.join(owners)} : {key.help}.")(command)
+    return command
+
+
 @cli.command()
 @config_option
 @click.argument("source_id", required=False)
 @click.option("--url", metavar="ADRESSE", default="", help="Adresse d'une source qui n'est pas (encore) dans sources.yaml.")
 @click.option("--path", metavar="FICHIER", default="", type=click.Path(dir_okay=False), help="Fichier d'une source hors sources.yaml.")
-@click.option("--type", "kind", metavar="TYPE", default="", help="Type de la source : ics, csv, xlsx, json ou openagenda (deviné pour un fichier).")
+@click.option("--type", "kind", metavar="TYPE", default="", help=f"Type de la source : {', '.join(SOURCE_TYPES)} (deviné pour un fichier "
+                   "ou une adresse connue).")
 @click.option("--category", metavar="CATÉGORIE", default="", help="Catégorie par défaut des événements (comme «\u00a0category:\u00a0» d'une source).")
-@click.option("--preset", metavar="PRESET", default="calfeed", help="Preset JSON (calfeed ou openagenda).")
-@click.option("--sheet", metavar="FEUILLE", default="", help="Feuille d'un classeur .xlsx.")
-@click.option("--agenda", metavar="UID", default="", help="Identifiant de l'agenda OpenAgenda.")
-@click.option("--key-env", metavar="VARIABLE", default="", help="Variable d'environnement qui contient la clé d'API OpenAgenda.")
+@source_key_options
 def preview(config_path, source_id, url, path, kind, **options):
     """Montre ce que calfeed lit d'une source (son id, ou un fichier : calfeed preview programme.csv), sans rien
     publier ni enregistrer. Sans sources.yaml, le vocabulaire est celui de « calfeed init »."""
