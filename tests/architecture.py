@@ -11,9 +11,10 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "calfeed"
 # top. README, « Architecture », names what each one owns.
 LAYERS = (
     ("errors", "text", "security", "caching"),
-    ("taxonomy", "model", "config_schema", "site_info", "alert_settings", "changes"),
+    ("taxonomy",),
+    ("model", "config_schema", "site_info", "alert_settings", "changes"),
     ("selection", "config_yaml", "identity"),
-    ("addresses",),
+    ("addresses", "config_vocabulary"),
     ("editions",),
     ("vtimezone", "links", "adapters.decode", "adapters.dates", "adapters.interrupt", "adapters.parsed"),
     ("render", "adapters.common", "adapters.html", "adapters.zones", "sources.kind"),

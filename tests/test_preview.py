@@ -15,7 +15,7 @@ FIXTURES = [
     ({"type": "ics", "path": "outlook_exchange.ics", "category": "etat"},
      ["Séminaire innovation de la direction", "toute la journée", "2 événement(s) privé(s)"]),
     ({"type": "csv", "path": "tableur_intitule_horaires.csv"},
-     ["Salon des solutions", "28/11/2022 → 29/11/2022", "ligne 8 : cellule « Horaires » : horaires illisibles", "colonne « Public visé »"]),
+     ["Salon des solutions", "28/11/2022 → 29/11/2022", "ligne 8 : cellule « Horaires » : horaires illisibles", "colonne « Contact presse »"]),
     ({"type": "csv", "path": "tableur_colonnes_libres.csv", "category": "labs",
       "columns": {"titre": "Nom de l'atelier", "date_debut": "Quand", "horaires": "Créneau horaire"}},
      ["Café design", "08:30–09:30", "colonne « Remarques internes »"]),

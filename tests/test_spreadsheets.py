@@ -47,10 +47,13 @@ def test_french_headers_time_cells_and_date_ranges(read):
     assert spans(parsed, "Salon des solutions") == [(dt.date(2022, 11, 28), dt.date(2022, 11, 30))]
     first = next(e for e in parsed.events if e.title.startswith("Atelier"))
     assert first.organiser == "Nantes Métropole" and first.themes == ("experience-usagers",)
+    assert {e.title: e.facet("public") for e in parsed.events if e.facet("public")} == {  # « Public visé »
+        "Atelier « Dites-le-nous une fois »": ("agents-publics",), "Permanence numérique": ("usagers",),
+        "Forum de l'innovation": ("usagers",)}
     reasons = {r.where: r.reason for r in parsed.rejected}
     assert reasons == {"ligne 7": "date de début manquante",
                        "ligne 8": reasons["ligne 8"]} and "horaires illisibles « vers midi »" in reasons["ligne 8"]
-    assert [w.where for w in parsed.warnings] == ["colonne « Public visé »"]
+    assert [w.where for w in parsed.warnings] == ["colonne « Contact presse »"]
     assert "non lue" in parsed.warnings[0].reason
 
 
@@ -109,7 +112,7 @@ def test_check_reports_unread_columns(project, runner):
     path = project([{"id": "tableur", "type": "csv", "path": "tableur_intitule_horaires.csv"}],
                    files=["tableur_intitule_horaires.csv"])
     result = runner.invoke(cli, ["check", "--config", str(path)])
-    assert "tableur — avertissement — colonne « Public visé » : non lue" in result.output
+    assert "tableur — avertissement — colonne « Contact presse » : non lue" in result.output
     assert "tableur — rejeté — ligne 8 : cellule « Horaires » : horaires illisibles" in result.output
 
 
@@ -125,7 +128,7 @@ def test_status_page_reports_unread_columns(project):
         [status] = app.test_client().get("/etat.json").get_json()["sources"]
     finally:
         app.extensions["calfeed"].store.close()
-    assert any("colonne « Public visé » : non lue" in w for w in status["warnings"])
+    assert any("colonne « Contact presse » : non lue" in w for w in status["warnings"])
     assert any("horaires illisibles" in r for r in status["rejected"])
 
 

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from .errors import SelectionError
 from .selection import CRITERIA, PUBLIC_CRITERIA, Programme, event_key, vocabulary_of
+from .taxonomy import DIMENSIONS
 
 MAX_ALARM_MINUTES = 7 * 24 * 60
 
@@ -68,7 +69,7 @@ class AddressError(SelectionError):
 
 # Folders of /feeds/ and the names of its fixed files: a named selection from sources.yaml, published
 # as /feeds/<name>.ics (and .json, integrer/<name>.html), may take none of them.
-FOLDERS = ("categorie", "theme", "region", "format", "import", "integrer", "evenements", "static")
+FOLDERS = (*(row.key for row in DIMENSIONS if row.group), "import", "integrer", "evenements", "static")
 FIXED_FEEDS = ("tous", "selection", "mon-programme")
 PAGES = ("index", "constructeur", "evenements", "mon-programme", "accessibilite", "mentions-legales", "contact",
          "plan-du-site")
@@ -101,24 +102,21 @@ def feed_catalogue(config, programme=None) -> list[Feed]:
     def feed(path, group, slug, label, description, filters=None):
         return Feed(path, group, slug, feed_name(config, label), description, dict(filters or {}), label)
 
-    feeds = [feed("tous.ics", "tous", "tous", "Tout le programme", f"Tous les événements du {series}.")]
-    for term in taxonomy.categories.terms:
-        feeds.append(feed(f"categorie/{term.slug}.ics", "categorie", term.slug, term.name,
-                          f"Les événements du {series} organisés par : {term.name}"
-                          + (f" ({term.description})." if term.description else "."), {"categorie": (term.slug,)}))
-    for term in taxonomy.themes.terms:
-        feeds.append(feed(f"theme/{term.slug}.ics", "theme", term.slug, term.name,
-                          f"Les événements du {series} sur le thème : {term.name}.", {"theme": (term.slug,)}))
-    for selection in config.selections:
-        feeds.append(feed(f"{selection.slug}.ics", "selection", selection.slug, selection.name,
-                          selection.description or f"{selection.name} ({series}).", selection.filters))
-    for term in taxonomy.regions.terms:
-        feeds.append(feed(f"region/{term.slug}.ics", "region", term.slug, term.name,
-                          f"Les événements du {series} en région {term.name}.", {"region": (term.slug,)}))
-    for term in taxonomy.formats.terms:
-        feeds.append(feed(f"format/{term.slug}.ics", "format", term.slug, term.name,
-                          f"Les événements du {series} au format : {term.name.lower()}.", {"format": (term.slug,)}))
-    return feeds
+    def per_value(configured: bool) -> list[Feed]:  # a feed per value of each dimension that has them
+        return [feed(f"{row.key}/{term.slug}.ics", row.key, term.slug, term.name, f"Les événements du {series} "
+                     + row.feed_text.format(name=term.name, lower=term.name.lower(),
+                                            detail=f" ({term.description})" if term.description else ""),
+                     {row.key: (term.slug,)})
+                for row in DIMENSIONS if row.group and bool(row.section) == configured
+                for term in taxonomy.vocabulary(row.key).terms]
+
+    # The edition's own vocabularies (sources.yaml), its selections, then the fixed ones (regions, formats).
+    return [feed("tous.ics", "tous", "tous", "Tout le programme", f"Tous les événements du {series}."),
+            *per_value(True),
+            *(feed(f"{selection.slug}.ics", "selection", selection.slug, selection.name,
+                   selection.description or f"{selection.name} ({series}).", selection.filters)
+              for selection in config.selections),
+            *per_value(False)]
 
 
 def catalogue(config, programme) -> dict[str, Feed]:

@@ -4,7 +4,6 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .config_schema import closest, schema_problems, to_moment
 from .config_yaml import Mapping, Reader, closest_term, hint, read_document
@@ -15,7 +14,8 @@ from .selection import NAMED_CRITERIA, vocabulary_of
 from .site_info import SiteInfo, read_site
 from .editions import Editions, Moves, read_editions, read_moves
 from .alert_settings import AlertSettings, read_alerts
-from .taxonomy import Taxonomy, Term, Vocabulary
+from .config_vocabulary import read_taxonomy, source_defaults
+from .taxonomy import Taxonomy
 from .text import slugify
 from .config_sources import SOURCE_VALIDATOR, Source, own_keys, source_location, source_type
 STORE_FOLDER = ".calfeed"
@@ -69,20 +69,6 @@ class Config:
         return self.path.parent
 
 
-def _vocabulary(r: Reader, root, key) -> Vocabulary:
-    """The vocabulary of section `key` (categories, themes…), each slug checked."""
-    entries = r.mapping(root, key)
-    terms = []
-    for slug, entry in entries.items():
-        if slugify(str(slug)) != str(slug):
-            r.note(r.line(entries, slug), f"l'identifiant « {slug} » de « {key} » doit être en minuscules sans "
-                                          f"accents ni espaces, par exemple « {slugify(str(slug))} ».")
-        term = Mapping({"name": entry}) if isinstance(entry, str) else entry
-        terms.append(Term(str(slug), r.text(term, "name", str(slug)), r.text(term, "description"),
-                          tuple(label for label, _line in r.labels(term, "aliases"))))
-    return Vocabulary(tuple(terms))
-
-
 def load_config(path: str | Path) -> Config:
     """Read `sources.yaml`; raise ConfigError naming the file and line of every mistake, first line first."""
     path = Path(path).resolve()
@@ -107,10 +93,7 @@ def _read_config(r: Reader, root: Mapping, path: Path) -> Config:
     fetch = r.mapping(root, "fetch")
     timezone = r.timezone(publish, "timezone", DEFAULT_ZONE)
     editions = read_editions(r, edition)
-    taxonomy = Taxonomy(editions=editions.all, categories=_vocabulary(r, root, "categories"),
-                        themes=_vocabulary(r, root, "themes"), event_types=_vocabulary(r, root, "event_types"))
-    if not taxonomy.categories.terms:
-        r.note(r.line(root, "categories"), "aucune catégorie définie : ajoutez une section « categories: ».")
+    taxonomy = read_taxonomy(r, root, editions.all)
     # A store belongs to one configuration: by default it is named after the configuration file.
     # An explicit path is relative to the configuration's folder (an absolute one stays as it is).
     store_path = path.parent / r.text(store, "path") if r.text(store, "path") else default_store_path(path)
@@ -139,15 +122,6 @@ def _read_config(r: Reader, root: Mapping, path: Path) -> Config:
     return dataclasses.replace(config, moves=read_moves(r, publish, config))
 
 
-# A source's defaults checked against the vocabulary: key → (taxonomy attribute, « unknown », « possible »).
-SOURCE_VOCABULARY = {
-    "category": ("categories", "catégorie inconnue", "Catégories possibles"),
-    "themes": ("themes", "thème inconnu", "Thèmes possibles"),
-    "format": ("formats", "format inconnu", "Formats possibles"),
-    "region": ("regions", "région inconnue", "Régions possibles"),
-}
-
-
 def _parse_sources(r: Reader, root: Mapping, config: Config, fetch: Mapping) -> tuple[Source, ...]:
     entries = root.get("sources") or []
     if not entries:
@@ -168,20 +142,10 @@ def _parse_source(r: Reader, entry: Mapping, config: Config, fetch: Mapping) -> 
     if not source_id or slugify(source_id) != source_id:
         r.note(r.line(entry, "id"), f"chaque source a besoin d'un « id » en minuscules sans espaces (lu : « {source_id} »).")
     kind = source_type(r, entry, source_id)
-    defaults: dict[str, Any] = {}
-    for key, (attribute, unknown, possible) in SOURCE_VOCABULARY.items():
-        vocabulary = getattr(config.taxonomy, attribute)
-        values = r.labels(entry, key)
-        for value, line in values:
-            if value not in vocabulary:
-                r.note(line, f"source « {source_id} » : {unknown} « {value} »{hint(closest_term(value, vocabulary))} "
-                             f"{possible} : {', '.join(vocabulary.slugs)}.")
-        defaults[key] = tuple(value for value, _line in values) if key == "themes" else r.text(entry, key)
     url, path = source_location(r, entry, source_id, config.folder, kind)
     return Source(
-        id=source_id, type=kind.name, url=url, path=path, category=defaults["category"], themes=defaults["themes"],
+        id=source_id, type=kind.name, url=url, path=path, **source_defaults(r, entry, source_id, config.taxonomy),
         timezone=r.timezone(entry, "timezone", config.timezone), organiser=r.text(entry, "organiser"),
-        event_type=r.text(entry, "event_type"), attendance=defaults["format"], region=defaults["region"],
         allow_empty=entry.get("allow_empty", False),
         max_drop=float(entry.get("max_drop", fetch.get("max_drop", 0.3))),
         max_bytes=int(entry.get("max_bytes", fetch.get("max_bytes", 10 * 1024 * 1024))),

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 import jsonschema
 
+from .taxonomy import DIMENSIONS
+
 # Value shapes. A « text » may be written as a number in YAML (`name: 2022`), never as true/false/a list.
 TEXT = {"type": ["string", "number", "null"]}
 TEXTS = {"type": ["array", "string", "null"], "items": TEXT}  # `[a, b]` or a single `a`
@@ -70,7 +72,7 @@ SCHEMA: dict[str, Any] = {  # `sources:` is added by source_validator, from the 
     "properties": {
         **{name: {"type": ["object", "null"], "properties": keys, "additionalProperties": False}
            for name, keys in SECTIONS.items()},
-        "categories": VOCABULARY, "themes": VOCABULARY, "event_types": VOCABULARY,
+        **{row.section: VOCABULARY for row in DIMENSIONS if row.section},  # the terms of the vocabulary table
         "selections": {"type": ["object", "null"], "additionalProperties": {
             "type": "object",
             "properties": {"name": TEXT, "description": TEXT, "filter": {"type": "object", "additionalProperties": TEXTS}},

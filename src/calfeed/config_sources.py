@@ -38,6 +38,7 @@ class Source:
     agenda: str = ""  # openagenda: the agenda's uid; `url` is the API's address (its default if none is given)
     key_env: str = ""  # openagenda: the environment variable holding the API key (never the key itself)
     year: int | None = None  # the edition's year (its start and end in one year): that of a date written without
+    facets: tuple[tuple[str, tuple[str, ...]], ...] = ()  # defaults of the further dimensions (taxonomy.Dimension)
 
     @property
     def location(self) -> str:

@@ -5,6 +5,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from .errors import EventError
@@ -64,15 +65,20 @@ class Event:
     registration_url: str = ""
     status: str = "confirme"
     modified: dt.datetime | None = None  # as the source states it, if it does
+    # Dimensions of the vocabulary table beyond the fields above (taxonomy.DIMENSIONS rows without a
+    # `field`): (key, slugs) pairs, by key, none empty. Stored only when present, so that an event without
+    # them keeps its JSON, its digest and its SEQUENCE.
+    facets: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not self.title.strip():
             raise EventError("titre manquant")
         if not self.uid:
             raise EventError("identifiant manquant")
         if isinstance(self.start, dt.datetime) != isinstance(self.end, dt.datetime):
             raise EventError("début et fin doivent être tous deux des dates, ou tous deux des dates et heures")
-        if isinstance(self.start, dt.datetime) and (self.start.tzinfo is None or self.end.tzinfo is None):
+        if isinstance(self.start, dt.datetime) and isinstance(self.end, dt.datetime) and \
+                (self.start.tzinfo is None or self.end.tzinfo is None):
             raise EventError("heure sans fuseau horaire")
         ZoneInfo(self.timezone)  # raises for an unknown zone
         check_moment(self.start, self.timezone)
@@ -83,6 +89,8 @@ class Event:
             raise EventError(f"format inconnu « {self.attendance} »")
         if self.status not in STATUS_SLUGS:
             raise EventError(f"statut inconnu « {self.status} »")
+        if self.facets:
+            object.__setattr__(self, "facets", _canonical_facets(self.facets))
 
     @property
     def all_day(self) -> bool:
@@ -91,14 +99,14 @@ class Event:
     @property
     def start_utc(self) -> dt.datetime:
         """The start instant, for sorting; an all-day event starts at midnight in its zone."""
-        if self.all_day:
-            return dt.datetime.combine(self.start, dt.time(), ZoneInfo(self.timezone)).astimezone(dt.UTC)
-        return self.start.astimezone(dt.UTC)
+        if isinstance(self.start, dt.datetime):
+            return self.start.astimezone(dt.UTC)
+        return dt.datetime.combine(self.start, dt.time(), ZoneInfo(self.timezone)).astimezone(dt.UTC)
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[dt.datetime, str, str]:
         return (self.start_utc, fold(self.title), self.uid)
 
-    def match_key(self) -> tuple:
+    def match_key(self) -> tuple[str, dt.datetime, str]:
         """What makes two events the same to a subscriber, whatever their identifiers: title, start and place.
 
         Two sources carrying one event, or one source re-exported under new identifiers, agree on it."""
@@ -108,13 +116,29 @@ class Event:
 
     def end_utc(self) -> dt.datetime:
         """The end instant; an all-day event ends at midnight (exclusive) in its zone."""
-        if self.all_day:
-            return dt.datetime.combine(self.end, dt.time(), ZoneInfo(self.timezone)).astimezone(dt.UTC)
-        return self.end.astimezone(dt.UTC)
+        if isinstance(self.end, dt.datetime):
+            return self.end.astimezone(dt.UTC)
+        return dt.datetime.combine(self.end, dt.time(), ZoneInfo(self.timezone)).astimezone(dt.UTC)
+
+    def facet(self, key: str) -> tuple[str, ...]:
+        """The slugs of the further dimension `key` (see `facets`)."""
+        return dict(self.facets).get(key, ())
 
     def to_json(self) -> str:
         """The event as canonical JSON text: what the store keeps and what `content_hash` digests."""
         return json.dumps(event_to_dict(self), ensure_ascii=False, sort_keys=True)
+
+
+def _canonical_facets(facets: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Facets by key, without empty ones; each value once, in the source's order."""
+    found: dict[str, tuple[str, ...]] = {}
+    for key, values in facets:
+        if not isinstance(key, str) or isinstance(values, str) or not all(isinstance(v, str) for v in values):
+            raise EventError(f"critère « {key} » mal formé : une liste d'identifiants est attendue")
+        if key in found:
+            raise EventError(f"critère « {key} » donné deux fois")
+        found[key] = tuple(dict.fromkeys(value for value in values if value))
+    return tuple((key, found[key]) for key in sorted(found) if found[key])
 
 
 def content_hash(event_json: str) -> str:
@@ -125,7 +149,7 @@ def content_hash(event_json: str) -> str:
 UNSEEN_FIELDS = ("uid", "source", "modified")  # what may change with no new version for subscribers
 
 
-def event_digest(data: dict) -> str:
+def event_digest(data: dict[str, Any]) -> str:
     """A digest of an event (its JSON dict) as subscribers see it: its identifier, the source that carries it
     and the time the source says it changed are not part of it (a renamed source, a re-export under new
     identifiers or stamped today change nothing)."""
@@ -133,7 +157,7 @@ def event_digest(data: dict) -> str:
                                    sort_keys=True))
 
 
-def _encode_time(value):
+def _encode_time(value: dt.date | None) -> dict[str, str | None] | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):
@@ -141,23 +165,23 @@ def _encode_time(value):
     return {"date": value.isoformat()}
 
 
-def _decode_time(value):
+def _decode_time(value: dict[str, str] | None) -> dt.date | None:
     if value is None:
         return None
     if "date" in value:
         return dt.date.fromisoformat(value["date"])
     moment = dt.datetime.fromisoformat(value["datetime"])
-    if value.get("tz"):
-        moment = moment.astimezone(ZoneInfo(value["tz"]))
+    if zone := value.get("tz"):
+        moment = moment.astimezone(ZoneInfo(zone))
     return moment
 
 
 _LOCATION_FIELDS = tuple(f.name for f in dataclasses.fields(Location))
 _PLAIN_FIELDS = tuple(f.name for f in dataclasses.fields(Event)
-                      if f.name not in ("start", "end", "modified", "location", "themes"))
+                      if f.name not in ("start", "end", "modified", "location", "themes", "facets"))
 
 
-def event_to_dict(event: Event) -> dict:
+def event_to_dict(event: Event) -> dict[str, Any]:
     """A JSON-ready dict that `event_from_dict` turns back into the same event."""
     # Built by hand: dataclasses.asdict deep-copies every value and dominates large builds.
     data = {name: getattr(event, name) for name in _PLAIN_FIELDS}
@@ -166,15 +190,18 @@ def event_to_dict(event: Event) -> dict:
     data["modified"] = _encode_time(event.modified)
     data["themes"] = list(event.themes)
     data["location"] = {name: getattr(event.location, name) for name in _LOCATION_FIELDS}
+    if event.facets:  # absent otherwise: the JSON (and digest) of an event without them is unchanged
+        data["facets"] = {key: list(values) for key, values in event.facets}
     return data
 
 
-def event_from_dict(data: dict) -> Event:
+def event_from_dict(data: dict[str, Any]) -> Event:
     data = dict(data)
     for key in ("start", "end", "modified"):
         data[key] = _decode_time(data.get(key))
     data["location"] = Location(**data.get("location") or {})
     data["themes"] = tuple(data.get("themes") or ())
+    data["facets"] = tuple((key, tuple(values)) for key, values in (data.get("facets") or {}).items())
     return Event(**data)
 
 
@@ -192,7 +219,7 @@ def stable_uid(*parts: str, domain: str = "calfeed") -> str:
 KEYLESS_DOMAIN = "calfeed"
 
 
-def keyless_uid(title: str, start) -> str:
+def keyless_uid(title: str, start: dt.date) -> str:
     """The natural key of an event whose source gives it no identifier: its title and start."""
     return stable_uid(slugify(title), start.isoformat(), domain=KEYLESS_DOMAIN)
 
@@ -220,7 +247,7 @@ def covers_uid(record: str, uid: str) -> bool:
     return domain == uid_domain and uid_stem.startswith(stem + "-")
 
 
-def check_moment(moment: dt.date, timezone: str):
+def check_moment(moment: dt.date, timezone: str) -> None:
     """Refuse a date or a time whose instant (a date: its midnight in `timezone`) is outside EARLIEST–LATEST."""
     try:
         instant = moment.astimezone(dt.UTC) if isinstance(moment, dt.datetime) else \

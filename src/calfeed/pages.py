@@ -12,20 +12,17 @@ from .feeds import feed_bytes
 from .addresses import FeedRequest, catalogue, event_feed, feed_catalogue, parse_selection, personal_feed
 from .links import CLIENTS, clients_data, event_links
 from .public import public_location, public_source_text, without_addresses
-from .selection import BUILDER_CRITERIA, CRITERIA, NEVER_PUBLISHED, PUBLIC_CRITERIA, criteria_data, vocabulary_of
+from .selection import BUILDER_CRITERIA, CRITERIA, NEVER_PUBLISHED, PUBLIC_CRITERIA, criteria_data
+from .taxonomy import DIMENSION, DIMENSIONS
 from .text import fold, french_every, paragraphs
 from .site_info import LEGAL_PAGES, SITE_MAP
 from .views import (Where, dates_between, edition_view, event_jsonld, event_view, feed_json_chunks, french_moment,
                     french_spacing, matching_sentence, script_json, subscription, upcoming)
 
-# The home page: the calendars most agents want first, then the groups folded into a compact list.
+# The home page: the calendars most agents want first, then the groups folded into a compact list (the
+# dimensions of the vocabulary table that have a feed per value).
 FEATURED = ("tous", "selection")
-GROUPS = (
-    ("categorie", "Par organisateur"),
-    ("theme", "Par thème"),
-    ("region", "Par région"),
-    ("format", "Par format"),
-)
+GROUPS = tuple((row.key, row.group) for row in DIMENSIONS if row.group)
 LIST_LIMIT = 500  # events listed on one page; beyond, the page asks to narrow the search
 
 
@@ -34,15 +31,18 @@ def _edition_dates(config) -> str:
 
 
 def _choices(config, programme=None) -> list[dict]:
-    """The builder's and the event list's criteria, with their values and counts."""
+    """The builder's and the event list's criteria, with their values and counts; a criterion that no
+    published event has a value of is not offered (a dimension the team's sources do not fill)."""
     choices = []
     for key in BUILDER_CRITERIA:
         options = []
-        for term in vocabulary_of(config.taxonomy, key).terms:
+        for term in config.taxonomy.vocabulary(key).terms:
             # Every term, even without events yet (all eighteen regions): the count says what a box gives.
             count = len(programme.select({key: (term.slug,)})) if programme is not None else None
             options.append({"value": term.slug, "label": term.name, "count": count})
-        choices.append({"key": key, "legend": CRITERIA[key].legend, "options": options})
+        if programme is None or not programme.items or any(option["count"] for option in options):
+            choices.append({"key": key, "legend": CRITERIA[key].legend, "options": options,
+                            "noun": DIMENSION[key].noun})
     return choices
 
 
@@ -51,13 +51,14 @@ def common(config, where: Where, title: str) -> dict:
             "edition_dates": _edition_dates(config)}
 
 
-def _criteria_json(config) -> str:
-    """The criteria table (selection.criteria_data) and how a composed calendar is named
-    (addresses.parse_selection), for the page's script: it holds no rule of its own."""
+def _criteria_json(config, choices: list[dict]) -> str:
+    """The criteria table (selection.criteria_data) of the `choices` offered and how a composed calendar is
+    named (addresses.parse_selection), for the page's script: it holds no rule of its own."""
     everything = parse_selection(config, {}).name
     prefix, _, suffix = everything.partition("tout le programme")
     naming = {"prefix": prefix, "suffix": suffix, "all": "tout le programme", "or": " ou ", "and": " · "}
-    return script_json({"criteres": criteria_data(config.taxonomy), "nom": naming})
+    return script_json({"criteres": criteria_data(config.taxonomy, [choice["key"] for choice in choices]),
+                        "nom": naming})
 
 
 def _card(config, programme, feed, where: Where, now: dt.datetime) -> dict:
@@ -92,12 +93,12 @@ def builder_context(config, programme, where: Where, params: dict) -> dict:
     """The feed builder: the boxes ticked, how many events match, the resulting feed."""
     chosen = {key: values for key, values in params.items() if key in PUBLIC_CRITERIA}
     feed = parse_selection(config, chosen)
-    items = programme.select(feed.filters)
-    return {**common(config, where, "Composer mon agenda"), "choices": _choices(config, programme),
+    items, choices = programme.select(feed.filters), _choices(config, programme)
+    return {**common(config, where, "Composer mon agenda"), "choices": choices,
             "selected": {key: set(values) for key, values in feed.filters.items()}, "asked": bool(chosen),
             "widen": _widen(config, programme, where, feed) if not items else [],
             "count": len(items), "sentence": matching_sentence(len(items)), "feed": feed,
-            **subscription(feed, where), "criteria_json": _criteria_json(config),
+            **subscription(feed, where), "criteria_json": _criteria_json(config, choices),
             "sample": [event_view(i, config.taxonomy, where, config.timezone) for i in items[:5]]}
 
 
@@ -112,7 +113,7 @@ def _widen(config, programme, where: Where, feed) -> list[dict]:
             count = len(programme.select(wider.filters))
             if count:
                 query = wider.path.partition("?")[2]
-                found.append({"label": vocabulary_of(config.taxonomy, key).name(value), "count": count,
+                found.append({"label": config.taxonomy.vocabulary(key).name(value), "count": count,
                               "href": where.href("constructeur.html") + ("?" + query if query else "")})
     return found
 
@@ -129,10 +130,13 @@ def events_context(config, programme, where: Where, params: dict) -> dict:
                                                               i.event.location.city))) for n in needles)]
     views = [event_view(i, config.taxonomy, where, config.timezone) for i in items[:LIST_LIMIT]]
     kept = set(personal_feed(config, params.get("e", [])).filters["evenement"])
-    return {**common(config, where, "Tous les événements"), "choices": _choices(config, programme),
+    choices = _choices(config, programme)
+    nouns = [choice["noun"] for choice in choices]  # « Filtrer par organisateur, thème… ou type »
+    return {**common(config, where, "Tous les événements"), "choices": choices,
+            "filters_named": " ou ".join(filter(None, (", ".join(nouns[:-1]), *nouns[-1:]))),
             "selected": {key: set(values) for key, values in feed.filters.items()}, "words": words,
             "events": views, "matching": len(items), "total": len(programme.items), "kept": kept,
-            "criteria_json": _criteria_json(config)}
+            "criteria_json": _criteria_json(config, choices)}
 
 
 def event_context(config, programme, where: Where, key: str, keys: list[str] = ()) -> dict | None:

@@ -14,6 +14,7 @@ from .config import Config, Source
 from .errors import CalfeedError, ConfigError, SourceError
 from .fetch import fetch_source
 from .model import Event
+from .taxonomy import DIMENSIONS
 from .sources import SOURCE_TYPES, guess_type as guess_from_bytes, type_of_address
 
 HEADINGS = ("Date", "Heures", "Titre", "Catégorie", "Thèmes", "Région", "Format", "Statut")
@@ -27,6 +28,7 @@ class Preview:
     rejected: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str = ""
+    headings: tuple[str, ...] = HEADINGS  # and a column per further dimension its events fill (public visé…)
 
 
 def source_for_preview(config: Config, source_id: str | None = None, *, url: str = "", path: str = "",
@@ -84,6 +86,8 @@ def preview_source(config: Config, source: Source, session: Any = None) -> Previ
             preview.error += f" — reçu : {detail}"
         return preview
     taxonomy = config.taxonomy
+    further = [row for row in DIMENSIONS if not row.event_field and any(row.slugs(e) for e in parsed.events)]
+    preview.headings = (*HEADINGS[:-1], *(row.legend for row in further), HEADINGS[-1])
     for event in sorted(parsed.events, key=lambda e: e.sort_key()):
         preview.rows.append((
             _date(event), _hours(event, config.timezone), _short(event.title),
@@ -91,6 +95,7 @@ def preview_source(config: Config, source: Source, session: Any = None) -> Previ
             ", ".join(taxonomy.themes.name(t) for t in event.themes) or "—",
             taxonomy.regions.name(event.location.region) if event.location.region else "—",
             taxonomy.formats.name(event.attendance) if event.attendance else "—",
+            *(", ".join(taxonomy.names(row, event)) or "—" for row in further),
             taxonomy.statuses.name(event.status),
         ))
     preview.rejected = [str(r) for r in parsed.rejected]
@@ -108,8 +113,8 @@ def format_preview(preview: Preview) -> list[str]:
     source = preview.source
     lines = [f"Aperçu de la source « {source.id} » ({source.type}, {source.location}) — rien n'est publié."]
     if preview.rows:
-        rows = [HEADINGS, *preview.rows]
-        widths = [max(len(row[i]) for row in rows) for i in range(len(HEADINGS))]
+        rows = [preview.headings, *preview.rows]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(preview.headings))]
         lines.append("")
         lines.extend("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
     lines.append("")

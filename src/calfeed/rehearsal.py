@@ -18,6 +18,7 @@ from .refresh import SourceReport, ensure_published, refresh_sources
 from .selection import Item, Programme
 from .store import Store
 from .store.backup import backup_store
+from .taxonomy import DIMENSIONS
 from .views import when
 
 # How the team reads a changed field (Event's fields; `uid`, `source` and `modified` are not what
@@ -78,6 +79,7 @@ class FeedChanges:
 def changed_fields(old: Event, new: Event, zone: str) -> list[str]:
     """The fields of an event that a subscriber would see differ, in French (times in the programme's `zone`)."""
     fields = [name for key, name in FIELD_NAMES.items() if getattr(old, key) != getattr(new, key)]
+    fields += [row.legend.lower() for row in DIMENSIONS if not row.event_field and old.facet(row.key) != new.facet(row.key)]
     before = {"titre": f"« {old.title} »", "début": when(old, zone)}  # what subscribers had, where it is short
     return [f"{name} (avant : {before[name]})" if name in before else name for name in fields]
 

@@ -11,7 +11,7 @@ from icalendar import Alarm, Calendar, Event as VEvent, vDuration, vText
 
 from .changes import change_line
 from .model import DEFAULT_ZONE, SILENT_STATUSES, UTC_KEYS, Event
-from .taxonomy import Taxonomy
+from .taxonomy import DIMENSION, DIMENSIONS, Taxonomy
 from .vtimezone import vtimezone
 
 PRODID = "-//calfeed//Mois de l'innovation publique//FR"
@@ -122,9 +122,9 @@ def event_component(event: Event, publication: Publication, taxonomy) -> VEvent:
     component.add("DTSTAMP", publication.modified.astimezone(dt.UTC))
     component.add("UID", _Text(event.uid))
     component.add("SEQUENCE", publication.sequence)
-    labels = [taxonomy.categories.name(event.category), *(taxonomy.themes.name(t) for t in event.themes),
-              taxonomy.edition_label(event.start)]  # calendar names carry no year: each event says its edition
-    component.add("CATEGORIES", [label for label in labels if label])
+    labels = [name for row in DIMENSIONS if row.in_categories for name in taxonomy.names(row, event)]
+    # calendar names carry no year: each event says its edition
+    component.add("CATEGORIES", [label for label in (*labels, taxonomy.edition_label(event.start)) if label])
     component.add("CLASS", "PUBLIC")
     if event.online_url and status != "annule":
         component.add("CONFERENCE", event.online_url,
@@ -160,14 +160,12 @@ def describe(event: Event, status: str, vanished: bool, taxonomy, change: tuple 
     facts = [edition] if (edition := taxonomy.edition_label(event.start)) else []
     if event.organiser:
         facts.append(f"Organisateur : {event.organiser}")
-    kind = " · ".join(part for part in (
-        taxonomy.event_types.name(event.event_type) if event.event_type else "",
-        taxonomy.formats.name(event.attendance) if event.attendance else "",
-    ) if part)
-    if kind:
+    if kind := " · ".join(name for key in ("type", "format") for name in taxonomy.names(DIMENSION[key], event)):
         facts.append(kind)
     if event.themes:
         facts.append("Thèmes : " + ", ".join(taxonomy.themes.name(t) for t in event.themes))
+    facts.extend(f"{row.legend} : {', '.join(names)}" for row in DIMENSIONS  # the further dimensions
+                 if not row.event_field and (names := taxonomy.names(row, event)))
     if event.online_url and status != "annule":
         facts.append(f"Rejoindre en ligne : {event.online_url}")
     if event.registration_url:

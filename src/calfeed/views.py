@@ -15,6 +15,7 @@ from .editions import AFTER, BEFORE, DURING, phase
 from .links import subscribe_links
 from .render import STATUS_LINE
 from .selection import CRITERIA, event_key
+from .taxonomy import DIMENSION, DIMENSIONS
 from .text import MONTHS, french_time, slugify, zone_name
 
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -175,15 +176,12 @@ def event_view(item, taxonomy, where: Where, zone: str) -> dict:
         "status_text": STATUS_LINE.get(item.status, ""),
         "description": event.description,
         "organiser": event.organiser,
-        "category": event.category,
-        "category_name": taxonomy.categories.name(event.category),
-        "themes": list(event.themes),
-        "theme_names": [taxonomy.themes.name(t) for t in event.themes],
-        "event_type": event.event_type,
-        "event_type_name": taxonomy.event_types.name(event.event_type) if event.event_type else "",
-        "attendance": event.attendance,
-        "attendance_name": taxonomy.formats.name(event.attendance) if event.attendance else "",
+        "category": event.category, "category_name": taxonomy.categories.name(event.category),
+        "themes": list(event.themes), "theme_names": [taxonomy.themes.name(t) for t in event.themes],
+        "event_type": event.event_type, "event_type_name": "".join(taxonomy.names(DIMENSION["type"], event)),
+        "attendance": event.attendance, "attendance_name": "".join(taxonomy.names(DIMENSION["format"], event)),
         "formats": list(CRITERIA["format"].values(event)),
+        **_dimensions(event, taxonomy),
         "place": {
             "name": location.name, "address": location.address, "city": location.city,
             "postal_code": location.postal_code, "region": location.region,
@@ -201,6 +199,16 @@ def event_view(item, taxonomy, where: Where, zone: str) -> dict:
         "modified": item.publication.modified.isoformat(),
         "last_update": change_line(item.publication.change),  # « Mis à jour le … : nouvel horaire », or ""
     }
+
+
+def _dimensions(event, taxonomy) -> dict:
+    """Each dimension's slugs, as the event list's data attributes give them to the script (the further
+    dimensions only when the event has some), and the further ones named, for the event page and JSON."""
+    return {"criteria": [(row.key, " ".join(row.slugs(event))) for row in DIMENSIONS
+                         if row.event_field or row.slugs(event)],
+            "facets": [{"legend": row.legend, "field": row.json_field, "values": list(row.slugs(event)),
+                        "names": taxonomy.names(row, event)} for row in DIMENSIONS
+                       if not row.event_field and row.slugs(event)]}
 
 
 def upcoming(items, now: dt.datetime, count: int = 3) -> list:
@@ -240,7 +248,7 @@ def _json_event(view: dict) -> dict:
         "journee_entiere": view["all_day"], "fuseau": view["timezone"], "quand": view["when"],
         "statut": view["status"], "description": view["description"], "organisateur": view["organiser"],
         "categorie": view["category"], "themes": view["themes"], "type": view["event_type"],
-        "format": view["attendance"],
+        "format": view["attendance"], **{facet["field"]: facet["values"] for facet in view["facets"]},
         "lieu": {"nom": view["place"]["name"], "adresse": view["place"]["address"], "ville": view["place"]["city"],
                  "code_postal": view["place"]["postal_code"], "region": view["place"]["region"],
                  "latitude": view["place"]["latitude"], "longitude": view["place"]["longitude"]},

@@ -2,10 +2,13 @@
 
 import datetime as dt
 import re
+from collections.abc import Sequence
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import EventError, SourceError
 from ..model import DEFAULT_ZONE, Event, Location, keyless_uid
+from ..taxonomy import DIMENSIONS, Taxonomy, Vocabulary
 from ..text import split_list
 from .dates import parse_date
 from .decode import garbled
@@ -15,9 +18,11 @@ from .parsed import Rejected
 _TIME = re.compile(r"^(\d{1,2})\s*(?:[h:]\s*(\d{2})?)?(?::(\d{2}))?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SAFE_SCHEMES = ("http://", "https://")
+# The spreadsheet columns of the vocabulary table's dimensions: canonical name → the headers read as it.
+DIMENSION_COLUMNS = {row.column: (row.column, *row.headers) for row in DIMENSIONS}
 
 
-def record_key(record_id) -> str:
+def record_key(record_id: object) -> str:
     """The natural key of the event a record with the source's own identifier `record_id` becomes: that
     identifier exactly as the source states it (case included), never the source's `id` in sources.yaml.
     The events of a record with several occurrences are `<key>#<n>`, or `<stem>-<n>@<domain>` for a UID
@@ -25,7 +30,7 @@ def record_key(record_id) -> str:
     return clean_text(record_id)
 
 
-def clean_text(value) -> str:
+def clean_text(value: object) -> str:
     """Text from a source: no control characters, normalised line ends, trimmed."""
     if value is None:
         return ""
@@ -33,7 +38,7 @@ def clean_text(value) -> str:
     return _CONTROL.sub("", text).strip()
 
 
-def safe_url(value) -> str:
+def safe_url(value: object) -> str:
     """Keep only web links: a `javascript:` or other scheme from a source is never published."""
     url = clean_text(value)
     if not url or any(c.isspace() for c in url):
@@ -77,7 +82,7 @@ def localize(moment: dt.datetime, timezone: str) -> dt.datetime:
     return moment.astimezone(zone)
 
 
-def zone_of(value, default: str) -> str:
+def zone_of(value: object, default: str) -> str:
     """The IANA name of an aware datetime's zone, or `default`."""
     key = getattr(getattr(value, "tzinfo", None), "key", None)
     return key or default
@@ -87,7 +92,7 @@ def split_dates(value: str) -> list[str]:
     return [part for part in re.split(r"\s*(?:\||,|;|\bet\b)\s*", clean_text(value)) if part]
 
 
-def require_format(ok: bool, source, expected: str, text: str):
+def require_format(ok: bool, source: Any, expected: str, text: str) -> None:
     """Refuse a body that is not the source's format (an HTML error page, say) or empty. The message never
     quotes the body (it is shown on the public status page); its start goes in the error's `detail`."""
     if not ok:
@@ -99,19 +104,20 @@ def require_format(ok: bool, source, expected: str, text: str):
                           detail=f"début : « {head} »")
 
 
-def build_events(record: dict, occurrences, source, taxonomy, where: str, warnings: list) -> list[Event]:
+def build_events(record: dict[str, Any], occurrences: Sequence[tuple[dt.date, dt.date]], source: Any,
+                 taxonomy: Taxonomy, where: str, warnings: list[Rejected]) -> list[Event]:
     """Normalise one record of a source (all adapters agree on its keys) into events.
 
     `occurrences` is a list of (start, end) pairs; one event is made per pair.
-    Keys of `record`: id, title, description, location (dict), online_url, attendance,
-    organiser, category, themes (labels), event_type, url, registration_url, status, modified,
-    labels (free labels to classify), timezone.
+    Keys of `record`: id, title, description, location (dict), online_url, organiser, url, registration_url,
+    status, modified, labels (free labels to classify), timezone, and each dimension's key of the vocabulary
+    table (categorie, theme, region, format, type…: a label, or several for a dimension that takes several).
     """
     _refuse_garbled(record)
     classes = _classify(record, source, taxonomy, where, warnings)
     location = record.get("location") or {}
 
-    def link(key, name):  # a link that is not one to publish (javascript:, a typo) is dropped, not the event
+    def link(key: str, name: str) -> str:  # a link that is not one to publish (javascript:, a typo) is dropped
         url = safe_url(record.get(key))
         if not url and clean_text(record.get(key)):
             warnings.append(Rejected(where, f"{name} non publiable « {clean_text(record.get(key))[:60]} » (ni http, "
@@ -133,7 +139,7 @@ def build_events(record: dict, occurrences, source, taxonomy, where: str, warnin
     events = []
     for index, (start, end) in enumerate(occurrences, start=1):
         events.append(Event(
-            uid=_uid(base_id, title, start, index, len(occurrences), source), title=title, start=start, end=end,
+            uid=_uid(base_id, title, start, index, len(occurrences)), title=title, start=start, end=end,
             source=source.id, timezone=zone_of(start, timezone) if isinstance(start, dt.datetime) else timezone,
             description=clean_text(record.get("description")), location=place, online_url=online_url,
             organiser=clean_text(record.get("organiser")) or source.organiser,
@@ -143,7 +149,7 @@ def build_events(record: dict, occurrences, source, taxonomy, where: str, warnin
     return events
 
 
-def _refuse_garbled(record: dict):
+def _refuse_garbled(record: dict[str, Any]) -> None:
     """Text garbled before calfeed read it is never published: a subscriber cannot correct « num\ufffdro »."""
     location = record.get("location") or {}
     for value in (record.get("title"), record.get("description"), record.get("organiser"),
@@ -153,7 +159,7 @@ def _refuse_garbled(record: dict):
                              "remplacement ou accents mal encodés ; corrigez l'encodage à la source")
 
 
-def _uid(base_id: str, title: str, start, index: int, count: int, source) -> str:
+def _uid(base_id: str, title: str, start: dt.date, index: int, count: int) -> str:
     """The event's natural key (see `record_key`); a record without identifier is keyed by its title and
     start (see model.keyless_uid), never by the source's id."""
     if not base_id:
@@ -164,40 +170,64 @@ def _uid(base_id: str, title: str, start, index: int, count: int, source) -> str
     return key
 
 
-def _classify(record: dict, source, taxonomy, where: str, warnings: list) -> dict:
-    """Category, themes, type, format, status and region of a record: its own values, else its labels,
-    else the source's defaults; an unknown value is dropped with a warning (an unknown category rejects it)."""
+def _classify(record: dict[str, Any], source: Any, taxonomy: Taxonomy, where: str,
+              warnings: list[Rejected]) -> dict[str, Any]:
+    """The Event's arguments for each dimension of the vocabulary table, and its status. A dimension's values:
+    the record's own, else (for one that takes several: and) those its labels name, else (and) the source's
+    defaults. An unknown value is dropped with a warning; for a required dimension (the category) it rejects
+    the record, as does no value at all."""
     found = taxonomy.classify(list(record.get("labels") or []))
+    classes: dict[str, Any] = {}
+    facets = []
+    for row in DIMENSIONS:
+        own = []
+        for label in split_list(str(record.get(row.key) or "")) if row.multiple else [record.get(row.key)]:
+            try:
+                own.append(_pick(taxonomy.vocabulary(row.key), label, row.unknown))
+            except EventError as exc:
+                if row.missing:
+                    raise
+                warnings.append(Rejected(where, f"{exc} : valeur ignorée"))
+        own = [slug for slug in own if slug]
+        if row.multiple:
+            slugs = tuple(dict.fromkeys([*own, *found[row.key], *row.defaults(source)]))
+        else:
+            slugs = tuple((own or found[row.key] or list(row.defaults(source)))[:1])
+        if row.missing and not slugs:
+            raise EventError(row.missing)
+        if row.event_field:
+            classes[row.attribute] = slugs if row.multiple else "".join(slugs)
+        elif slugs:
+            facets.append((row.key, slugs))
+    try:
+        status = _pick(taxonomy.statuses, record.get("status"), "statut inconnu")
+    except EventError as exc:
+        warnings.append(Rejected(where, f"{exc} : valeur ignorée"))
+        status = ""
+    return {**classes, "facets": tuple(facets), "status": status or "confirme"}
 
-    def pick(vocabulary, label, unknown):
-        try:
-            return _pick(vocabulary, label, unknown)
-        except EventError as exc:
-            warnings.append(Rejected(where, f"{exc} : valeur ignorée"))
-            return ""
 
-    category = _pick(taxonomy.categories, record.get("category"), "catégorie inconnue") or \
-        (found["category"][0] if found["category"] else source.category)
-    if not category:
-        raise EventError("catégorie manquante : ajoutez-la à l'événement ou une « category » à la source")
-    themes = []
-    for label in [*split_list(record.get("themes") or ""), *found["themes"], *source.themes]:
-        slug = pick(taxonomy.themes, label, "thème inconnu")
-        if slug and slug not in themes:
-            themes.append(slug)
-    region = (record.get("location") or {}).get("region") or ""
-    return {
-        "category": category, "themes": tuple(themes),
-        "event_type": pick(taxonomy.event_types, record.get("event_type"), "type inconnu") or
-        (found["event_type"][0] if found["event_type"] else source.event_type),
-        "attendance": pick(taxonomy.formats, record.get("attendance"), "format inconnu") or
-        (found["format"][0] if found["format"] else source.attendance),
-        "status": pick(taxonomy.statuses, record.get("status"), "statut inconnu") or "confirme",
-        "region": pick(taxonomy.regions, region, "région inconnue") or (found["region"][0] if found["region"] else source.region),
-    }
+def dimension_cells(values: dict[str, Any]) -> dict[str, Any]:
+    """A spreadsheet row's cells of each dimension (by its column, see DIMENSION_COLUMNS), as record keys."""
+    return {row.key: values.get(row.column) for row in DIMENSIONS}
 
 
-def _pick(vocabulary, label, unknown: str) -> str:
+def dimension_fields(item: dict[str, Any]) -> dict[str, Any]:
+    """A calfeed JSON item's field of each dimension (« themes », « lieu.region »…), as record keys; a
+    dimension that takes several values may be a list or one text."""
+    fields = {}
+    for row in DIMENSIONS:
+        value: Any = item
+        for part in row.json_field.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if row.multiple:
+            value = ",".join(str(v) for v in value if isinstance(v, str | int)) if isinstance(value, list) else \
+                str(value) if isinstance(value, str | int) else ""
+        fields[row.key] = value
+    return fields
+
+
+def _pick(vocabulary: Vocabulary, label: object, unknown: str) -> str:
     """The slug of `label`; `unknown` names a wrong one, agreed with its noun (« thème inconnu »)."""
     label = clean_text(label)
     if not label:
@@ -208,7 +238,7 @@ def _pick(vocabulary, label, unknown: str) -> str:
     return slug
 
 
-def _coordinates(location: dict, where: str, warnings: list) -> dict:
+def _coordinates(location: dict[str, Any], where: str, warnings: list[Rejected]) -> dict[str, float | None]:
     """Latitude and longitude, both or neither: an unreadable one drops the pair with a warning, not the event."""
     try:
         return {"latitude": _coordinate(location.get("latitude"), 90),
@@ -218,7 +248,7 @@ def _coordinates(location: dict, where: str, warnings: list) -> dict:
         return {"latitude": None, "longitude": None}
 
 
-def _coordinate(value, bound: float) -> float | None:
+def _coordinate(value: object, bound: float) -> float | None:
     if value in (None, ""):
         return None
     try:
@@ -230,7 +260,8 @@ def _coordinate(value, bound: float) -> float | None:
     return number
 
 
-def all_day_or_timed(day: dt.date, last_day: dt.date | None, start_time, end_time, timezone: str):
+def all_day_or_timed(day: dt.date, last_day: dt.date | None, start_time: dt.time | None, end_time: dt.time | None,
+                     timezone: str) -> tuple[dt.date, dt.date]:
     """The (start, end) pair of one occurrence given a day and optional hours."""
     last_day = last_day or day
     if last_day < day:
@@ -253,7 +284,7 @@ def check_zone(name: str) -> str:
     return name
 
 
-def as_moment(value, timezone: str) -> dt.datetime:
+def as_moment(value: dt.date, timezone: str) -> dt.datetime:
     """A date read as midnight in `timezone`; a datetime unchanged."""
     if isinstance(value, dt.datetime):
         return value

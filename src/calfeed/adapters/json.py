@@ -4,7 +4,8 @@ import datetime as dt
 import json
 
 from ..errors import EventError, SourceError
-from .common import Parsed, Rejected, as_moment, build_events, check_zone, clean_text, parse_moment, record_key
+from .common import (Parsed, Rejected, as_moment, build_events, check_zone, clean_text, dimension_fields,
+                     parse_moment, record_key)
 from .decode import decode_text
 from .records import Read, Reading, optional_value, settle_identities
 from .openagenda import record_from_openagenda, unpublished_state
@@ -90,23 +91,18 @@ def _record_from_calfeed(item: dict, source, where: str, warnings: list):
     location = item.get("lieu") or {}
     if isinstance(location, str):
         location = {"nom": location}
-    themes = item.get("themes") or []
     record = {
         "id": item.get("id"),
         "title": item.get("titre"),
         "description": item.get("description"),
         "location": {
             "name": location.get("nom"), "address": location.get("adresse"), "city": location.get("ville"),
-            "postal_code": location.get("code_postal"), "region": clean_text(location.get("region")),
+            "postal_code": location.get("code_postal"),
             "latitude": location.get("latitude"), "longitude": location.get("longitude"),
         },
         "online_url": item.get("lien_en_ligne"),
-        "attendance": item.get("format"),
+        **dimension_fields(item),
         "organiser": item.get("organisateur"),
-        "category": item.get("categorie"),
-        "themes": ",".join(str(t) for t in themes if isinstance(t, str | int)) if isinstance(themes, list) else
-        str(themes) if isinstance(themes, str | int) else "",
-        "event_type": item.get("type"),
         "url": item.get("lien"),
         "registration_url": item.get("inscription"),
         "status": item.get("statut"),

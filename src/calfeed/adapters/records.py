@@ -3,7 +3,9 @@ records (one UID each, no record lost silently), optional values read without co
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from ..errors import EventError, SourceError
 from ..model import Event, stable_uid
@@ -12,16 +14,17 @@ from .common import Parsed, Rejected, clean_text, record_key
 # A source never makes calfeed read more than MAX_ROWS rows, items or VEVENTs, nor read for longer than its
 # `timeout`: a body within `max_bytes` can still hold a million empty rows (an Excel sheet declares them).
 MAX_ROWS = 50_000
+T = TypeVar("T")
 
 
 class Reading:
     """The bounds of reading one source's body: how many rows (items, events) and how long."""
 
-    def __init__(self, source):
+    def __init__(self, source: Any) -> None:
         self.source, self.rows, self.empty = source, 0, 0
         self.deadline = time.monotonic() + source.timeout
 
-    def row(self, empty: bool = False):
+    def row(self, empty: bool = False) -> None:
         """Count one more row (an empty one only against the clock); raise SourceError once a bound is
         passed (the last good version stays published)."""
         self.rows += 1
@@ -46,7 +49,7 @@ class Read:
     events: list[Event]
 
 
-def settle_identities(reads: list[Read], source, parsed: Parsed):
+def settle_identities(reads: list[Read], source: Any, parsed: Parsed) -> None:
     """Add the events of `reads` to `parsed`, every natural key once, no record lost silently.
 
     Records sharing a key under one id of the source: one repeated word for word is read once (with a
@@ -100,7 +103,7 @@ def _linked(reads: list[Read]) -> list[list[int]]:
             owners.setdefault(uid, []).append(index)
     group_of = list(range(len(reads)))  # union-find: records linked by any shared UID form one group
 
-    def root(i):
+    def root(i: int) -> int:
         while group_of[i] != i:
             group_of[i] = group_of[group_of[i]]
             i = group_of[i]
@@ -115,7 +118,8 @@ def _linked(reads: list[Read]) -> list[list[int]]:
     return [members for members in groups.values() if len(members) > 1]
 
 
-def optional_value(read, value, where: str, warnings: list, name: str):
+def optional_value(read: Callable[[Any], T], value: object, where: str, warnings: list[Rejected],
+                   name: str) -> T | None:
     """`read(value)` for an optional cell or field; None with a warning when it cannot be read."""
     if not clean_text(value):
         return None

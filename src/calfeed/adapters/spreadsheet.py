@@ -8,8 +8,8 @@ import re
 from ..errors import EventError, SourceError
 from ..text import slugify
 from .dates import MONTHS, without_month_dots
-from .common import (Parsed, Rejected, all_day_or_timed, as_moment, build_events, check_zone, clean_text,
-                     parse_date, parse_moment, parse_time, record_key, split_dates)
+from .common import (DIMENSION_COLUMNS, Parsed, Rejected, all_day_or_timed, as_moment, build_events, check_zone,
+                     clean_text, dimension_cells, parse_date, parse_moment, parse_time, record_key, split_dates)
 from .records import Read, Reading, optional_value, settle_identities
 
 # Canonical column → accepted header spellings (compared as slugs: accents, case, spaces ignored).
@@ -28,20 +28,16 @@ COLUMNS = {
     "adresse": ("adresse", "adresse_postale"),
     "ville": ("ville", "commune"),
     "code_postal": ("code_postal", "cp"),
-    "region": ("region",),
     "latitude": ("latitude", "lat"),
     "longitude": ("longitude", "lon", "lng"),
-    "format": ("format", "modalite"),
     "lien_en_ligne": ("lien_en_ligne", "lien_visio", "visio"),
     "organisateur": ("organisateur", "organisateurs", "structure", "structure_organisatrice", "organisateur_rice",
                      "porteur", "porteur_du_projet"),
-    "categorie": ("categorie", "categorie_d_organisateur"),
-    "themes": ("themes", "theme", "thematiques", "thematique"),
-    "type": ("type", "type_d_evenement"),
     "lien": ("lien", "url", "site", "site_web"),
     "inscription": ("inscription", "lien_d_inscription"),
     "statut": ("statut", "etat"),
     "modifie_le": ("modifie_le", "mis_a_jour_le", "derniere_modification"),
+    **DIMENSION_COLUMNS,  # categorie, themes, region, format, type…: the vocabulary table's
 }
 REQUIRED = ("titre", "date_debut")
 _ALIASES = {alias: column for column, aliases in COLUMNS.items() for alias in aliases}
@@ -208,12 +204,11 @@ def _events_from_row(values: dict, source, taxonomy, where, warnings, headers: d
         "id": values.get("id"), "title": values.get("titre"), "description": values.get("description"),
         "location": {
             "name": values.get("lieu"), "address": values.get("adresse"), "city": values.get("ville"),
-            "postal_code": values.get("code_postal"), "region": clean_text(values.get("region")),
+            "postal_code": values.get("code_postal"),
             "latitude": values.get("latitude"), "longitude": values.get("longitude"),
         },
-        "online_url": values.get("lien_en_ligne"), "attendance": values.get("format"),
-        "organiser": values.get("organisateur"), "category": values.get("categorie"),
-        "themes": values.get("themes"), "event_type": values.get("type"), "url": values.get("lien"),
+        "online_url": values.get("lien_en_ligne"), **dimension_cells(values),
+        "organiser": values.get("organisateur"), "url": values.get("lien"),
         "registration_url": values.get("inscription"), "status": values.get("statut"),
         "modified": optional_value(lambda text: as_moment(parse_moment(text, timezone), timezone), modified, where,
                                    warnings, "date de modification"),

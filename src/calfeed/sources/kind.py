@@ -7,7 +7,7 @@ from typing import Any
 
 from ..adapters.parsed import Parsed
 from ..model import DEFAULT_ZONE
-from ..taxonomy import Taxonomy
+from ..taxonomy import DIMENSIONS, Taxonomy
 
 # `source` below is a config.Source (config imports this package, so it cannot be named here).
 Reader = Callable[[bytes, Any, Taxonomy, "str | None"], Parsed]
@@ -60,13 +60,10 @@ COMMON_KEYS: dict[str, Key] = {
     "type": Key(TEXT, "le type de la source (README : « Types de source »)", "ics"),
     "url": Key(TEXT, "adresse de la source (http ou https seulement)", "https://…"),
     "path": Key(TEXT, "OU fichier, relatif au dossier de sources.yaml", "data/agenda.ics"),
-    "category": Key(TEXT, "catégorie par défaut des événements", "etat"),
-    "themes": Key(TEXTS, "thèmes ajoutés à chaque événement", "[]"),
+    # a default value for each dimension of the vocabulary table (category, themes, region…)
+    **{row.source_key: Key(TEXTS if row.multiple else TEXT, row.source_help, row.source_example) for row in DIMENSIONS},
     "timezone": Key(TEXT, "fuseau des heures « flottantes » de la source", DEFAULT_ZONE),
     "organiser": Key(TEXT, "organisateur par défaut", "DITP"),
-    "event_type": Key(TEXT, "type par défaut", "table-ronde"),
-    "region": Key(TEXT, "région par défaut", "ile-de-france"),
-    "format": Key(TEXT, "format par défaut : presentiel, en-ligne, hybride", "hybride"),
     "allow_empty": Key({"type": "boolean"}, "accepter qu'une source qui publiait des événements n'en publie plus",
                        "false"),
     "max_drop": Key(SHARE, "part des événements qu'elle peut perdre d'un coup sans être retenue "
