@@ -108,8 +108,7 @@ def short_date(day: dt.date) -> str:
 
 
 def when(event: Event, zone: str) -> str:
-    """« mercredi 16 novembre 2022 » or « mardi 15 novembre 2022, 14 h 00 – 16 h 00 », in the event's own
-    zone, named when it is not the programme's `zone` (publish.timezone)."""
+    """« mardi 15 novembre 2022, 14 h – 16 h », in the event's zone, named if not the programme's `zone`."""
     if event.all_day:
         last = event.end - dt.timedelta(days=1)
         if last == event.start:
