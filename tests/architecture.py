@@ -30,7 +30,7 @@ LAYERS = (
     ("store.schema", "store.problems", "store.identities", "fetch.deadline"),
     ("store", "fetch"),
     ("store.feeds",),
-    ("publish", "store.owner", "store.backup", "preview", "alerts", "public"),
+    ("publish", "store.owner", "store.backup", "preview", "alerts", "public", "script_data"),
     ("refresh", "pages"),
     ("schedule", "build", "init", "rehearsal"),
     ("web.counts", "upload"),

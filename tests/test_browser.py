@@ -519,10 +519,10 @@ def test_the_static_copy_keeps_its_promises_or_says_what_it_cannot_do(static_cop
     page.wait_for_url(re.compile(r"mon-programme\.html\?e="))
     page.wait_for_function("() => document.querySelectorAll('#programme-liste li').length === 2")
     assert plain(page.locator("#lien-programme").inner_text()) == "Mon programme (2)"
-    written = page.locator("#programme-liste").text_content()  # written by the script: French spacing too
+    written = page.locator("#programme-liste").text_content()  # the server's lines: French spacing too
     assert "\u00a0: " in written and not re.search(r"« | »| :", written)
-    assert page.locator("#programme-liste button .fr-sr-only").count() == 2  # the title for screen readers only
-    drop = page.locator("#programme-liste button").first
+    assert page.locator("#programme-liste a.retirer .fr-sr-only").count() == 2  # the title for screen readers only
+    drop = page.locator("#programme-liste a.retirer").first
     assert drop.evaluate("b => b.firstChild.textContent") == "Retirer de mon programme"
     assert "ne peut pas servir d'agenda personnel" in page.locator("main").inner_text()
     page.goto(base + "/constructeur.html")
@@ -533,11 +533,12 @@ def test_the_script_fills_subscribe_links_as_the_server_does(static_copy, page):
     """The page script holds no client rule: it fills the server's templates (links.CLIENTS) and gets the
     links the server would write for the same address, the apostrophe of the name included (encoded by
     Python's quote, left as it is by encodeURIComponent)."""
+    from urllib.parse import unquote
     from calfeed.links import CLIENTS, subscribe_links
     base, _ = static_copy
     page.goto(base + "/index.html")
     block = page.locator("#agenda-tous-tous details.abonner")
-    name = block.get_attribute("data-name").replace("\u00a0", " ").replace("\u202f", " ")
+    name = unquote(block.get_attribute("data-nom"))  # the name as the feed names itself, unspaced
     assert "'" in name
     built = dict(block.locator("ul[data-a-construire] a[data-lien]").evaluate_all(
         "links => links.map(link => [link.dataset.lien, link.getAttribute('href')])"))

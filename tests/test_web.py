@@ -370,7 +370,7 @@ def test_the_builder_gives_its_script_the_selection_table(client, app):
     import re
     from calfeed.selection import criteria_data
     page = client.get("/feeds/constructeur.html").get_data(as_text=True)
-    data = json.loads(re.search(r'<script type="application/json" id="criteres">(.*?)</script>', page, re.S).group(1))
+    data = json.loads(re.search(r'<script type="application/json" id="calfeed-data">(.*?)</script>', page, re.S).group(1))
     offered = re.findall(r'<fieldset class="[^"]*" id="critere-([a-z]+)"', page)  # those an event fills
     assert offered == ["categorie", "theme", "region", "format", "type"]
     assert data["criteres"] == criteria_data(app.extensions["calfeed"].config.taxonomy, offered)
@@ -455,7 +455,8 @@ def test_public_status_names_local_sources_as_sources_yaml_does(client, bundled)
 @pytest.mark.parametrize("choice, gone", [("zzz", 0), ("000000000000", 1), ("", 0)])
 def test_an_empty_programme_offers_no_subscription(client, choice, gone):
     page = client.get(f"/feeds/mon-programme.html?e={choice}").get_data(as_text=True)
-    assert 'id="abonnement-programme"' not in page and "mon-programme.ics" not in page  # as the builder does
+    shown = page.partition('<script type="application/json" id="calfeed-data">')[0]  # the script's data apart
+    assert 'id="abonnement-programme"' not in shown and "mon-programme.ics" not in shown  # as the builder does
     assert '<p id="programme-vide">' in page  # shown, not hidden
     assert ("1 événement de cette adresse n'est plus au programme" in _text(page)) == bool(gone)
     assert "0 événements" not in page

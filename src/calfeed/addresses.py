@@ -3,6 +3,7 @@ addresses under /feeds/, resolved for the live app and listed for the static bui
 so a link works the same on both)."""
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
@@ -12,6 +13,13 @@ from .selection import CRITERIA, PUBLIC_CRITERIA, Programme, event_key, vocabula
 from .taxonomy import DIMENSIONS
 
 MAX_ALARM_MINUTES = 7 * 24 * 60
+# A feed's import variant (no calendar name nor refresh hint): a file of this folder, or this query pair.
+IMPORT_FOLDER, IMPORT = "import/", ("usage", "import")
+# How a composed calendar is named from its ticked labels (`parse_selection`; the page script reads these).
+SELECTION_OR, SELECTION_AND, SELECTION_ALL = " ou ", " · ", "tout le programme"
+# « Mon programme »: its page and feed, the parameter holding the chosen events, and what an event key is.
+PERSONAL = {"page": "mon-programme.html", "feed": "mon-programme.ics", "parameter": "e", "key": "[0-9a-f]{12}"}
+_PERSONAL_KEY = re.compile(PERSONAL["key"])
 
 
 @dataclass(frozen=True)
@@ -170,7 +178,13 @@ def static_feeds(config, programme) -> list[tuple[str, FeedRequest]]:
     every address that answers a feed (`catalogue`)."""
     return [(prefix + feed.path, FeedRequest(feed, subscription=subscription))
             for feed in catalogue(config, programme).values()
-            for prefix, subscription in (("", True), ("import/", False))]
+            for prefix, subscription in (("", True), (IMPORT_FOLDER, False))]
+
+
+def import_path(path: str) -> str:
+    """The import variant of the feed at `path` (relative to /feeds/): in the import folder, or, for an
+    address with a query (answered on request, never a file), the same address asking for it."""
+    return f"{path}&{urlencode([IMPORT])}" if "?" in path else IMPORT_FOLDER + path
 
 
 def parse_selection(config, params) -> Feed:
@@ -196,9 +210,9 @@ def parse_selection(config, params) -> Feed:
                     slugs.append(slug)
         if slugs:
             filters[key] = tuple(sorted(slugs))
-    parts = [" ou ".join(vocabulary_of(config.taxonomy, key).name(s) for s in filters[key])
+    parts = [SELECTION_OR.join(vocabulary_of(config.taxonomy, key).name(s) for s in filters[key])
              for key in PUBLIC_CRITERIA if key in filters]
-    label = " · ".join(parts) or "tout le programme"
+    label = SELECTION_AND.join(parts) or SELECTION_ALL
     query = urlencode([(key, slug) for key in PUBLIC_CRITERIA for slug in filters.get(key, ())])
     return Feed(f"selection.ics?{query}" if query else "selection.ics", "personnalise", "selection",
                 feed_name(config, f"Sélection : {label}"),
@@ -208,13 +222,19 @@ def parse_selection(config, params) -> Feed:
 def personal_keys(values: Iterable[str]) -> tuple[str, ...]:
     """The event keys of « Mon programme » from the `e` parameter's values (comma-separated, repeatable)."""
     keys = {k for value in values for k in value.split(",")}
-    return tuple(sorted(k for k in keys if len(k) == 12 and all(c in "0123456789abcdef" for c in k)))
+    return tuple(sorted(k for k in keys if _PERSONAL_KEY.fullmatch(k)))
+
+
+def personal_page(keys: Iterable[str]) -> str:
+    """The page of « Mon programme » holding `keys` (valid ones, sorted), relative to the feeds folder."""
+    keys = personal_keys(keys)
+    return PERSONAL["page"] + (f"?{PERSONAL['parameter']}={','.join(keys)}" if keys else "")
 
 
 def personal_feed(config, keys) -> Feed:
     """« Mon programme »: the events an agent ticked, by their keys; the address holds the choice."""
     keys = personal_keys(keys)
-    return Feed("mon-programme.ics?" + urlencode({"e": ",".join(keys)}), "personnel", "mon-programme",
+    return Feed(PERSONAL["feed"] + "?" + urlencode({PERSONAL["parameter"]: ",".join(keys)}), "personnel", "mon-programme",
                 feed_name(config, "Mon programme"),
                 f"Les événements du {config.editions.series} que j'ai choisis.", {"evenement": keys}, "Mon programme")
 
@@ -233,13 +253,13 @@ def resolve_address(config, programme: Programme, path: str, args: dict[str, lis
     (`static_feeds`), so a link works the same on both.
     """
     subscription = True
-    if path.startswith("import/"):
-        subscription, path = False, path.removeprefix("import/")
+    if path.startswith(IMPORT_FOLDER):
+        subscription, path = False, path.removeprefix(IMPORT_FOLDER)
     params = {key: list(values) for key, values in args.items()}
-    usage = params.pop("usage", ["abonnement"])[-1]
-    if usage not in ("abonnement", "import"):
+    usage = params.pop(IMPORT[0], ["abonnement"])[-1]
+    if usage not in ("abonnement", IMPORT[1]):
         raise AddressError(400, "« usage » vaut « abonnement » (par défaut) ou « import ».")
-    subscription = subscription and usage == "abonnement"
+    subscription = subscription and usage != IMPORT[1]
     alarm = _alarm(params.pop("rappel", ["0"])[-1])
     if path == "selection.ics":
         try:

@@ -2,6 +2,7 @@
 site and the static build render the same templates from the same contexts, given "now" by the caller."""
 
 import datetime as dt
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 
@@ -9,15 +10,17 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from .editions import AFTER
 from .feeds import feed_bytes
-from .addresses import FeedRequest, catalogue, event_feed, feed_catalogue, parse_selection, personal_feed
-from .links import CLIENTS, clients_data, event_links
+from .addresses import (FeedRequest, catalogue, event_feed, feed_catalogue, parse_selection, personal_feed,
+                        personal_page)
+from .links import CLIENTS, event_links
 from .public import public_location, public_source_text, without_addresses
-from .selection import BUILDER_CRITERIA, CRITERIA, NEVER_PUBLISHED, PUBLIC_CRITERIA, criteria_data
+from .script_data import EVENTS_FILE, events_data, page_data, say, search_text
+from .selection import BUILDER_CRITERIA, CRITERIA, NEVER_PUBLISHED, PUBLIC_CRITERIA
 from .taxonomy import DIMENSION, DIMENSIONS
 from .text import fold, french_every, paragraphs
 from .site_info import LEGAL_PAGES, SITE_MAP
 from .views import (Where, dates_between, edition_view, event_jsonld, event_view, feed_json_chunks, french_moment,
-                    french_spacing, matching_sentence, script_json, subscription, upcoming)
+                    french_spacing, subscription, upcoming)
 
 # The home page: the calendars most agents want first, then the groups folded into a compact list (the
 # dimensions of the vocabulary table that have a feed per value).
@@ -46,19 +49,12 @@ def _choices(config, programme=None) -> list[dict]:
     return choices
 
 
-def common(config, where: Where, title: str) -> dict:
-    return {"config": config, "site": config.site, "where": where, "title": title,
-            "edition_dates": _edition_dates(config)}
-
-
-def _criteria_json(config, choices: list[dict]) -> str:
-    """The criteria table (selection.criteria_data) of the `choices` offered and how a composed calendar is
-    named (addresses.parse_selection), for the page's script: it holds no rule of its own."""
-    everything = parse_selection(config, {}).name
-    prefix, _, suffix = everything.partition("tout le programme")
-    naming = {"prefix": prefix, "suffix": suffix, "all": "tout le programme", "or": " ou ", "and": " · "}
-    return script_json({"criteres": criteria_data(config.taxonomy, [choice["key"] for choice in choices]),
-                        "nom": naming})
+def common(config, where: Where, title: str, choices: Sequence[dict] = (), page: str = "") -> dict:
+    """What every page has; its script is given the sentences it says on `page` and the criteria of the
+    `choices` the page offers."""
+    return {"config": config, "site": config.site, "where": where, "title": title, "choices": choices,
+            "edition_dates": _edition_dates(config),
+            "script_data": page_data(config, page, tuple(choice["key"] for choice in choices))}
 
 
 def _card(config, programme, feed, where: Where, now: dt.datetime) -> dict:
@@ -93,12 +89,12 @@ def builder_context(config, programme, where: Where, params: dict) -> dict:
     """The feed builder: the boxes ticked, how many events match, the resulting feed."""
     chosen = {key: values for key, values in params.items() if key in PUBLIC_CRITERIA}
     feed = parse_selection(config, chosen)
-    items, choices = programme.select(feed.filters), _choices(config, programme)
-    return {**common(config, where, "Composer mon agenda"), "choices": choices,
+    items = programme.select(feed.filters)
+    return {**common(config, where, "Composer mon agenda", _choices(config, programme), "constructeur"),
             "selected": {key: set(values) for key, values in feed.filters.items()}, "asked": bool(chosen),
             "widen": _widen(config, programme, where, feed) if not items else [],
-            "count": len(items), "sentence": matching_sentence(len(items)), "feed": feed,
-            **subscription(feed, where), "criteria_json": _criteria_json(config, choices),
+            "count": len(items), "sentence": say("correspondent", len(items)), "feed": feed,
+            **subscription(feed, where),
             "sample": [event_view(i, config.taxonomy, where, config.timezone) for i in items[:5]]}
 
 
@@ -126,17 +122,15 @@ def events_context(config, programme, where: Where, params: dict) -> dict:
     items = programme.select(feed.filters)
     if words:
         needles = fold(words).split()
-        items = [i for i in items if all(n in fold(" ".join((i.event.title, i.event.description, i.event.organiser,
-                                                              i.event.location.city))) for n in needles)]
+        items = [i for i in items if all(n in search_text(i.event) for n in needles)]
     views = [event_view(i, config.taxonomy, where, config.timezone) for i in items[:LIST_LIMIT]]
     kept = set(personal_feed(config, params.get("e", [])).filters["evenement"])
     choices = _choices(config, programme)
     nouns = [choice["noun"] for choice in choices]  # « Filtrer par organisateur, thème… ou type »
-    return {**common(config, where, "Tous les événements"), "choices": choices,
+    return {**common(config, where, "Tous les événements", choices, "evenements"),
             "filters_named": " ou ".join(filter(None, (", ".join(nouns[:-1]), *nouns[-1:]))),
             "selected": {key: set(values) for key, values in feed.filters.items()}, "words": words,
-            "events": views, "matching": len(items), "total": len(programme.items), "kept": kept,
-            "criteria_json": _criteria_json(config, choices)}
+            "events": views, "matching": len(items), "total": len(programme.items), "kept": kept}
 
 
 def event_context(config, programme, where: Where, key: str, keys: list[str] = ()) -> dict | None:
@@ -148,9 +142,9 @@ def event_context(config, programme, where: Where, key: str, keys: list[str] = (
     mine = list(personal_feed(config, keys).filters["evenement"])
     added = sorted(set(mine) | {key})
     details = "\n\n".join(part for part in (view["description"], view["page_absolute"]) if part)
-    return {**common(config, where, view["title"]), "event": view, "programme": mine, "in_programme": key in mine,
-            "add": where.href("mon-programme.html?e=" + ",".join(added)),
-            "remove": where.href("mon-programme.html?e=" + ",".join(k for k in mine if k != key)),
+    return {**common(config, where, view["title"], page="evenement"), "event": view, "programme": mine, "in_programme": key in mine,
+            "add": where.href(personal_page(added)),
+            "remove": where.href(personal_page(k for k in mine if k != key)),
             "agenda_links": event_links(item.event, details), "jsonld": event_jsonld(view)}
 
 
@@ -158,10 +152,12 @@ def personal_context(config, programme, where: Where, keys: list[str]) -> dict:
     feed = personal_feed(config, keys)
     items = programme.select(feed.filters)
     chosen = feed.filters["evenement"]
-    share = where.absolute("mon-programme.html?e=" + ",".join(chosen)) if chosen else ""
-    return {**common(config, where, "Mon programme"), "feed": feed, "keys": chosen, "share": share,
+    share = where.absolute(personal_page(chosen)) if chosen else ""
+    # The static copy cannot write the agent's choice: it gives every event's line, for its script to show.
+    lines = [event_view(i, config.taxonomy, where, config.timezone) for i in programme.items] if where.static else []
+    return {**common(config, where, "Mon programme", page="programme"), "feed": feed, "keys": chosen, "share": share,
             "events": [event_view(i, config.taxonomy, where, config.timezone) for i in items], **subscription(feed, where),
-            "unknown": len(feed.filters["evenement"]) - len(items), "count": len(items)}
+            "unknown": len(feed.filters["evenement"]) - len(items), "count": len(items), "lines": lines}
 
 
 def embed_context(config, programme, where: Where, feed, now: dt.datetime) -> dict:
@@ -232,7 +228,7 @@ def environment() -> Environment:
     env.filters["fr"] = french_spacing
     env.filters["moment"] = french_moment
     env.filters["paragraphs"] = paragraphs
-    env.globals.update(clients=CLIENTS, clients_json=script_json(clients_data()))
+    env.globals.update(clients=CLIENTS, say=say, programme_page=personal_page)
     return env
 
 
@@ -261,6 +257,7 @@ def static_pages(config, programme, now: dt.datetime, *, event_pages: bool = Tru
     yield "constructeur.html", page("constructeur.html", builder_context(config, programme, top, {}))
     yield "evenements.html", page("evenements.html", events_context(config, programme, top, {}))
     yield "mon-programme.html", page("mon-programme.html", personal_context(config, programme, top, []))
+    yield EVENTS_FILE, events_data(programme, config.timezone)
     for feed in catalogue(config, programme).values():  # every address that answers, as the live site does
         stem = feed.path.removesuffix(".ics")
         depth = stem.count("/") + 1

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
+from .addresses import import_path
 from .changes import change_line
 from .model import Event
 from .editions import AFTER, BEFORE, DURING, phase
@@ -57,13 +58,6 @@ def french_spacing(text):
 def plural(count: int, one: str, many: str) -> str:
     """French agreement: 0 and 1 take the singular (« 0 événement »)."""
     return many if count > 1 else one
-
-
-def matching_sentence(count: int) -> str:
-    """« Aucun événement ne correspond encore », « 1 événement correspond », « 2 événements correspondent »."""
-    if count == 0:
-        return "Aucun événement ne correspond encore à ces critères."
-    return f"{count} {plural(count, 'événement correspond', 'événements correspondent')} à ces critères."
 
 
 def french_date(day: dt.date) -> str:
@@ -133,11 +127,11 @@ def subscription(feed, where: Where) -> dict:
     short = feed.label or feed.name
     json_path = plain.removesuffix(".ics") + ".json"
     if feed.static:
-        import_url, json_url = where.href("import/" + path), where.href(json_path)
+        import_url, json_url = where.href(import_path(path)), where.href(json_path)
     elif absolute:
-        import_url, json_url = absolute + ("&" if query else "?") + "usage=import", where.absolute(json_path + query)
+        import_url, json_url = where.absolute(import_path(path)), where.absolute(json_path + query)
     elif not where.static:  # the live site without a configured address: relative links, never the Host header
-        import_url, json_url = where.href(path) + ("&" if query else "?") + "usage=import", where.href(json_path + query)
+        import_url, json_url = where.href(import_path(path)), where.href(json_path + query)
     else:
         import_url = json_url = ""
     return {
@@ -201,11 +195,9 @@ def event_view(item, taxonomy, where: Where, zone: str) -> dict:
 
 
 def _dimensions(event, taxonomy) -> dict:
-    """Each dimension's slugs, as the event list's data attributes give them to the script (the further
-    dimensions only when the event has some), and the further ones named, for the event page and JSON."""
-    return {"criteria": [(row.key, " ".join(row.slugs(event))) for row in DIMENSIONS
-                         if row.event_field or row.slugs(event)],
-            "facets": [{"legend": row.legend, "field": row.json_field, "values": list(row.slugs(event)),
+    """The further dimensions the event has, named, for the event page and JSON (the page script reads every
+    dimension's values from script_data.events_data)."""
+    return {"facets": [{"legend": row.legend, "field": row.json_field, "values": list(row.slugs(event)),
                         "names": taxonomy.names(row, event)} for row in DIMENSIONS
                        if not row.event_field and row.slugs(event)]}
 

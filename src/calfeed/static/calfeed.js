@@ -1,72 +1,160 @@
-// calfeed — enhancements; every page works without this script. The selection rules are not
-// written here: pages give them as data (<script id="criteres">, built from the server's own table).
+// calfeed — enhancements; every page works without this script. It keeps no copy of a rule: the page gives
+// them as data (<script id="calfeed-data">, script_data.page_data: sentences, addresses, criteria, clients)
+// and evenements.json gives each event as the pages filter and show it (script_data.events_data).
 (function () {
   "use strict";
+
+  // ---- Applying the data. Pure functions: tests/test_script_data.py runs them under node and compares
+  // them with the Python they are given the data of.
+  function rules(data, folding) {
+    var own = function (object, key) { return Object.prototype.hasOwnProperty.call(object, key); };
+    // {name} replaced in one pass, as script_data.fill.
+    function fill(template, values) {
+      return template.replace(/\{(\w+)\}/g, function (found, key) { return own(values, key) ? String(values[key]) : found; });
+    }
+    // A sentence with a number: the server gives the forms of 0, 1 and any other number, French-spaced.
+    function say(name, count, values) {
+      var forms = data.phrases[name];
+      return fill(own(forms, String(count)) ? forms[String(count)] : forms.n, Object.assign({n: count}, values || {}));
+    }
+    // Percent-encoding as Python's quote(value, safe=""): encodeURIComponent leaves ! ' ( ) * as they are.
+    function encode(value) {
+      return encodeURIComponent(value).replace(/[!'()*]/g, function (c) { return "%" + c.charCodeAt(0).toString(16).toUpperCase(); });
+    }
+    // Each client's link to the feed at `url`, from the server's templates (links.CLIENTS), as links.fill.
+    function subscribeLinks(url, name) {
+      var values = {url: url, host_path: url.replace(/^[^:\/]*:\/\//, ""), name: name};
+      var links = {https: url};
+      data.clients.forEach(function (client) {
+        links[client.key] = client.template.replace(/\{(url|host_path|name)(_q)?\}/g, function (found, key, encoded) {
+          return encoded ? encode(values[key]) : values[key];
+        });
+      });
+      return links;
+    }
+    // `address` with one more query pair, serialised as Python's urlencode serialises a query.
+    function withPair(address, key, value) {
+      var at = address.indexOf("?");
+      var query = new URLSearchParams(at < 0 ? "" : address.slice(at + 1));
+      query.append(key, value);
+      return (at < 0 ? address : address.slice(0, at)) + "?" + query.toString();
+    }
+    // A feed's import variant (addresses.import_path): a file of the import folder, or its address asking for it.
+    function importPath(path) {
+      var variant = data["import"];
+      return path.indexOf("?") < 0 ? variant.dossier + path : withPair(path, variant.paire[0], variant.paire[1]);
+    }
+    // « Mon programme »: what an event key is, and the page and feed that hold a choice (addresses.PERSONAL).
+    var personal = data.programme;
+    var keyPattern = new RegExp("^(?:" + personal.key + ")$");
+    function validKeys(values) {
+      var found = [];
+      values.forEach(function (value) {
+        value.split(",").forEach(function (key) { if (keyPattern.test(key) && found.indexOf(key) < 0) { found.push(key); } });
+      });
+      return found;
+    }
+    function programmePage(keys) {
+      var sorted = validKeys(keys).sort();
+      return personal.page + (sorted.length ? "?" + personal.parameter + "=" + sorted.join(",") : "");
+    }
+    function programmeFeed(keys) { return withPair(personal.feed, personal.parameter, validKeys(keys).sort().join(",")); }
+    // Values of one criterion add up (« ou »), criteria combine (« et »); an event's values under each
+    // criterion come from the server (selection.CRITERIA: a hybrid event is both « présentiel » and « en ligne »).
+    function matches(selection, values) {
+      return data.criteres.every(function (criterion) {
+        var wanted = selection[criterion.key] || [];
+        var have = values[criterion.key] || [];
+        return !wanted.length || wanted.some(function (value) { return have.indexOf(value) >= 0; });
+      });
+    }
+    // A composed calendar's name (as text, and as the page shows it) and query, as addresses.parse_selection.
+    // A value's label: as the feed names it, or (`page`) as the page writes it.
+    function label(criterion, slug, page) {
+      var spaced = page && data.nom.libelles[criterion.key] && data.nom.libelles[criterion.key][slug];
+      return spaced || criterion.values.filter(function (v) { return v.value === slug; })[0].label;
+    }
+    function describe(selection) {
+      var text = [], shown = [], query = new URLSearchParams();
+      data.criteres.forEach(function (criterion) {
+        var wanted = (selection[criterion.key] || []).slice().sort();
+        if (!wanted.length) { return; }
+        text.push(wanted.map(function (slug) { return label(criterion, slug, false); }).join(data.nom.texte.or));
+        shown.push(wanted.map(function (slug) { return label(criterion, slug, true); }).join(data.nom.page.or));
+        wanted.forEach(function (slug) { query.append(criterion.key, slug); });
+      });
+      var t = data.nom.texte, p = data.nom.page;
+      return {name: t.prefix + (text.join(t.and) || t.all) + t.suffix, shown: p.prefix + (shown.join(p.and) || p.all) + p.suffix,
+              query: query.toString()};
+    }
+    // What the agent types, folded as text.fold folds (the server folds each event's text beforehand):
+    // character by character, the server's fold where it differs from lower case, NFKD, marks dropped.
+    var marks = new RegExp(folding.marques, "g");
+    function fold(text) {
+      return Array.from(text, function (c) {
+        return own(folding.exceptions, c) ? folding.exceptions[c] : c.toLowerCase().normalize("NFKD").replace(marks, "");
+      }).join("");
+    }
+    function found(words, folded) {
+      return fold(words).split(/\s+/).filter(Boolean).every(function (word) { return folded.indexOf(word) >= 0; });
+    }
+    // An empty choice leads somewhere: what each ticked box, left out, would give (as pages._widen).
+    function widened(selection, events) {
+      var found = [];
+      data.criteres.forEach(function (criterion) {
+        (selection[criterion.key] || []).forEach(function (slug) {
+          var wider = {};
+          Object.keys(selection).forEach(function (key) {
+            wider[key] = selection[key].filter(function (v) { return key !== criterion.key || v !== slug; });
+          });
+          var count = events.filter(function (e) { return matches(wider, e.valeurs); }).length;
+          if (count) { found.push({criterion: criterion, slug: slug, label: label(criterion, slug, false), count: count, query: describe(wider).query}); }
+        });
+      });
+      return found;
+    }
+    return {widened: widened, fill: fill, say: say, encode: encode, subscribeLinks: subscribeLinks, importPath: importPath,
+            validKeys: validKeys, programmePage: programmePage, programmeFeed: programmeFeed, matches: matches,
+            describe: describe, label: label, fold: fold, found: found};
+  }
+  if (typeof document === "undefined") { module.exports = rules; return; }  // node, for the tests
 
   var body = document.body;
   var root = body.getAttribute("data-racine") || "";        // relative way to the feeds folder
   var base = body.getAttribute("data-base") || "";          // the live service's /feeds/ address, if known
   var isStatic = body.hasAttribute("data-statique");
   var STORE = "calfeed-programme";
-
-  // French spacing for text the script writes, as the server's `fr` filter does for the pages.
-  function french(text) {
-    return text.replace(/ ([;!?])/g, "\u202f$1").replace(/ :/g, "\u00a0:")
-      .replace(/« /g, "«\u00a0").replace(/ »/g, "\u00a0»");
-  }
+  var data = JSON.parse(document.getElementById("calfeed-data").textContent);
+  var rule = rules(data, {exceptions: {}, marques: "$^"});
 
   function absolute(relative) { return new URL(relative, location.href).href; }
   // The feeds folder's address: the live service's, or (a static copy served over http) this copy's.
   var feedsAddress = base || (/^https?:$/.test(location.protocol) ? absolute(root || "./") : "");
 
-  // How each calendar client subscribes is not written here either: the page gives the server's own
-  // templates (links.CLIENTS, <script id="clients">), filled as the server fills them (links.fill).
-  var clientsData = document.getElementById("clients");
-  var CLIENTS = clientsData ? JSON.parse(clientsData.textContent) : [];
-  // Percent-encoding as Python's quote(value, safe=""): encodeURIComponent leaves ! ' ( ) * as they are.
-  function encode(value) {
-    return encodeURIComponent(value).replace(/[!'()*]/g, function (c) { return "%" + c.charCodeAt(0).toString(16).toUpperCase(); });
-  }
-  function subscribeLinks(url, name) {
-    var values = {url: url, host_path: url.replace(/^[^:\/]*:\/\//, ""), name: name};
-    var links = {https: url};
-    CLIENTS.forEach(function (client) {
-      links[client.key] = client.template.replace(/\{(url|host_path|name)(_q)?\}/g, function (found, key, encoded) {
-        return encoded ? encode(values[key]) : values[key];
-      });
-    });
-    return links;
-  }
-
-  // Point every link of a subscribe control at `url` (path relative to the feeds folder) and `name`.
-  function setLinks(block, path, name) {
+  // Point every link of a subscribe control at `path` (relative to the feeds folder), named `name`
+  // (`shown`: the same as the page writes it, for the screen reader's words).
+  function setLinks(block, path, name, shown) {
     var url = feedsAddress + path;
-    var links = subscribeLinks(url, name);
-    block.setAttribute("data-name", name);
+    var links = rule.subscribeLinks(url, name);
+    block.setAttribute("data-nom", encodeURIComponent(name));
     block.querySelectorAll("[data-lien]").forEach(function (element) {
       var kind = element.getAttribute("data-lien");
       if (kind === "https") { element.value = url; element.parentNode.hidden = false; return; }
       if (kind === "download") { element.href = url; return; }
-      if (kind === "import") { element.href = url + (url.indexOf("?") < 0 ? "?" : "&") + "usage=import"; return; }
+      if (kind === "import") { element.href = feedsAddress + rule.importPath(path); return; }
       if (links[kind]) { element.href = links[kind]; }
     });
-    block.querySelectorAll(".fr-sr-only").forEach(function (hidden) {
-      // The page's spaces inside « » and before « : » are no-break ones (\s matches them too).
-      hidden.textContent = hidden.textContent.replace(/«\s.*\s»|:\s.*$/, function (found) {
-        return french(found.charAt(0) === "«" ? "« " + name + " »" : ": " + name);
-      });
-    });
+    if (shown) { block.querySelectorAll("[data-nom-agenda]").forEach(function (span) { span.textContent = shown; }); }
   }
 
   // A static copy that does not know its public address: fill its subscribe links from where it is served.
   if (feedsAddress) {
     document.querySelectorAll(".abonner [data-a-construire]").forEach(function (list) {
       var block = list.closest(".abonner");
-      // The page's French spacing is for reading; a calendar is named as the feed names itself.
-      var name = (block.getAttribute("data-name") || "").replace(/[\u00a0\u202f]/g, " ");
+      var name = decodeURIComponent(block.getAttribute("data-nom") || "");
       var download = block.querySelector("a[data-lien=download]");
       if (!download) { return; }
-      var links = subscribeLinks(download.href, name);
+      var links = rule.subscribeLinks(download.href, name);
       list.querySelectorAll("a[data-lien]").forEach(function (link) { link.href = links[link.getAttribute("data-lien")]; });
       list.querySelectorAll(":scope > li").forEach(function (item) { item.hidden = false; });
       var address = block.querySelector("input[data-lien=https]");
@@ -97,24 +185,25 @@
     }
   });
 
+  // The events as the pages filter and show them (fetched once, only by the pages that need them).
+  var eventsPromise = null;
+  function loadEvents() {
+    eventsPromise = eventsPromise || fetch(root + data.evenements).then(function (response) { return response.json(); })
+      .then(function (file) { rule = rules(data, file.pliage); return file.evenements; });
+    return eventsPromise;
+  }
+
   // ---- « Mon programme »: the address carries it; this browser remembers it (no account, no cookie).
   function readStore() {
-    try { return JSON.parse(localStorage.getItem(STORE) || "[]").filter(function (k) { return /^[0-9a-f]{12}$/.test(k); }); }
+    try { return rule.validKeys(JSON.parse(localStorage.getItem(STORE) || "[]")); }
     catch (error) { return []; }
   }
   function writeStore(keys) {
     try { localStorage.setItem(STORE, JSON.stringify(keys)); } catch (error) { /* private mode: the address still carries it */ }
     showCount(keys);
   }
-  function keysFromAddress() {
-    var found = [];
-    new URLSearchParams(location.search).getAll("e").forEach(function (value) {
-      value.split(",").forEach(function (key) { if (/^[0-9a-f]{12}$/.test(key) && found.indexOf(key) < 0) { found.push(key); } });
-    });
-    return found;
-  }
-  function programmeHref(keys) { return root + "mon-programme.html" + (keys.length ? "?e=" + keys.slice().sort().join(",") : ""); }
-  function counted(count) { return count + " événement" + (count > 1 ? "s" : "") + " choisi" + (count > 1 ? "s" : ""); }
+  function keysFromAddress() { return rule.validKeys(new URLSearchParams(location.search).getAll(data.programme.parameter)); }
+  function programmeHref(keys) { return root + rule.programmePage(keys); }
   function showCount(keys) {
     var link = document.getElementById("lien-programme");
     var count = document.getElementById("nombre-programme");
@@ -125,32 +214,31 @@
     var bar = document.getElementById("barre-programme");
     if (bar) {
       bar.hidden = !keys.length;
-      document.getElementById("barre-compte").textContent = "Mon programme : " + counted(keys.length) + ".";
+      document.getElementById("barre-compte").textContent = rule.say("barre", keys.length);
       document.getElementById("barre-lien").href = programmeHref(keys);
     }
   }
   // What a screen reader hears after a change (a live region present from the start, never hidden).
   function announce(text) {
     var region = document.getElementById("annonce-programme");
-    if (region) { region.textContent = ""; setTimeout(function () { region.textContent = french(text); }, 50); }
+    if (region) { region.textContent = ""; setTimeout(function () { region.textContent = text; }, 50); }
   }
   var programme = document.getElementById("programme");
   var mine = readStore();
-  if (programme && location.search.indexOf("e=") >= 0) {
+  if (programme && new URLSearchParams(location.search).has(data.programme.parameter)) {
     mine = keysFromAddress();  // the address wins: it is what the agent kept or was sent
     writeStore(mine);
   }
   showCount(mine);
 
+  // `title` as the page writes it (French-spaced).
   function toggle(key, wanted, title) {
     mine = readStore();
     var at = mine.indexOf(key);
     if (wanted && at < 0) { mine.push(key); }
     if (!wanted && at >= 0) { mine.splice(at, 1); }
     writeStore(mine);
-    if (title) {
-      announce((wanted ? "Ajouté à votre programme : " : "Retiré de votre programme : ") + title + ". " + counted(mine.length) + ".");
-    }
+    if (title) { announce(rule.say(wanted ? "ajoute" : "retire", mine.length, {titre: title})); }
   }
 
   // Event page: add or remove this event, without leaving the page.
@@ -159,17 +247,16 @@
   if (add && remove) {
     var key = add.getAttribute("data-cle");
     var status = document.getElementById("etat-programme");
-    var show = function (announce) {
+    var show = function (focus) {
       var inside = mine.indexOf(key) >= 0;
       add.hidden = inside;
       remove.hidden = !inside;
-      add.href = programmeHref(mine.concat(inside ? [] : [key]));
+      add.href = programmeHref(mine.concat([key]));
       remove.href = programmeHref(mine.filter(function (k) { return k !== key; }));
       var voir = document.getElementById("voir-programme");
       if (voir) { voir.href = programmeHref(mine); }
-      status.textContent = (inside ? "Cet événement est dans votre programme" : "Cet événement n'est pas dans votre programme") +
-        " (" + mine.length + " événement" + (mine.length > 1 ? "s" : "") + " choisi" + (mine.length > 1 ? "s" : "") + ").";
-      if (announce) { (inside ? remove : add).focus(); }
+      status.textContent = rule.say(inside ? "dans" : "hors", mine.length);
+      if (focus) { (inside ? remove : add).focus(); }
     };
     // An address that carries a programme (from « Mon programme ») joins what this browser remembers.
     keysFromAddress().forEach(function (k) { if (mine.indexOf(k) < 0) { mine.push(k); } });
@@ -177,13 +264,9 @@
     show(false);
     add.addEventListener("click", function (event) { event.preventDefault(); toggle(key, true); show(true); });
     remove.addEventListener("click", function (event) { event.preventDefault(); toggle(key, false); show(true); });
-
   }
 
   // ---- Criteria, as the server's table gives them.
-  var table = document.getElementById("criteres");
-  var data = table ? JSON.parse(table.textContent) : null;
-
   function chosen(form) {
     var result = {};
     form.querySelectorAll("fieldset input[type=checkbox]:checked").forEach(function (box) {
@@ -191,90 +274,40 @@
     });
     return result;
   }
-  // Values of one criterion add up (« ou »), criteria combine (« et »); which event values a box
-  // accepts comes from the table (a hybrid event counts as « présentiel » and « en ligne »).
-  function matches(selection, valuesOf) {
-    return data.criteres.every(function (criterion) {
-      var wanted = selection[criterion.key];
-      if (!wanted || !wanted.length) { return true; }
-      var have = valuesOf(criterion);
-      return criterion.values.some(function (value) {
-        return wanted.indexOf(value.value) >= 0 && value.accepts.some(function (a) { return have.indexOf(a) >= 0; });
-      });
-    });
-  }
-  function field(event, path) {
-    var value = path.split(".").reduce(function (object, part) { return object ? object[part] : undefined; }, event);
-    return Array.isArray(value) ? value : (value ? [value] : []);
-  }
-  function describe(selection) {
-    var parts = [], query = [];
-    data.criteres.forEach(function (criterion) {
-      var wanted = (selection[criterion.key] || []).slice().sort();
-      if (!wanted.length) { return; }
-      parts.push(wanted.map(function (slug) {
-        return criterion.values.filter(function (v) { return v.value === slug; })[0].label;
-      }).join(data.nom.or));
-      wanted.forEach(function (slug) { query.push(criterion.key + "=" + encodeURIComponent(slug)); });
-    });
-    return { name: data.nom.prefix + (parts.join(data.nom.and) || data.nom.all) + data.nom.suffix, query: query.join("&") };
-  }
   function selectionFromAddress(form) {
     var params = new URLSearchParams(location.search);
     form.querySelectorAll("fieldset input[type=checkbox]").forEach(function (box) {
       if (params.getAll(box.name).some(function (v) { return v.split(",").indexOf(box.value) >= 0; })) { box.checked = true; }
     });
   }
-  function sentence(count) {
-    if (count === 0) { return "Aucun événement ne correspond encore à ces critères."; }
-    return count + (count === 1 ? " événement correspond" : " événements correspondent") + " à ces critères.";
-  }
-  function loadEvents() {
-    return fetch(root + "tous.json").then(function (response) { return response.json(); })
-      .then(function (feed) { return feed.evenements; });
-  }
-  function eventKey(event) { var m = /([0-9a-f]{12})\.html$/.exec(event.page); return m ? m[1] : ""; }
 
-  // An empty choice leads somewhere: what each ticked box, left out, would give (as pages.py's _widen).
+  // An empty choice leads somewhere: links to what each ticked box, left out, would give.
   function widen(selection, count, events) {
     var list = document.getElementById("elargir");
     if (!list) { return; }
     list.textContent = "";
-    if (count === 0) {
-      data.criteres.forEach(function (criterion) {
-        (selection[criterion.key] || []).forEach(function (slug) {
-          var wider = {};
-          Object.keys(selection).forEach(function (key) {
-            wider[key] = selection[key].filter(function (v) { return key !== criterion.key || v !== slug; });
-          });
-          var n = events.filter(function (e) { return matches(wider, function (c) { return field(e, c.field); }); }).length;
-          if (!n) { return; }
-          var item = document.createElement("li");
-          var link = document.createElement("a");
-          var query = describe(wider).query;
-          link.href = "constructeur.html" + (query ? "?" + query : "");
-          var label = criterion.values.filter(function (v) { return v.value === slug; })[0].label;
-          link.textContent = french("Sans « " + label + " » : " + n + " événement" + (n > 1 ? "s" : ""));
-          if (isStatic) {  // a static host ignores the query: tick the boxes here
-            link.addEventListener("click", function (event) {
-              event.preventDefault();
-              var box = document.getElementById(criterion.key + "-" + slug);
-              box.checked = false;
-              builder.dispatchEvent(new Event("change"));
-              if (history.replaceState) { history.replaceState(null, "", link.href); }
-            });
-          }
-          item.appendChild(link);
-          list.appendChild(item);
+    (count === 0 ? rule.widened(selection, events) : []).forEach(function (wider) {
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = "constructeur.html" + (wider.query ? "?" + wider.query : "");
+      link.textContent = rule.say("sans", wider.count, {label: rule.label(wider.criterion, wider.slug, true)});
+      if (isStatic) {  // a static host ignores the query: tick the boxes here
+        link.addEventListener("click", function (event) {
+          event.preventDefault();
+          document.getElementById(wider.criterion.key + "-" + wider.slug).checked = false;
+          builder.dispatchEvent(new Event("change"));
+          if (history.replaceState) { history.replaceState(null, "", link.href); }
         });
-      });
-    }
+      }
+      item.appendChild(link);
+      list.appendChild(item);
+    });
     list.hidden = !list.children.length;
   }
 
   // ---- Builder: count, name, subscribe links and preview change together as boxes are ticked.
   var builder = document.getElementById("constructeur");
-  if (builder && data) {
+  if (builder && data.criteres) {
     if (isStatic) { selectionFromAddress(builder); }
     loadEvents().then(function (events) {
       var result = document.getElementById("resultat");
@@ -282,12 +315,12 @@
       var block = document.querySelector("#abonnement-selection .abonner");
       var update = function () {
         var selection = chosen(builder);
-        var found = events.filter(function (e) { return matches(selection, function (c) { return field(e, c.field); }); });
-        var described = describe(selection);
-        document.getElementById("compte").textContent = sentence(found.length);
-        document.getElementById("nom-agenda").textContent = french(described.name);
+        var found = events.filter(function (e) { return rule.matches(selection, e.valeurs); });
+        var described = rule.describe(selection);
+        document.getElementById("compte").textContent = rule.say("correspondent", found.length);
+        document.getElementById("nom-agenda").textContent = described.shown;
         if (block && prefix) {
-          setLinks(block, "selection.ics" + (described.query ? "?" + described.query : ""), described.name);
+          setLinks(block, "selection.ics" + (described.query ? "?" + described.query : ""), described.name, described.shown);
         }
         document.getElementById("abonnement-selection").hidden = !block || !prefix || found.length === 0;
         document.getElementById("agenda-vide").hidden = found.length !== 0;
@@ -297,10 +330,10 @@
         found.slice(0, 5).forEach(function (e) {
           var item = document.createElement("li");
           var link = document.createElement("a");
-          link.href = e.page;
-          link.textContent = french(e.titre);
+          link.href = root + e.page;
+          link.textContent = e.titre;
           item.appendChild(link);
-          item.appendChild(document.createTextNode(" — " + french(e.quand)));
+          item.appendChild(document.createTextNode(" — " + e.quand));
           preview.appendChild(item);
         });
         document.getElementById("titre-apercu").hidden = found.length === 0;
@@ -312,34 +345,36 @@
 
   // ---- Event list: filter in place; the ticks are « Mon programme ».
   var filters = document.getElementById("filtres");
-  if (filters && data) {
+  if (filters && data.criteres) {
     var items = Array.prototype.slice.call(document.querySelectorAll("#choix li.evenement"));
     var counter = document.getElementById("compte-evenements");
-    var fold = function (text) { return text.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, ""); };
-    var refresh = function () {
-      var selection = chosen(filters);
-      var words = fold(filters.querySelector("#q").value || "").split(/\s+/).filter(Boolean);
-      var shown = 0;
-      items.forEach(function (item) {
-        var text = fold(item.textContent);
-        var visible = matches(selection, function (c) { return (item.getAttribute("data-" + c.key) || "").split(" "); }) &&
-          words.every(function (w) { return text.indexOf(w) >= 0; });
-        item.hidden = !visible;
-        if (visible) { shown += 1; }
-      });
-      counter.textContent = shown + " événement" + (shown > 1 ? "s" : "") + " sur " + items.length + ".";
-      document.getElementById("aucun-evenement").hidden = shown > 0;
-    };
-    if (isStatic) {
-      selectionFromAddress(filters);
-      var words = new URLSearchParams(location.search).get("q");
-      if (words) { filters.querySelector("#q").value = words; }
-      refresh();
-      // A static host ignores the query: filter here instead of reloading an unfiltered page.
-      filters.addEventListener("submit", function (event) { event.preventDefault(); refresh(); });
-    }
-    filters.addEventListener("change", refresh);
-    filters.addEventListener("input", refresh);
+    loadEvents().then(function (events) {
+      var byKey = {};
+      events.forEach(function (e) { byKey[e.cle] = e; });
+      var refresh = function () {
+        var selection = chosen(filters);
+        var words = filters.querySelector("#q").value || "";
+        var shown = 0;
+        items.forEach(function (item) {
+          var e = byKey[item.getAttribute("data-cle")];
+          var visible = !e || (rule.matches(selection, e.valeurs) && rule.found(words, e.texte));
+          item.hidden = !visible;
+          if (visible) { shown += 1; }
+        });
+        counter.textContent = rule.say("liste", shown, {total: items.length});
+        document.getElementById("aucun-evenement").hidden = shown > 0;
+      };
+      if (isStatic) {
+        selectionFromAddress(filters);
+        var words = new URLSearchParams(location.search).get("q");
+        if (words) { filters.querySelector("#q").value = words; }
+        refresh();
+        // A static host ignores the query: filter here instead of reloading an unfiltered page.
+        filters.addEventListener("submit", function (event) { event.preventDefault(); refresh(); });
+      }
+      filters.addEventListener("change", refresh);
+      filters.addEventListener("input", refresh);
+    }).catch(function () { /* the form still asks the server */ });
     var choice = document.getElementById("choix");
     choice.querySelectorAll("input[name=e]").forEach(function (box) {
       if (mine.indexOf(box.value) >= 0) { box.checked = true; }
@@ -374,61 +409,42 @@
       // The static copy writes this line hidden: without this script it cannot tell an empty programme.
       document.getElementById("programme-vide").hidden = false;
     }
-    if (isStatic && mine.length && !fromPage.length) {
-      loadEvents().then(function (events) {
-        var render = function (focusAfter) {
-          var chosenEvents = events.filter(function (e) { return mine.indexOf(eventKey(e)) >= 0; });
-          document.getElementById("programme-vide").hidden = chosenEvents.length > 0;
-          document.getElementById("programme-plein").hidden = chosenEvents.length === 0;
-          document.getElementById("programme-compte").textContent = french(counted(chosenEvents.length) +
-            ". Votre choix est gardé par ce navigateur et dans l'adresse de cette page.");
-          var list = document.getElementById("programme-liste");
-          list.textContent = "";
-          chosenEvents.forEach(function (e) {
-            var item = document.createElement("li");
-            item.className = "evenement";
-            var title = document.createElement("h3");
-            title.className = "evenement__titre";
-            var link = document.createElement("a");
-            link.href = e.page;
-            link.textContent = french(e.titre);
-            title.appendChild(link);
-            var when = document.createElement("p");
-            when.className = "evenement__quand";
-            when.textContent = french(e.quand);
-            var drop = document.createElement("button");
-            drop.type = "button";
-            drop.className = "fr-btn fr-btn--sm fr-btn--tertiary-no-outline fr-btn--icon-left fr-icon-close-line retirer";
-            drop.setAttribute("data-cle", eventKey(e));
-            var named = document.createElement("span");  // as on the live page: the title for screen readers
-            named.className = "fr-sr-only";
-            named.textContent = french(" : " + e.titre);  // a title may hold « »: never nest them
-            drop.append("Retirer de mon programme", named);  // one text run: a flex button drops edge spaces
-            drop.addEventListener("click", function () {
-              toggle(eventKey(e), false, e.titre);
-              render(true);
-            });
-            item.appendChild(title);
-            item.appendChild(when);
-            item.appendChild(drop);
-            list.appendChild(item);
+    var lines = document.getElementById("lignes-programme");  // every event's line, as the server writes it
+    if (isStatic && mine.length && !fromPage.length && lines) {
+      var render = function (focusAfter) {
+        var list = document.getElementById("programme-liste");
+        list.textContent = "";
+        lines.content.querySelectorAll("li.evenement").forEach(function (line) {
+          var key = line.getAttribute("data-cle");
+          if (mine.indexOf(key) < 0) { return; }
+          var item = line.cloneNode(true);
+          var title = item.querySelector(".evenement__titre").textContent.trim();
+          item.querySelector(".retirer").addEventListener("click", function (event) {
+            event.preventDefault();
+            toggle(key, false, title);
+            render(true);
           });
-          var block = document.querySelector("#abonnement-programme .abonner");
-          if (block && base && chosenEvents.length) {
-            setLinks(block, "mon-programme.ics?e=" + mine.slice().sort().join(","), block.getAttribute("data-name"));
-            document.getElementById("abonnement-programme").hidden = false;
-          }
-          // The address follows the choice: a reload, a bookmark or a shared link shows this programme.
-          if (history.replaceState) { history.replaceState(null, "", programmeHref(mine)); }
-          sharing();
-          if (focusAfter) {  // the removed button is gone: focus goes to what the page now says
-            var said = document.getElementById(chosenEvents.length ? "programme-compte" : "programme-vide");
-            said.setAttribute("tabindex", "-1");
-            said.focus();
-          }
-        };
-        render(false);
-      });
+          list.appendChild(item);
+        });
+        var count = list.children.length;
+        document.getElementById("programme-vide").hidden = count > 0;
+        document.getElementById("programme-plein").hidden = count === 0;
+        document.getElementById("programme-compte").textContent = rule.say("garde", count);
+        var block = document.querySelector("#abonnement-programme .abonner");
+        if (block && base && count) {
+          setLinks(block, rule.programmeFeed(mine), decodeURIComponent(block.getAttribute("data-nom")));
+          document.getElementById("abonnement-programme").hidden = false;
+        }
+        // The address follows the choice: a reload, a bookmark or a shared link shows this programme.
+        if (history.replaceState) { history.replaceState(null, "", programmeHref(mine)); }
+        sharing();
+        if (focusAfter) {  // the removed line is gone: focus goes to what the page now says
+          var said = document.getElementById(count ? "programme-compte" : "programme-vide");
+          said.setAttribute("tabindex", "-1");
+          said.focus();
+        }
+      };
+      render(false);
     }
     sharing();
   }

@@ -9,6 +9,7 @@ from ..feeds import feed_bytes
 from ..model import utc_now
 from ..pages import (LEGAL_PAGES, builder_context, embed_context, error_context, event_context, events_context,
                      home_context, legal_context, personal_context, render_page, status_context)
+from ..script_data import events_data
 from ..text import slugify
 from ..selection import Programme
 from ..store import store_problem
@@ -89,6 +90,13 @@ def personal_page():
     site = published()
     return _page("mon-programme.html", personal_context(site.config, site.programme(), _where(),
                                                         request.args.getlist("e")))
+
+
+@bp.get("/feeds/evenements.json")
+def script_events():
+    """Every event as the pages' script filters and lists it (the static build writes the same file)."""
+    site = published()
+    return events_data(site.programme(), site.config.timezone), 200, {**NOSNIFF, **PAGE_CACHE, "Content-Type": "application/json"}
 
 
 def _legal(page: str):
