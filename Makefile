@@ -5,7 +5,7 @@ BIN = $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run build serve test test-browser clean
+.PHONY: run build serve test test-complet test-browser clean
 
 # pip says what it fetches and installs, one line per package: the first install takes about a minute.
 PIP = $(BIN)/pip install --disable-pip-version-check --no-input --progress-bar off
@@ -38,10 +38,19 @@ run: $(BIN)/calfeed
 build: $(BIN)/calfeed
 	$(BIN)/calfeed build
 
-## test: the linter, then the whole test suite (browser tests skip, saying why, when Chromium is missing)
+# The tests run in one process per core (pytest-xdist); the browser's tests in two groups (tests/conftest.py),
+# each kept in one process, which starts Chromium and the served sites once.
+PYTEST = $(BIN)/pytest -n auto --dist loadgroup
+
+## test: the linter, then the test suite less its long runs (marker slow); browser tests skip, saying why,
+## when Chromium is missing
 test: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests bench
-	$(BIN)/pytest
+	$(PYTEST) -m "not slow"
+
+## test-complet: the long runs `make test` leaves out (marker slow); .ci/run runs both
+test-complet: $(VENV)/.test-installed
+	$(PYTEST) -m slow
 
 clean:
 	rm -rf $(VENV) tests/js/node_modules .calfeed .pytest_cache test-artifacts

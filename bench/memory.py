@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # synthetic.py, shared with the tests
 from common import CALFEED, env_with_src, run_measured
 from serve import free_port, wait_for
 from synthetic import CATEGORIES, THEMES, write_programme

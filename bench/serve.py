@@ -21,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # synthetic.py, shared with the tests
 from common import CALFEED, ROOT, env_with_src, fmt_ratio, load, run_measured
 from synthetic import write_programme
 

@@ -20,6 +20,18 @@ def _is_local(host) -> bool:
         return False
 
 
+BROWSER_GROUPS = 2
+
+
+def pytest_collection_modifyitems(config, items):
+    """The browser's tests share a Chromium and the sites it reads (module fixtures): under pytest -n they go, in
+    turn, to BROWSER_GROUPS groups (--dist loadgroup), each run by one process that starts them once; two groups
+    keep the browser's share of the suite from holding one core while the other is done."""
+    browser = [item for item in items if item.get_closest_marker("browser")]
+    for number, item in enumerate(browser):
+        item.add_marker(pytest.mark.xdist_group(f"browser-{number % BROWSER_GROUPS}"))
+
+
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch):
     """Fail any test that tries to reach a host other than this machine's loopback."""

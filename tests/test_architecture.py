@@ -1,6 +1,7 @@
 """The shape of the house: imports flow one way, each edge library has one owner, modules stay small."""
 
 import ast
+from pathlib import Path
 
 from architecture import LAYERS, OWNED, PACKAGE, graph, layer_of, module_name
 
@@ -36,3 +37,15 @@ def test_modules_and_functions_stay_small():
                 length = node.end_lineno - node.lineno + 1
                 name = f"{module_name(path)}.{node.name}"
                 assert length <= MAX_FUNCTION_LINES, f"{name}: {length} lines"
+
+
+def test_the_tests_never_reach_into_bench():
+    """bench/ may use the tests' helpers (tests/faultlab.py, tests/synthetic.py), never the reverse."""
+    tests = Path(__file__).resolve().parent
+    bench = {path.stem for path in (tests.parent / "bench").glob("*.py")} - {path.stem for path in tests.glob("*.py")}
+    for path in tests.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            assert not {name.split(".")[0] for name in names} & bench, f"{path.name} imports from bench/"

@@ -8,6 +8,7 @@ in test-artifacts/.
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -59,9 +60,9 @@ def serve(tmp_path_factory, known_address: bool):
             process.kill()
             log.close()
             pytest.fail("calfeed serve n'a pas démarré :\n" + (folder / "serve.log").read_text(errors="replace"))
-        time.sleep(0.2)
+        time.sleep(0.05)
     yield base
-    process.terminate()
+    process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown (SIGTERM waits for its workers)
     process.wait(10)
     log.close()
 
@@ -135,6 +136,15 @@ PAGE_TYPES = {"accueil": "/", "constructeur": "/feeds/constructeur.html?categori
               "404": "/feeds/inconnu.ics", "404-site": "/nulle-part"}
 
 
+# The page types `make test` opens in each per-page test (those that run the most script and hold the most
+# content); the other page types are marked slow and opened by `make test-complet`.
+SMOKE_PAGES = ("accueil", "constructeur", "evenement", "programme-plein", "404")
+
+
+def page_params(names) -> list:
+    return [pytest.param(name, marks=() if name in SMOKE_PAGES else pytest.mark.slow) for name in names]
+
+
 def page_address(server, path):
     if path == "EVENT":
         return server + first_event_path(server)
@@ -163,7 +173,7 @@ def open_page(browser, address, javascript=True, size=(1280, 900)):
 
 
 @pytest.mark.parametrize("javascript, width", [(True, 1280), (False, 375)], ids=["avec-js", "sans-js-375"])
-@pytest.mark.parametrize("name", sorted(PAGE_TYPES))
+@pytest.mark.parametrize("name", page_params(sorted(PAGE_TYPES)))
 def test_no_accessibility_violation(server, browser, name, javascript, width):
     """axe-core with and without JavaScript, at each width; with JavaScript, at the other width too, and each
     page type's screenshots at both widths are kept in test-artifacts/."""
@@ -384,34 +394,36 @@ LOOPED_TYPES = {name: path for name, path in PAGE_TYPES.items() if name not in (
                                                                                  "donnees-personnelles")}
 
 
-def test_pages_load_nothing_from_elsewhere(server, browser):
-    for name, path in LOOPED_TYPES.items():
-        context, page = open_page(browser, page_address(server, path))
-        requested = []
-        page.on("request", lambda request, seen=requested: seen.append(request.url))
-        page.reload(wait_until="networkidle")
-        assert requested and all(url.startswith(server + "/") for url in requested), (name, requested)
-        sources = page.eval_on_selector_all("[src], link[href]", "els => els.map(e => e.src || e.href)")
-        assert all(url.startswith(server + "/") for url in sources), (name, sources)
-        context.close()
+@pytest.mark.parametrize("name", page_params(LOOPED_TYPES))
+def test_pages_load_nothing_from_elsewhere(server, browser, name):
+    path = LOOPED_TYPES[name]
+    context, page = open_page(browser, page_address(server, path))
+    requested = []
+    page.on("request", lambda request, seen=requested: seen.append(request.url))
+    page.reload(wait_until="networkidle")
+    assert requested and all(url.startswith(server + "/") for url in requested), (name, requested)
+    sources = page.eval_on_selector_all("[src], link[href]", "els => els.map(e => e.src || e.href)")
+    assert all(url.startswith(server + "/") for url in sources), (name, sources)
+    context.close()
 
 
-def test_every_page_runs_its_scripts_and_the_design_system_works(server, browser):
-    for name, path in LOOPED_TYPES.items():
-        context = browser.new_context(viewport={"width": 375, "height": 740}, locale="fr-FR")
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda error, seen=errors: seen.append(str(error)))
-        page.goto(page_address(server, path), wait_until="networkidle")
-        assert errors == [], (name, errors)
-        if name == "accueil":  # the DSFR's own script opens its accordions and the mobile menu
-            help_button = page.get_by_role("button", name="Comment s'abonner dans mon agenda ?")
-            help_button.click()
-            page.wait_for_function("() => document.getElementById('aide-abonner').offsetHeight > 0")
-            assert help_button.get_attribute("aria-expanded") == "true"
-            page.locator("button[data-fr-opened][aria-controls]").first.click()
-            page.wait_for_function("() => document.querySelector('.fr-header__menu').classList.contains('fr-modal--opened')")
-        context.close()
+@pytest.mark.parametrize("name", page_params(LOOPED_TYPES))
+def test_every_page_runs_its_scripts_and_the_design_system_works(server, browser, name):
+    path = LOOPED_TYPES[name]
+    context = browser.new_context(viewport={"width": 375, "height": 740}, locale="fr-FR")
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error, seen=errors: seen.append(str(error)))
+    page.goto(page_address(server, path), wait_until="networkidle")
+    assert errors == [], (name, errors)
+    if name == "accueil":  # the DSFR's own script opens its accordions and the mobile menu
+        help_button = page.get_by_role("button", name="Comment s'abonner dans mon agenda ?")
+        help_button.click()
+        page.wait_for_function("() => document.getElementById('aide-abonner').offsetHeight > 0")
+        assert help_button.get_attribute("aria-expanded") == "true"
+        page.locator("button[data-fr-opened][aria-controls]").first.click()
+        page.wait_for_function("() => document.querySelector('.fr-header__menu').classList.contains('fr-modal--opened')")
+    context.close()
 
 
 def test_keyboard_reaches_the_content_with_a_visible_focus(server, page):
@@ -818,22 +830,35 @@ def open_menus(page):
     page.wait_for_timeout(300)
 
 
-def test_no_page_breaks_its_content_security_policy(server, static_copy, browser):
+def test_the_policy_watch_reports_a_refused_script(server, browser):
     def inline_script(page):  # the watch itself works: a script the policy refuses is reported
         page.evaluate("() => { const s = document.createElement('script'); s.textContent = 'window.x = 1';"
                       " document.body.append(s); }")
     assert csp_violations(browser, server + "/", inline_script)[1] != []
-    for name, path in PAGE_TYPES.items():
-        policy, found = csp_violations(browser, page_address(server, path), open_menus)
-        assert policy and "script-src 'self'" in policy, name
-        assert found == [], (name, found)
+
+
+@pytest.mark.parametrize("name", page_params(PAGE_TYPES))
+def test_no_page_breaks_its_content_security_policy(server, browser, name):
+    policy, found = csp_violations(browser, page_address(server, PAGE_TYPES[name]), open_menus)
+    assert policy and "script-src 'self'" in policy, name
+    assert found == [], (name, found)
+
+
+STATIC_PAGES = {"accueil": "index.html", "constructeur": "constructeur.html", "liste": "evenements.html",
+                "programme": "mon-programme.html", "evenement": "EVENT", "integrer": "integrer/categorie/labs.html",
+                "accessibilite": "accessibilite.html"}
+
+
+@pytest.mark.parametrize("name", page_params(STATIC_PAGES))
+def test_no_static_page_breaks_its_content_security_policy(static_copy, browser, name):
     base, folder = static_copy
-    event = re.search(r'href="(evenements/[0-9a-f]{12}\.html)"', (folder / "evenements.html").read_text(encoding="utf-8"))
-    for path in ("index.html", "constructeur.html", "evenements.html", "mon-programme.html", event.group(1),
-                 "integrer/categorie/labs.html", "accessibilite.html"):
-        policy, found = csp_violations(browser, f"{base}/{path}", open_menus)
-        assert policy and "script-src 'self'" in policy, path
-        assert found == [], ("copie statique", path, found)
+    path = STATIC_PAGES[name]
+    if path == "EVENT":
+        path = re.search(r'href="(evenements/[0-9a-f]{12}\.html)"',
+                         (folder / "evenements.html").read_text(encoding="utf-8")).group(1)
+    policy, found = csp_violations(browser, f"{base}/{path}", open_menus)
+    assert policy and "script-src 'self'" in policy, path
+    assert found == [], ("copie statique", path, found)
 
 
 def test_only_the_embed_pages_may_be_framed(server, page, tmp_path):

@@ -1,11 +1,9 @@
 """Sources that fail, served by real HTTP servers on loopback: the last good snapshot stays published."""
 
 import datetime as dt
-import sys
 import socket
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from werkzeug import Response
@@ -14,7 +12,6 @@ from calfeed.publish import load_programme
 from calfeed.refresh import refresh_sources
 from helpers import SlowServer, open_project
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 T0 = dt.datetime(2022, 11, 10, 8, 0, tzinfo=dt.UTC)
 
@@ -281,7 +278,7 @@ def test_background_refresh_runs_once_per_interval_across_processes(project, tmp
 
 def test_trickling_source_is_cut_at_its_deadline(project):
     """10 bytes every half second trips no per-read timeout: the wall clock cuts it, retries included."""
-    from faults import Answer, FaultServer
+    from faultlab import Answer, FaultServer
     server = FaultServer()
     server.answer = Answer(GOOD.encode() * 20, content_type="text/calendar", mode="trickle")
     try:
@@ -297,7 +294,7 @@ def test_trickling_source_is_cut_at_its_deadline(project):
 
 
 def test_redirect_to_another_host_is_refused_and_named(project):
-    from faults import Answer, FaultServer
+    from faultlab import Answer, FaultServer
     first, second = FaultServer(), FaultServer()
     first.answer = Answer(status="301 Moved Permanently", headers=(f"Location: {second.url}/interne",))
     second.answer = Answer(f"db_password=secret {GOOD}".encode(), content_type="text/calendar")

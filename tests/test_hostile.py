@@ -17,7 +17,8 @@ truncation, bombs, privacy…). The expectation file holds:
 The hostile source is `hostile` (category labs, zone Europe/Paris unless `source` says otherwise); the
 witness is tests/hostile/witness/temoin.csv.
 Each file runs in its own process (this very file, run as a script): a hang or a memory blow-up kills that
-process, never the suite, and the test says which step it was. Two processes run at a time.
+process, never the suite, and the test says which step it was. `make test` runs a sample (`_representatives`);
+the others are marked `slow` (`make test-complet`).
 
 Asserted for each file: no step crashes (no traceback) nor exceeds its bounds (STEP_CPU_SECONDS of CPU,
 STEP_SECONDS of wall clock); the witness's events are published exactly as they are when the witness is
@@ -37,7 +38,6 @@ import sys
 import threading
 import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -257,23 +257,53 @@ def _launch(name: str | None, folder: Path) -> dict:
     return result
 
 
+def _representatives(names: list[str]) -> set[str]:
+    """The part of the corpus `make test` runs through every step in a process of its own: one file of each type
+    taken outside the bombs (the costly ones), the first bomb, and the first file of each class whose content
+    tests/test_hostile_content.py does not check in process. The rest is marked `slow` (`make test-complet`)."""
+    from test_hostile_content import CLASSES
+    chosen = {}
+    for name in sorted(names, key=lambda name: (name.startswith("bombs-"), name)):
+        chosen.setdefault(_data_file(name).suffix, name)
+    for name in sorted(names):
+        kind = name.split("-")[0]
+        if kind == "bombs" or kind not in CLASSES:
+            chosen.setdefault(kind, name)
+    return set(chosen.values())
+
+
+def hostile_params() -> list:
+    names = hostile_names()
+    fast = _representatives(names)
+    return [pytest.param(name, marks=() if name in fast else pytest.mark.slow) for name in names]
+
+
 @pytest.fixture(scope="module")
-def runs(request, tmp_path_factory):
-    """Every selected file's run, started at once on two workers; each test waits for its own."""
-    base = tmp_path_factory.mktemp("hostile")
-    selected = {item.callspec.params["name"] for item in request.session.items
-                if item.originalname == "test_hostile_file" and hasattr(item, "callspec")}
-    pool = ThreadPoolExecutor(max_workers=2)
-    futures = {None: pool.submit(_launch, None, base / "_temoin")}
-    for name in sorted(selected):
-        futures[name] = pool.submit(_launch, name, base / name)
-    yield futures
-    pool.shutdown(wait=True, cancel_futures=True)
-    _write_measures({name: future.result() for name, future in futures.items() if name and future.done()})
+def witness_alone(tmp_path_factory):
+    """The witness's events when it is the only source (once per module, in each test process)."""
+    return _launch(None, tmp_path_factory.mktemp("hostile") / "_temoin")
+
+
+@pytest.fixture(scope="module")
+def measures():
+    """Each file's run, kept for test-artifacts/hostile.md (written when the module ends)."""
+    results = {}
+    yield results
+    _write_measures(results)
 
 
 def _write_measures(results: dict):
-    """test-artifacts/hostile.md: for each file, what it got and what it cost (for the issue's closing table)."""
+    """test-artifacts/hostile.md: for each file, what it got and what it cost (for the issue's closing table).
+
+    Each run is also kept as test-artifacts/hostile/<name>.json, so that test processes running parts of the
+    corpus side by side (pytest -n) each rewrite the whole table from every run of the session."""
+    folder = ARTIFACTS / "hostile"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, result in results.items():
+        (folder / f"{name}.json").write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+    names = set(hostile_names())
+    results = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in folder.glob("*.json")
+               if path.stem in names}
     lines = ["| fichier | publiés | rejetés | échec | étape la plus lente | CPU total | mémoire max |",
              "|---|---|---|---|---|---|---|"]
     for name, result in sorted(results.items()):
@@ -288,7 +318,6 @@ def _write_measures(results: dict):
                      f"{'oui' if not state.get('ok', True) or state.get('held') else 'non'} | "
                      f"{slowest} {steps[slowest]['seconds']:.2f} s | "
                      f"{sum(step.get('cpu', 0) for step in steps.values()):.2f} s | {result.get('max_rss_mb')} Mo |")
-    ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "hostile.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -310,19 +339,20 @@ def _finished(result: dict) -> dict:
     return result
 
 
-def test_the_witness_alone(runs):
-    result = _finished(runs[None].result())
+def test_the_witness_alone(witness_alone):
+    result = _finished(witness_alone)
     for label, step in result["steps"].items():
         assert not step.get("crash"), f"{label}:\n{step['crash']}"
     assert len(result["steps"]["feeds"]["tous"]["witness"]) == 3
     assert result["steps"]["app"]["tous"]["witness"] == result["steps"]["feeds"]["tous"]["witness"]
 
 
-@pytest.mark.parametrize("name", hostile_names())
-def test_hostile_file(runs, name):
+@pytest.mark.parametrize("name", hostile_params())
+def test_hostile_file(witness_alone, measures, name, tmp_path):
     expect = json.loads((HOSTILE / f"{name}.expect.json").read_text(encoding="utf-8"))
-    alone = runs[None].result()["steps"]["feeds"]["tous"]["witness"]
-    result = _finished(runs[name].result())
+    alone = witness_alone["steps"]["feeds"]["tous"]["witness"]
+    result = measures[name] = _launch(name, tmp_path / name)
+    result = _finished(result)
     steps = result["steps"]
     for label, step in steps.items():
         assert not step.get("crash"), f"{name}, {label} :\n{step['crash']}"

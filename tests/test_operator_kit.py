@@ -5,6 +5,7 @@ import datetime as dt
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -44,7 +45,15 @@ def _wait(url: str, process, log: Path, **kwargs):
         if time.monotonic() > deadline or process.poll() is not None:
             process.kill()
             pytest.fail(f"{url} ne répond pas :\n" + log.read_text(errors="replace"))
-        time.sleep(0.2)
+        time.sleep(0.05)
+
+
+def _logged(path: Path, text: str, seconds: float = 10) -> str:
+    """The log once it holds `text` (or after `seconds`): a line written after the answer, waited for, not slept on."""
+    deadline = time.monotonic() + seconds
+    while text not in (log := path.read_text(errors="replace")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return log
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +74,7 @@ def site(tmp_path_factory):
     base = f"http://127.0.0.1:{port}"
     _wait(base + "/etat.json", process, log)
     yield folder, base, port
-    process.terminate()
+    process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown (SIGTERM waits for its workers)
     process.wait(10)
 
 
@@ -91,8 +100,7 @@ def test_gunicorn_own_answers_and_log_are_french(site):
     assert too_long.headers["Content-Type"] == "text/html; charset=utf-8"
     headers = requests.get(base + "/", headers={"X-Gros": "a" * 9000}, timeout=5)
     assert headers.status_code == 431 and "En-têtes trop longs" in headers.text
-    time.sleep(0.5)  # the access log line is written after the answer
-    log = (folder / "serve.log").read_text()
+    log = _logged(folder / "serve.log", "(réponse 414)")  # the access log line is written after the answer
     assert "GET /etat.json HTTP/1.1 → 200" in log and " octets, " in log
     assert "Requête refusée : adresse trop longue (réponse 414)" in log
     assert "127.0.0.1" not in log.split("À l'écoute sur")[-1].split("\n", 1)[-1]  # no client address kept

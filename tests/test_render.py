@@ -209,12 +209,9 @@ def test_reminders_skip_cancelled_events_and_ring_all_day_ones_at_nine_the_day_b
 def many_events(project, config_path=None):
     """The sample sources, a synthetic programme and random titles full of characters that need care."""
     import random
-    import sys
-    from pathlib import Path
 
     from calfeed.sources import parse_source
     from test_clients import SAMPLES
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
     from synthetic import write_programme
 
     path = project(SAMPLES, files=[s["path"] for s in SAMPLES])

@@ -13,15 +13,14 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from werkzeug import Response
 
 from calfeed.publish import load_programme
 from calfeed.refresh import refresh_sources
 from calfeed.store import Store
+from faultlab import Answer, FaultServer, body_of
 from helpers import open_project
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from faults import Answer, FaultServer, body_of
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = dt.datetime(2022, 11, 10, 8, 0, tzinfo=dt.UTC)
@@ -38,7 +37,7 @@ def test_fast_sources_are_published_while_a_slow_one_is_read(project, tmp_path):
     server = trickling_server()
     try:
         path = project([{"id": "lente", "type": "ics", "url": f"{server.url}/agenda.ics", "category": "labs",
-                         "timeout": 4},
+                         "timeout": 2},
                         {"id": "rapide", "type": "csv", "path": "local.csv", "category": "labs"}],
                        fetch={"retries": 0})
         config, store = open_project(path)
@@ -56,8 +55,9 @@ def test_fast_sources_are_published_while_a_slow_one_is_read(project, tmp_path):
         elapsed = time.monotonic() - started
     finally:
         server.close()
-    assert seen is not None and seen < 2.5, "the fast source waited for the slow one"
-    assert 4 <= elapsed < 5.5  # the slow one is cut at its deadline
+    # seen while the slow one was still read, well before its deadline
+    assert seen is not None and seen < elapsed - 0.5, "the fast source waited for the slow one"
+    assert 2 <= elapsed < 3.5  # the slow one is cut at its deadline
     reports = {r.source_id: r for r in finished[0]}
     assert reports["rapide"].ok and not reports["lente"].ok and "délai dépassé" in reports["lente"].error
 
@@ -110,6 +110,7 @@ def _first_answer(config_path, port) -> tuple[float | None, bytes]:
             process.wait()
 
 
+@pytest.mark.slow  # two starts of gunicorn; test_app_answers_at_once_and_reports_the_slow_source runs in make test
 def test_calfeed_serve_answers_within_two_seconds_with_a_trickling_source(project, tmp_path):
     """The slow source adds nothing to the start: 2 s at most, or (on a machine so loaded that starting
     Python alone takes longer) no more than half a second over the same server without it."""
@@ -118,16 +119,23 @@ def test_calfeed_serve_answers_within_two_seconds_with_a_trickling_source(projec
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    control, _ = _first_answer(project([local]), port)
-    shutil.rmtree(tmp_path / "store")
+    # Each start twice, alternated, each from an empty store; the quicker of each pair is compared: a start the
+    # slow source holds is late every time, a loaded machine only now and then.
     server = trickling_server()
+    controls, answers = [], []
     try:
-        path = project([{"id": "lente", "type": "ics", "url": f"{server.url}/agenda.ics", "category": "labs",
-                         "timeout": 20}, local])
-        answered, body = _first_answer(path, port)
+        for _ in range(2):
+            controls.append(_first_answer(project([local]), port)[0])
+            shutil.rmtree(tmp_path / "store")
+            path = project([{"id": "lente", "type": "ics", "url": f"{server.url}/agenda.ics", "category": "labs",
+                             "timeout": 20}, local])
+            answers.append(_first_answer(path, port))
+            shutil.rmtree(tmp_path / "store")
     finally:
         server.close()
-    assert control is not None and answered is not None
+    assert None not in controls and None not in [answer for answer, _ in answers]
+    control = min(controls)
+    answered, body = min(answers)
     assert answered < max(2.0, control + 0.5), f"première réponse après {answered:.2f} s (témoin : {control:.2f} s)"
     assert b"Atelier rapide" in body
 

@@ -1,7 +1,7 @@
 """Generate a realistic synthetic programme (French text, every category and theme, 10 % all-day,
 5 % cancelled) as CSV sources with a sources.yaml, for the benchmarks.
 
-    python bench/synthetic.py DOSSIER NOMBRE [--sources N]
+    python tests/synthetic.py DOSSIER NOMBRE [--sources N]
 """
 
 import argparse
