@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "calfeed"
 # Each module may import only modules of a lower layer: the pure domain at the bottom, the edges on
 # top. README, « Architecture », names what each one owns.
 LAYERS = (
-    ("errors", "text", "security"),
+    ("errors", "text", "security", "caching"),
     ("taxonomy",),
     ("model", "config_schema", "site_info", "alert_settings", "changes"),
     ("selection", "config_yaml", "identity"),

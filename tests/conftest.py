@@ -87,8 +87,9 @@ def bundled(tmp_path):
 
 @pytest.fixture
 def app(bundled):
-    from calfeed.web import create_app
+    from calfeed.web import create_app, start
     app = create_app({"TESTING": True, "CALFEED_CONFIG": str(bundled), "CALFEED_CHECK_SECONDS": 0})
+    start(app)  # as `calfeed serve` does before the first request
     yield app
     app.extensions["calfeed"].store.close()
 

@@ -7,7 +7,7 @@ import requests
 from werkzeug.serving import make_server
 
 from calfeed.refresh import refresh_sources
-from calfeed.web import create_app
+from calfeed.web import create_app, start
 from helpers import open_project, parse_feed
 
 EVENTS = 20
@@ -23,6 +23,7 @@ def test_responses_during_refreshes_are_whole_and_consistent(project, tmp_path):
     write_version(tmp_path, 0)
     path = project([{"id": "s", "type": "csv", "path": "agenda.csv"}])
     app = create_app({"TESTING": True, "CALFEED_CONFIG": str(path), "CALFEED_CHECK_SECONDS": 0})
+    start(app)  # as `calfeed serve` does before serving: version 0 is published before the refreshes begin
     server = make_server("127.0.0.1", 0, app, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}/feeds/tous.ics"
     serving = threading.Thread(target=server.serve_forever, daemon=True)

@@ -236,8 +236,9 @@ def test_status_page_shows_the_failing_source(project, httpserver):
     httpserver.expect_request("/agenda.ics").respond_with_data("panne", status=500)
     path = project([{"id": "lab", "type": "ics", "url": "http://jeton:secret@" + httpserver.url_for("/agenda.ics")
                      .split("://")[1] + "?cle=secret", "category": "labs"}], fetch={"retries": 0})
-    from calfeed.web import create_app
+    from calfeed.web import create_app, start
     app = create_app({"TESTING": True, "CALFEED_CONFIG": str(path)})
+    start(app)
     app.extensions["calfeed.first_read"].join(10)  # web sources are first read in the background
     client = app.test_client()
     data = client.get("/etat.json").get_json()

@@ -114,7 +114,7 @@ def test_feeds_in_memory_are_still_served_when_the_store_breaks(bundled, monkeyp
         assert response.status_code == 200 and response.data == expected.data
     status = client.get("/etat")
     assert status.status_code == 503 and "endommagée" in status.data.decode()
-    assert sum("store is damaged" in record.message for record in caplog.records) == 1  # logged once
+    assert sum("base endommagée" in record.message for record in caplog.records) == 1  # logged once
 
 
 def test_a_killed_build_leaves_no_temporary_file_behind(runner, bundled, tmp_path):

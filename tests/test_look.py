@@ -37,15 +37,16 @@ def _edit_csv(bundled):
 
 
 def test_check_and_diff_touch_neither_store_nor_output_nor_live_answers(runner, bundled, tmp_path):
-    from calfeed.web import create_app
+    from calfeed.web import create_app, start
     output = tmp_path / "site"
     assert runner.invoke(cli, ["build", "--config", str(bundled), "--output", str(output)]).exit_code == 0
     app = create_app({"TESTING": True, "CALFEED_CONFIG": str(bundled), "CALFEED_CHECK_SECONDS": 0})
     client = app.test_client()
     # The live app adds its request counts to the store every few seconds: held in memory here, so that the
     # store's checksum sees only what check and diff might do.
-    app.extensions["calfeed"].counts.flush_seconds = float("inf")
-    store_path = app.extensions["calfeed"].store.path
+    site = start(app)
+    site.counts.flush_seconds = float("inf")
+    store_path = site.store.path
     try:
         quiet = runner.invoke(cli, ["diff", "--config", str(bundled)])
         assert quiet.exit_code == 0, quiet.output

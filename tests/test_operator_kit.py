@@ -1,6 +1,7 @@
 """From an empty folder to a served, proxied site: `calfeed init`, `build`, `serve`, then the deploy kit
 (a real nginx in front of the built tree and the live service, the systemd units, the container image)."""
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -194,7 +195,7 @@ def _kit(folder: Path, tmp: Path) -> Path:
     kit = tmp / "kit"
     kit.mkdir(exist_ok=True)
     values = deploy_values(folder, executable=CALFEED, user="root" if os.geteuid() == 0 else os.environ.get("USER", "root"),
-                           server="localhost", max_age=3600)
+                           server="localhost", refresh=dt.timedelta(hours=1))
     write_deploy_kit(kit, {**values, "DOSSIER_NGINX": str(kit / "deploy")})
     return kit / "deploy"
 
@@ -253,6 +254,11 @@ def test_nginx_serves_the_built_tree_with_type_charset_cache_and_304(nginx):
     assert page.status_code == 200 and page.headers["Content-Type"] == "text/html; charset=utf-8"
     assert get("/feeds/categorie/labs.json").headers["Content-Type"] == "application/json; charset=utf-8"
     assert get("/feeds/.calfeed-build").status_code == 404
+    # Assets are kept a day (caching.py), with the same security headers as every answer.
+    asset = get("/feeds/static/calfeed.css")
+    assert asset.status_code == 200 and asset.headers["Cache-Control"] == "public, max-age=86400"
+    assert asset.headers["Content-Security-Policy"] == security_headers("/feeds/static/calfeed.css")["Content-Security-Policy"]
+    assert page.headers["Cache-Control"] == "public, max-age=3600"
     _same_security_headers_as_the_live_app(get)
 
 
@@ -344,6 +350,11 @@ def test_apache_serves_the_tree_like_nginx(apache):
     assert get("/feeds/categorie/labs.ics", headers={"If-None-Match": feed.headers["ETag"]}).status_code == 304
     assert get("/feeds/").headers["Content-Type"] == "text/html; charset=utf-8"
     assert get("/feeds/.calfeed-build").status_code == 404
+    # Assets are kept a day (caching.py), with the same security headers as every answer.
+    asset = get("/feeds/static/calfeed.css")
+    assert asset.status_code == 200 and asset.headers["Cache-Control"] == "public, max-age=86400"
+    assert asset.headers["Content-Security-Policy"] == security_headers("/feeds/static/calfeed.css")["Content-Security-Policy"]
+    assert get("/feeds/index.html").headers["Cache-Control"] == "public, max-age=3600"
     _same_security_headers_as_the_live_app(get)
     reminder = get("/feeds/tous.ics?rappel=30")
     assert reminder.status_code == 200 and b"BEGIN:VALARM" in reminder.content

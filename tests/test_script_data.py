@@ -62,7 +62,7 @@ def run_script(config, programme, calls):
         pytest.skip("node n'est pas installé : la comparaison avec le script de la page est sautée")
     data = json.loads(str(page_data(config, "constructeur", BUILDER_CRITERIA)))
     data["phrases"] = {name: counted.forms() for name, counted in PHRASES.items()}  # every page's, together
-    file = json.loads(events_data(programme))
+    file = json.loads(events_data(programme, config.timezone))
     stdin = json.dumps({"data": data, "folding": file["pliage"], "events": file["evenements"], "calls": calls})
     done = subprocess.run([NODE, "-e", RUNNER, str(SCRIPT)], input=stdin, capture_output=True, text=True, timeout=60,
                           check=False)

@@ -148,10 +148,11 @@ def test_accept_cancels_an_unreadable_event_on_the_operators_word(project, tmp_p
 
 
 def test_the_status_page_flags_held_events(project, tmp_path):
-    from calfeed.web import create_app
+    from calfeed.web import create_app, start
     config_path, data = make_source(project, tmp_path, "csv")
     _, _, good, bad, title = UNREADABLE["csv"]
     app = create_app({"TESTING": True, "CALFEED_CONFIG": str(config_path), "CALFEED_CHECK_SECONDS": 0})
+    start(app)  # publishes the good version, as a server does before its first request
     data.write_text(data.read_text(encoding="utf-8").replace(good, bad), encoding="utf-8")
     config, store = open_project(config_path)
     refresh_sources(config, store, now=T1)

@@ -22,9 +22,9 @@ def test_feed_headers(client):
 
 
 def test_feed_and_304_carry_exactly_their_headers(client):
-    """The headers are prepared once per version and handed to werkzeug as they are (web/responses.py,
-    `_checked`): a 200 carries all of them, a 304 what a cache must update (RFC 9110 15.4.5) and no
-    entity header."""
+    """The headers are prepared once per version and sent as they are (web/responses.py,
+    `PreparedResponse`): a 200 carries all of them, a 304 what a cache must update (RFC 9110 15.4.5) and no
+    entity header; no answer can change the headers its version shares with the others."""
     first = client.get("/feeds/theme/transition-ecologique.ics")
     assert sorted(first.headers.keys()) == ["Access-Control-Allow-Origin", "Cache-Control", "Content-Disposition",
                                             "Content-Length", "Content-Security-Policy", "Content-Type", "ETag",
@@ -36,6 +36,12 @@ def test_feed_and_304_carry_exactly_their_headers(client):
     assert dict(again.headers) == {name: first.headers[name] for name in
                                    ("ETag", "Cache-Control", "Vary", "Access-Control-Allow-Origin",
                                     "Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options")}
+    from calfeed.web.responses import SentHeaders
+    shared = SentHeaders([("Cache-Control", "public, max-age=3600")])
+    with pytest.raises(TypeError):
+        shared["Cache-Control"] = "no-store"
+    with pytest.raises(ValueError):  # werkzeug still checks each value once, when a version is prepared
+        SentHeaders([("Content-Disposition", 'inline; filename="a\nb.ics"')])
 
 
 def test_conditional_get_and_head(client):
@@ -553,10 +559,13 @@ def test_event_pages_speak_as_agents_do_and_describe_the_event_completely(client
     from calfeed.views import when
     from test_render import make_event
     cayenne = ZoneInfo("America/Cayenne")
-    assert when(make_event()) == "mardi 14 juin 2022, 14 h – 16 h"
-    assert when(make_event(start=dt.datetime(2022, 11, 3, 9, 30, tzinfo=cayenne), end=dt.datetime(
-        2022, 11, 3, 11, tzinfo=cayenne), timezone="America/Cayenne")) == \
-        "jeudi 3 novembre 2022, 9 h 30 – 11 h, heure de Cayenne (UTC−3)"
+    assert when(make_event(), "Europe/Paris") == "mardi 14 juin 2022, 14 h – 16 h"
+    in_cayenne = make_event(start=dt.datetime(2022, 11, 3, 9, 30, tzinfo=cayenne), end=dt.datetime(
+        2022, 11, 3, 11, tzinfo=cayenne), timezone="America/Cayenne")
+    assert when(in_cayenne, "Europe/Paris") == "jeudi 3 novembre 2022, 9 h 30 – 11 h, heure de Cayenne (UTC−3)"
+    # A programme published in Cayenne (publish.timezone) names the zones other than its own.
+    assert when(in_cayenne, "America/Cayenne") == "jeudi 3 novembre 2022, 9 h 30 – 11 h"
+    assert when(make_event(), "America/Cayenne").endswith("heure de Paris (UTC+2)")
     listing = client.get("/feeds/evenements.html").data.decode()
     keys = set(re.findall(r'href="evenements/([0-9a-f]{12})\.html"', listing))
     modes = set()

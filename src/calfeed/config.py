@@ -9,6 +9,7 @@ from pathlib import Path
 from .config_schema import closest, schema_problems, to_moment
 from .config_yaml import Mapping, Reader, closest_term, hint, read_document
 from .errors import ConfigError
+from .model import DEFAULT_ZONE
 from .addresses import RESERVED_NAMES, feed_catalogue, free_selection_name
 from .selection import NAMED_CRITERIA, vocabulary_of
 from .site_info import SiteInfo, read_site
@@ -93,7 +94,7 @@ def _read_config(r: Reader, root: Mapping, path: Path) -> Config:
     publish = r.mapping(root, "publish")
     store = r.mapping(root, "store")
     fetch = r.mapping(root, "fetch")
-    timezone = r.timezone(publish, "timezone", "Europe/Paris")
+    timezone = r.timezone(publish, "timezone", DEFAULT_ZONE)
     editions = read_editions(r, edition)
     taxonomy = read_taxonomy(r, root, editions.all)
     # A store belongs to one configuration: by default it is named after the configuration file.

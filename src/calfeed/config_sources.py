@@ -8,6 +8,7 @@ from typing import Any
 
 from .config_schema import closest, source_validator
 from .config_yaml import Mapping, Reader, hint
+from .model import DEFAULT_ZONE
 from .sources import COMMON_KEYS, SOURCE_TYPES, SourceType, source_keys
 
 # Every key a source may have, from the registry of source types: its shape is checked with the rest of the file.
@@ -22,7 +23,7 @@ class Source:
     path: Path | None = None
     category: str = ""
     themes: tuple[str, ...] = ()
-    timezone: str = "Europe/Paris"
+    timezone: str = DEFAULT_ZONE
     organiser: str = ""
     event_type: str = ""
     attendance: str = ""

@@ -10,6 +10,7 @@ import yaml
 
 from .config_schema import closest, did_you_mean
 from .errors import ConfigError
+from .model import DEFAULT_ZONE
 from .taxonomy import Vocabulary
 from .text import slugify
 
@@ -197,7 +198,7 @@ class Reader:
         except (ZoneInfoNotFoundError, ValueError):
             self.note(self.line(parent, key), f"fuseau horaire inconnu « {name} »"
                                               f"{hint(closest(name, sorted(available_timezones())))} "
-                                              "Utilisez un nom IANA, par exemple Europe/Paris ou Indian/Reunion.")
+                                              f"Utilisez un nom IANA, par exemple {DEFAULT_ZONE} ou Indian/Reunion.")
         return name
 
 

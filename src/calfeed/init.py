@@ -2,9 +2,11 @@
 example files shipped with the package) and the deploy kit (systemd units, container image, nginx),
 copied out of the package into the team's folder. Never overwrites a file."""
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
+from .caching import deploy_policies
 from .errors import CalfeedError
 from .security import static_policies
 
@@ -25,12 +27,13 @@ def write_starter(folder: Path) -> list[Path]:
     return [target for _source, target in targets]
 
 
-def deploy_values(folder: Path, *, executable: Path, user: str, server: str, max_age: int) -> dict[str, str]:
-    """What fills the kit's @PLACEHOLDERS@: the folder, the `calfeed` command, its user, the public name."""
+def deploy_values(folder: Path, *, executable: Path, user: str, server: str, refresh: dt.timedelta) -> dict[str, str]:
+    """What fills the kit's @PLACEHOLDERS@: the folder, the `calfeed` command, its user, the public name, the
+    cache policies (caching.py) of the feeds' refresh interval."""
     return {"DOSSIER": str(Path(folder).resolve()), "CALFEED": str(executable), "UTILISATEUR": user,
             "SERVEUR": server, "CERTIFICAT": f"/etc/letsencrypt/live/{server}/fullchain.pem",
-            "CLE": f"/etc/letsencrypt/live/{server}/privkey.pem", "MAX_AGE": str(max_age),
-            "DOSSIER_NGINX": "/etc/nginx/snippets", **static_policies()}
+            "CLE": f"/etc/letsencrypt/live/{server}/privkey.pem",
+            "DOSSIER_NGINX": "/etc/nginx/snippets", **static_policies(), **deploy_policies(refresh)}
 
 
 def write_deploy_kit(folder: Path, values: dict[str, str]) -> list[Path]:

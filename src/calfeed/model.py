@@ -20,6 +20,9 @@ EARLIEST = dt.datetime(1902, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(3000, 1, 1, tzinfo=dt.UTC)
 # The zone names that mean UTC itself: an instant in one of them is written as UTC (…Z).
 UTC_KEYS = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/GMT", "GMT", "Etc/Zulu", "Zulu", "Universal"})
+# The zone a programme is published in when `publish.timezone` does not say (config reads it; every page,
+# feed and preview then takes the configured one).
+DEFAULT_ZONE = "Europe/Paris"
 STATUS_SLUGS = ("confirme", "annule", "reporte", "en-ligne", "complet")
 SILENT_STATUSES = ("annule", "reporte")  # no reminder (?rappel=): the event will not take place on its date
 
@@ -49,7 +52,7 @@ class Event:
     start: dt.datetime | dt.date
     end: dt.datetime | dt.date
     source: str
-    timezone: str = "Europe/Paris"
+    timezone: str = DEFAULT_ZONE
     description: str = ""
     location: Location = field(default_factory=Location)
     online_url: str = ""

@@ -61,7 +61,7 @@ def _card(config, programme, feed, where: Where, now: dt.datetime) -> dict:
     items = programme.select(feed.filters)
     following = [item for item in upcoming(items, now, 1) if item.event.start_utc >= now]  # none once all are past
     return {"feed": feed, "count": len(items), "title": subscription(feed, where)["short_name"],
-            "next": event_view(following[0], config.taxonomy, where) if following else None,
+            "next": event_view(following[0], config.taxonomy, where, config.timezone) if following else None,
             **subscription(feed, where)}
 
 
@@ -82,7 +82,7 @@ def home_context(config, programme, where: Where, now: dt.datetime) -> dict:
     soon = [item for item in upcoming(mine, now, 5) if item.event.start_utc >= now] if edition["phase"] != AFTER else []
     return {**common(config, where, config.site.service), "featured": featured, "groups": groups,
             "total": len(programme.items), "edition": edition,
-            "upcoming": [event_view(i, config.taxonomy, where) for i in soon]}
+            "upcoming": [event_view(i, config.taxonomy, where, config.timezone) for i in soon]}
 
 
 def builder_context(config, programme, where: Where, params: dict) -> dict:
@@ -95,7 +95,7 @@ def builder_context(config, programme, where: Where, params: dict) -> dict:
             "widen": _widen(config, programme, where, feed) if not items else [],
             "count": len(items), "sentence": say("correspondent", len(items)), "feed": feed,
             **subscription(feed, where),
-            "sample": [event_view(i, config.taxonomy, where) for i in items[:5]]}
+            "sample": [event_view(i, config.taxonomy, where, config.timezone) for i in items[:5]]}
 
 
 def _widen(config, programme, where: Where, feed) -> list[dict]:
@@ -123,7 +123,7 @@ def events_context(config, programme, where: Where, params: dict) -> dict:
     if words:
         needles = fold(words).split()
         items = [i for i in items if all(n in search_text(i.event) for n in needles)]
-    views = [event_view(i, config.taxonomy, where) for i in items[:LIST_LIMIT]]
+    views = [event_view(i, config.taxonomy, where, config.timezone) for i in items[:LIST_LIMIT]]
     kept = set(personal_feed(config, params.get("e", [])).filters["evenement"])
     choices = _choices(config, programme)
     nouns = [choice["noun"] for choice in choices]  # « Filtrer par organisateur, thème… ou type »
@@ -138,7 +138,7 @@ def event_context(config, programme, where: Where, key: str, keys: list[str] = (
     item = programme.by_key.get(key)
     if item is None:
         return None
-    view = event_view(item, config.taxonomy, where)
+    view = event_view(item, config.taxonomy, where, config.timezone)
     mine = list(personal_feed(config, keys).filters["evenement"])
     added = sorted(set(mine) | {key})
     details = "\n\n".join(part for part in (view["description"], view["page_absolute"]) if part)
@@ -154,16 +154,16 @@ def personal_context(config, programme, where: Where, keys: list[str]) -> dict:
     chosen = feed.filters["evenement"]
     share = where.absolute(personal_page(chosen)) if chosen else ""
     # The static copy cannot write the agent's choice: it gives every event's line, for its script to show.
-    lines = [event_view(i, config.taxonomy, where) for i in programme.items] if where.static else []
+    lines = [event_view(i, config.taxonomy, where, config.timezone) for i in programme.items] if where.static else []
     return {**common(config, where, "Mon programme", page="programme"), "feed": feed, "keys": chosen, "share": share,
-            "events": [event_view(i, config.taxonomy, where) for i in items], **subscription(feed, where),
+            "events": [event_view(i, config.taxonomy, where, config.timezone) for i in items], **subscription(feed, where),
             "unknown": len(feed.filters["evenement"]) - len(items), "count": len(items), "lines": lines}
 
 
 def embed_context(config, programme, where: Where, feed, now: dt.datetime) -> dict:
     items = programme.select(feed.filters)
     return {**common(config, where, feed.name), "feed": feed, "count": len(items),
-            "events": [event_view(i, config.taxonomy, where) for i in upcoming(items, now, 20)],
+            "events": [event_view(i, config.taxonomy, where, config.timezone) for i in upcoming(items, now, 20)],
             **subscription(feed, where)}
 
 
@@ -257,7 +257,7 @@ def static_pages(config, programme, now: dt.datetime, *, event_pages: bool = Tru
     yield "constructeur.html", page("constructeur.html", builder_context(config, programme, top, {}))
     yield "evenements.html", page("evenements.html", events_context(config, programme, top, {}))
     yield "mon-programme.html", page("mon-programme.html", personal_context(config, programme, top, []))
-    yield EVENTS_FILE, events_data(programme)
+    yield EVENTS_FILE, events_data(programme, config.timezone)
     for feed in catalogue(config, programme).values():  # every address that answers, as the live site does
         stem = feed.path.removesuffix(".ics")
         depth = stem.count("/") + 1

@@ -90,7 +90,7 @@ def preview_source(config: Config, source: Source, session: Any = None) -> Previ
     preview.headings = (*HEADINGS[:-1], *(row.legend for row in further), HEADINGS[-1])
     for event in sorted(parsed.events, key=lambda e: e.sort_key()):
         preview.rows.append((
-            _date(event), _hours(event), _short(event.title),
+            _date(event), _hours(event, config.timezone), _short(event.title),
             taxonomy.categories.name(event.category) if event.category else "—",
             ", ".join(taxonomy.themes.name(t) for t in event.themes) or "—",
             taxonomy.regions.name(event.location.region) if event.location.region else "—",
@@ -136,16 +136,17 @@ def _date(event: Event) -> str:
     return f"{event.start:%d/%m/%Y}"
 
 
-def _hours(event: Event) -> str:
+def _hours(event: Event, zone: str) -> str:
+    """The hours of `event` in its own zone, named when it is not the programme's `zone`."""
     if event.all_day:
         return "toute la journée"
     start, end = event.start, event.end
-    zone = "" if event.timezone == "Europe/Paris" else f" ({event.timezone})"
+    named = "" if event.timezone == zone else f" ({event.timezone})"
     if end == start:
-        return f"{start:%H:%M}{zone}"
+        return f"{start:%H:%M}{named}"
     if not isinstance(end, dt.datetime) or not isinstance(start, dt.datetime) or end.date() != start.date():
-        return f"{start:%H:%M} → {end:%d/%m %H:%M}{zone}"
-    return f"{start:%H:%M}–{end:%H:%M}{zone}"
+        return f"{start:%H:%M} → {end:%d/%m %H:%M}{named}"
+    return f"{start:%H:%M}–{end:%H:%M}{named}"
 
 
 def _short(title: str) -> str:

@@ -50,13 +50,6 @@ def _digest(event_json: str) -> str:
     return event_digest(json.loads(event_json))
 
 
-def current_events(config, store: Store):
-    """The programme as the sources say it now, one event at a time: each event once, under its published
-    UID, with its JSON (see identity.py)."""
-    for claim in plan_identities(config, store).published().values():
-        yield claim.event, claim.event_json
-
-
 def _sort_key(event) -> str:
     start, title, uid = event.sort_key()
     return f"{start.isoformat()}\x1f{title}\x1f{uid}"

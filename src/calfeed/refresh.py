@@ -3,6 +3,7 @@ last good snapshot; then publish. The one path behind `fetch`, `build`, `check` 
 
 import datetime as dt
 import hashlib
+import logging
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -22,6 +23,10 @@ from .model import covers_uid, utc_now
 from .publish import needs_publishing, publish_events
 from .store import Store
 
+
+# The team's log (the service's, under gunicorn: server.py): each source's failure, a bug's with its traceback.
+# Never shown to a subscriber nor on /etat, which say what the source did in their own words (public.py).
+log = logging.getLogger(__name__)
 
 # A source that loses more than this many events, and more than its share `max_drop` (sources.yaml),
 # is held at its last good snapshot until the operator accepts the new state.
@@ -109,10 +114,12 @@ def _read(source, taxonomy, state, session, retries):
                 result = ("unchanged", fetched, None, digest)
             else:
                 result = ("parsed", fetched, parse_source(fetched.body, source, taxonomy, fetched.charset), digest)
-    except SourceError as exc:
+    except SourceError as exc:  # the source's problem, said by calfeed: no traceback to add
         report.error, report.http_status, report.detail = exc.reason, exc.http_status, exc.detail
+        log.info("source « %s » en échec : %s", source.id, exc.reason)
     except Exception as exc:  # a bug in an adapter must not take the other sources down
         report.error = f"erreur inattendue en lisant la source ({type(exc).__name__}: {exc})"
+        log.exception("source « %s » : erreur inattendue en la lisant (%s)", source.id, source.type)
     report.duration_ms = int((time.monotonic() - started) * 1000)
     return report, result
 
@@ -224,6 +231,7 @@ def _apply(config, store, db, source, state, report, result, now, accepted=False
     report.warnings = [str(w) for w in parsed.warnings]
     report.error = _refusal(config, store, source, state, parsed, now, accepted)
     if report.error:
+        log.info("source « %s » retenue : %s", source.id, report.error)
         store.set_fetch_error(db, source.id, report.error)
         return
     current = {event.uid for event in parsed.events}

@@ -76,11 +76,11 @@ class FeedChanges:
         return len(self.added) + len(self.changed) + len(self.cancelled) + len(self.removed)
 
 
-def changed_fields(old: Event, new: Event) -> list[str]:
-    """The fields of an event that a subscriber would see differ, in French."""
+def changed_fields(old: Event, new: Event, zone: str) -> list[str]:
+    """The fields of an event that a subscriber would see differ, in French (times in the programme's `zone`)."""
     fields = [name for key, name in FIELD_NAMES.items() if getattr(old, key) != getattr(new, key)]
     fields += [row.legend.lower() for row in DIMENSIONS if not row.event_field and old.facet(row.key) != new.facet(row.key)]
-    before = {"titre": f"« {old.title} »", "début": when(old)}  # what subscribers had, where it is short
+    before = {"titre": f"« {old.title} »", "début": when(old, zone)}  # what subscribers had, where it is short
     return [f"{name} (avant : {before[name]})" if name in before else name for name in fields]
 
 
@@ -112,7 +112,7 @@ def feed_changes(config, rehearsal: Rehearsal) -> list[FeedChanges]:
             elif item.status == "annule" and old.status != "annule":
                 changes.cancelled.append(item)
             elif old.vevent != item.vevent:
-                fields = changed_fields(old.event, item.event)
+                fields = changed_fields(old.event, item.event, config.timezone)
                 if old.status == "annule" and item.status != "annule" and "statut" not in fields:
                     fields.append("statut")  # back in the programme
                 changes.changed.append((item, fields or ["présentation"]))
@@ -175,8 +175,8 @@ def source_messages(rehearsal: Rehearsal) -> list[tuple[str, str]]:
     return lines
 
 
-def _event_line(mark: str, item: Item, fields=()) -> str:
-    line = f"    {mark} « {item.event.title} » ({when(item.event)})"
+def _event_line(mark: str, item: Item, zone: str, fields=()) -> str:
+    line = f"    {mark} « {item.event.title} » ({when(item.event, zone)})"
     return line + (f" — {', '.join(fields)}" if fields else "")
 
 
@@ -197,11 +197,12 @@ def format_changes(config, rehearsal: Rehearsal) -> tuple[list[str], int]:
         total += changes.count
         feeds += 1 if changes.count else 0
         lines.append(f"{changes.feed.name} (/feeds/{changes.feed.path}) : {_counts(changes)}")
-        lines.extend(_event_line("+ ajouté :", item) for item in changes.added)
-        lines.extend(_event_line("~ modifié :", item, fields) for item, fields in changes.changed)
-        lines.extend(_event_line("× annulé :", item) for item in changes.cancelled)
-        lines.extend(_event_line("- retiré (sans annulation) :", item) for item in changes.removed)
-        lines.extend(_event_line("= retenu à sa dernière version :", item) for item in changes.held)
+        zone = config.timezone
+        lines.extend(_event_line("+ ajouté :", item, zone) for item in changes.added)
+        lines.extend(_event_line("~ modifié :", item, zone, fields) for item, fields in changes.changed)
+        lines.extend(_event_line("× annulé :", item, zone) for item in changes.cancelled)
+        lines.extend(_event_line("- retiré (sans annulation) :", item, zone) for item in changes.removed)
+        lines.extend(_event_line("= retenu à sa dernière version :", item, zone) for item in changes.held)
     notes = feed_notes(config, rehearsal)
     if notes:
         lines.append("Adresses et noms des agendas :")

@@ -11,7 +11,7 @@ from pathlib import Path
 from icalendar import Alarm, Calendar, Event as VEvent, vDuration, vText
 
 from .changes import Change, change_line
-from .model import SILENT_STATUSES, UTC_KEYS, Event
+from .model import DEFAULT_ZONE, SILENT_STATUSES, UTC_KEYS, Event
 from .taxonomy import DIMENSION, DIMENSIONS, Taxonomy
 from .vtimezone import vtimezone
 
@@ -45,7 +45,7 @@ class FeedHeader:
 
     name: str
     description: str
-    timezone: str = "Europe/Paris"
+    timezone: str = DEFAULT_ZONE
     refresh: dt.timedelta = dt.timedelta(hours=1)
     url: str = ""
     subscription: bool = True  # False: the import variant, without calendar name nor refresh hint

@@ -43,9 +43,9 @@ def start_refresher(config, store: Store) -> threading.Thread:
             try:
                 refresh_if_due(config, store, owner)
             except DAMAGED as exc:  # a full or read-only disk, a damaged base: what to do, without a traceback
-                log.error("background refresh failed: %s", store_problem(store.path, exc))
+                log.error("actualisation en tâche de fond impossible : %s", store_problem(store.path, exc))
             except Exception:  # keep serving the last good feeds whatever happens here
-                log.exception("background refresh failed")
+                log.exception("actualisation en tâche de fond : erreur inattendue")
 
     thread = threading.Thread(target=loop, name="calfeed-refresh", daemon=True)
     thread.start()
@@ -67,7 +67,7 @@ def start_first_read(config, store: Store, source_ids: list[str]) -> threading.T
         try:
             refresh_sources(config, store, only=source_ids)
         except Exception:  # keep serving whatever happens here
-            log.exception("first read of the web sources failed")
+            log.exception("première lecture des sources web : erreur inattendue")
         finally:
             store.release_lease(owner)
 

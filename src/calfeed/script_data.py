@@ -123,12 +123,13 @@ def page_data(config, page: str = "", criteria: tuple[str, ...] = ()) -> Markup:
     return script_json(data)
 
 
-def events_data(programme) -> bytes:
-    """`EVENTS_FILE`: every published event as the script filters and lists it, once per programme version."""
+def events_data(programme, zone: str) -> bytes:
+    """`EVENTS_FILE`: every published event as the script filters and lists it, once per programme version;
+    `zone` is the programme's (publish.timezone)."""
     found = programme.memo.get(EVENTS_FILE)
     if found is None:
         events = [{"cle": event_key(item.event.uid), "page": f"evenements/{event_key(item.event.uid)}.html",
-                   "titre": french_spacing(item.event.title), "quand": french_spacing(when(item.event)),
+                   "titre": french_spacing(item.event.title), "quand": french_spacing(when(item.event, zone)),
                    "texte": search_text(item.event),
                    "valeurs": {key: list(CRITERIA[key].values(item.event)) for key in BUILDER_CRITERIA}}
                   for item in programme.items]

@@ -3,13 +3,14 @@
 import datetime as dt
 import errno
 import html
+import logging
 import socket
 
 import gunicorn.util
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
-from .web import create_app
+from .web import create_app, start
 
 
 class _Server(BaseApplication):
@@ -27,7 +28,9 @@ class _Server(BaseApplication):
             self.cfg.set("control_socket_disable", True)
 
     def load(self):
-        return create_app(self.app_config)
+        app = create_app(self.app_config)
+        start(app)  # in each worker, before its first request: the store, the local sources, the background reads
+        return app
 
 
 # One line per request, in French and without the client's address (no personal data in the logs):
@@ -46,8 +49,33 @@ REFUSALS = (("Request Line is too large", "adresse trop longue (réponse 414)"),
             ("Invalid HTTP Version", "version HTTP inconnue"), ("Invalid Method", "méthode HTTP invalide"))
 
 
+LEVELS = {"DEBUG": "détail", "INFO": "info", "WARNING": "attention", "ERROR": "erreur", "CRITICAL": "critique"}
+
+
+class FrenchFormatter(logging.Formatter):
+    """A line of the service's log: « 06/12/2026 21:05:33 [4242] [erreur] source « x » : … », then any traceback."""
+
+    def __init__(self):
+        super().__init__("%(asctime)s [%(process)d] [%(niveau)s] %(message)s", "%d/%m/%Y %H:%M:%S")
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.niveau = LEVELS.get(record.levelname, record.levelname)
+        return super().format(record)
+
+
 class FrenchLogger(Logger):
-    """gunicorn's log in French: request times as « 06/12/2026 21:05:33 », its messages translated."""
+    """gunicorn's log in French: request times as « 06/12/2026 21:05:33 », its messages translated; calfeed's
+    own log (logger `calfeed`: each source's failure, a bug's traceback, the store's problems) written with it."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        team = logging.getLogger("calfeed")
+        for handler in self.error_log.handlers:
+            handler.setFormatter(FrenchFormatter())
+            if handler not in team.handlers:
+                team.addHandler(handler)
+        team.setLevel(self.error_log.level)
+        team.propagate = False  # once, here: not again through the root logger
 
     def now(self):
         return dt.datetime.now().strftime("%d/%m/%Y %H:%M:%S")
@@ -83,7 +111,7 @@ ERROR_PAGES = {
 }
 
 
-def write_french_error(sock, status_int, reason, mesg):
+def write_french_error(sock, status_int, reason, _mesg):
     """gunicorn's util.write_error, with a French page (its own is in English and shows parser internals)."""
     title, text = ERROR_PAGES.get(status_int, ("Erreur du serveur", "Le serveur n'a pas pu répondre à cette requête."))
     page = (f'<!doctype html>\n<html lang="fr"><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'

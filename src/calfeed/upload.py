@@ -3,6 +3,7 @@ store (`s3://bucket/prefix`, behind a CDN) or another folder. Only changed files
 MD5, the ETag of a single-part S3 upload), each with its content type, charset and cache rules; assets
 first, then feeds, then the pages that link to them; a feed is never deleted (a subscriber may still use it)."""
 
+import datetime as dt
 import hashlib
 import os
 import shutil
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .build import MANAGED_SUFFIXES, MARKER
+from .caching import kind_of_file, static_cache_control
 from .errors import CalfeedError
 
 try:  # the optional extra calfeed[s3]: a folder destination needs nothing more
@@ -29,7 +31,6 @@ CONTENT_TYPES = {
 }
 FEEDS = (".ics", ".json")  # never deleted from the destination: calendar clients keep asking for them
 PARALLEL = 8  # files sent at once: an object store answers each request with some latency
-ASSET_MAX_AGE = 86400  # styles, scripts, fonts: they change only with calfeed's version
 
 
 @dataclass
@@ -58,11 +59,10 @@ def local_files(folder: Path) -> list[tuple[str, Path]]:
     return sorted(files, key=lambda item: (_rank(item[0]), item[0]))
 
 
-def headers_for(relative: str, max_age: int) -> tuple[str, str]:
+def headers_for(relative: str, refresh: dt.timedelta) -> tuple[str, str]:
     """(Content-Type, Cache-Control) of one file of the tree."""
-    suffix = Path(relative).suffix
-    age = max_age if suffix in (*FEEDS, ".html") else ASSET_MAX_AGE
-    return CONTENT_TYPES.get(suffix, "application/octet-stream"), f"public, max-age={age}"
+    return (CONTENT_TYPES.get(Path(relative).suffix, "application/octet-stream"),
+            static_cache_control(kind_of_file(relative), refresh))
 
 
 def _md5(path: Path) -> str:
@@ -73,7 +73,7 @@ def _md5(path: Path) -> str:
     return digest.hexdigest()
 
 
-def upload_tree(folder: Path, destination: str, *, max_age: int) -> UploadReport:
+def upload_tree(folder: Path, destination: str, *, refresh: dt.timedelta) -> UploadReport:
     """Send the built tree in `folder` to `destination` (s3://bucket/prefix or a folder)."""
     target = S3Target(destination) if destination.startswith("s3://") else FolderTarget(Path(destination))
     report = UploadReport(destination)
@@ -86,7 +86,7 @@ def upload_tree(folder: Path, destination: str, *, max_age: int) -> UploadReport
     with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
         for rank in (0, 1, 2):
             batch = [(relative, path) for relative, path in changed if _rank(relative) == rank]
-            list(pool.map(lambda item: target.put(item[0], item[1], *headers_for(item[0], max_age)), batch))
+            list(pool.map(lambda item: target.put(item[0], item[1], *headers_for(item[0], refresh)), batch))
             report.sent.extend(relative for relative, _path in batch)
     report.unchanged = [relative for relative, _path in report.unchanged]
     built = {relative for relative, _path in files}

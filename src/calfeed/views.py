@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from .addresses import import_path
 from .changes import change_line
+from .model import Event
 from .editions import AFTER, BEFORE, DURING, phase
 from .links import subscribe_links
 from .render import STATUS_LINE
@@ -63,9 +64,9 @@ def french_date(day: dt.date) -> str:
     return f"{WEEKDAYS[day.weekday()]} {day.day}{'er' if day.day == 1 else ''} {MONTHS[day.month - 1]} {day.year}"
 
 
-def french_moment(moment: str | dt.datetime | None, timezone: str = "Europe/Paris") -> str:
-    """A stored instant (ISO 8601 text or aware datetime) as people read it where the programme takes
-    place: « lundi 30 novembre 2026 à 15 h 06 »; « jamais » when there is none."""
+def french_moment(moment: str | dt.datetime | None, timezone: str) -> str:
+    """A stored instant (ISO 8601 text or aware datetime) as people read it in the programme's zone
+    `timezone` (publish.timezone): « lundi 30 novembre 2026 à 15 h 06 »; « jamais » when there is none."""
     if not moment:
         return "jamais"
     if isinstance(moment, str):
@@ -100,8 +101,8 @@ def short_date(day: dt.date) -> str:
     return f"{WEEKDAYS[day.weekday()]} {day.day}{'er' if day.day == 1 else ''} {MONTHS[day.month - 1]}"
 
 
-def when(event) -> str:
-    """« mercredi 16 novembre 2022 » or « mardi 15 novembre 2022, 14 h 00 – 16 h 00 »."""
+def when(event: Event, zone: str) -> str:
+    """« mardi 15 novembre 2022, 14 h – 16 h », in the event's zone, named if not the programme's `zone`."""
     if event.all_day:
         last = event.end - dt.timedelta(days=1)
         if last == event.start:
@@ -112,7 +113,7 @@ def when(event) -> str:
     if end > start:
         text += f" – {french_time(end)}" if end.date() == start.date() else \
             f" – {french_date(end.date())}, {french_time(end)}"
-    if event.timezone != "Europe/Paris":
+    if event.timezone != zone:
         text += f", {zone_name(start, event.timezone)}"
     return text
 
@@ -148,8 +149,8 @@ def subscription(feed, where: Where) -> dict:
     }
 
 
-def event_view(item, taxonomy, where: Where) -> dict:
-    """One event as pages and JSON exports show it."""
+def event_view(item, taxonomy, where: Where, zone: str) -> dict:
+    """One event as pages and JSON exports show it; `zone` is the programme's (publish.timezone)."""
     event = item.event
     key = event_key(event.uid)
     location = event.location
@@ -158,7 +159,7 @@ def event_view(item, taxonomy, where: Where) -> dict:
         "slug": slugify(event.title)[:60].strip("-") or key,
         "uid": event.uid,
         "title": event.title,
-        "when": when(event),
+        "when": when(event, zone),
         "start": event.start.isoformat(),
         "end": event.end.isoformat(),
         "all_day": event.all_day,
@@ -222,8 +223,8 @@ def feed_json_chunks(config, programme, where: Where, feed):
     for position, item in enumerate(items):
         data = cache.get(item.event.uid)
         if data is None:
-            data = cache[item.event.uid] = json.dumps(_json_event(event_view(item, config.taxonomy, where)),
-                                                      ensure_ascii=False).encode("utf-8")
+            view = event_view(item, config.taxonomy, where, config.timezone)
+            data = cache[item.event.uid] = json.dumps(_json_event(view), ensure_ascii=False).encode("utf-8")
         yield b", " + data if position else data
     yield b"]}"
 

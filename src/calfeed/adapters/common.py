@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import EventError, SourceError
-from ..model import Event, Location, keyless_uid
+from ..model import DEFAULT_ZONE, Event, Location, keyless_uid
 from ..taxonomy import DIMENSIONS, Taxonomy, Vocabulary
 from ..text import split_list
 from .dates import parse_date
@@ -280,7 +280,7 @@ def check_zone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise EventError(f"fuseau horaire inconnu « {name} » (exemple : Europe/Paris, Indian/Reunion)") from None
+        raise EventError(f"fuseau horaire inconnu « {name} » (exemple : {DEFAULT_ZONE}, Indian/Reunion)") from None
     return name
 
 

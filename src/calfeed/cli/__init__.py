@@ -10,7 +10,6 @@ import click
 from ..addresses import static_feeds
 from ..build import write_site
 from ..config import load_config
-from ..errors import CalfeedError
 from ..feeds import large_feeds
 from ..init import CONFIG_NAME, STARTER
 from ..pages import static_pages, status_context
@@ -21,24 +20,22 @@ from ..rehearsal import old_addresses, rehearse
 from ..server import address_taken, run_server
 from ..site_info import missing_legal
 from ..sources import SOURCE_TYPES, type_keys
-from ..store import DAMAGED, store_problem
 from . import look, operations, sources
-from .common import config_option, now, open_config as _open, os_error_message
+from .common import REPORTED, config_option, failure, now, open_config as _open
 from .report import _print_reports, _safe, _warn_large, _warn_legal, _warn_orphans
 from .words import Failure, FrenchGroup, default_help
 
 
 class _Commands(FrenchGroup):
-    """The command group, turning a store that fails any command (damaged file, full or read-only disk, no
-    permission) into a French message that says which and what to do."""
+    """The command group: the one place where an error of any command becomes its French message and exit code
+    (`common.failure`): 1, or the command's own `error_code` (`diff` says « error » with 2)."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except DAMAGED as exc:
-            raise Failure(str(store_problem(ctx.meta.get("calfeed.store", "de calfeed"), exc))) from None
-        except OSError as exc:  # a path not writable, a full disk…: said in French, never a traceback
-            raise Failure(os_error_message(exc)) from None
+        except REPORTED as exc:
+            command = self.commands.get(ctx.invoked_subcommand or "")
+            raise failure(exc, ctx.meta.get("calfeed.store"), getattr(command, "error_code", 1)) from None
 
 
 production_option = click.option(
@@ -59,10 +56,7 @@ def cli():
 def fetch(config_path, only):
     """Actualise les sources (à lancer par cron ou un timer systemd)."""
     config, store = _open(config_path)
-    try:
-        reports = refresh_sources(config, store, now=now(), only=list(only) or None)
-    except CalfeedError as exc:
-        raise Failure(str(exc)) from None
+    reports = refresh_sources(config, store, now=now(), only=list(only) or None)
     click.echo(f"Actualisation de {len(reports)} source(s) :")
     _print_reports(reports, store)
     _warn_orphans(config, store)
@@ -82,21 +76,18 @@ def build(config_path, output, no_fetch, no_event_pages, production):
     """Écrit les agendas statiques (.ics) et la page d'accueil dans un dossier."""
     config, store = _open(config_path)
     _refuse_unfinished(config, production)
-    try:
-        moment = now()
-        if no_fetch:
-            ensure_published(config, store, now=moment)
-        else:
-            reports = refresh_sources(config, store, now=moment)
-            _print_reports(reports, store)
-            if reports and not any(report.ok for report in reports):
-                raise Failure("aucune source n'a pu être lue (voir ci-dessus) : agendas non écrits. Corrigez les "
-                              "sources, ou écrivez le dernier état valide avec « calfeed build --no-fetch ».")
-        programme = load_programme(store)
-        report = write_site(config, programme, output,
-                            static_pages(config, programme, moment, event_pages=not no_event_pages))
-    except CalfeedError as exc:
-        raise Failure(str(exc)) from None
+    moment = now()
+    if no_fetch:
+        ensure_published(config, store, now=moment)
+    else:
+        reports = refresh_sources(config, store, now=moment)
+        _print_reports(reports, store)
+        if reports and not any(report.ok for report in reports):
+            raise Failure("aucune source n'a pu être lue (voir ci-dessus) : agendas non écrits. Corrigez les "
+                          "sources, ou écrivez le dernier état valide avec « calfeed build --no-fetch ».")
+    programme = load_programme(store)
+    report = write_site(config, programme, output,
+                        static_pages(config, programme, moment, event_pages=not no_event_pages))
     click.echo(f"{len(programme.items)} événement(s) publiés dans {report.folder} : {len(report.written)} fichier(s) "
                f"écrit(s), {len(report.unchanged)} inchangé(s), {len(report.removed)} supprimé(s).")
     _warn_legal(config)
@@ -131,10 +122,7 @@ def serve(config_path, host, port, workers, no_refresh, quiet, cache_mb, product
     """Sert les agendas et la page en direct (gunicorn), en actualisant les sources périodiquement."""
     config, store = _open(config_path)
     _refuse_unfinished(config, production)
-    try:
-        ensure_published(config, store, remote=False)  # the workers read web sources in the background
-    except CalfeedError as exc:
-        raise Failure(str(exc)) from None
+    ensure_published(config, store, remote=False)  # the workers read web sources in the background
     if why := address_taken(host, port):
         raise Failure(f"impossible d'écouter sur {host}:{port} : {why}.")
     click.echo(f"calfeed sert {config.edition_name} sur http://{host}:{port}/ "
@@ -158,14 +146,11 @@ def check(config_path, no_fetch):
     """Valide sources.yaml, relit chaque source et affiche son état, sans rien publier ; code de sortie 1 si
     une source échoue."""
     config, store = _open(config_path)
-    try:
-        with rehearse(config, store, now=now(), fetch=not no_fetch) as rehearsal:
-            details = [(r.source_id, r.detail) for r in rehearsal.reports if r.detail]
-            kept = old_addresses(config, rehearsal.after)
-            status = status_context(config, rehearsal.copy, rehearsal.after)
-            large = large_feeds(config, rehearsal.after, static_feeds(config, rehearsal.after))
-    except CalfeedError as exc:
-        raise Failure(str(exc)) from None
+    with rehearse(config, store, now=now(), fetch=not no_fetch) as rehearsal:
+        details = [(r.source_id, r.detail) for r in rehearsal.reports if r.detail]
+        kept = old_addresses(config, rehearsal.after)
+        status = status_context(config, rehearsal.copy, rehearsal.after)
+        large = large_feeds(config, rehearsal.after, static_feeds(config, rehearsal.after))
     click.echo(f"{config.path} : configuration valide, {len(config.sources)} source(s), "
                f"{status['events']} événement(s) publiés.")
     _warn_legal(config)
@@ -224,11 +209,8 @@ def preview(config_path, source_id, url, path, kind, **options):
     default = click.get_current_context().get_parameter_source("config_path") == click.core.ParameterSource.DEFAULT
     if default and not config_path.exists():
         config_path = STARTER / CONFIG_NAME
-    try:
-        config = load_config(config_path)
-        source = source_for_preview(config, source_id, url=url, path=path, kind=kind, **options)
-    except CalfeedError as exc:
-        raise Failure(str(exc)) from None
+    config = load_config(config_path)
+    source = source_for_preview(config, source_id, url=url, path=path, kind=kind, **options)
     result = preview_source(config, source)
     click.echo(_safe("\n".join(format_preview(result))))
     sys.exit(1 if result.error else 0)

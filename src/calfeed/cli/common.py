@@ -1,4 +1,5 @@
-"""What every command shares: the --config option, the configuration with its store, the clock."""
+"""What every command shares: the --config option, the configuration with its store, the clock, and the one
+translation of an error into a French message and an exit code."""
 
 import datetime as dt
 import errno
@@ -10,6 +11,7 @@ import click
 from ..config import load_config
 from ..errors import CalfeedError, DiskError
 from ..model import utc_now
+from ..store import DAMAGED, store_problem
 from ..store.owner import open_store
 from .words import Failure
 
@@ -19,16 +21,34 @@ config_option = click.option(
 
 
 def open_config(config_path):
-    """The configuration and its store; a French message, never a traceback, when either is unusable."""
+    """The configuration and its store (an error in either is said by `failure`, never as a traceback)."""
     meta = click.get_current_context().meta
-    try:
-        config = load_config(config_path)
-        meta["calfeed.store"] = config.store_path  # named by any error from here on
-        store = open_store(config.store_path, config.path, config.legacy_store_path)
-    except CalfeedError as exc:
-        raise Failure(str(exc)) from None
+    config = load_config(config_path)
+    meta["calfeed.store"] = config.store_path  # named by any error from here on
+    store = open_store(config.store_path, config.path, config.legacy_store_path)
     meta["calfeed.store"] = store.path
     return config, store
+
+
+# What a command may meet that is the user's or the machine's to fix, not calfeed's: said in French, without a
+# traceback. Any other exception is a bug, and keeps its traceback.
+REPORTED = (Failure, CalfeedError, *DAMAGED, OSError)
+
+
+def failure(exc: Exception, store_path, exit_code: int = 1) -> Failure:
+    """The one translation of an error met by a command (a CalfeedError — ConfigError, SourceError, DiskError,
+    StoreError… —, a damaged store or a full disk, a path the system refuses) into the French message the
+    command line shows and its exit code."""
+    if isinstance(exc, Failure):
+        found = exc
+    elif isinstance(exc, DAMAGED):
+        found = Failure(str(store_problem(store_path or "de calfeed", exc)))
+    elif isinstance(exc, OSError):  # a path not writable, a full disk…
+        found = Failure(os_error_message(exc))
+    else:
+        found = Failure(str(exc))
+    found.exit_code = exit_code
+    return found
 
 
 def now() -> dt.datetime:

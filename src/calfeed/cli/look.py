@@ -4,12 +4,10 @@ import sys
 
 import click
 
-from ..errors import CalfeedError
 from ..rehearsal import format_changes, rehearse, unreadable
-from ..store import DAMAGED, store_problem
 from .common import config_option, now, open_config
 from .report import _safe as safe
-from .words import Failure, FrenchGroup
+from .words import FrenchGroup
 
 
 @click.command(cls=FrenchGroup.command_class)
@@ -17,20 +15,16 @@ from .words import Failure, FrenchGroup
 def diff(config_path):
     """Montre, agenda par agenda, ce que les abonnés verraient changer si les sources étaient lues maintenant,
     sans rien publier ; code de sortie 0 si rien ne changerait, 1 sinon, 2 en cas d'erreur."""
-    try:
-        config, store = open_config(config_path)
-        with rehearse(config, store, now=now()) as rehearsal:
-            lines, total = format_changes(config, rehearsal)
-            failing = [report.source_id for report in rehearsal.reports if unreadable(report)]
-            held = any(report.held or not report.ok for report in rehearsal.reports)
-    except (Failure, CalfeedError) as exc:
-        click.echo(f"Erreur : {exc}", err=True)
-        sys.exit(2)
-    except DAMAGED as exc:
-        click.echo(f"Erreur : {store_problem(store.path, exc)}", err=True)
-        sys.exit(2)
+    config, store = open_config(config_path)
+    with rehearse(config, store, now=now()) as rehearsal:
+        lines, total = format_changes(config, rehearsal)
+        failing = [report.source_id for report in rehearsal.reports if unreadable(report)]
+        held = any(report.held or not report.ok for report in rehearsal.reports)
     click.echo(safe("\n".join(lines)))
     if failing:
         click.echo(f"Erreur : source(s) illisible(s), comparaison incomplète : {', '.join(failing)}.", err=True)
         sys.exit(2)
     sys.exit(1 if total or held else 0)
+
+
+diff.error_code = 2  # 1 says « something would change »: an error is 2 (cli.common.failure)

@@ -9,12 +9,11 @@ from urllib.parse import urlsplit
 import click
 
 from ..config import load_config
-from ..errors import CalfeedError
 from ..init import CONFIG_NAME, deploy_values, write_deploy_kit, write_starter
 from ..store.backup import backup_store
 from ..upload import upload_tree
 from .common import config_option, open_config
-from .words import Failure, FrenchGroup, default_help
+from .words import FrenchGroup, default_help
 
 
 @click.command(cls=FrenchGroup.command_class)
@@ -25,16 +24,13 @@ from .words import Failure, FrenchGroup, default_help
 def init(folder, deploy, server_name):
     """Écrit un sources.yaml commenté (vocabulaire, une source d'exemple de chaque type) prêt pour « calfeed build »."""
     config_path = folder / CONFIG_NAME
-    try:
-        written = [] if deploy and config_path.exists() else write_starter(folder)
-        if deploy:
-            config = load_config(config_path)
-            server = server_name or urlsplit(config.base_url).hostname or "agenda.exemple.gouv.fr"
-            executable = Path(shutil.which("calfeed") or Path(sys.executable).with_name("calfeed")).resolve()
-            written += write_deploy_kit(folder, deploy_values(folder, executable=executable, user=getpass.getuser(),
-                                                              server=server, max_age=int(config.refresh.total_seconds())))
-    except CalfeedError as exc:
-        raise Failure(str(exc)) from None
+    written = [] if deploy and config_path.exists() else write_starter(folder)
+    if deploy:
+        config = load_config(config_path)
+        server = server_name or urlsplit(config.base_url).hostname or "agenda.exemple.gouv.fr"
+        executable = Path(shutil.which("calfeed") or Path(sys.executable).with_name("calfeed")).resolve()
+        written += write_deploy_kit(folder, deploy_values(folder, executable=executable, user=getpass.getuser(),
+                                                          server=server, refresh=config.refresh))
     click.echo(f"{len(written)} fichier(s) écrit(s) dans {folder.resolve()} :")
     for path in written:
         click.echo(f"  {path}")
@@ -50,10 +46,7 @@ def init(folder, deploy, server_name):
 def backup(config_path, target):
     """Sauvegarde la base (copie à chaud, sûre pendant que calfeed sert) dans FICHIER."""
     _config, store = open_config(config_path)
-    try:
-        written = backup_store(store, target)
-    except CalfeedError as exc:
-        raise Failure(str(exc)) from None
+    written = backup_store(store, target)
     click.echo(f"Base {store.path} sauvegardée dans {written} ({written.stat().st_size // 1024} Kio).")
 
 
@@ -66,11 +59,8 @@ def publish(config_path, destination, folder):
     """Envoie les agendas statiques vers s3://seau/préfixe (stockage objet compatible S3) ou un dossier.
 
     Seuls les fichiers modifiés sont envoyés ; un agenda n'est jamais supprimé de la destination."""
-    try:
-        config = load_config(config_path)
-        report = upload_tree(folder, destination, max_age=int(config.refresh.total_seconds()))
-    except CalfeedError as exc:
-        raise Failure(str(exc)) from None
+    config = load_config(config_path)
+    report = upload_tree(folder, destination, refresh=config.refresh)
     click.echo(f"{destination} : {len(report.sent)} fichier(s) envoyé(s), {len(report.unchanged)} inchangé(s), "
                f"{len(report.removed)} supprimé(s).")
     if report.kept:

@@ -4,7 +4,6 @@ import sys
 
 import click
 
-from ..errors import CalfeedError
 from ..identity import orphan_sources
 from ..publish import publish_events
 from ..refresh import refresh_sources
@@ -23,10 +22,7 @@ def accept(config_path, sources):
     événements à venir absents sont annoncés comme annulés aux abonnés, et listés ici. À réserver aux
     changements voulus par l'organisateur."""
     config, store = open_config(config_path)
-    try:
-        reports = refresh_sources(config, store, now=now(), only=list(sources), accept=set(sources))
-    except CalfeedError as exc:
-        raise Failure(str(exc)) from None
+    reports = refresh_sources(config, store, now=now(), only=list(sources), accept=set(sources))
     click.echo(f"État accepté pour {len(reports)} source(s) :")
     _print_reports(reports, store)
     cancelled = sum(len(report.cancelled) for report in reports)
@@ -53,10 +49,7 @@ def retire(config_path, source_id):
         known = ", ".join(orphans) or "aucune"
         raise Failure(f"aucun événement publié de la source « {source_id} » n'est à retirer (sources enlevées de "
                       f"{config.path.name} dont des événements restent publiés : {known}).")
-    try:
-        report = publish_events(config, store, now=now(), retire=[source_id])
-    except CalfeedError as exc:
-        raise Failure(str(exc)) from None
+    report = publish_events(config, store, now=now(), retire=[source_id])
     cancelled = [text for sid, text in report.cancelled if sid == source_id]
     click.echo(f"Source « {source_id} » retirée : {len(cancelled)} événement(s) à venir annoncé(s) annulé(s), "
                f"{orphans[source_id] - len(cancelled)} événement(s) passé(s) gardé(s) tels quels.")

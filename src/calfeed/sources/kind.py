@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..adapters.parsed import Parsed
+from ..model import DEFAULT_ZONE
 from ..taxonomy import DIMENSIONS, Taxonomy
 
 # `source` below is a config.Source (config imports this package, so it cannot be named here).
@@ -61,7 +62,7 @@ COMMON_KEYS: dict[str, Key] = {
     "path": Key(TEXT, "OU fichier, relatif au dossier de sources.yaml", "data/agenda.ics"),
     # a default value for each dimension of the vocabulary table (category, themes, region…)
     **{row.source_key: Key(TEXTS if row.multiple else TEXT, row.source_help, row.source_example) for row in DIMENSIONS},
-    "timezone": Key(TEXT, "fuseau des heures « flottantes » de la source", "Europe/Paris"),
+    "timezone": Key(TEXT, "fuseau des heures « flottantes » de la source", DEFAULT_ZONE),
     "organiser": Key(TEXT, "organisateur par défaut", "DITP"),
     "allow_empty": Key({"type": "boolean"}, "accepter qu'une source qui publiait des événements n'en publie plus",
                        "false"),

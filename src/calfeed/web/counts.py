@@ -48,7 +48,7 @@ class RequestCounts:
             try:
                 self.store.add_requests(counts)
             except DAMAGED:  # counting must never cost an answer
-                log.exception("request counts lost: the store is damaged")
+                log.exception("requêtes par agenda perdues : la base est endommagée")
 
     def by_day(self, since: str = "") -> dict[str, dict[str, int]]:
         """{day: {feed: requests}}, this worker's latest counts included."""

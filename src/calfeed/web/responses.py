@@ -12,9 +12,10 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from flask import Response, current_app, request
-from werkzeug.datastructures import Headers
+from werkzeug.datastructures import Headers, ImmutableHeadersMixin
 from werkzeug.http import is_resource_modified, parse_accept_header
 
+from ..caching import FEED, PAGE, live_cache_control
 from ..model import utc_now
 from ..publish import load_programme
 from ..security import security_headers
@@ -29,9 +30,7 @@ log = logging.getLogger(__name__)
 # always get the plain body, whatever Accept-Encoding they send.
 NO_GZIP_AGENTS = ("microsoft", "outlook", "exchange")
 VERSIONS_KEPT = 4096  # ETags remembered per programme version (a 304 needs no body)
-# Pages carry no validator and may hold links built from the declared proxy's address: a shared cache asks
-# for them again every time rather than serving one visitor's copy to another.
-PAGE_CACHE = {"Cache-Control": "no-cache"}
+PAGE_CACHE = {"Cache-Control": live_cache_control(PAGE)}
 
 
 def add_security_headers(response: Response) -> Response:
@@ -113,7 +112,7 @@ class Published:
                 raise
             # The feeds in memory are still right: keep serving them while the operator repairs the store.
             if not self._damaged:
-                log.exception("the store is damaged; serving the programme already in memory")
+                log.exception("base endommagée : les agendas déjà en mémoire restent servis")
             self._damaged, self._checked = True, now
             return programme
 
@@ -167,12 +166,39 @@ class Published:
         return version
 
 
+class SentHeaders(ImmutableHeadersMixin, Headers):
+    """Headers checked once by werkzeug, when their version was prepared, and shared by every answer of that
+    version: read-only (werkzeug's immutable headers), no answer may change what the others send."""
+
+    def __init__(self, pairs: Headers | list[tuple[str, str]]):
+        super().__init__()
+        for name, value in pairs:
+            Headers.add(self, name, value)  # Headers' own add, which checks each value (the mixin's refuses)
+
+
+class PreparedResponse(Response):
+    """An answer whose headers were prepared once per version (`Version.prepare`) and are sent as they are,
+    with the body's Content-Length. werkzeug copies and checks every header of an answer before sending it
+    (`Response.get_wsgi_headers`): for a feed that was the largest cost of answering (bench/serve.py)."""
+
+    default_mimetype = None  # the prepared headers carry the Content-Type (a 304's has none, as werkzeug sends)
+
+    def __init__(self, body: bytes | None, headers: SentHeaders, status: int = 200):
+        super().__init__(None if body is None else [body], status, headers)
+        self.sent = headers.to_wsgi_list()
+        if body is not None:
+            self.sent.append(("Content-Length", str(len(body))))
+
+    def get_wsgi_response(self, environ: dict) -> tuple:
+        return self.get_app_iter(environ), self.status, self.sent
+
+
 @dataclass(frozen=True, slots=True)
 class Version:
     etag: str
     last_modified: dt.datetime
-    headers: list  # of a 200, but its Content-Length
-    not_modified_headers: list  # what a 304 repeats (RFC 9110 15.4.5): what a cache must update
+    headers: SentHeaders  # of a 200, but its Content-Length
+    not_modified_headers: SentHeaders  # what a 304 repeats (RFC 9110 15.4.5): what a cache must update
 
     @classmethod
     def prepare(cls, etag: str, last_modified: dt.datetime, refresh: dt.timedelta, mimetype: str, filename: str,
@@ -180,8 +206,7 @@ class Version:
         template = Response(mimetype=mimetype)
         template.set_etag(etag)
         template.last_modified = last_modified
-        template.cache_control.public = True
-        template.cache_control.max_age = int(refresh.total_seconds())
+        template.headers["Cache-Control"] = live_cache_control(FEED, refresh)
         # The body depends on Accept-Encoding and, through NO_GZIP_AGENTS, on User-Agent: a shared cache must
         # key on both, or it could hand the gzip copy made for a browser to Outlook. Varying on User-Agent
         # splits a cache's copies by client, a small cost here: calendar fetchers are a handful of agents.
@@ -189,15 +214,15 @@ class Version:
         template.vary.add("User-Agent")
         template.headers["Access-Control-Allow-Origin"] = "*"
         template.headers.update(security_headers(request.path))
-        # werkzeug drops Last-Modified and Content-Type from a 304 with the other entity headers; Content-Type
-        # is given all the same, or werkzeug would look for it, fail, and set a default one to drop.
+        # A 304 repeats what a cache must update, without the entity headers (werkzeug's rule, as it applies
+        # to any 304 it sends).
         repeated = [(name, value) for name, value in template.headers.to_wsgi_list()
-                    if name in ("Content-Type", "ETag", "Cache-Control", "Vary", "Access-Control-Allow-Origin",
+                    if name in ("ETag", "Cache-Control", "Vary", "Access-Control-Allow-Origin",
                                 "Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options")]
         if packed:
             template.headers["Content-Encoding"] = "gzip"
         template.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-        return cls(etag, last_modified, template.headers.to_wsgi_list(), repeated)
+        return cls(etag, last_modified, SentHeaders(template.headers), SentHeaders(repeated))
 
 
 def published() -> Published:
@@ -226,16 +251,6 @@ def respond(site: Published, programme: Programme, key, make, mimetype: str, fil
     # check is skipped only to save its parsing on the plain requests that are most of the traffic).
     if any(name in environ for name in CONDITIONAL) and \
             not is_resource_modified(environ, etag=version.etag, last_modified=version.last_modified):
-        return Response(status=304, headers=_checked(version.not_modified_headers))  # from the ETag alone, no body
-    return Response(site.body(programme, key, make, packed), headers=_checked(version.headers))
+        return PreparedResponse(None, version.not_modified_headers, 304)  # from the ETag alone, no body
+    return PreparedResponse(site.body(programme, key, make, packed), version.headers)
 
-
-def _checked(pairs: list) -> Headers:
-    """Headers holding `pairs` as they are. werkzeug checks each value of headers built from pairs, and
-    again when it copies them to answer; these were checked once, when their version was prepared
-    (`Version.prepare`), and checking them on every request was the largest cost of answering a feed
-    (bench/serve.py). Relies on `Headers` keeping its pairs in `_list`, as werkzeug always has;
-    tests/test_web.py::test_feed_and_304_carry_exactly_their_headers fails if that changes."""
-    headers = Headers()
-    headers._list = pairs.copy()
-    return headers

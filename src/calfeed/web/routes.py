@@ -15,6 +15,7 @@ from ..selection import Programme
 from ..store import store_problem
 from ..views import Where, feed_json
 from ..security import NOSNIFF
+from ..caching import PRIVATE, live_cache_control
 from .responses import PAGE_CACHE, published, respond
 
 bp = Blueprint("calfeed", __name__)
@@ -94,7 +95,8 @@ def personal_page():
 @bp.get("/feeds/evenements.json")
 def script_events():
     """Every event as the pages' script filters and lists it (the static build writes the same file)."""
-    return events_data(published().programme()), 200, {**NOSNIFF, **PAGE_CACHE, "Content-Type": "application/json"}
+    site = published()
+    return events_data(site.programme(), site.config.timezone), 200, {**NOSNIFF, **PAGE_CACHE, "Content-Type": "application/json"}
 
 
 def _legal(page: str):
@@ -184,7 +186,7 @@ def status_json():
     site = published()
     response = current_app.json.response(status_context(site.config, site.store, site.programme(), public=True))
     response.headers.update(NOSNIFF)
-    response.headers["Cache-Control"] = "no-store"
+    response.headers["Cache-Control"] = live_cache_control(PRIVATE)
     return response
 
 
@@ -193,7 +195,7 @@ def request_counts():
     """Requests per feed and per day of the live service (the static tree's are in the web server's logs)."""
     response = current_app.json.response({"jours": published().counts.by_day()})
     response.headers.update(NOSNIFF)
-    response.headers["Cache-Control"] = "no-store"
+    response.headers["Cache-Control"] = live_cache_control(PRIVATE)
     return response
 
 
@@ -201,7 +203,8 @@ def request_counts():
 def request_counts_csv():
     lines = ["jour;agenda;requetes"] + [f"{day};{feed};{count}" for day, feeds in published().counts.by_day().items()
                                         for feed, count in feeds.items()]
-    return "\r\n".join(lines) + "\r\n", 200, {**NOSNIFF, "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
+    return "\r\n".join(lines) + "\r\n", 200, {**NOSNIFF, "Content-Type": "text/csv; charset=utf-8",
+                                               "Cache-Control": live_cache_control(PRIVATE),
                                                "Content-Disposition": 'attachment; filename="requetes-par-agenda.csv"'}
 
 
@@ -218,7 +221,7 @@ def http_error(error: HTTPException):
     if request.path.endswith(".json"):
         response = current_app.json.response({"erreur": f"{title} : {message}"})
         response.status_code = error.code
-        response.headers.update(NOSNIFF)
+        response.headers.update({**NOSNIFF, **PAGE_CACHE})  # asked again, as the error pages are
         return response
     return _error_page(title, message, error.code)
 
@@ -232,7 +235,7 @@ def _error_page(title: str, message: str, status: int):
 def store_damaged(error: Exception):
     site = published()
     problem = store_problem(site.store.path, error)
-    current_app.logger.error("store unusable: %s", problem)  # the operator's advice, in the service's log
+    current_app.logger.error("base inutilisable : %s", problem)  # the operator's advice, in the service's log
     what = "ne peut plus être écrite (disque)" if isinstance(problem, DiskError) else "est endommagée"
     return _error_page("Service indisponible", f"La base de données du service {what} ; l'équipe en est "
                                                "avertie dans les journaux. Les agendas déjà chargés restent servis.",
@@ -240,6 +243,6 @@ def store_damaged(error: Exception):
 
 
 def unexpected_error(error: Exception):
-    current_app.logger.exception("unexpected error")
+    current_app.logger.exception("erreur inattendue en répondant à %s", request.path)
     return _error_page("Erreur interne", "Une erreur inattendue s'est produite ; l'équipe peut la voir dans les "
                                          "journaux.", 500)
