@@ -206,6 +206,16 @@ def test_selection_unknown_value_is_a_400_naming_valid_values(client, query, wor
     assert word in response.data.decode() and "Requête invalide" in response.data.decode()
 
 
+def test_a_400_page_lists_what_an_address_may_choose_by_from_the_vocabulary_table(client):
+    from calfeed.selection import BUILDER_CRITERIA
+    from calfeed.taxonomy import DIMENSION
+
+    page = client.get("/feeds/selection.ics?couleur=bleu", headers={"Accept": "text/html"}).data.decode()
+    said = re.search(r"Pour choisir par (.*?), en nommant", page).group(1)
+    assert said.endswith(" ou public visé") and said.startswith("organisateur, thème")
+    assert [noun.strip() for noun in re.split(r",| ou ", said)] == [DIMENSION[key].noun for key in BUILDER_CRITERIA]
+
+
 def test_import_variant_and_reminder(client):
     imported = client.get("/feeds/categorie/labs.ics?usage=import").data
     assert b"X-WR-CALNAME" not in imported and b"REFRESH-INTERVAL" not in imported

@@ -176,7 +176,10 @@ def legal_context(config, where: Where, page: str) -> dict:
 
 
 def error_context(config, where: Where, title: str, message: str) -> dict:
-    return {**common(config, where, title), "message": message}
+    # What an address may choose by, from the vocabulary table (« organisateur, thème, … ou public visé »).
+    nouns = [DIMENSION[key].noun for key in BUILDER_CRITERIA]
+    criteria = f"{', '.join(nouns[:-1])} ou {nouns[-1]}" if len(nouns) > 1 else "".join(nouns)
+    return {**common(config, where, title), "message": message, "criteria": criteria}
 
 
 def status_context(config, store, programme, *, public: bool = False) -> dict:
