@@ -61,6 +61,17 @@ def test_missing_config_file(runner, tmp_path):
     assert result.exit_code == 1 and "fichier introuvable" in result.output and "--config" in result.output
 
 
+@pytest.mark.parametrize("command", ["check", "build", "fetch"])
+def test_a_store_path_under_a_file_is_said_in_french_naming_the_setting(runner, project, tmp_path, command):
+    (tmp_path / "afile").write_text("not a folder", encoding="utf-8")
+    (tmp_path / "agenda.csv").write_text("id;titre;date_debut;categorie\na;A;15/11/2022;labs\n", encoding="utf-8")
+    path = project([{"id": "bon", "type": "csv", "path": "agenda.csv"}], store={"path": "afile/calfeed.sqlite"})
+    result = run(runner, command, "--config", str(path))
+    assert result.exit_code == 1
+    assert "File exists" not in result.output and "Not a directory" not in result.output
+    assert "afile" in result.output and "« store: path: »" in result.output
+
+
 def test_check_fails_on_a_failing_source(runner, project, tmp_path):
     (tmp_path / "agenda.csv").write_text("id;titre;date_debut;categorie\na;A;15/11/2022;labs\nb;B;32/11/2022;labs\n")
     path = project([{"id": "bon", "type": "csv", "path": "agenda.csv"},

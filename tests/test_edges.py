@@ -104,6 +104,7 @@ def test_a_crashing_adapter_is_logged_with_its_traceback_and_its_source(project,
     finally:
         store.close()
     assert not reports[0].ok and "ZeroDivisionError" in reports[0].error
+    assert "le bug de l'adaptateur" not in reports[0].error  # the exception's text goes to the log only (/etat)
     records = [record for record in caplog.records if record.name.startswith("calfeed")]
     assert len(records) == 1 and "atelier" in records[0].getMessage()
     assert records[0].exc_info and records[0].exc_info[0] is ZeroDivisionError  # the traceback, for the team

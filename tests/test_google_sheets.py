@@ -126,7 +126,7 @@ def test_a_refusal_says_the_sheet_is_not_shared(project, httpserver, runner, sta
     config, store = open_project(path)
     [report] = refresh_sources(config, store, now=NOW)
     assert not report.ok and report.http_status == status
-    assert f"Google a répondu {status} : la feuille Google Sheets n'est pas partagée publiquement" in report.error
+    assert f"localhost a répondu {status} : la feuille Google Sheets n'est pas partagée publiquement" in report.error
     assert "Tous les utilisateurs disposant du lien" in report.error
     result = runner.invoke(cli, ["fetch", "--config", str(path)])
     assert result.exit_code == 1 and "Traceback" not in result.output
@@ -146,3 +146,21 @@ def test_a_google_sheets_source_is_read_by_its_address_only(tmp_path, project):
     with pytest.raises(ConfigError, match="le type google-sheets se lit par son adresse"):
         load_config(project([{"id": "x", "type": "google-sheets", "path": "x.csv"}]))
     assert SOURCE_TYPES["google-sheets"].read is not SOURCE_TYPES["csv"].read  # the CSV reader, behind the check
+
+
+def test_a_refusal_of_an_address_that_is_not_a_sheets_gives_no_sharing_advice(project, httpserver):
+    httpserver.expect_request("/interdit.csv").respond_with_response(Response("Forbidden", status=403))
+    path = project([{"id": "copie", "type": "google-sheets", "url": httpserver.url_for("/interdit.csv")}],
+                   fetch={"retries": 0})
+    config, store = open_project(path)
+    [report] = refresh_sources(config, store, now=NOW)
+    assert not report.ok and report.http_status == 403
+    assert "Google" not in report.error and "403" in report.error
+
+
+@pytest.mark.parametrize("url", ["https://docs.google.com/document/d/1AbCdEfGhIjKlMnOp/edit",
+                                 "https://docs.google.com/forms/d/e/1FAIpQLSfAbCdEf/viewform"])
+def test_a_google_docs_address_that_is_not_a_sheet_is_a_configuration_mistake(project, url):
+    with pytest.raises(ConfigError, match="n'est pas celle d'un tableau Google Sheets") as raised:
+        load_config(project([{"id": "programme-partage", "type": "google-sheets", "url": url}]))
+    assert "programme-partage" in str(raised.value) and "ligne" in str(raised.value)

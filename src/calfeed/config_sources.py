@@ -93,6 +93,9 @@ def source_location(r: Reader, entry: Mapping, source_id: str, folder: Path,
                       "(fichier relatif à sources.yaml), et un seul des deux.")
     if url and not re.match(r"^https?://[^/\s]+", url):
         r.fail(r.line(entry, "url"), f"source « {source_id} » : l'adresse « {url} » doit commencer par http:// ou https://.")
+    problem = kind.check_url(url) if url and kind.check_url is not None else None
+    if problem:
+        r.fail(r.line(entry, "url"), f"source « {source_id} » : {problem}")
     if not raw_path:
         return url, None
     path = (folder / raw_path).resolve()

@@ -118,7 +118,10 @@ def _read(source, taxonomy, state, session, retries):
         report.error, report.http_status, report.detail = exc.reason, exc.http_status, exc.detail
         log.info("source « %s » en échec : %s", source.id, exc.reason)
     except Exception as exc:  # a bug in an adapter must not take the other sources down
-        report.error = f"erreur inattendue en lisant la source ({type(exc).__name__}: {exc})"
+        # What the exception says may hold what the source wrote or an internal address: it goes to the team's
+        # log only; the report (shown on /etat) names the kind of failure and where to read the rest.
+        report.error = (f"erreur inattendue de calfeed en lisant la source ({type(exc).__name__}) : le détail et sa "
+                        "trace sont dans le journal de l'équipe (journal du service, ou sortie de la commande)")
         log.exception("source « %s » : erreur inattendue en la lisant (%s)", source.id, source.type)
     report.duration_ms = int((time.monotonic() - started) * 1000)
     return report, result

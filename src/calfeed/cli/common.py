@@ -44,7 +44,10 @@ def failure(exc: Exception, store_path, exit_code: int = 1) -> Failure:
     elif isinstance(exc, DAMAGED):
         found = Failure(str(store_problem(store_path or "de calfeed", exc)))
     elif isinstance(exc, OSError):  # a path not writable, a full disk…
-        found = Failure(os_error_message(exc))
+        message = os_error_message(exc)
+        if store_path and exc.filename and Path(store_path).is_relative_to(Path(os.fsdecode(exc.filename))):
+            message += " C'est le chemin de la base (« store: path: » dans sources.yaml)."
+        found = Failure(message)
     else:
         found = Failure(str(exc))
     found.exit_code = exit_code
@@ -70,6 +73,8 @@ def now() -> dt.datetime:
 OS_ERRORS = {
     errno.ENOENT: "fichier ou dossier introuvable : vérifiez le chemin",
     errno.ENOTDIR: "un élément de ce chemin est un fichier, pas un dossier : vérifiez le chemin",
+    # What creating a folder says when a file of that name is already there.
+    errno.EEXIST: "ce nom est déjà pris par un fichier là où il faut un dossier : vérifiez le chemin",
     errno.EISDIR: "c'est un dossier : indiquez un fichier",
     errno.ENAMETOOLONG: "chemin trop long",
 }

@@ -53,8 +53,23 @@ def _follows(source: Any, url: str, target: str) -> bool:
 
 
 def _status_hint(source: Any, status: int) -> str | None:
-    if status in (401, 403, 404):
-        return _not_shared(source, f"Google a répondu {status}").reason
+    """A refusal of a sheet's export address means a sheet not shared; any other address (a file copied
+    elsewhere) is refused for its own reasons, which the usual message says."""
+    parts = urlsplit(source.url)
+    if status in (401, 403, 404) and _SHEET.match(parts.path):
+        server = "Google" if parts.hostname == GOOGLE_HOST else parts.hostname
+        return _not_shared(source, f"{server} a répondu {status}").reason
+    return None
+
+
+def _check_url(url: str) -> str | None:
+    """An address on Google's documents server that is not a sheet's (a document, a form, a slide show)
+    would be answered with a web page: said when sources.yaml is read."""
+    parts = urlsplit(url)
+    if parts.hostname == GOOGLE_HOST and _SHEET.match(parts.path) is None:
+        return (f"l'adresse « {url} » est sur Google Docs mais n'est pas celle d'un tableau Google Sheets "
+                "(elle devrait contenir /spreadsheets/d/…) : ouvrez le tableau et copiez l'adresse de la barre du "
+                "navigateur.")
     return None
 
 
@@ -82,6 +97,7 @@ GOOGLE_SHEETS = SourceType(
     follows=_follows,
     status_hint=_status_hint,
     claims=_is_google_sheet,
+    check_url=_check_url,
     example_online=True,
     doc="""\
 **Un tableau Google Sheets.** Ouvrez le tableau sur l'onglet à publier et copiez l'adresse de la barre du

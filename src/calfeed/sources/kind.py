@@ -107,3 +107,4 @@ class SourceType:
     recognise: Callable[[bytes], bool] | None = None  # preview: is this file's start one of mine?
     suffixes: tuple[str, ...] = ()  # preview: file names ending so are mine when the content does not tell
     claims: Callable[[str], bool] | None = None  # preview: is this address one of mine?
+    check_url: Callable[[str], str | None] | None = None  # config: what is wrong with this url: (French), if anything
