@@ -132,6 +132,14 @@ def test_ics_time_or_period_values_reject_their_event_alone(read):
                     (dt.date(2022, 11, 19), dt.date(2022, 11, 20), "Journée Outlook répétée")]
 
 
+def test_ics_bysetpos_zero_publishes_the_first_date_saying_why_in_french(read):
+    """BYSETPOS=0 is no position (RFC 5545); dateutil refuses it with an unrelated English message."""
+    parsed = read("recurrence_bysetpos_zero.ics", "ics")
+    assert [event.start for event in parsed.events] == [dt.datetime(2022, 11, 14, 10, tzinfo=PARIS)]
+    [warning] = parsed.warnings
+    assert "BYSETPOS=0 invalide" in warning.reason and "UNTIL" not in warning.reason
+
+
 # -- CSV -----------------------------------------------------------------------
 
 def test_csv_semicolons_bom_french_headers_and_dates(read):
@@ -196,6 +204,13 @@ def test_json_generic_schema(read):
     assert len(series) == 3 and all(e.status == "reporte" for e in series)
     assert len(parsed.rejected) == 2
     assert any("debut" in r.reason for r in parsed.rejected)
+
+
+def test_json_occurrences_of_another_type_reject_their_event_alone_in_french(read):
+    parsed = read("occurrences_not_a_list.json", "json")
+    assert [event.title for event in parsed.events] == ["Atelier"]
+    [rejected] = parsed.rejected
+    assert "« occurrences » doit être une liste d'objets" in rejected.reason and "Error" not in rejected.reason
 
 
 def test_json_openagenda_preset(read):

@@ -92,6 +92,9 @@ def _known_uid(item: object, source: Source, read: Reader) -> str:
 def _record_from_calfeed(item: Item, source: Source, where: str, warnings: list[Rejected]) -> tuple[Record, list[Span]]:
     timezone = check_zone(clean_text(item.get("fuseau")) or source.timezone)
     spans = item.get("occurrences") or [{"debut": item.get("debut"), "fin": item.get("fin")}]
+    if not isinstance(spans, list) or not all(isinstance(span, dict) for span in spans):
+        raise EventError("« occurrences » doit être une liste d'objets, par exemple "
+                         '[{"debut": "2026-11-16T14:00", "fin": "2026-11-16T16:00"}]')
     occurrences = [_span(span.get("debut"), span.get("fin"), timezone) for span in spans]
     location = item.get("lieu") or {}
     if isinstance(location, str):

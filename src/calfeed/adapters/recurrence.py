@@ -99,6 +99,11 @@ def normalise_rules(component: Component, start: dt.date, where: str, warnings: 
                 warnings.append(Rejected(where, f"COUNT={count[0]} invalide : seule la première date est publiée"))
                 continue
             warnings.append(Rejected(where, f"COUNT={count[0]} invalide ignoré : la répétition suit UNTIL"))
+        if 0 in [int(position) for position in rule.get("BYSETPOS") or ()]:
+            # dateutil refuses it with an unrelated English message (« UNTIL parameter is missing »)
+            warnings.append(Rejected(where, "BYSETPOS=0 invalide (RFC 5545 : de 1 à 366, ou de -366 à -1) : seule la "
+                                            "première date est publiée ; corrigez la règle RRULE"))
+            continue
         if not _can_match(rule, start) or not _can_select(rule, frequency):
             warnings.append(Rejected(where, f"la règle « {rule.to_ical().decode()} » ne tombe sur aucun jour dans "
                                             "les cinq ans qui suivent le début : seule la première date est publiée"))
