@@ -80,11 +80,9 @@ def normalise_rules(component: Component, start: dt.date, where: str, warnings: 
             warnings.append(Rejected(where, f"répétition trop fréquente (FREQ={frequency}) refusée : seule la "
                                             "première date est publiée"))
             continue
-        interval = rule.get("INTERVAL")
-        if interval and int(interval[0]) < 1:
-            # dateutil repeats the first date forever for INTERVAL=0 (and refuses a negative one)
-            warnings.append(Rejected(where, f"INTERVAL={interval[0]} invalide (RFC 5545 : un entier à partir de 1) : "
-                                            "seule la première date est publiée ; corrigez la règle RRULE"))
+        invalid = _invalid_value(rule)
+        if invalid:
+            warnings.append(Rejected(where, f"{invalid} : seule la première date est publiée ; corrigez la règle RRULE"))
             continue
         per_day = _per_day(rule, frequency)
         if per_day > MAX_PER_DAY:
@@ -99,11 +97,6 @@ def normalise_rules(component: Component, start: dt.date, where: str, warnings: 
                 warnings.append(Rejected(where, f"COUNT={count[0]} invalide : seule la première date est publiée"))
                 continue
             warnings.append(Rejected(where, f"COUNT={count[0]} invalide ignoré : la répétition suit UNTIL"))
-        if 0 in [int(position) for position in rule.get("BYSETPOS") or ()]:
-            # dateutil refuses it with an unrelated English message (« UNTIL parameter is missing »)
-            warnings.append(Rejected(where, "BYSETPOS=0 invalide (RFC 5545 : de 1 à 366, ou de -366 à -1) : seule la "
-                                            "première date est publiée ; corrigez la règle RRULE"))
-            continue
         if not _can_match(rule, start) or not _can_select(rule, frequency):
             warnings.append(Rejected(where, f"la règle « {rule.to_ical().decode()} » ne tombe sur aucun jour dans "
                                             "les cinq ans qui suivent le début : seule la première date est publiée"))
@@ -112,6 +105,17 @@ def normalise_rules(component: Component, start: dt.date, where: str, warnings: 
     del component["RRULE"]
     for rule in kept:
         component.add("RRULE", rule)
+
+
+def _invalid_value(rule: vRecur) -> str | None:
+    """A value RFC 5545 does not allow, that dateutil mishandles: INTERVAL=0 repeats the first date forever
+    (a negative one is refused), BYSETPOS=0 is refused with an unrelated message (« UNTIL parameter is missing »)."""
+    interval = rule.get("INTERVAL")
+    if interval and int(interval[0]) < 1:
+        return f"INTERVAL={interval[0]} invalide (RFC 5545 : un entier à partir de 1)"
+    if 0 in [int(position) for position in rule.get("BYSETPOS") or ()]:
+        return "BYSETPOS=0 invalide (RFC 5545 : de 1 à 366, ou de -366 à -1)"
+    return None
 
 
 def _per_day(rule: vRecur, frequency: str) -> int:
