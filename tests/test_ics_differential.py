@@ -49,7 +49,8 @@ def _day(value, zone: str) -> dt.date:
     return value.astimezone(ZoneInfo(zone)).date()
 
 
-def _left_out_by_policy(component) -> bool:
+def left_out_by_policy(component) -> bool:
+    """What calfeed leaves out on purpose (README, « Lecture des calendriers ICS »): no title, private."""
     return not str(component.get("SUMMARY") or "").strip() or \
         bool(private_marker(component))
 
@@ -86,7 +87,7 @@ def compare_all(taxonomy, paths):
             continue
         occurrences, low, high, zone = found
         theirs = sorted(_key(c["DTSTART"].dt, zone) for c in occurrences
-                        if low <= _day(c["DTSTART"].dt, zone) < high and not _left_out_by_policy(c))
+                        if low <= _day(c["DTSTART"].dt, zone) < high and not left_out_by_policy(c))
         try:
             events = events_from_ics(data, source, taxonomy).events
         except SourceError:

@@ -18,8 +18,7 @@ import pytest
 import recurring_ical_events
 import yaml
 
-from calfeed.adapters.vevent import private_marker
-from test_ics_differential import EXPLAINED
+from test_ics_differential import EXPLAINED, left_out_by_policy
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = [Path(recurring_ical_events.__file__).parent / "test" / "calendars",
@@ -50,12 +49,6 @@ def _inside(key: str, low: dt.datetime, high: dt.datetime) -> bool:
     return low <= moment < high
 
 
-def _left_out_by_policy(component) -> bool:
-    """What calfeed leaves out on purpose (README, « Lecture des calendriers ICS »): no title, private."""
-    return not str(component.get("SUMMARY") or "").strip() or \
-        bool(private_marker(component))
-
-
 def reference(data: bytes):
     """The reference's start keys in the window, the window and the zone; None if the reference cannot tell."""
     try:
@@ -75,7 +68,7 @@ def reference(data: bytes):
         if not occurrences:
             return None
         keys = sorted(key for key in (_key(c["DTSTART"].dt, zone) for c in occurrences
-                                      if not _left_out_by_policy(c)) if _inside(key, low, high))
+                                      if not left_out_by_policy(c)) if _inside(key, low, high))
     except Exception:  # a calendar the reference itself cannot expand says nothing about calfeed
         return None
     return keys, low, high, zone
